@@ -1,0 +1,116 @@
+/**
+ * What understanding (rules or LLM) may say about one cardholder message. Dialogs act only on
+ * this structure (Rasa CALM's split: understanding emits, dialogs execute), so it is the whole
+ * contract between the two. Optional fields are `.nullable()` rather than `.optional()` because
+ * OpenAI structured output requires every key to be present.
+ */
+import { z } from 'zod';
+import { HardshipReason, IsoDate } from '../../policy/model.js';
+
+export const Language = z.enum(['zh-CN', 'zh-TW', 'en']);
+export type Language = z.infer<typeof Language>;
+
+export const Intent = z.enum([
+  'greeting',
+  'affirm',
+  'deny',
+  'request_installment',
+  'request_reduction',
+  'propose_payment',
+  'promise_to_pay',
+  'cannot_pay',
+  'already_paid',
+  'dispute',
+  'wrong_person',
+  'third_party_deceased',
+  'request_human',
+  'complaint',
+  'ask_balance',
+  'ask_minimum_payment',
+  'ask_interest_fees',
+  'ask_how_to_pay',
+  'ask_due_date',
+  'ask_if_bot',
+  'busy_later',
+  'thanks',
+  'start_over',
+  'stop_contact',
+  'unknown',
+]);
+export type Intent = z.infer<typeof Intent>;
+
+export const UnderstandingSignal = z.enum([
+  'self_harm',
+  'bereavement',
+  'serious_illness',
+  'mental_health',
+  'bankruptcy',
+  'legal_representation',
+  'prompt_injection',
+]);
+export type UnderstandingSignal = z.infer<typeof UnderstandingSignal>;
+
+/** Which concession a `request_reduction` is about ("减免违约金" → fees). */
+export const Concession = z.enum(['interest', 'fees', 'settlement', 'deferral']);
+export type Concession = z.infer<typeof Concession>;
+
+export const Entities = z.object({
+  /** A payment amount the cardholder names ("每月只能还1500" → 150000). */
+  amountMinor: z.number().int().nullable(),
+  /** Plan length ("分12期", "一年" → 12). */
+  months: z.number().int().nullable(),
+  /** A date the cardholder names ("明天", "Friday"), resolved against the turn's date. */
+  date: IsoDate.nullable(),
+  hardshipReason: HardshipReason.nullable(),
+  incomeMinor: z.number().int().nullable(),
+  expensesMinor: z.number().int().nullable(),
+  concession: Concession.nullable(),
+  /** A share the cardholder asks for ("90% off" → 9000). */
+  percentBps: z.number().int().nullable(),
+  /** A deferral length in days ("推迟一个月" → 30). */
+  deferralDays: z.number().int().nullable(),
+  /** 1-based choice among options the bot listed ("第二个", "the second option"). */
+  optionIndex: z.number().int().nullable(),
+});
+export type Entities = z.infer<typeof Entities>;
+
+export const UnderstandingResult = z.object({
+  intent: Intent,
+  entities: Entities,
+  signals: z.array(UnderstandingSignal),
+  language: Language,
+  confidence: z.number().min(0).max(1),
+  engine: z.enum(['rules', 'llm']),
+  /** The prompt template version for LLM results; null for rules. */
+  promptVersion: z.string().nullable(),
+});
+export type UnderstandingResult = z.infer<typeof UnderstandingResult>;
+
+/** The slot the bot last asked about, so "1500" or "yes" can be read in context. */
+export const Expecting = z.enum([
+  'none',
+  'verification_last4',
+  'verification_dob',
+  'hardship_reason',
+  'income',
+  'expenses',
+  'offer_choice',
+  'consent',
+]);
+export type Expecting = z.infer<typeof Expecting>;
+
+export const UnderstandingContext = z.object({
+  /** The conversation's language so far; detection may override it per message. */
+  language: Language.nullable(),
+  expecting: Expecting,
+  /** Today's date in the policy timezone, for resolving "明天" / "Friday". */
+  today: IsoDate,
+  /** Recent turns, oldest first, already redacted. */
+  recentTurns: z.array(z.object({ role: z.enum(['cardholder', 'bot']), text: z.string() })),
+});
+export type UnderstandingContext = z.infer<typeof UnderstandingContext>;
+
+export interface Understanding {
+  readonly name: 'rules' | 'llm';
+  understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult>;
+}
