@@ -1,0 +1,52 @@
+/**
+ * Message catalogs: every sentence a cardholder or agent sees comes from here, in zh-CN, zh-TW
+ * and en, with `{name}` placeholders filled by callers (amounts always from policy output).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { Language } from '../understanding/schema.js';
+
+const Catalog = z.record(z.string(), z.string());
+type Catalog = z.infer<typeof Catalog>;
+
+function load(lang: Language): Catalog {
+  const url = new URL(`./catalog/${lang}.json`, import.meta.url);
+  return Catalog.parse(JSON.parse(readFileSync(url, 'utf8')));
+}
+
+export const catalogs: Readonly<Record<Language, Catalog>> = {
+  'zh-CN': load('zh-CN'),
+  'zh-TW': load('zh-TW'),
+  en: load('en'),
+};
+
+export type MessageVars = Record<string, string | number>;
+
+/** Looks a message up; a missing key is a programming error, so it throws rather than guess. */
+export function t(lang: Language, key: string, vars: MessageVars = {}): string {
+  const template = catalogs[lang][key];
+  if (template === undefined) throw new Error(`message catalog ${lang} has no key "${key}"`);
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+    const value = vars[name];
+    if (value === undefined) throw new Error(`message "${key}" needs {${name}}`);
+    return String(value);
+  });
+}
+
+const LOCALE: Record<Language, string> = { 'zh-CN': 'zh-CN', 'zh-TW': 'zh-TW', en: 'en-US' };
+
+/** Formats integer minor units without ever converting to a float. */
+export function formatMoney(amountMinor: number, currency: string, lang: Language): string {
+  const negative = amountMinor < 0;
+  const digits = String(Math.abs(amountMinor)).padStart(3, '0');
+  const decimal = `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
+  const format = new Intl.NumberFormat(LOCALE[lang], { style: 'currency', currency });
+  // Intl accepts a decimal string exactly (no binary rounding) since Node 19.
+  return format.format(decimal as unknown as number);
+}
+
+/** Formats an ISO date (YYYY-MM-DD) the way each language writes dates. */
+export function formatDate(isoDate: string, lang: Language): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  return lang === 'en' ? `${isoDate}` : `${y}年${m}月${d}日`;
+}

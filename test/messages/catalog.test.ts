@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { catalogs, formatMoney, t } from '../../bot/messages/index.js';
+
+describe('message catalogs', () => {
+  it('every language has exactly the same keys', () => {
+    const en = Object.keys(catalogs.en).sort();
+    expect(Object.keys(catalogs['zh-CN']).sort()).toEqual(en);
+    expect(Object.keys(catalogs['zh-TW']).sort()).toEqual(en);
+  });
+
+  it('every language uses the same placeholders for a key', () => {
+    const names = (s: string) => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+    for (const key of Object.keys(catalogs.en)) {
+      expect(names(catalogs['zh-CN'][key]!), key).toEqual(names(catalogs.en[key]!));
+      expect(names(catalogs['zh-TW'][key]!), key).toEqual(names(catalogs.en[key]!));
+    }
+  });
+
+  it('refuses unknown keys and missing variables instead of printing a blank', () => {
+    expect(() => t('en', 'no.such.key')).toThrow(/no key/);
+  });
+
+  it('formats minor units exactly, including amounts a float would round', () => {
+    expect(formatMoney(123456, 'CNY', 'zh-CN')).toBe('¥1,234.56');
+    expect(formatMoney(5, 'USD', 'en')).toBe('$0.05');
+    expect(formatMoney(900719925474099, 'USD', 'en')).toBe('$9,007,199,254,740.99');
+  });
+});
