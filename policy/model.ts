@@ -80,6 +80,8 @@ export const Proposal = z
     interestWaiverBps: z.number().int().nullable().optional(),
     feeWaiverBps: z.number().int().nullable().optional(),
     settlementAmountMinor: Minor.nullable().optional(),
+    /** "90% off": a settlement asked for as a share of the balance rather than an amount. */
+    settlementDiscountBps: z.number().int().nullable().optional(),
     deferralDays: z.number().int().nullable().optional(),
   })
   .strict();

@@ -2,16 +2,28 @@
  * Message catalogs: every sentence a cardholder or agent sees comes from here, in zh-CN, zh-TW
  * and en, with `{name}` placeholders filled by callers (amounts always from policy output).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { Language } from '../understanding/schema.js';
 
 const Catalog = z.record(z.string(), z.string());
 type Catalog = z.infer<typeof Catalog>;
 
+/** A language's catalog is `catalog/<lang>.json` merged with one file per area in `catalog/<lang>/`. */
 function load(lang: Language): Catalog {
-  const url = new URL(`./catalog/${lang}.json`, import.meta.url);
-  return Catalog.parse(JSON.parse(readFileSync(url, 'utf8')));
+  const files = [new URL(`./catalog/${lang}.json`, import.meta.url)];
+  const dir = new URL(`./catalog/${lang}/`, import.meta.url);
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir).filter((n) => n.endsWith('.json')).sort()) files.push(new URL(name, dir));
+  }
+  const merged: Catalog = {};
+  for (const file of files) {
+    for (const [key, text] of Object.entries(Catalog.parse(JSON.parse(readFileSync(file, 'utf8'))))) {
+      if (key in merged) throw new Error(`message catalog ${lang}: key "${key}" is defined twice`);
+      merged[key] = text;
+    }
+  }
+  return merged;
 }
 
 export const catalogs: Readonly<Record<Language, Catalog>> = {
