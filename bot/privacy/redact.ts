@@ -1,0 +1,278 @@
+/**
+ * Personal-data masking for transcripts, prompts and logs (PIPL Art. 28–29: financial accounts,
+ * identity numbers and health are sensitive). Redaction runs before anything is stored or sent
+ * to an LLM, so the rest of the system only ever sees masked text.
+ *
+ * Detection rules run in a fixed order over the parts of the text not yet masked, so a later
+ * rule can never re-mask (or partly un-mask) an earlier one: e-mail, 18-digit resident ID
+ * (checksum), card number (Luhn), 15-digit legacy ID, phone, the caller's known secrets, names.
+ * Numbers are matched with digit boundaries, so amounts such as "每月还1500", "$1,200" or
+ * "20000元" and plan lengths are never touched.
+ */
+import { z } from 'zod';
+
+export const RedactionKind = z.enum(['email', 'id_number', 'card', 'phone', 'secret', 'name', 'health']);
+export type RedactionKind = z.infer<typeof RedactionKind>;
+
+export const RedactOptions = z.object({
+  /** Values the caller knows are secret in this conversation: verification answers, names on file. */
+  extraSecrets: z.array(z.string()).optional(),
+});
+export type RedactOptions = z.infer<typeof RedactOptions>;
+
+export interface Redaction {
+  text: string;
+  found: RedactionKind[];
+}
+
+interface Span {
+  start: number;
+  end: number;
+  replacement: string;
+  kind: RedactionKind;
+}
+
+/** A finder sees one unmasked stretch of text (digits already half-width) and returns what to mask. */
+type Finder = (text: string) => Span[];
+
+const FULLWIDTH_DIGIT = /[０-９]/g;
+/** Full-width digits are common in Chinese input; mapping them 1:1 keeps offsets valid for the original. */
+const halfWidth = (s: string) => s.replace(FULLWIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+
+const spansOf = (text: string, pattern: RegExp, toSpan: (m: RegExpExecArray) => Omit<Span, 'start' | 'end'> | null): Span[] => {
+  const spans: Span[] = [];
+  for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+    const span = toSpan(m);
+    if (span) spans.push({ start: m.index, end: m.index + m[0].length, ...span });
+  }
+  return spans;
+};
+
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/u;
+
+export function luhnValid(digits: string): boolean {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return sum % 10 === 0;
+}
+
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK = '10X98765432';
+
+/** GB 11643-1999: the 18th character is an ISO 7064 MOD 11-2 check over the first 17. */
+export function residentIdValid(id: string): boolean {
+  if (!/^\d{17}[\dX]$/i.test(id)) return false;
+  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
+  return ID_CHECK[sum % 11] === id[17]!.toUpperCase() && plausibleBirthDate(id.slice(6, 14));
+}
+
+function plausibleBirthDate(yyyymmdd: string): boolean {
+  const [y, m, d] = [Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)), Number(yyyymmdd.slice(6, 8))];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return y >= 1900 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+const ID18 = /(?<![\dA-Za-z])\d{6} ?\d{8} ?\d{3}[\dXx](?![\dA-Za-z])/;
+const ID15 = /(?<!\d)\d{15}(?!\d)/;
+
+const findResidentIds: Finder = (text) =>
+  spansOf(text, ID18, (m) => (residentIdValid(m[0].replace(/ /g, '')) ? { replacement: '[ID]', kind: 'id_number' } : null));
+
+/** Pre-1999 IDs have no check digit, so a plausible YYMMDD birth date is the only evidence. */
+const findLegacyIds: Finder = (text) =>
+  spansOf(text, ID15, (m) => (plausibleBirthDate(`19${m[0].slice(6, 12)}`) ? { replacement: '[ID]', kind: 'id_number' } : null));
+
+/**
+ * Cards are typed contiguous or in groups ("6222 0213 4567 8901", "3782-822463-10005"). Every
+ * window of consecutive groups is tried, longest first, so a card followed by another number
+ * ("… 1234 2025") is still found. A run after "+" is an international phone number, not a card.
+ */
+function findCards(secrets: readonly string[]): Finder {
+  return (text) => {
+    const spans: Span[] = [];
+    for (const run of text.matchAll(/(?<![\d+])\d+(?:[ -]\d+)*/g)) {
+      const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({ start: run.index + g.index, end: run.index + g.index + g[0].length, digits: g[0] }));
+      let i = 0;
+      while (i < groups.length) {
+        let matchedTo = -1;
+        for (let j = groups.length - 1; j >= i; j--) {
+          const digits = groups.slice(i, j + 1).map((g) => g.digits).join('');
+          if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
+            const last4 = digits.slice(-4);
+            // Keeping the last 4 is the usual card mask, unless they are this conversation's verification answer.
+            const replacement = secrets.includes(last4) ? '[CARD]' : `[CARD ****${last4}]`;
+            spans.push({ start: groups[i]!.start, end: groups[j]!.end, replacement, kind: 'card' });
+            matchedTo = j;
+            break;
+          }
+        }
+        i = matchedTo >= 0 ? matchedTo + 1 : i + 1;
+      }
+    }
+    return spans;
+  };
+}
+
+const SEP = '[ \\t.-]?';
+const CN_MOBILE = new RegExp(`(?<![\\d])(?:(?:\\+|00)?86${SEP})?1[3-9]\\d${SEP}\\d{4}${SEP}\\d{4}(?!\\d)`);
+/** NANP: area and exchange codes start 2–9; bare 10-digit runs need "+1" so they are not read as amounts. */
+const US_PHONE = new RegExp(
+  `(?<![\\d])(?:(?:\\+1${SEP})\\(?[2-9]\\d{2}\\)?${SEP}[2-9]\\d{2}${SEP}\\d{4}|(?:1${SEP})?\\([2-9]\\d{2}\\) ?[2-9]\\d{2}${SEP}\\d{4}|[2-9]\\d{2}[ .-][2-9]\\d{2}[ .-]\\d{4})(?!\\d)`,
+);
+
+const findPhones: Finder = (text) => [
+  ...spansOf(text, CN_MOBILE, () => ({ replacement: '[PHONE]', kind: 'phone' })),
+  ...spansOf(text, US_PHONE, () => ({ replacement: '[PHONE]', kind: 'phone' })),
+];
+
+const findEmails: Finder = (text) => spansOf(text, EMAIL, () => ({ replacement: '[EMAIL]', kind: 'email' }));
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A date of birth is typed many ways; an ISO secret masks its common spellings too. */
+export function secretVariants(secret: string): string[] {
+  const s = secret.trim();
+  const iso = s.match(/^(\d{4})-(\d{2})-(\d{2})$/);
+  if (!iso) return [s];
+  const [, y, m, d] = iso as unknown as [string, string, string, string];
+  const [mn, dn] = [String(Number(m)), String(Number(d))];
+  return [s, `${y}${m}${d}`, `${y}/${m}/${d}`, `${y}.${m}.${d}`, `${y}/${mn}/${dn}`, `${y}年${mn}月${dn}日`, `${y}年${m}月${d}日`, `${m}/${d}/${y}`, `${mn}/${dn}/${y}`];
+}
+
+function findSecrets(secrets: readonly string[]): Finder {
+  const variants = [...new Set(secrets.flatMap(secretVariants))].filter((s) => s.length >= 2).sort((a, b) => b.length - a.length);
+  if (variants.length === 0) return () => [];
+  // Digit-only secrets (a last-4) are matched whole, so "12345" is not masked for the secret "1234".
+  const alternatives = variants.map((v) => (/^\d/.test(v) ? '(?<!\\d)' : '') + escapeRegExp(v) + (/\d$/.test(v) ? '(?!\\d)' : ''));
+  const pattern = new RegExp(alternatives.join('|'), 'iu');
+  return (text) => spansOf(text, pattern, () => ({ replacement: '[REDACTED]', kind: 'secret' }));
+}
+
+const HAN_NAME = '[\\p{Script=Han}·]';
+/** Words that usually follow a self-introduction, so "我叫张三最近失业了" masks only the name. */
+const ZH_AFTER_NAME = '(?:最近|因为|现在|目前|今年|去年|是|的|在|想|要|我|，|,|。|\\s|$|[^\\p{Script=Han}·])';
+const ZH_NAME = new RegExp(`(?<=(?:我叫|我名叫|我的名字是|我的名字叫|本人叫|本人姓名|姓名[:：]?)\\s*)(?:${HAN_NAME}{2,4}?(?=${ZH_AFTER_NAME})|${HAN_NAME}{2,3})`, 'u');
+const EN_WORD_STOP = new Set(['and', 'but', 'i', 'so', 'from', 'the', 'my', 'calling', 'here', 'not', 'unable', 'sorry', 'just', 'really', 'very']);
+const EN_NAME_LEADIN = /\b(?:my name is|name's|my name's|i am|i'm|i’m|this is)\s+/giu;
+
+/** English names: after "my name is" any case; after "I'm"/"this is" only Capitalised words, so "I'm broke" stays. */
+const findEnglishNames: Finder = (text) => {
+  const spans: Span[] = [];
+  for (const lead of text.matchAll(EN_NAME_LEADIN)) {
+    const anyCase = /name/i.test(lead[0]);
+    let pos = lead.index + lead[0].length;
+    let end = pos;
+    for (let words = 0; words < 3; words++) {
+      const w = text.slice(pos).match(/^[A-Za-z][A-Za-z'’-]*/);
+      if (!w || EN_WORD_STOP.has(w[0].toLowerCase()) || (!anyCase && !/^[A-Z]/.test(w[0]))) break;
+      end = pos + w[0].length;
+      const gap = text.slice(end).match(/^ +/);
+      if (!gap) break;
+      pos = end + gap[0].length;
+    }
+    if (end > lead.index + lead[0].length) spans.push({ start: lead.index + lead[0].length, end, replacement: '[NAME]', kind: 'name' });
+  }
+  return spans;
+};
+
+const findChineseNames: Finder = (text) => spansOf(text, ZH_NAME, () => ({ replacement: '[NAME]', kind: 'name' }));
+
+/** Applies one finder to every unmasked segment; masked segments are frozen. */
+function apply(segments: { text: string; masked: boolean }[], finder: Finder, found: Set<RedactionKind>) {
+  const out: { text: string; masked: boolean }[] = [];
+  for (const seg of segments) {
+    if (seg.masked) {
+      out.push(seg);
+      continue;
+    }
+    const normal = halfWidth(seg.text);
+    const spans = finder(normal)
+      .sort((a, b) => a.start - b.start || b.end - a.end)
+      .filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
+    let cursor = 0;
+    for (const s of spans) {
+      if (s.start > cursor) out.push({ text: seg.text.slice(cursor, s.start), masked: false });
+      out.push({ text: s.replacement, masked: true });
+      found.add(s.kind);
+      cursor = s.end;
+    }
+    if (cursor < seg.text.length) out.push({ text: seg.text.slice(cursor), masked: false });
+  }
+  return out;
+}
+
+export function redact(text: string, opts: RedactOptions = {}): Redaction {
+  const secrets = (opts.extraSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
+  const finders: Finder[] = [
+    findEmails,
+    findResidentIds,
+    findCards(secrets),
+    findLegacyIds,
+    findPhones,
+    findSecrets(secrets),
+    findChineseNames,
+    findEnglishNames,
+  ];
+  const found = new Set<RedactionKind>();
+  let segments = [{ text, masked: false }];
+  for (const finder of finders) segments = apply(segments, finder, found);
+  return { text: segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
+}
+
+/** Keys whose value is personal data whatever it looks like; matched case-insensitively. */
+const SENSITIVE_KEYS = new Set(
+  ['cardNumber', 'pan', 'idNumber', 'residentId', 'phone', 'phoneNumber', 'mobile', 'email', 'last4', 'dateOfBirth', 'dob', 'answer', 'answers', 'verificationAnswers', 'password', 'secret', 'authorization', 'pendingLast4'].map((k) => k.toLowerCase()),
+);
+
+/**
+ * Deep copy of a structured value with every string redacted and sensitive keys censored; used
+ * for activity payloads (attachments, channel data) before they enter a transcript.
+ */
+export function redactValue<T>(value: T, opts: RedactOptions = {}): T {
+  const walk = (v: unknown, key: string | null): unknown => {
+    if (key !== null && SENSITIVE_KEYS.has(key.toLowerCase()) && v !== null && v !== undefined) return '[REDACTED]';
+    if (typeof v === 'string') return redact(v, opts).text;
+    if (Array.isArray(v)) return v.map((item) => walk(item, null));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, k)]));
+    return v;
+  };
+  return walk(value, null) as T;
+}
+
+/**
+ * Paths for pino's `redact` option (`pino({ redact: { paths: pinoRedactPaths, censor: '[REDACTED]' } })`).
+ * Free text is censored whole in logs: logs are for operations, the redacted text lives in transcripts.
+ */
+export const pinoRedactPaths: readonly string[] = [
+  'text',
+  '*.text',
+  'activity.text',
+  'message',
+  'verification',
+  '*.verification',
+  ...['last4', 'pendingLast4', 'dateOfBirth', 'dob', 'cardNumber', 'pan', 'idNumber', 'phone', 'email', 'answers', 'verificationAnswers'].flatMap((k) => [k, `*.${k}`]),
+  'req.headers.authorization',
+  'headers.authorization',
+];
+
+/** Health categories understanding can report; the only health facts the system keeps. */
+export const HealthCategory = z.enum(['serious_illness', 'mental_health', 'self_harm']);
+export type HealthCategory = z.infer<typeof HealthCategory>;
+
+/**
+ * Keeps only the category of a health disclosure. When understanding flags a message with a
+ * health signal, the stored text becomes "[HEALTH:serious_illness]" and the decision records
+ * carry the signal enum: the diagnosis itself ("我得了乳腺癌在化疗") is never stored.
+ */
+export function keepHealthCategory(text: string, signals: readonly string[]): Redaction & { categories: HealthCategory[] } {
+  const categories = HealthCategory.options.filter((c) => signals.includes(c));
+  if (categories.length === 0) return { text, found: [], categories };
+  return { text: `[HEALTH:${categories.join(',')}]`, found: ['health'], categories };
+}
