@@ -107,6 +107,12 @@ export const UnderstandingContext = z.object({
   today: IsoDate,
   /** Recent turns, oldest first, already redacted. */
   recentTurns: z.array(z.object({ role: z.enum(['cardholder', 'bot']), text: z.string() })),
+  /**
+   * Personal values known in this conversation (name on file, date of birth, verification
+   * answers) that pattern matching cannot recognise; an engine that sends text out of the process
+   * masks them first.
+   */
+  secrets: z.array(z.string()).optional(),
 });
 export type UnderstandingContext = z.infer<typeof UnderstandingContext>;
 
