@@ -1,0 +1,182 @@
+/**
+ * The Redis connection every store shares. Tuned to fail fast and visibly: no offline queue (a
+ * command while disconnected fails at once instead of piling up behind a dead socket), a short
+ * connect and command timeout, one retry per request; meanwhile the client keeps reconnecting in
+ * the background, so the first command after Redis returns simply works.
+ */
+import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import { z } from 'zod';
+import { guarded } from './errors.js';
+import { KeyPrefix, RedisKeys } from './keys.js';
+
+export { StoreUnavailableError } from './errors.js';
+
+export type RedisClient = Redis | Cluster;
+
+const DAY_SEC = 24 * 60 * 60;
+
+export const RedisSettings = z
+  .object({
+    /** Single node (or a Sentinel-less primary): `redis://[user:pass@]host:port[/db]`, `rediss://` for TLS. */
+    url: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    /** Redis Cluster seed nodes, `redis://[user:pass@]host:port` or bare `host:port`; wins over `url`. */
+    clusterNodes: z.array(z.string().min(1)).min(1).optional(),
+    prefix: KeyPrefix.default('forbear:'),
+    /** Idle conversation state expires this long after its last write; 0 keeps it forever. */
+    stateTtlSec: z.number().int().min(0).default(30 * DAY_SEC),
+    connectTimeoutMs: z.number().int().min(50).default(1000),
+    commandTimeoutMs: z.number().int().min(50).default(2000),
+    /** Longest pause between reconnection attempts. */
+    maxReconnectDelayMs: z.number().int().min(10).default(2000),
+  })
+  .refine((s) => s.url !== undefined || s.clusterNodes !== undefined, 'needs url or clusterNodes');
+export type RedisSettings = z.infer<typeof RedisSettings>;
+export type RedisSettingsInput = z.input<typeof RedisSettings>;
+
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const RedisEnv = z.object({
+  REDIS_URL: optional,
+  REDIS_CLUSTER_NODES: optional,
+  REDIS_KEY_PREFIX: optional,
+  REDIS_STATE_TTL_SEC: optional
+    .transform((v) => (v === undefined ? undefined : Number(v)))
+    .pipe(z.number().int().min(0).optional()),
+});
+
+/** Settings from the environment, or null when neither REDIS_URL nor REDIS_CLUSTER_NODES is set (embedded mode). */
+export function redisSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RedisSettings | null {
+  const e = RedisEnv.parse(env);
+  if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) return null;
+  return RedisSettings.parse({
+    url: e.REDIS_URL,
+    clusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((n) => n.trim()).filter(Boolean),
+    prefix: e.REDIS_KEY_PREFIX,
+    stateTtlSec: e.REDIS_STATE_TTL_SEC,
+  });
+}
+
+export const StoreHealth = z.object({
+  status: z.enum(['up', 'down']),
+  backend: z.enum(['memory', 'redis', 'redis-cluster']),
+  error: z.string().optional(),
+});
+export type StoreHealth = z.infer<typeof StoreHealth>;
+
+export interface RedisConnection {
+  readonly client: RedisClient;
+  readonly keys: RedisKeys;
+  readonly settings: RedisSettings;
+  /** Readiness: a PING round trip within the command timeout. Never throws. */
+  health(): Promise<StoreHealth>;
+  /** Waits (bounded) for the first connection; false if Redis is not there yet. The client keeps trying either way. */
+  ready(timeoutMs?: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Connection events (error, reconnecting, ready) for the log; ioredis prints unhandled errors otherwise. */
+  onEvent?: (event: 'error' | 'reconnecting' | 'ready' | 'end', detail?: string) => void;
+  /** Distinguishes the instances' connections in CLIENT LIST. */
+  connectionName?: string;
+}
+
+function nodeOptions(settings: RedisSettings, connectionName: string | undefined): RedisOptions {
+  return {
+    connectTimeout: settings.connectTimeoutMs,
+    commandTimeout: settings.commandTimeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 100, settings.maxReconnectDelayMs),
+    connectionName,
+  };
+}
+
+function parseNode(node: string): { host: string; port: number; username?: string; password?: string; tls: boolean } {
+  const url = new URL(node.includes('://') ? node : `redis://${node}`);
+  return {
+    host: url.hostname,
+    port: Number(url.port || 6379),
+    username: url.username ? decodeURIComponent(url.username) : undefined,
+    password: url.password ? decodeURIComponent(url.password) : undefined,
+    tls: url.protocol === 'rediss:',
+  };
+}
+
+export function connectRedis(input: RedisSettingsInput, options: ConnectOptions = {}): RedisConnection {
+  const settings = RedisSettings.parse(input);
+  const base = nodeOptions(settings, options.connectionName);
+  let client: RedisClient;
+  if (settings.clusterNodes) {
+    const nodes = settings.clusterNodes.map(parseNode);
+    const first = nodes[0]!;
+    const clusterOptions: ClusterOptions = {
+      enableOfflineQueue: false,
+      maxRedirections: 8,
+      clusterRetryStrategy: (times) => Math.min(times * 100, settings.maxReconnectDelayMs),
+      redisOptions: {
+        ...base,
+        username: first.username,
+        password: first.password,
+        tls: first.tls ? {} : undefined,
+      },
+    };
+    client = new Cluster(nodes.map(({ host, port }) => ({ host, port })), clusterOptions);
+  } else {
+    client = new Redis(settings.url!, base);
+  }
+  const emit = options.onEvent ?? (() => {});
+  client.on('error', (e: Error) => emit('error', e.message));
+  client.on('reconnecting', () => emit('reconnecting'));
+  client.on('ready', () => emit('ready'));
+  client.on('end', () => emit('end'));
+  const backend = settings.clusterNodes ? 'redis-cluster' : 'redis';
+
+  return {
+    client,
+    keys: new RedisKeys(settings.prefix),
+    settings,
+    async health() {
+      try {
+        await guarded(() => client.ping());
+        return { status: 'up', backend };
+      } catch (error) {
+        return { status: 'down', backend, error: error instanceof Error ? error.message : String(error) };
+      }
+    },
+    async ready(timeoutMs = settings.connectTimeoutMs * 3) {
+      if (client.status === 'ready') return true;
+      return new Promise<boolean>((resolve) => {
+        const done = (ok: boolean) => {
+          clearTimeout(timer);
+          client.off('ready', onReady);
+          resolve(ok);
+        };
+        const onReady = () => done(true);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        client.on('ready', onReady);
+      });
+    },
+    async close() {
+      client.disconnect();
+    },
+  };
+}
+
+/**
+ * Registers a Lua script once per client (ioredis `defineCommand`: EVALSHA, falling back to EVAL
+ * when the server does not know the script yet, e.g. after a restart) and returns a typed caller.
+ */
+export function defineScript(
+  client: RedisClient,
+  name: string,
+  numberOfKeys: number,
+  lua: string,
+): (keys: string[], args: Array<string | number>) => Promise<unknown> {
+  const commands = client as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>;
+  if (typeof commands[name] !== 'function') client.defineCommand(name, { numberOfKeys, lua });
+  return (keys, args) => commands[name]!.call(client, ...keys, ...args);
+}
