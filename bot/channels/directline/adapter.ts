@@ -1,0 +1,189 @@
+/**
+ * A Bot Framework adapter whose "channel" is the Direct Line activity log: the client's activities
+ * run through the bot, the bot's replies are appended to the log (ids `<conversationId>|<seq>`),
+ * and open streams are told at once. Proactive messages (agent replies relayed from the handoff
+ * desk) use `continueConversation` like on any other adapter.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import {
+  ActivityEventNames,
+  ActivityTypes,
+  BotAdapter,
+  TurnContext,
+  type Activity,
+  type ChannelAccount,
+  type ConversationReference,
+  type ResourceResponse,
+} from 'botbuilder';
+import type { ClaimsIdentity } from 'botframework-connector';
+import type { ConversationLog, LogEntry } from './store.js';
+
+export const DIRECT_LINE_CHANNEL_ID = 'directline';
+/** Marks conversation references that belong to this adapter (Azure's Direct Line has an https URL). */
+export const DIRECT_LINE_SERVICE_URL = 'urn:forbear:directline';
+
+export const activityId = (conversationId: string, seq: number) => `${conversationId}|${String(seq).padStart(7, '0')}`;
+
+/** Log entries as the client sees them: each activity carries its id. */
+export function withIds(conversationId: string, entries: LogEntry[]): Partial<Activity>[] {
+  return entries.map((e) => ({ ...e.activity, id: activityId(conversationId, e.seq) }));
+}
+
+export const isDirectLineReference = (reference: Partial<ConversationReference>) =>
+  reference.serviceUrl === DIRECT_LINE_SERVICE_URL;
+
+/** What open streams hear: the log grew, or an activity that is never stored (typing). */
+export type ConversationSignal = { kind: 'appended' } | { kind: 'ephemeral'; activity: Partial<Activity> };
+
+/** In-process notifications; streams also re-read the log on a timer, so other instances' appends arrive too. */
+export class ConversationSignals {
+  private readonly emitter = new EventEmitter().setMaxListeners(0);
+
+  publish(conversationId: string, signal: ConversationSignal): void {
+    this.emitter.emit(conversationId, signal);
+  }
+
+  subscribe(conversationId: string, listener: (signal: ConversationSignal) => void): () => void {
+    this.emitter.on(conversationId, listener);
+    return () => this.emitter.off(conversationId, listener);
+  }
+}
+
+export interface DirectLineAdapterOptions {
+  log: ConversationLog;
+  signals?: ConversationSignals;
+  bot?: ChannelAccount;
+}
+
+type Logic = (context: TurnContext) => Promise<void>;
+
+export class DirectLineAdapter extends BotAdapter {
+  readonly log: ConversationLog;
+  readonly signals: ConversationSignals;
+  readonly botAccount: ChannelAccount;
+  /** Turns of one conversation run one after another, as a person's messages are read in order. */
+  private readonly turnChains = new Map<string, Promise<void>>();
+
+  constructor(options: DirectLineAdapterOptions) {
+    super();
+    this.log = options.log;
+    this.signals = options.signals ?? new ConversationSignals();
+    this.botAccount = options.bot ?? { id: 'forbear', name: 'Forbear', role: 'bot' };
+  }
+
+  /**
+   * Records a client activity and, unless it is a retry of one already recorded (same
+   * `dedupeKey`), runs the bot on it. Answers the activity id either way.
+   */
+  async receive(
+    conversationId: string,
+    activity: Partial<Activity>,
+    logic: Logic,
+    dedupeKey?: string,
+  ): Promise<{ id: string; duplicate: boolean }> {
+    const incoming: Partial<Activity> = {
+      ...activity,
+      channelId: DIRECT_LINE_CHANNEL_ID,
+      serviceUrl: DIRECT_LINE_SERVICE_URL,
+      conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+      recipient: this.botAccount,
+      timestamp: new Date(),
+    };
+    // Typing from the client is shown to other viewers but is not conversation history.
+    if (incoming.type === ActivityTypes.Typing) {
+      const id = `${conversationId}|typing-${randomUUID()}`;
+      this.signals.publish(conversationId, { kind: 'ephemeral', activity: { ...incoming, id } });
+      return { id, duplicate: false };
+    }
+    const { seq, duplicate } = await this.log.append(conversationId, incoming, dedupeKey);
+    const id = activityId(conversationId, seq);
+    if (duplicate) return { id, duplicate };
+    this.signals.publish(conversationId, { kind: 'appended' });
+    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic));
+    return { id, duplicate };
+  }
+
+  /** Runs the bot on an activity that is not stored (the conversationUpdate that opens a chat). */
+  async processActivity(activity: Partial<Activity>, logic: Logic): Promise<void> {
+    const conversationId = activity.conversation?.id;
+    if (conversationId === undefined) throw new Error('activity without conversation id');
+    const full: Partial<Activity> = {
+      ...activity,
+      channelId: DIRECT_LINE_CHANNEL_ID,
+      serviceUrl: DIRECT_LINE_SERVICE_URL,
+      recipient: this.botAccount,
+      timestamp: new Date(),
+    };
+    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, full), logic));
+  }
+
+  async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
+    const responses: ResourceResponse[] = [];
+    for (const activity of activities) {
+      const conversationId = activity.conversation?.id ?? context.activity.conversation.id;
+      if (activity.type === 'delay') {
+        await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
+        responses.push({ id: '' });
+        continue;
+      }
+      const outgoing: Partial<Activity> = {
+        ...activity,
+        channelId: DIRECT_LINE_CHANNEL_ID,
+        from: activity.from ?? this.botAccount,
+        conversation: { ...activity.conversation, id: conversationId } as Activity['conversation'],
+        timestamp: new Date(),
+      };
+      if (activity.type === ActivityTypes.Typing) {
+        const id = `${conversationId}|typing-${randomUUID()}`;
+        this.signals.publish(conversationId, { kind: 'ephemeral', activity: { ...outgoing, id } });
+        responses.push({ id });
+        continue;
+      }
+      const { seq } = await this.log.append(conversationId, outgoing);
+      this.signals.publish(conversationId, { kind: 'appended' });
+      responses.push({ id: activityId(conversationId, seq) });
+    }
+    return responses;
+  }
+
+  async updateActivity(): Promise<void> {
+    throw new Error('Direct Line does not support updating a sent activity');
+  }
+
+  async deleteActivity(): Promise<void> {
+    throw new Error('Direct Line does not support deleting a sent activity');
+  }
+
+  async continueConversation(reference: Partial<ConversationReference>, logic: Logic): Promise<void> {
+    const activity = TurnContext.applyConversationReference(
+      { type: ActivityTypes.Event, name: ActivityEventNames.ContinueConversation },
+      reference,
+      true,
+    );
+    await this.runMiddleware(new TurnContext(this, activity), logic);
+  }
+
+  /** No channel service to authenticate against: the app id / claims are accepted and unused. */
+  override async continueConversationAsync(
+    _botAppIdOrClaims: string | ClaimsIdentity,
+    reference: Partial<ConversationReference>,
+    logicOrAudience: Logic | string,
+    maybeLogic?: Logic,
+  ): Promise<void> {
+    const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
+    if (logic === undefined) throw new TypeError('continueConversationAsync needs a logic function');
+    await this.continueConversation(reference, logic);
+  }
+
+  private serialize(conversationId: string, turn: () => Promise<void>): Promise<void> {
+    const previous = this.turnChains.get(conversationId) ?? Promise.resolve();
+    const current = previous.catch(() => undefined).then(turn);
+    const settled = current.catch(() => undefined);
+    this.turnChains.set(conversationId, settled);
+    void settled.then(() => {
+      if (this.turnChains.get(conversationId) === settled) this.turnChains.delete(conversationId);
+    });
+    return current;
+  }
+}

@@ -1,0 +1,13 @@
+/** Direct Line settings, as a zod shape the server's `Config` can merge. */
+import { z } from 'zod';
+import { intFromEnv, optionalString } from '../../http/env.js';
+
+export const DirectLineConfig = z.object({
+  /** HMAC key for conversation tokens; at least 32 characters. Unset: a random one per process. */
+  DIRECTLINE_SECRET: optionalString.pipe(z.string().min(32, 'DIRECTLINE_SECRET must be at least 32 characters').optional()),
+  /** Token lifetime; Web Chat refreshes at half of Direct Line's 30 minutes. */
+  DIRECTLINE_TOKEN_TTL_SEC: intFromEnv(1800, 60, 86_400),
+  /** A conversation's activity log is forgotten this long after its last activity. */
+  DIRECTLINE_CONVERSATION_TTL_SEC: intFromEnv(86_400, 60, 30 * 86_400),
+});
+export type DirectLineConfig = z.infer<typeof DirectLineConfig>;

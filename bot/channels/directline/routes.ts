@@ -1,0 +1,182 @@
+/**
+ * Direct Line 3.0 over HTTP (and the WebSocket stream): enough of the protocol for Web Chat and
+ * other Direct Line clients. Every conversation route needs the conversation's own token.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Request, Server } from 'restify';
+import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { HttpError } from '../../http/errors.js';
+import { rateLimitBy, type RateLimit } from '../../http/rateLimit.js';
+import { DirectLineAdapter, withIds } from './adapter.js';
+import type { DirectLineConfig } from './config.js';
+import { ClientActivity, ConversationIdParam, StartConversation, Watermark } from './schema.js';
+import { MemoryConversationLog, type ConversationLog } from './store.js';
+import { attachStream } from './stream.js';
+import { createTokenService, resolveTokenSecret, type TokenService } from './tokens.js';
+
+/** The bot seam: an ActivityHandler, or anything else that runs a turn. */
+export interface Bot {
+  run(context: TurnContext): Promise<void>;
+}
+
+export interface DirectLineDeps {
+  bot: Bot;
+  config: DirectLineConfig & {
+    RATE_LIMIT_CONVERSATION_PER_MIN: number;
+    RATE_LIMIT_CONVERSATION_BURST: number;
+  };
+  logger?: Logger;
+  /** defaults to the in-process log */
+  log?: ConversationLog;
+  /** defaults to a new adapter on `log`; pass one to share it with the handoff relay */
+  adapter?: DirectLineAdapter;
+  /** how often an open stream re-reads the log for activities appended by other instances */
+  streamPollMs?: number;
+  now?: () => number;
+}
+
+export interface DirectLineChannel {
+  adapter: DirectLineAdapter;
+  tokens: TokenService;
+  /** closes open streams and timers (for tests and graceful shutdown) */
+  close(): void;
+}
+
+const BASE = '/v3/directline';
+const PAGE_SIZE = 100;
+
+const newConversationId = () => randomBytes(16).toString('base64url');
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
+  throw new HttpError(400, 'BadArgument', `Invalid ${what}${where}: ${issue?.message ?? 'invalid'}`);
+}
+
+export function registerDirectLine(server: Server, deps: DirectLineDeps): DirectLineChannel {
+  const { bot, config, logger } = deps;
+  const log = deps.adapter?.log ?? deps.log ?? new MemoryConversationLog(config.DIRECTLINE_CONVERSATION_TTL_SEC, deps.now);
+  const adapter = deps.adapter ?? new DirectLineAdapter({ log });
+  const tokens = createTokenService({
+    secret: resolveTokenSecret(config.DIRECTLINE_SECRET, logger),
+    ttlSec: config.DIRECTLINE_TOKEN_TTL_SEC,
+    ...(deps.now ? { now: deps.now } : {}),
+  });
+  const conversationRate: RateLimit = {
+    ratePerSec: config.RATE_LIMIT_CONVERSATION_PER_MIN / 60,
+    burst: config.RATE_LIMIT_CONVERSATION_BURST,
+  };
+  const run = (context: TurnContext) => bot.run(context);
+
+  /** The conversation the bearer token grants; with `conversationId`, it must be that one. */
+  function authorize(req: Request, conversationId?: string): string {
+    const match = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
+    if (!match?.[1]) throw new HttpError(401, 'MissingToken', 'An Authorization: Bearer token is required.');
+    const verdict = tokens.verify(match[1]);
+    if (!verdict.ok) {
+      // Direct Line clients read 403 as "get a new token".
+      throw new HttpError(403, verdict.reason === 'expired' ? 'TokenExpired' : 'BadToken', 'The token is invalid or expired.');
+    }
+    if (conversationId !== undefined && verdict.conversationId !== conversationId) {
+      throw new HttpError(403, 'WrongConversation', 'The token does not grant access to this conversation.');
+    }
+    return verdict.conversationId;
+  }
+
+  function streamUrl(req: Request, conversationId: string, token: string, watermark?: number): string {
+    const secure = req.isSecure() || req.header('x-forwarded-proto') === 'https';
+    const query = new URLSearchParams({ t: token });
+    if (watermark !== undefined) query.set('watermark', String(watermark));
+    return `${secure ? 'wss' : 'ws'}://${req.header('host')}${BASE}/conversations/${conversationId}/stream?${query}`;
+  }
+
+  async function requireConversation(conversationId: string): Promise<void> {
+    if (!(await log.exists(conversationId))) throw new HttpError(404, 'NotFound', 'No such conversation.');
+  }
+
+  server.post(`${BASE}/tokens/generate`, async (_req, res) => {
+    const issued = tokens.issue(newConversationId());
+    res.send(200, { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn });
+  });
+
+  server.post(`${BASE}/tokens/refresh`, async (req, res) => {
+    const issued = tokens.issue(authorize(req));
+    res.send(200, { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn });
+  });
+
+  server.post(`${BASE}/conversations`, async (req, res) => {
+    const conversationId = authorize(req);
+    const start = parse(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
+    const issued = tokens.issue(conversationId);
+    const created = (await log.open(conversationId)) === 'created';
+    res.send(created ? 201 : 200, {
+      conversationId,
+      token: issued.token,
+      expires_in: issued.expiresIn,
+      streamUrl: streamUrl(req, conversationId, issued.token),
+    });
+    if (!created) return;
+    // Lets the bot greet; runs after the answer so a slow greeting never delays the page.
+    const user = { id: start?.user?.id ?? `dl_${conversationId}`, name: start?.user?.name ?? '', role: 'user' };
+    adapter
+      .processActivity(
+        {
+          type: ActivityTypes.ConversationUpdate,
+          conversation: { id: conversationId, isGroup: false, conversationType: 'personal', name: '' },
+          from: user,
+          membersAdded: [adapter.botAccount, user],
+          ...(start?.locale ? { locale: start.locale } : {}),
+        },
+        run,
+      )
+      .catch((err: unknown) => logger?.error({ err, conversationId }, 'Direct Line conversation start turn failed'));
+  });
+
+  server.get(`${BASE}/conversations/:conversationId`, async (req, res) => {
+    const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+    authorize(req, conversationId);
+    const watermark = parse(Watermark, req.query?.watermark, 'watermark');
+    await requireConversation(conversationId);
+    const issued = tokens.issue(conversationId);
+    res.send(200, {
+      conversationId,
+      token: issued.token,
+      expires_in: issued.expiresIn,
+      streamUrl: streamUrl(req, conversationId, issued.token, watermark),
+    });
+  });
+
+  server.get(`${BASE}/conversations/:conversationId/activities`, async (req, res) => {
+    const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+    authorize(req, conversationId);
+    const watermark = parse(Watermark, req.query?.watermark, 'watermark');
+    await requireConversation(conversationId);
+    const entries = await log.read(conversationId, watermark, PAGE_SIZE);
+    const last = entries.at(-1)?.seq ?? watermark;
+    res.send(200, {
+      activities: withIds(conversationId, entries),
+      ...(last === undefined ? {} : { watermark: String(last) }),
+    });
+  });
+
+  server.post(
+    `${BASE}/conversations/:conversationId/activities`,
+    rateLimitBy((req) => req.params?.conversationId, conversationRate, 'conversation'),
+    async (req: Request, res) => {
+      const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+      authorize(req, conversationId);
+      const activity = parse(ClientActivity, req.body, 'activity');
+      await requireConversation(conversationId);
+      const dedupeKey = activity.channelData?.clientActivityID;
+      const { id } = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey);
+      res.send(200, { id });
+    },
+  );
+
+  const stream = attachStream(server.server, { adapter, tokens, basePath: BASE, pollMs: deps.streamPollMs ?? 1000, logger });
+  return { adapter, tokens, close: () => stream.close() };
+}

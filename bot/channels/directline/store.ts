@@ -1,0 +1,106 @@
+/**
+ * The conversation activity log behind Direct Line: an append-only list per conversation whose
+ * positions are the watermarks. A port, so a shared store (Redis) can replace the in-process one
+ * when several instances serve the same conversations.
+ */
+import type { Activity } from 'botbuilder';
+
+export interface LogEntry {
+  /** position in the log, from 0; the Direct Line watermark of this activity */
+  seq: number;
+  activity: Partial<Activity>;
+}
+
+export interface Appended {
+  seq: number;
+  /** true when `dedupeKey` was seen before: nothing was appended and `seq` is the earlier entry's */
+  duplicate: boolean;
+}
+
+export class UnknownConversationError extends Error {
+  constructor(conversationId: string) {
+    super(`no Direct Line conversation "${conversationId}"`);
+    this.name = 'UnknownConversationError';
+  }
+}
+
+export interface ConversationLog {
+  /** Starts the conversation unless it exists. */
+  open(conversationId: string): Promise<'created' | 'existing'>;
+  exists(conversationId: string): Promise<boolean>;
+  /**
+   * Appends atomically. A `dedupeKey` (the client's activity id) already used in this conversation
+   * appends nothing, so a retried POST can never produce a second turn.
+   * @throws UnknownConversationError
+   */
+  append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended>;
+  /** Entries after `afterSeq` (from the start when undefined), oldest first, at most `limit`. */
+  read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]>;
+}
+
+interface MemoryConversation {
+  activities: Partial<Activity>[];
+  dedupe: Map<string, number>;
+  expiresAtMs: number;
+}
+
+/** One process only; conversations expire `ttlSec` after their last activity. */
+export class MemoryConversationLog implements ConversationLog {
+  private readonly conversations = new Map<string, MemoryConversation>();
+  private lastSweepMs = 0;
+
+  constructor(
+    private readonly ttlSec: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async open(conversationId: string): Promise<'created' | 'existing'> {
+    this.sweep();
+    if (this.live(conversationId)) return 'existing';
+    this.conversations.set(conversationId, { activities: [], dedupe: new Map(), expiresAtMs: this.expiry() });
+    return 'created';
+  }
+
+  async exists(conversationId: string): Promise<boolean> {
+    return this.live(conversationId) !== undefined;
+  }
+
+  async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
+    const conversation = this.live(conversationId);
+    if (!conversation) throw new UnknownConversationError(conversationId);
+    conversation.expiresAtMs = this.expiry();
+    const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
+    if (earlier !== undefined) return { seq: earlier, duplicate: true };
+    // A structured copy, as a shared store would hold: later changes by the bot do not leak in.
+    conversation.activities.push(structuredClone(activity));
+    const seq = conversation.activities.length - 1;
+    if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, seq);
+    return { seq, duplicate: false };
+  }
+
+  async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {
+    const conversation = this.live(conversationId);
+    if (!conversation) throw new UnknownConversationError(conversationId);
+    const start = afterSeq === undefined ? 0 : afterSeq + 1;
+    return conversation.activities
+      .slice(start, start + limit)
+      .map((activity, i) => ({ seq: start + i, activity: structuredClone(activity) }));
+  }
+
+  private live(conversationId: string): MemoryConversation | undefined {
+    const conversation = this.conversations.get(conversationId);
+    return conversation && conversation.expiresAtMs > this.now() ? conversation : undefined;
+  }
+
+  private expiry(): number {
+    return this.now() + this.ttlSec * 1000;
+  }
+
+  /** Drops expired conversations, at most once a minute so opening stays cheap. */
+  private sweep(): void {
+    const t = this.now();
+    if (t - this.lastSweepMs < 60_000) return;
+    this.lastSweepMs = t;
+    for (const [id, conversation] of this.conversations) if (conversation.expiresAtMs <= t) this.conversations.delete(id);
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Direct Line tokens: `<payload>.<signature>`, both base64url; the payload names one conversation
+ * and an expiry, the signature is HMAC-SHA256 over the payload with the server secret. A token is
+ * the only key to its conversation, so it is checked in constant time and never logged.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+
+export const TokenClaims = z.object({
+  /** conversation id */
+  c: z.string().min(1).max(128),
+  /** expiry, seconds since the epoch */
+  x: z.number().int().positive(),
+});
+export type TokenClaims = z.infer<typeof TokenClaims>;
+
+export type Verification =
+  | { ok: true; conversationId: string; expiresAt: number }
+  | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
+
+export interface IssuedToken {
+  token: string;
+  conversationId: string;
+  /** seconds until expiry, as Direct Line's `expires_in` */
+  expiresIn: number;
+}
+
+export interface TokenService {
+  issue(conversationId: string): IssuedToken;
+  verify(token: string): Verification;
+}
+
+export function createTokenService(options: { secret: string; ttlSec: number; now?: () => number }): TokenService {
+  const now = options.now ?? Date.now;
+  const sign = (payload: string) => createHmac('sha256', options.secret).update(payload).digest();
+
+  return {
+    issue(conversationId) {
+      const claims: TokenClaims = { c: conversationId, x: Math.floor(now() / 1000) + options.ttlSec };
+      const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
+      return { token: `${payload}.${sign(payload).toString('base64url')}`, conversationId, expiresIn: options.ttlSec };
+    },
+
+    verify(token) {
+      const parts = token.split('.');
+      if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, reason: 'malformed' };
+      const [payload, signature] = parts as [string, string];
+      const given = Buffer.from(signature, 'base64url');
+      const expected = sign(payload);
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
+      let claims: TokenClaims;
+      try {
+        claims = TokenClaims.parse(JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')));
+      } catch {
+        return { ok: false, reason: 'malformed' };
+      }
+      if (claims.x * 1000 <= now()) return { ok: false, reason: 'expired' };
+      return { ok: true, conversationId: claims.c, expiresAt: claims.x };
+    },
+  };
+}
+
+/**
+ * The configured secret, or a random one. A random secret is fine for one process on one machine,
+ * but tokens then die with the process and are not accepted by a second instance.
+ */
+export function resolveTokenSecret(configured: string | undefined, logger?: Logger): string {
+  if (configured !== undefined) return configured;
+  logger?.warn(
+    'DIRECTLINE_SECRET is not set: using a random secret; Web Chat tokens will not survive a restart and will not work across several instances',
+  );
+  return randomBytes(32).toString('base64url');
+}

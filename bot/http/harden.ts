@@ -1,0 +1,38 @@
+/**
+ * The one call that makes a restify server fit to face the public: security headers, per-IP rate
+ * limit, body-size limit (413), query/body parsing, the serviceUrl allow-list for unauthenticated
+ * `/api/messages`, and the stack-free error formatter. Call it once, before registering routes.
+ */
+import restify, { type Server } from 'restify';
+import type { Logger } from '../logger.js';
+import type { HttpConfig } from './config.js';
+import { formatErrors } from './errors.js';
+import { securityHeaders } from './headers.js';
+import { clientIp, rateLimitBy } from './rateLimit.js';
+import { allowServiceUrl } from './serviceUrl.js';
+
+export interface BotIdentity {
+  MicrosoftAppId?: string | undefined;
+  HOST?: string | undefined;
+}
+
+export function hardenServer(server: Server, config: HttpConfig & BotIdentity, logger?: Logger): void {
+  formatErrors(server, logger);
+  server.pre(securityHeaders({ hsts: config.HTTP_HSTS }));
+  // In `pre`, so floods of unknown paths are limited as well.
+  server.pre(
+    rateLimitBy(clientIp, { ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST }, 'client address'),
+  );
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  // Unknown content types (WeChat's XML) stay a raw string in req.body, still size-limited.
+  server.use(restify.plugins.bodyParser({ maxBodySize: config.HTTP_MAX_BODY_BYTES, mapParams: false }));
+  if (config.MicrosoftAppId === undefined) server.use(allowServiceUrl(config.BOT_SERVICE_URL_ALLOWLIST));
+}
+
+/**
+ * Where to listen: loopback unless the operator set HOST, or Bot Framework authentication is on
+ * (then the Azure channel service must reach us and every request is authenticated).
+ */
+export function listenHost(config: BotIdentity): string {
+  return config.HOST ?? (config.MicrosoftAppId === undefined ? '127.0.0.1' : '0.0.0.0');
+}
