@@ -1,0 +1,46 @@
+/**
+ * WeChat Official Account (公众号) settings. The channel is off unless `WECHAT_TOKEN` is set; once it
+ * is on, everything the protocol needs must be valid, so a typo stops start-up instead of
+ * surfacing as 401s from WeChat hours later.
+ */
+import { z } from 'zod';
+import { Language } from '../../understanding/schema.js';
+
+const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const intSetting = (fallback: number, min: number, max: number) =>
+  z.preprocess(blankAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
+
+/** 43 base64 characters that decode to the 32-byte AES key (the console never shows the '='). */
+export const EncodingAesKey = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9+/]{43}$/, 'must be the 43-character EncodingAESKey from the WeChat console (base64, no "=")')
+  .refine((k) => Buffer.from(`${k}=`, 'base64').length === 32, 'does not decode to a 32-byte key');
+
+export const WeChatConfig = z.object({
+  /** The Token typed into 公众号 console → 设置与开发 → 基本配置 → 服务器配置; WeChat allows 3–32 letters and digits. */
+  WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3-32 letters or digits, as in the WeChat console'),
+  WECHAT_APPID: z.string().trim().regex(/^wx[0-9a-f]{16}$/i, 'must look like wx followed by 16 hex digits'),
+  WECHAT_APPSECRET: z.string().trim().min(1),
+  /** Only needed for 安全模式 (safe mode); plain-mode requests are accepted without it. */
+  WECHAT_ENCODING_AES_KEY: z.preprocess(blankAsUnset, EncodingAesKey.optional()),
+  WECHAT_API_BASE: z.preprocess(blankAsUnset, z.url().default('https://api.weixin.qq.com')),
+  /** WeChat waits 5 s for a passive reply; after this many ms the turn goes to the customer-service API instead. */
+  WECHAT_PASSIVE_REPLY_MS: intSetting(4000, 100, 4800),
+  WECHAT_API_TIMEOUT_MS: intSetting(5000, 100, 60_000),
+  /** WeChat does not say the follower's language; this is the turn's locale. */
+  WECHAT_LOCALE: z.preprocess(blankAsUnset, Language.default('zh-CN')),
+});
+export type WeChatConfig = z.infer<typeof WeChatConfig>;
+
+export class WeChatConfigError extends Error {}
+
+/** `undefined` when the channel is off; throws with every bad variable named when it is on. */
+export function loadWeChatConfig(env: NodeJS.ProcessEnv = process.env): WeChatConfig | undefined {
+  if (blankAsUnset(env.WECHAT_TOKEN) === undefined) return undefined;
+  const parsed = WeChatConfig.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new WeChatConfigError(`invalid WeChat configuration:\n${lines.join('\n')}`);
+}

@@ -1,0 +1,220 @@
+/**
+ * HTTP endpoints WeChat calls: `GET /api/wechat` (server verification) and `POST /api/wechat`
+ * (messages, plain or safe mode). Every failure is a short status line; nothing from a stack or
+ * from the request is echoed back.
+ */
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TurnContext } from 'botbuilder';
+import type restify from 'restify';
+import { z } from 'zod';
+import type { Logger } from '../../logger.js';
+import { t } from '../../messages/index.js';
+import { WeChatAdapter, type WeChatTurn } from './adapter.js';
+import { WeChatApi } from './api.js';
+import type { WeChatConfig } from './config.js';
+import { signatureMatches, WeChatCipher, WeChatCryptoError, wechatSignature } from './crypto.js';
+import { type Dedupe, type KeyValueStore, MemoryDedupe } from './stores.js';
+import {
+  EncryptedEnvelope,
+  encryptedReplyXml,
+  InboundMessage,
+  MAX_XML_BYTES,
+  parseWeChatXml,
+  textReplyXml,
+  XmlRejectedError,
+} from './xml.js';
+
+export const WECHAT_PATH = '/api/wechat';
+/** A signed request older or newer than this is refused: a captured request cannot be replayed later. */
+const MAX_CLOCK_SKEW_SEC = 300;
+/** Longer than the whole accepted timestamp window, so every replay inside it is caught as a duplicate. */
+const DEDUPE_TTL_SEC = 2 * MAX_CLOCK_SKEW_SEC;
+/** WeChat retries at about 5, 10 and 15 s; a finished turn stays answerable for retries that long. */
+const RETAIN_FINISHED_MS = 30_000;
+
+export interface WeChatDeps {
+  /** Any Bot Framework bot (an ActivityHandler). */
+  bot: { run(context: TurnContext): Promise<void> };
+  /** `loadWeChatConfig()`; when `undefined` (no WECHAT_TOKEN) nothing is registered. */
+  config: WeChatConfig | undefined;
+  logger: Logger;
+  /** Defaults to a WeChatAdapter that sends through the customer-service API of `config`. */
+  adapter?: WeChatAdapter;
+  /** MsgId de-duplication; in-memory by default, pass a Redis one when running several instances. */
+  dedupe?: Dedupe;
+  /** Numbered-choice memory for the default adapter. */
+  choices?: KeyValueStore;
+}
+
+class BodyTooLargeError extends Error {}
+
+/**
+ * Reads the raw body up to `limit` bytes. restify's bodyReader is not used because it keeps
+ * reading past the limit and inflates gzip without bounding the output.
+ */
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) return Promise.reject(new BodyTooLargeError());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      reject(new BodyTooLargeError());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+}
+
+const Timestamp = z.string().regex(/^\d{1,12}$/);
+const Nonce = z.string().min(1).max(64);
+const VerifyQuery = z.object({ signature: z.string(), timestamp: Timestamp, nonce: Nonce, echostr: z.string().min(1).max(512) });
+const MessageQuery = z.object({
+  signature: z.string().optional(),
+  msg_signature: z.string().optional(),
+  timestamp: Timestamp,
+  nonce: Nonce,
+  encrypt_type: z.enum(['raw', 'aes']).optional(),
+});
+
+function queryOf(req: restify.Request): Record<string, string> {
+  return Object.fromEntries(new URL(req.url ?? '/', 'http://localhost').searchParams);
+}
+
+function send(res: restify.Response, status: number, body: string, contentType = 'text/plain; charset=utf-8'): void {
+  res.sendRaw(status, body, { 'content-type': contentType, 'cache-control': 'no-store' });
+}
+
+/** Registers both routes; returns the adapter (for proactive messages), or `undefined` when WeChat is off. */
+export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChatAdapter | undefined {
+  const { config, logger, bot } = deps;
+  if (config === undefined) return undefined;
+  const adapter =
+    deps.adapter ??
+    new WeChatAdapter({
+      sender: new WeChatApi({
+        baseUrl: config.WECHAT_API_BASE,
+        appId: config.WECHAT_APPID,
+        appSecret: config.WECHAT_APPSECRET,
+        timeoutMs: config.WECHAT_API_TIMEOUT_MS,
+        logger,
+      }),
+      logger,
+      locale: config.WECHAT_LOCALE,
+      choices: deps.choices,
+      serviceUrl: config.WECHAT_API_BASE,
+    });
+  const dedupe = deps.dedupe ?? new MemoryDedupe();
+  const cipher = config.WECHAT_ENCODING_AES_KEY ? new WeChatCipher(config.WECHAT_ENCODING_AES_KEY, config.WECHAT_APPID) : undefined;
+  const token = config.WECHAT_TOKEN;
+  const passiveWindowMs = config.WECHAT_PASSIVE_REPLY_MS;
+  /** Turns by message id, so WeChat's retries join the running turn instead of starting another. */
+  const inflight = new Map<string, Promise<WeChatTurn | undefined>>();
+  const logic = (context: TurnContext) => bot.run(context);
+
+  function turnFor(id: string, message: Parameters<WeChatAdapter['receive']>[0]): Promise<WeChatTurn | undefined> {
+    const known = inflight.get(id);
+    if (known) return known;
+    const started = dedupe.firstSeen('wechat', id, DEDUPE_TTL_SEC).then((first) => (first ? adapter.receive(message, logic) : undefined));
+    inflight.set(id, started);
+    const forget = () => setTimeout(() => inflight.delete(id), RETAIN_FINISHED_MS).unref();
+    started.then((turn) => (turn ? turn.done.then(forget) : forget()), () => inflight.delete(id));
+    return started;
+  }
+
+  /** The passive reply text for a message, or `undefined` for "success". */
+  async function answer(message: InboundMessage): Promise<string | undefined> {
+    switch (message.MsgType) {
+      case 'text': {
+        const turn = await turnFor(message.MsgId, message);
+        return turn?.passiveReply(passiveWindowMs);
+      }
+      case 'event': {
+        // Following the account starts the conversation (conversationUpdate, like Web Chat); other events carry nothing to answer.
+        if (message.Event !== 'subscribe') return undefined;
+        const turn = await turnFor(`${message.FromUserName}:${message.CreateTime}:subscribe`, message);
+        return turn?.passiveReply(passiveWindowMs);
+      }
+      default:
+        return t(adapter.locale, 'channel.unsupported_message');
+    }
+  }
+
+  function signedAndFresh(signature: string | undefined, parts: string[], timestamp: string): boolean {
+    const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
+    return signatureMatches(wechatSignature([token, ...parts]), signature) && skew <= MAX_CLOCK_SKEW_SEC;
+  }
+
+  server.get(WECHAT_PATH, async (req: restify.Request, res: restify.Response) => {
+    const query = VerifyQuery.safeParse(queryOf(req));
+    if (!query.success || !signatureMatches(wechatSignature([token, query.data.timestamp, query.data.nonce]), query.data.signature)) {
+      logger.warn({ channel: 'wechat' }, 'wechat verification with a bad signature');
+      return send(res, 401, 'invalid signature');
+    }
+    send(res, 200, query.data.echostr);
+  });
+
+  server.post(WECHAT_PATH, async (req: restify.Request, res: restify.Response) => {
+    try {
+      const query = MessageQuery.safeParse(queryOf(req));
+      if (!query.success) return send(res, 401, 'invalid signature');
+      const { timestamp, nonce } = query.data;
+      const safeMode = query.data.encrypt_type === 'aes';
+      if (req.headers['content-encoding'] !== undefined && req.headers['content-encoding'] !== 'identity') {
+        return send(res, 415, 'content encoding not supported');
+      }
+      const body = await readBody(req, MAX_XML_BYTES);
+
+      let xml = body;
+      if (safeMode) {
+        if (cipher === undefined) return send(res, 400, 'safe mode is not configured');
+        const envelope = parseWeChatXml(body, EncryptedEnvelope);
+        if (!signedAndFresh(query.data.msg_signature, [timestamp, nonce, envelope.Encrypt], timestamp)) {
+          return send(res, 401, 'invalid signature');
+        }
+        xml = cipher.decrypt(envelope.Encrypt);
+      } else if (!signedAndFresh(query.data.signature, [timestamp, nonce], timestamp)) {
+        return send(res, 401, 'invalid signature');
+      }
+
+      const message = parseWeChatXml(xml, InboundMessage);
+      const content = await answer(message);
+      if (content === undefined) return send(res, 200, 'success');
+      const reply = textReplyXml({
+        toUser: message.FromUserName,
+        fromUser: message.ToUserName,
+        createTime: Math.floor(Date.now() / 1000),
+        content,
+      });
+      if (!safeMode || cipher === undefined) return send(res, 200, reply, 'application/xml; charset=utf-8');
+      const encrypt = cipher.encrypt(reply);
+      const replyTimestamp = String(Math.floor(Date.now() / 1000));
+      const replyNonce = randomBytes(8).toString('hex');
+      const signature = wechatSignature([token, replyTimestamp, replyNonce, encrypt]);
+      send(res, 200, encryptedReplyXml({ encrypt, signature, timestamp: replyTimestamp, nonce: replyNonce }), 'application/xml; charset=utf-8');
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        return send(res, 413, 'request body too large');
+      }
+      if (error instanceof XmlRejectedError) {
+        logger.warn({ channel: 'wechat', reason: error.reason }, 'wechat request rejected');
+        return send(res, error.reason === 'too_large' ? 413 : 400, 'bad request');
+      }
+      if (error instanceof WeChatCryptoError) {
+        logger.warn({ channel: 'wechat', reason: error.failure }, 'wechat ciphertext rejected');
+        return send(res, error.failure === 'appid_mismatch' ? 401 : 400, 'bad request');
+      }
+      logger.error({ channel: 'wechat', err: error instanceof Error ? error.message : String(error) }, 'wechat request failed');
+      if (!res.headersSent) send(res, 500, 'internal error');
+    }
+  });
+
+  return adapter;
+}
