@@ -48,12 +48,16 @@ export function isUnavailability(error: unknown): boolean {
   return true;
 }
 
+/** The error to rethrow: transport failures become StoreUnavailableError, anything else is unchanged. */
+export function asStoreError(error: unknown): unknown {
+  return error instanceof StoreUnavailableError || !isUnavailability(error) ? error : new StoreUnavailableError(error);
+}
+
 /** Runs one store operation and turns transport failures into StoreUnavailableError. */
 export async function guarded<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {
-    if (error instanceof StoreUnavailableError || !isUnavailability(error)) throw error;
-    throw new StoreUnavailableError(error);
+    throw asStoreError(error);
   }
 }

@@ -1,0 +1,100 @@
+/**
+ * Per-conversation serialisation: two messages of one conversation, arriving at two instances at
+ * once, run one after the other. The Redis lease comes from redis-semaphore's Mutex (SET NX PX with
+ * a random token, Lua compare-and-delete release, Lua compare-and-extend refresh while the turn
+ * runs). The lock is an efficiency and ordering guarantee; correctness does not rest on it alone:
+ * if a lease is ever lost (Redis failover, a paused process), the eTag check of the state write
+ * still rejects the second writer.
+ */
+import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
+import { ConversationBusyError, asStoreError } from './errors.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+export interface ConversationLock {
+  /**
+   * Runs `fn` while holding the conversation's lock. `signal` aborts if the lease is lost while
+   * `fn` still runs. Throws ConversationBusyError when the lock stays taken past the wait limit,
+   * StoreUnavailableError when Redis cannot be reached.
+   */
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
+/** One process: a promise chain per conversation; the map only holds conversations with a turn in flight. */
+export class MemoryConversationLock implements ConversationLock {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const previous = this.tails.get(conversationId) ?? Promise.resolve();
+    const run = previous.then(() => fn(new AbortController().signal));
+    const tail = run.catch(() => undefined);
+    this.tails.set(conversationId, tail);
+    try {
+      return await run;
+    } finally {
+      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
+    }
+  }
+}
+
+export interface RedisLockOptions {
+  /** Lease length; the lease is extended every `leaseMs * 0.8` while the turn runs. */
+  leaseMs: number;
+  /** How long a turn waits for the previous turn of its conversation before giving up. */
+  waitMs: number;
+  /** Pause between acquisition attempts. */
+  retryMs: number;
+}
+
+export const DEFAULT_LOCK_OPTIONS: RedisLockOptions = { leaseMs: 10_000, waitMs: 15_000, retryMs: 25 };
+
+/**
+ * The library's refresh timer lets a rejected refresh (Redis unreachable) escape as an unhandled
+ * rejection, which ends a Node process; a refresh that cannot reach Redis counts as a lost lease
+ * here. Keys are used as given (the library would put them under `mutex:`), so every key of the
+ * conversation stays under our prefix and in its cluster slot.
+ */
+class ConversationMutex extends Mutex {
+  constructor(client: RedisClient, key: string, options: ConstructorParameters<typeof Mutex>[2]) {
+    super(client, key, options);
+    this._key = key;
+  }
+
+  protected override async _refresh(): Promise<boolean> {
+    try {
+      return await super._refresh();
+    } catch {
+      return false;
+    }
+  }
+}
+
+export class RedisConversationLock implements ConversationLock {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisLockOptions = DEFAULT_LOCK_OPTIONS,
+  ) {}
+
+  async withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const lost = new AbortController();
+    const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
+      lockTimeout: this.options.leaseMs,
+      acquireTimeout: this.options.waitMs,
+      retryInterval: this.options.retryMs,
+      onLockLost: (error: LostLockError) => lost.abort(error),
+    });
+    try {
+      await mutex.acquire();
+    } catch (error) {
+      if (error instanceof TimeoutError) throw new ConversationBusyError(conversationId, this.options.waitMs);
+      throw asStoreError(error);
+    }
+    try {
+      return await fn(lost.signal);
+    } finally {
+      // A failed release only means the lease runs out on its own; the turn's outcome stands.
+      await mutex.release().catch(() => undefined);
+    }
+  }
+}

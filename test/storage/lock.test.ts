@@ -1,0 +1,135 @@
+/**
+ * Two "instances" (two separate Redis connections) increment one counter with a read-modify-write
+ * 50 times concurrently. Under the conversation lock no update is lost; the same workload without
+ * the lock loses updates, which shows the test can fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConversationBusyError } from '../../bot/storage/errors.js';
+import {
+  MemoryConversationLock,
+  RedisConversationLock,
+  type ConversationLock,
+} from '../../bot/storage/lock.js';
+import type { RedisConnection } from '../../bot/storage/redis.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
+
+let redis: TestRedis;
+let instances: [RedisConnection, RedisConnection];
+beforeAll(async () => {
+  redis = await testRedis('lock');
+  instances = [await redis.connect('instance-a'), await redis.connect('instance-b')];
+});
+afterAll(() => redis?.cleanup());
+
+const INCREMENTS = 50;
+
+/** Each increment reads, yields to the event loop (as a turn does while it thinks), then writes. */
+async function incrementConcurrently(
+  counterKey: string,
+  lockOf: (instance: number) => ConversationLock | null,
+): Promise<number> {
+  const increment = async (i: number) => {
+    const { client } = instances[i % 2]!;
+    const readModifyWrite = async () => {
+      const current = Number((await client.get(counterKey)) ?? 0);
+      await sleep(1);
+      await client.set(counterKey, String(current + 1));
+    };
+    const lock = lockOf(i % 2);
+    await (lock ? lock.withLock('conversation-1', readModifyWrite) : readModifyWrite());
+  };
+  await Promise.all(Array.from({ length: INCREMENTS }, (_, i) => increment(i)));
+  return Number(await redis.admin.get(counterKey));
+}
+
+describe('RedisConversationLock', () => {
+  const lockFor = (i: number) => new RedisConversationLock(instances[i]!.client, instances[i]!.keys);
+
+  it('serialises read-modify-write across two instances: no lost update', async () => {
+    const locks = [lockFor(0), lockFor(1)];
+    expect(await incrementConcurrently(`${redis.prefix}counter-locked`, (i) => locks[i]!)).toBe(INCREMENTS);
+  });
+
+  it('without the lock the same workload loses updates', async () => {
+    expect(await incrementConcurrently(`${redis.prefix}counter-unlocked`, () => null)).toBeLessThan(INCREMENTS);
+  });
+
+  it('extends the lease while a turn runs longer than it', async () => {
+    const short = { leaseMs: 200, waitMs: 5000, retryMs: 10 };
+    const [a, b] = [0, 1].map((i) => new RedisConversationLock(instances[i]!.client, instances[i]!.keys, short));
+    const events: string[] = [];
+    let aborted = false;
+    const slow = a!.withLock('long-turn', async (signal) => {
+      events.push('a:start');
+      await sleep(700);
+      aborted = signal.aborted;
+      events.push('a:end');
+    });
+    await sleep(50);
+    const waiting = b!.withLock('long-turn', async () => void events.push('b:run'));
+    await Promise.all([slow, waiting]);
+    expect(events).toEqual(['a:start', 'a:end', 'b:run']);
+    expect(aborted).toBe(false);
+  });
+
+  it('gives up with ConversationBusyError after the wait limit, and other conversations are not blocked', async () => {
+    const impatient = new RedisConversationLock(instances[1].client, instances[1].keys, {
+      leaseMs: 5000,
+      waitMs: 100,
+      retryMs: 10,
+    });
+    let release!: () => void;
+    const held = lockFor(0).withLock('busy', () => new Promise<void>((r) => (release = r)));
+    await sleep(20);
+    await expect(impatient.withLock('busy', async () => 'never')).rejects.toBeInstanceOf(ConversationBusyError);
+    expect(await impatient.withLock('another-conversation', async () => 'ran')).toBe('ran');
+    release();
+    await held;
+    expect(await impatient.withLock('busy', async () => 'free again')).toBe('free again');
+  });
+
+  it('releases the lock when the turn throws', async () => {
+    const lock = lockFor(0);
+    await expect(lock.withLock('throws', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+    expect(await redis.admin.exists(instances[0].keys.conversation('throws', 'lock'))).toBe(0);
+    expect(await lockFor(1).withLock('throws', async () => 'next turn')).toBe('next turn');
+  });
+});
+
+describe('MemoryConversationLock', () => {
+  const memory = new Map<string, number>();
+  async function incrementInMemory(lock: ConversationLock | null): Promise<number> {
+    memory.set('n', 0);
+    const readModifyWrite = async () => {
+      const current = memory.get('n')!;
+      await sleep(1);
+      memory.set('n', current + 1);
+    };
+    await Promise.all(
+      Array.from({ length: INCREMENTS }, () => (lock ? lock.withLock('c', readModifyWrite) : readModifyWrite())),
+    );
+    return memory.get('n')!;
+  }
+
+  it('serialises turns of one conversation', async () => {
+    expect(await incrementInMemory(new MemoryConversationLock())).toBe(INCREMENTS);
+  });
+
+  it('without it the same workload loses updates', async () => {
+    expect(await incrementInMemory(null)).toBeLessThan(INCREMENTS);
+  });
+
+  it('keeps going after a failed turn and does not block other conversations', async () => {
+    const lock = new MemoryConversationLock();
+    let release!: () => void;
+    const held = lock.withLock('a', () => new Promise<void>((r) => (release = r)));
+    const failing = lock.withLock('a', async () => Promise.reject(new Error('boom')));
+    const after = lock.withLock('a', async () => 'after');
+    expect(await lock.withLock('b', async () => 'b ran while a is held')).toBe('b ran while a is held');
+    release();
+    await held;
+    await expect(failing).rejects.toThrow('boom');
+    expect(await after).toBe('after');
+  });
+});
