@@ -1,0 +1,212 @@
+/**
+ * Transcripts in Redis. Per conversation (all in one Cluster slot through the `{conv:<id>}` tag):
+ *   …:transcript      stream, one entry per record, explicit id `<seq>-0`, field `r` = record JSON
+ *   …:transcript:head hash {seq, hash}: the anchor that makes a cut-off tail detectable
+ *   …:transcript:summary / :flags / :policies  search metadata
+ * Globally: `transcripts:index:{all}` sorted set (conversation id by start time, ms) and the
+ * retention log `transcripts:retention:{all}` (stream + head, hash-chained like a transcript).
+ *
+ * Appending is compare-and-set: the client seals the record against the head it read (Redis Lua
+ * has no sha256), and the script writes it only if the head is unchanged, else returns the current
+ * head to retry against. Two instances therefore can never both extend the same head.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import { RedisKeys } from '../storage/keys.js';
+import { EMPTY_HEAD, link, type Linked } from './chain.js';
+import {
+  ChainHead,
+  ConversationFilter,
+  ConversationSummary,
+  GENESIS_HASH,
+  type ConversationFilterInput,
+  type TranscriptEntryInput,
+  type TranscriptRecord,
+} from './schema.js';
+import {
+  RetentionRecord,
+  nextRecord,
+  parseStored,
+  retentionEntry,
+  type StoredChain,
+  type TranscriptStore,
+} from './store.js';
+import { dateRange, matchesFilter, summaryDelta } from './summary.js';
+
+/** KEYS: stream, head[, summary, flags, policies]. ARGV: expected seq, expected hash, record JSON[, delta JSON]. */
+const APPEND_LUA = `
+local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
+local hash = redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'
+if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash} end
+local record = cjson.decode(ARGV[3])
+redis.call('XADD', KEYS[1], tostring(record.seq) .. '-0', 'r', ARGV[3])
+redis.call('HSET', KEYS[2], 'seq', tostring(record.seq), 'hash', record.hash)
+if #KEYS > 2 then
+  local d = cjson.decode(ARGV[4])
+  for k, v in pairs(d.set) do redis.call('HSET', KEYS[3], k, v) end
+  redis.call('HSETNX', KEYS[3], 'conversationId', d.conversationId)
+  redis.call('HSETNX', KEYS[3], 'startedAt', d.at)
+  local last = redis.call('HGET', KEYS[3], 'lastAt')
+  if (not last) or last < d.at then redis.call('HSET', KEYS[3], 'lastAt', d.at) end
+  redis.call('HINCRBY', KEYS[3], 'records', 1)
+  if d.flag then redis.call('SADD', KEYS[4], d.flag) end
+  if d.policyVersion then redis.call('SADD', KEYS[5], d.policyVersion) end
+end
+return {1}
+`;
+
+const MAX_APPEND_ATTEMPTS = 100;
+
+export class RedisTranscriptStore implements TranscriptStore {
+  private readonly keys: RedisKeys;
+
+  constructor(
+    private readonly client: Redis | Cluster,
+    prefix = 'forbear:',
+  ) {
+    this.keys = new RedisKeys(prefix);
+    if (typeof (client as unknown as Record<string, unknown>)['transcriptAppend'] !== 'function') {
+      client.defineCommand('transcriptAppend', { lua: APPEND_LUA });
+    }
+  }
+
+  private conv(conversationId: string) {
+    const k = (...rest: string[]) => this.keys.conversation(conversationId, 'transcript', ...rest);
+    return { stream: this.keys.conversation(conversationId, 'transcript'), head: k('head'), summary: k('summary'), flags: k('flags'), policies: k('policies') };
+  }
+
+  private get index() {
+    return this.keys.global('transcripts', 'all', 'index');
+  }
+
+  private get retention() {
+    return { stream: this.keys.global('transcripts', 'all', 'retention'), head: this.keys.global('transcripts', 'all', 'retention', 'head') };
+  }
+
+  /** Runs the CAS script until it wins; each loss hands back the head to retry against. */
+  private async appendLinked<R extends Linked>(keys: string[], seal: (head: ChainHead) => { record: R; extra: string[] }, startHead: ChainHead): Promise<R> {
+    let head = startHead;
+    for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
+      const { record, extra } = seal(head);
+      const run = (this.client as unknown as Record<string, (...a: (string | number)[]) => Promise<[number, string?, string?]>>)['transcriptAppend']!;
+      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, JSON.stringify(record), ...extra);
+      if (result[0] === 1) return record;
+      head = { seq: Number(result[1]), hash: String(result[2]) };
+    }
+    throw new Error(`transcript append lost ${MAX_APPEND_ATTEMPTS} races in a row`);
+  }
+
+  async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
+    const k = this.conv(conversationId);
+    const record = await this.appendLinked(
+      [k.stream, k.head, k.summary, k.flags, k.policies],
+      (head) => {
+        const r = nextRecord(conversationId, head, entry);
+        return { record: r, extra: [JSON.stringify(summaryDelta(r))] };
+      },
+      (await this.head(conversationId)) ?? EMPTY_HEAD,
+    );
+    // The index is another slot under Cluster, so it cannot join the script; NX keeps the first start time.
+    await this.client.zadd(this.index, 'NX', Date.parse(record.at), conversationId);
+    return record;
+  }
+
+  async read(conversationId: string): Promise<TranscriptRecord[]> {
+    return parseStored(conversationId, (await this.stored(conversationId)).records);
+  }
+
+  async head(conversationId: string): Promise<ChainHead | null> {
+    return toHead(await this.client.hgetall(this.conv(conversationId).head));
+  }
+
+  async stored(conversationId: string): Promise<StoredChain> {
+    const k = this.conv(conversationId);
+    // One transaction, so an append from another instance cannot land between reading records and head.
+    const replies = await this.client.multi().xrange(k.stream, '-', '+').hgetall(k.head).exec();
+    const [entries, head] = unwrap(replies) as [[string, string[]][], Record<string, string>];
+    return { records: entries.map(([, fields]) => JSON.parse(fieldOf(fields, 'r')) as Linked & Record<string, unknown>), head: toHead(head) };
+  }
+
+  async summary(conversationId: string): Promise<ConversationSummary | null> {
+    return (await this.summaries([conversationId]))[0] ?? null;
+  }
+
+  private async summaries(ids: string[]): Promise<ConversationSummary[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.client.pipeline();
+    for (const id of ids) {
+      const k = this.conv(id);
+      pipeline.hgetall(k.summary).smembers(k.flags).smembers(k.policies);
+    }
+    const replies = unwrap(await pipeline.exec());
+    const out: ConversationSummary[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const h = replies[i * 3] as Record<string, string>;
+      if (!h.conversationId) continue;
+      out.push(
+        ConversationSummary.parse({
+          conversationId: h.conversationId,
+          accountId: h.accountId ?? null,
+          language: h.language ?? null,
+          startedAt: h.startedAt,
+          lastAt: h.lastAt,
+          outcome: h.outcome ?? null,
+          handoffReason: h.handoffReason ?? null,
+          flags: (replies[i * 3 + 1] as string[]).sort(),
+          policyVersions: (replies[i * 3 + 2] as string[]).sort(),
+          records: Number(h.records),
+        }),
+      );
+    }
+    return out;
+  }
+
+  async listConversations(filter: ConversationFilterInput = {}): Promise<ConversationSummary[]> {
+    const f = ConversationFilter.parse(filter);
+    const { min, max } = dateRange(f);
+    const ids = await this.client.zrangebyscore(this.index, Number.isFinite(min) ? min : '-inf', Number.isFinite(max) ? max : '+inf');
+    const matching = (await this.summaries(ids)).filter((s) => matchesFilter(s, f));
+    matching.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.conversationId.localeCompare(b.conversationId));
+    return f.limit === undefined ? matching : matching.slice(0, f.limit);
+  }
+
+  async remove(conversationId: string, reason: string, now: Date = new Date()): Promise<RetentionRecord | null> {
+    const [head, summary] = await Promise.all([this.head(conversationId), this.summary(conversationId)]);
+    if (!head && !summary) return null;
+    const entry = retentionEntry(conversationId, reason, now, head, summary);
+    const r = this.retention;
+    // Logged before deleting: a crash in between leaves a logged removal that the next run repeats, never a silent one.
+    const logged = await this.appendLinked(
+      [r.stream, r.head],
+      (h) => ({ record: RetentionRecord.parse(link(h, entry)), extra: [] }),
+      toHead(await this.client.hgetall(r.head)) ?? EMPTY_HEAD,
+    );
+    const k = this.conv(conversationId);
+    await this.client.del(k.stream, k.head, k.summary, k.flags, k.policies);
+    await this.client.zrem(this.index, conversationId);
+    return logged;
+  }
+
+  async retentionLog(): Promise<{ records: RetentionRecord[]; head: ChainHead }> {
+    const r = this.retention;
+    const [entries, head] = unwrap(await this.client.multi().xrange(r.stream, '-', '+').hgetall(r.head).exec()) as [[string, string[]][], Record<string, string>];
+    return { records: entries.map(([, fields]) => RetentionRecord.parse(JSON.parse(fieldOf(fields, 'r')))), head: toHead(head) ?? EMPTY_HEAD };
+  }
+}
+
+function toHead(h: Record<string, string>): ChainHead | null {
+  return h.seq === undefined ? null : ChainHead.parse({ seq: Number(h.seq), hash: h.hash });
+}
+
+function fieldOf(fields: string[], name: string): string {
+  const i = fields.indexOf(name);
+  if (i < 0 || i % 2 !== 0) throw new Error(`stream entry has no field "${name}"`);
+  return fields[i + 1]!;
+}
+
+function unwrap(replies: [Error | null, unknown][] | null): unknown[] {
+  if (!replies) throw new Error('redis transaction aborted');
+  return replies.map(([error, value]) => {
+    if (error) throw error;
+    return value;
+  });
+}

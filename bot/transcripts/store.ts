@@ -1,0 +1,135 @@
+/**
+ * Where transcripts live. `append` is the only way in: it validates the entry, assigns the next
+ * sequence number and hashes in one atomic step (so two bot instances can never fork a chain) and
+ * updates the conversation's search summary. `remove` exists only for retention and leaves a
+ * record of itself in a separate, equally hash-chained retention log.
+ */
+import { EMPTY_HEAD, link, verify, type Linked, type Verification } from './chain.js';
+import {
+  ChainHead,
+  ConversationFilter,
+  RetentionEntry,
+  TranscriptEntry,
+  TranscriptRecord,
+  type ConversationFilterInput,
+  type ConversationSummary,
+  type TranscriptEntryInput,
+} from './schema.js';
+import { applyDelta, matchesFilter, summaryDelta } from './summary.js';
+import { z } from 'zod';
+
+export const RetentionRecord = RetentionEntry.extend({ seq: z.number().int().min(1), prevHash: ChainHead.shape.hash, hash: ChainHead.shape.hash });
+export type RetentionRecord = z.infer<typeof RetentionRecord>;
+
+/** Records exactly as stored (not passed through a schema, which would hide added fields) plus the head. */
+export interface StoredChain {
+  records: (Linked & Record<string, unknown>)[];
+  head: ChainHead | null;
+}
+
+export interface TranscriptStore {
+  append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord>;
+  /** Parsed records, oldest first; a record that no longer fits the schema throws. */
+  read(conversationId: string): Promise<TranscriptRecord[]>;
+  head(conversationId: string): Promise<ChainHead | null>;
+  /** Records and head read together, for verification. */
+  stored(conversationId: string): Promise<StoredChain>;
+  summary(conversationId: string): Promise<ConversationSummary | null>;
+  /** Summaries matching the filter, by start time. */
+  listConversations(filter?: ConversationFilterInput): Promise<ConversationSummary[]>;
+  /** Deletes a conversation and logs the removal; null when there was nothing to remove. */
+  remove(conversationId: string, reason: string, now?: Date): Promise<RetentionRecord | null>;
+  retentionLog(): Promise<{ records: RetentionRecord[]; head: ChainHead }>;
+}
+
+export async function verifyConversation(store: TranscriptStore, conversationId: string): Promise<Verification> {
+  const { records, head } = await store.stored(conversationId);
+  return verify(records, head);
+}
+
+export function parseStored(conversationId: string, raw: unknown[]): TranscriptRecord[] {
+  return raw.map((r, i) => {
+    const parsed = TranscriptRecord.safeParse(r);
+    if (!parsed.success) throw new Error(`transcript ${conversationId}: record ${i + 1} does not match the schema: ${parsed.error.message}`);
+    return parsed.data;
+  });
+}
+
+/** Builds the record `append` stores next; shared so both stores seal records identically. */
+export function nextRecord(conversationId: string, head: ChainHead, entry: TranscriptEntryInput): TranscriptRecord {
+  return link(head, { conversationId, ...TranscriptEntry.parse(entry) }) as TranscriptRecord;
+}
+
+export function retentionEntry(
+  conversationId: string,
+  reason: string,
+  now: Date,
+  head: ChainHead | null,
+  summary: ConversationSummary | null,
+): RetentionEntry {
+  return RetentionEntry.parse({
+    conversationId,
+    removedAt: now.toISOString(),
+    reason,
+    records: summary?.records ?? head?.seq ?? 0,
+    head,
+    startedAt: summary?.startedAt ?? null,
+    lastAt: summary?.lastAt ?? null,
+  });
+}
+
+/** In-process store for tests and single-instance development; records are kept as JSON text like Redis does. */
+export class MemoryTranscriptStore implements TranscriptStore {
+  private readonly logs = new Map<string, { records: string[]; head: ChainHead; summary: ConversationSummary }>();
+  private readonly retention: { records: string[]; head: ChainHead } = { records: [], head: EMPTY_HEAD };
+
+  async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
+    const log = this.logs.get(conversationId);
+    const record = nextRecord(conversationId, log?.head ?? EMPTY_HEAD, entry);
+    const summary = applyDelta(log?.summary ?? null, summaryDelta(record));
+    this.logs.set(conversationId, {
+      records: [...(log?.records ?? []), JSON.stringify(record)],
+      head: { seq: record.seq, hash: record.hash },
+      summary,
+    });
+    return record;
+  }
+
+  async read(conversationId: string): Promise<TranscriptRecord[]> {
+    return parseStored(conversationId, (await this.stored(conversationId)).records);
+  }
+
+  async head(conversationId: string): Promise<ChainHead | null> {
+    return this.logs.get(conversationId)?.head ?? null;
+  }
+
+  async stored(conversationId: string): Promise<StoredChain> {
+    const log = this.logs.get(conversationId);
+    return { records: (log?.records ?? []).map((r) => JSON.parse(r) as Linked & Record<string, unknown>), head: log?.head ?? null };
+  }
+
+  async summary(conversationId: string): Promise<ConversationSummary | null> {
+    return this.logs.get(conversationId)?.summary ?? null;
+  }
+
+  async listConversations(filter: ConversationFilterInput = {}): Promise<ConversationSummary[]> {
+    const f = ConversationFilter.parse(filter);
+    const all = [...this.logs.values()].map((l) => l.summary).filter((s) => matchesFilter(s, f));
+    all.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.conversationId.localeCompare(b.conversationId));
+    return f.limit === undefined ? all : all.slice(0, f.limit);
+  }
+
+  async remove(conversationId: string, reason: string, now: Date = new Date()): Promise<RetentionRecord | null> {
+    const log = this.logs.get(conversationId);
+    if (!log) return null;
+    const record = RetentionRecord.parse(link(this.retention.head, retentionEntry(conversationId, reason, now, log.head, log.summary)));
+    this.retention.records.push(JSON.stringify(record));
+    this.retention.head = { seq: record.seq, hash: record.hash };
+    this.logs.delete(conversationId);
+    return record;
+  }
+
+  async retentionLog(): Promise<{ records: RetentionRecord[]; head: ChainHead }> {
+    return { records: this.retention.records.map((r) => RetentionRecord.parse(JSON.parse(r))), head: this.retention.head };
+  }
+}
