@@ -31,6 +31,8 @@ export interface FakeOpenAI {
   requests: RecordedRequest[];
   /** Queues steps; when the queue is empty the server answers 500 so a forgotten step is visible. */
   script(...steps: Step[]): void;
+  /** Forgets recorded requests and unused steps, so one test cannot leak into the next. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -98,6 +100,10 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     baseURL: `http://127.0.0.1:${port}/v1`,
     requests,
     script: (...steps) => void queue.push(...steps),
+    reset: () => {
+      queue.length = 0;
+      requests.length = 0;
+    },
     close: async () => {
       for (const t of timers) clearTimeout(t);
       server.closeAllConnections();

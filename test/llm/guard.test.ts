@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { guard, isDerivable } from '../../bot/understanding/llm/guard.js';
-import { mentionedNumbers, parseHanNumber } from '../../bot/understanding/llm/mentioned.js';
+import { evidenceFrom, guard, isDerivable } from '../../bot/understanding/llm/guard.js';
 import { Entities, type UnderstandingResult } from '../../bot/understanding/schema.js';
 
 const noEntities = Entities.parse(Object.fromEntries(Object.keys(Entities.shape).map((k) => [k, null])));
@@ -15,7 +14,7 @@ const rules: UnderstandingResult = {
   promptVersion: null,
 };
 
-const claim = (over: Partial<UnderstandingResult> & { entities?: Partial<Entities> } = {}) => ({
+const claim = (over: Partial<Omit<UnderstandingResult, 'entities'>> & { entities?: Partial<Entities> } = {}) => ({
   intent: 'propose_payment',
   signals: [],
   language: 'zh-CN',
@@ -24,64 +23,49 @@ const claim = (over: Partial<UnderstandingResult> & { entities?: Partial<Entitie
   entities: { ...noEntities, ...over.entities },
 });
 
-describe('mentionedNumbers', () => {
-  it.each([
-    ['每月只能还1500', 1500],
-    ['3,500', 3500],
-    ['三千五', 3500],
-    ['两万', 20000],
-    ['一万二', 12000],
-    ['5千', 5000],
-    ['1.2万', 12000],
-    ['每月两千', 2000],
-    ['分12期', 12],
-    ['$1,200', 1200],
-    ['1.5k', 1500],
-    ['make it 18', 18],
-    ['十八期', 18],
-    ['第二个', 2],
-    ['the second option', 2],
-    ['twenty-four months', 24],
-    ['two thousand a month', 2000],
-    ['一年半', 1.5],
-    ['每月２０００', 2000],
-  ])('%s mentions %d', (text, n) => {
-    expect(mentionedNumbers(text).has(n)).toBe(true);
-  });
-
-  it('does not read digits inside redaction placeholders', () => {
-    const found = mentionedNumbers('卡号 [CARD ****4321] 电话 [PHONE]');
-    expect(found.has(4321)).toBe(false);
-  });
-
-  it('reads Chinese numerals with explicit zeros and digit strings', () => {
-    expect(parseHanNumber('三千零五')).toBe(3005);
-    expect(parseHanNumber('一千二百三十四')).toBe(1234);
-    expect(parseHanNumber('二〇二五')).toBe(2025);
-  });
-});
-
 describe('isDerivable', () => {
-  const m = (text: string) => mentionedNumbers(text);
-  it('accepts unit conversions of written numbers', () => {
-    expect(isDerivable('amountMinor', 150000, m('每月只能还1500'))).toBe(true);
-    expect(isDerivable('months', 12, m('分一年还'))).toBe(true);
-    expect(isDerivable('months', 6, m('半年'))).toBe(true);
-    expect(isDerivable('deferralDays', 30, m('推迟一个月'))).toBe(true);
-    expect(isDerivable('deferralDays', 14, m('two weeks'))).toBe(true);
-    expect(isDerivable('percentBps', 9000, m('90% off'))).toBe(true);
-    expect(isDerivable('percentBps', 5000, m('减免一半'))).toBe(true);
+  it.each([
+    ['amountMinor', 150000, '每月只能还1500'],
+    ['amountMinor', 350000, '三千五'],
+    ['amountMinor', 1200000, '1.2万'],
+    ['amountMinor', 120000, '$1,200'],
+    ['amountMinor', 150000, 'I can do 1.5k'],
+    ['incomeMinor', 200000, '每月２０００'],
+    ['months', 12, '分一年还'],
+    ['months', 6, '半年'],
+    ['months', 18, 'make it 18'],
+    ['months', 24, 'can I do twenty-four months?'],
+    ['deferralDays', 30, '推迟一个月'],
+    ['deferralDays', 14, 'two weeks'],
+    ['percentBps', 9000, '90% off'],
+    ['percentBps', 9000, '减免九成'],
+    ['percentBps', 5000, '减免一半'],
+    ['optionIndex', 2, '第二个'],
+  ] as const)('%s %d is licensed by "%s"', (field, value, text) => {
+    expect(isDerivable(field, value, evidenceFrom(text))).toBe(true);
   });
-  it('rejects numbers the text does not contain, negatives and wrong units', () => {
-    expect(isDerivable('amountMinor', 1, m('please waive everything'))).toBe(false);
-    expect(isDerivable('amountMinor', 1500, m('每月只能还1500'))).toBe(false);
-    expect(isDerivable('amountMinor', -150000, m('-1500'))).toBe(false);
-    expect(isDerivable('months', 36, m('分24期'))).toBe(false);
+
+  it.each([
+    ['amountMinor', 1, 'please waive everything'],
+    ['amountMinor', 1500, '每月只能还1500'],
+    ['amountMinor', -150000, '-1500'],
+    ['months', 36, '分24期'],
+    ['months', 12, '15号还'],
+    ['percentBps', 10_000, 'set it to 1'],
+    ['amountMinor', 123000, '卡号 [CARD ****1230] 还1500'],
+    ['optionIndex', 2, 'the cheaper one'],
+  ] as const)('%s %d is not licensed by "%s"', (field, value, text) => {
+    expect(isDerivable(field, value, evidenceFrom(text))).toBe(false);
+  });
+
+  it('lets an option be named without a digit only while options are on screen', () => {
+    expect(isDerivable('optionIndex', 2, evidenceFrom('the cheaper one', 'offer_choice'))).toBe(true);
+    expect(isDerivable('optionIndex', 40, evidenceFrom('the cheaper one', 'offer_choice'))).toBe(false);
   });
 });
 
 describe('guard', () => {
-  const run = (output: unknown, text: string) => guard({ output, rules, mentioned: mentionedNumbers(text), promptVersion: 'understanding/v1+test' });
+  const run = (output: unknown, text: string) => guard({ output, rules, message: text, expecting: 'none', promptVersion: 'understanding/v1+test' });
 
   it('keeps numbers the cardholder wrote and stamps engine and prompt version', () => {
     const verdict = run(claim({ entities: { amountMinor: 150000, months: 12 } }), '每月还1500，分12期');

@@ -1,39 +1,60 @@
 /**
  * What the model says is a claim, not a fact. The guard turns a model output into an
  * understanding result the dialogs may act on: the shape is validated again, every number must
- * be one the cardholder actually wrote (or a plain unit conversion of one), an `unknown` intent
+ * be one the cardholder actually wrote (as the rule engine's number parser reads it), an `unknown` intent
  * defers to the rules, and safety signals are the union of both engines so a phrase the rules
  * caught is never lost because the model missed it. Pure: no I/O, no clock.
  */
 import { z } from 'zod';
 import { UnderstandingOutput } from '../../../prompts/index.js';
-import { Entities, UnderstandingSignal, type UnderstandingResult } from '../schema.js';
+import { findQuantities, prepare, type Quantity } from '../numbers.js';
+import { Entities, UnderstandingSignal, type Expecting, type UnderstandingResult } from '../schema.js';
 
 export const NumericEntity = z.enum(['amountMinor', 'incomeMinor', 'expensesMinor', 'months', 'percentBps', 'deferralDays', 'optionIndex']);
 export type NumericEntity = z.infer<typeof NumericEntity>;
 
+/** Redaction placeholders ("[CARD ****1234]", "[PHONE]") hold no number the cardholder offered. */
+const PLACEHOLDER = /\[[A-Z][^\]]*\]/g;
+
+/** What a claimed number is checked against: the message as the model saw it, read by the rule engine's number parser. */
+export interface Evidence {
+  message: string;
+  quantities: readonly Quantity[];
+  expecting: Expecting;
+}
+
+export function evidenceFrom(message: string, expecting: Expecting = 'none'): Evidence {
+  return { message, quantities: findQuantities(prepare(message.replace(PLACEHOLDER, ' '))), expecting };
+}
+
 /**
- * The magnitudes the cardholder could have meant for each field: money is in minor units ("1500"
- * → 150000), plan length may be given in years ("一年", "半年"), a share as a percent or a
- * fraction ("90%", "一半"), a deferral in months or weeks ("推迟一个月", "two weeks").
+ * Which mentions can license a value in each field. The number parser types every mention by
+ * its surroundings; a bare number ("make it 18", "1500") is typed as an amount, so it also counts
+ * for the field the conversation gives it (months, an option, a share).
  */
-const SOURCES: Record<NumericEntity, (v: number) => number[]> = {
-  amountMinor: (v) => [v / 100],
-  incomeMinor: (v) => [v / 100],
-  expensesMinor: (v) => [v / 100],
-  months: (v) => [v, v / 12],
-  percentBps: (v) => [v / 100, v / 10_000],
-  deferralDays: (v) => [v, v / 7, v / 30, v / 31],
-  optionIndex: (v) => [v],
+const bare = (q: Quantity, v: number) => q.kind === 'amount' && !q.currency && q.value === v * 100;
+const LICENSES: Record<NumericEntity, (q: Quantity, v: number) => boolean> = {
+  amountMinor: (q, v) => q.kind === 'amount' && q.value === v,
+  incomeMinor: (q, v) => q.kind === 'amount' && q.value === v,
+  expensesMinor: (q, v) => q.kind === 'amount' && q.value === v,
+  months: (q, v) => (q.kind === 'months' && q.value === v) || bare(q, v),
+  deferralDays: (q, v) => (q.kind === 'days' && q.value === v) || (q.kind === 'months' && q.value * 30 === v) || bare(q, v),
+  percentBps: (q, v) => (q.kind === 'percent' && q.value === v) || bare(q, v / 100),
+  optionIndex: (q, v) => (q.kind === 'ordinal' && q.value === v) || bare(q, v),
 };
 
-/** Numbers compared at a thousandth so 0.1 + 0.2 style float noise cannot fail a true match. */
-const key = (n: number) => Math.round(n * 1000);
+/** "一半" / "half" is a share the number parser does not type. */
+const HALF = /半|half/i;
 
-export function isDerivable(field: NumericEntity, value: number, mentioned: ReadonlySet<number>): boolean {
+/** While the bot's options are on screen, "the cheaper one" names an option with no digit in it. */
+const MAX_LISTED_OPTIONS = 9;
+
+export function isDerivable(field: NumericEntity, value: number, { message, quantities, expecting }: Evidence): boolean {
   if (value < 0) return false;
-  const keys = new Set([...mentioned].map(key));
-  return SOURCES[field](value).some((n) => keys.has(key(n)));
+  if (quantities.some((q) => LICENSES[field](q, value))) return true;
+  if (field === 'percentBps') return value === 5000 && HALF.test(message);
+  if (field === 'optionIndex') return expecting === 'offer_choice' && value >= 1 && value <= MAX_LISTED_OPTIONS;
+  return false;
 }
 
 export interface GuardInput {
@@ -41,8 +62,10 @@ export interface GuardInput {
   output: unknown;
   /** The rule engine's reading of the same message. */
   rules: UnderstandingResult;
-  /** Every number written in the cardholder's message (as the model saw it). */
-  mentioned: ReadonlySet<number>;
+  /** The cardholder's message as the model saw it (redacted). */
+  message: string;
+  /** The slot the bot asked about. */
+  expecting: Expecting;
   promptVersion: string;
 }
 
@@ -50,14 +73,15 @@ export type GuardVerdict =
   | { ok: true; result: UnderstandingResult; dropped: NumericEntity[] }
   | { ok: false; error: z.ZodError };
 
-export function guard({ output, rules, mentioned, promptVersion }: GuardInput): GuardVerdict {
+export function guard({ output, rules, message, expecting, promptVersion }: GuardInput): GuardVerdict {
   const parsed = UnderstandingOutput.safeParse(output);
   if (!parsed.success) return { ok: false, error: parsed.error };
   const claim = parsed.data;
 
+  const evidence = evidenceFrom(message, expecting);
   const dropped = NumericEntity.options.filter((field) => {
     const value = claim.entities[field];
-    return value !== null && !isDerivable(field, value, mentioned);
+    return value !== null && !isDerivable(field, value, evidence);
   });
   const entities = Entities.parse({ ...claim.entities, ...Object.fromEntries(dropped.map((f) => [f, null])) });
 

@@ -27,7 +27,6 @@ import { redact } from '../../privacy/redact.js';
 import { UnderstandingResult, type Understanding, type UnderstandingContext } from '../schema.js';
 import { LlmSettings } from './config.js';
 import { NumericEntity, guard } from './guard.js';
-import { mentionedNumbers } from './mentioned.js';
 
 export const FallbackReason = z.enum([
   'timeout',
@@ -193,7 +192,7 @@ export class LlmUnderstanding implements Understanding {
         if (!reply?.parsed) throw new MalformedOutput('no structured content in the reply');
         return reply.parsed;
       });
-      const verdict = guard({ output: parsed, rules, mentioned: mentionedNumbers(message), promptVersion: this.promptVersion });
+      const verdict = guard({ output: parsed, rules, message, expecting: context.expecting, promptVersion: this.promptVersion });
       if (!verdict.ok) throw verdict.error;
       for (const entity of verdict.dropped) this.metrics.dropped.inc({ entity });
       if (verdict.dropped.length > 0) this.logger.warn({ engine: 'llm', dropped: verdict.dropped }, 'llm claimed numbers not in the message');
