@@ -1,0 +1,122 @@
+// Chat page: fetches a Direct Line token from this server, renders the locally served Web Chat
+// bundle against it, and switches the page and the conversation language from the chooser.
+(function () {
+  'use strict';
+
+  var WEBCHAT_LOCALE = { 'zh-CN': 'zh-CN', 'zh-TW': 'zh-TW', en: 'en-US' };
+  var STORAGE_KEY = 'forbear.language';
+
+  var styleOptions = {
+    accent: '#0b2e59',
+    backgroundColor: '#ffffff',
+    primaryFont: "'Segoe UI', 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif",
+    bubbleBackground: '#f1f4f8',
+    bubbleBorderColor: '#d9dee5',
+    bubbleBorderRadius: 10,
+    bubbleBorderWidth: 1,
+    bubbleNubSize: 0,
+    bubbleTextColor: '#1d2733',
+    bubbleFromUserBackground: '#0b2e59',
+    bubbleFromUserBorderColor: '#0b2e59',
+    bubbleFromUserBorderRadius: 10,
+    bubbleFromUserNubSize: 0,
+    bubbleFromUserTextColor: '#ffffff',
+    bubbleMaxWidth: 520,
+    hideUploadButton: true,
+    sendBoxButtonColor: '#0b2e59',
+    sendBoxButtonColorOnHover: '#c8a24a',
+    sendBoxBorderTop: 'solid 1px #d9dee5',
+    suggestedActionBackgroundColor: '#ffffff',
+    suggestedActionBorderColor: '#0b2e59',
+    suggestedActionBorderRadius: 18,
+    suggestedActionTextColor: '#0b2e59',
+    suggestedActionLayout: 'flow',
+    timestampColor: '#5b6777',
+    transcriptVisualKeyboardIndicatorColor: '#c8a24a',
+  };
+
+  function initialLanguage() {
+    var fromQuery = new URLSearchParams(location.search).get('lang');
+    var stored = null;
+    try { stored = localStorage.getItem(STORAGE_KEY); } catch (e) { /* storage may be disabled */ }
+    var candidates = [fromQuery, stored];
+    var nav = (navigator.language || '').toLowerCase();
+    candidates.push(nav.indexOf('zh') === 0 ? (/tw|hk|mo|hant/.test(nav) ? 'zh-TW' : 'zh-CN') : nav ? 'en' : null);
+    for (var i = 0; i < candidates.length; i++) if (candidates[i] && WEBCHAT_LOCALE[candidates[i]]) return candidates[i];
+    return 'zh-CN';
+  }
+
+  function applyTexts(texts, lang) {
+    document.documentElement.lang = lang;
+    document.title = texts['web.page_title'];
+    document.querySelectorAll('[data-text]').forEach(function (el) {
+      var text = texts[el.getAttribute('data-text')];
+      if (text) el.textContent = text;
+    });
+    document.getElementById('chat-region').setAttribute('aria-label', texts['web.chat_label']);
+  }
+
+  function showStatus(texts, key, isError) {
+    var status = document.getElementById('status');
+    status.setAttribute('data-text', key);
+    status.textContent = texts[key];
+    status.classList.toggle('error', !!isError);
+    status.hidden = false;
+  }
+
+  async function main() {
+    var catalog = await (await fetch('/assets/texts.json')).json();
+    var lang = initialLanguage();
+    var chooser = document.getElementById('language');
+    chooser.value = lang;
+    applyTexts(catalog[lang], lang);
+
+    var response = await fetch('/v3/directline/tokens/generate', { method: 'POST' });
+    if (!response.ok) throw new Error('token request failed: ' + response.status);
+    var token = (await response.json()).token;
+
+    var directLine = window.WebChat.createDirectLine({
+      token: token,
+      domain: location.origin + '/v3/directline',
+      conversationStartProperties: { locale: WEBCHAT_LOCALE[lang] },
+    });
+    directLine.connectionStatus$.subscribe(function (status) {
+      // 2 = online, 4 = failed to connect (botframework-directlinejs ConnectionStatus)
+      if (status === 2) document.getElementById('status').hidden = true;
+      if (status === 4) showStatus(catalog[lang], 'web.connection_failed', true);
+    });
+    var store = window.WebChat.createStore();
+
+    function render() {
+      // Re-rendering with another locale keeps the conversation; later activities carry the new locale.
+      window.WebChat.renderWebChat(
+        {
+          directLine: directLine,
+          store: store,
+          locale: WEBCHAT_LOCALE[lang],
+          styleOptions: styleOptions,
+          sendTypingIndicator: true,
+          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: catalog[lang]['web.input_placeholder'] },
+        },
+        document.getElementById('webchat'),
+      );
+    }
+
+    chooser.addEventListener('change', function () {
+      lang = chooser.value;
+      try { localStorage.setItem(STORAGE_KEY, lang); } catch (e) { /* storage may be disabled */ }
+      applyTexts(catalog[lang], lang);
+      render();
+    });
+    render();
+  }
+
+  main().catch(function (err) {
+    console.error(err);
+    var lang = initialLanguage();
+    fetch('/assets/texts.json')
+      .then(function (r) { return r.json(); })
+      .then(function (catalog) { showStatus(catalog[lang], 'web.connection_failed', true); })
+      .catch(function () { /* nothing more to say without texts */ });
+  });
+})();
