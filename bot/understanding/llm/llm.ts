@@ -25,7 +25,7 @@ import { z } from 'zod';
 import { PROMPT_VERSION, UnderstandingOutput, renderUnderstandingMessages } from '../../../prompts/index.js';
 import { redact } from '../../privacy/redact.js';
 import { UnderstandingResult, type Understanding, type UnderstandingContext } from '../schema.js';
-import { LlmSettings } from './config.js';
+import { LlmSettings, loadLlmSettings } from './config.js';
 import { NumericEntity, guard } from './guard.js';
 
 export const FallbackReason = z.enum([
@@ -205,4 +205,14 @@ export class LlmUnderstanding implements Understanding {
       return viaRules('fallback', reason, usage);
     }
   }
+}
+
+/** The LLM engine over `rules` when the environment configures an endpoint; null leaves the rules alone. */
+export function llmUnderstandingFromEnv(
+  rules: Understanding,
+  env: NodeJS.ProcessEnv = process.env,
+  options: Omit<LlmUnderstandingOptions, 'settings' | 'rules'> = {},
+): LlmUnderstanding | null {
+  const settings = loadLlmSettings(env);
+  return settings === null ? null : new LlmUnderstanding({ ...options, settings, rules });
 }
