@@ -83,6 +83,11 @@ export const Proposal = z
     /** "90% off": a settlement asked for as a share of the balance rather than an amount. */
     settlementDiscountBps: z.number().int().nullable().optional(),
     deferralDays: z.number().int().nullable().optional(),
+    /**
+     * The cardholder has refused a counter and keeps asking for this: the engine then hands off to
+     * the authority level that can grant it instead of countering again.
+     */
+    insist: z.boolean().nullable().optional(),
   })
   .strict();
 export type Proposal = z.infer<typeof Proposal>;
@@ -168,3 +173,81 @@ export const EvaluateOptions = z.object({
   authority: AuthorityLevel.default('bot'),
 });
 export type EvaluateOptions = z.input<typeof EvaluateOptions>;
+
+/** The concessions a policy can grant. Settlement is a lump sum and never combines with another. */
+export const Concession = z.enum(['installment', 'interestWaiver', 'feeWaiver', 'settlement', 'deferral']);
+export type Concession = z.infer<typeof Concession>;
+
+/** What one authority level may grant in one bucket (the same shape as in the policy file). */
+export const AuthorityLimits = z
+  .object({
+    installment: z
+      .object({
+        /** 0 = no plan at this level; 60 is the regulatory hard cap. */
+        maxMonths: z.number().int().min(0).max(60),
+        minMonthlyPaymentMinor: NonNegativeMinor,
+        annualRateBps: Bps,
+        /** 停息挂账: no interest accrues on the plan (requires annualRateBps 0). */
+        interestFrozen: z.boolean(),
+      })
+      .strict(),
+    interestWaiverMaxBps: Bps,
+    feeWaiverMaxBps: Bps,
+    settlement: z
+      .object({
+        maxDiscountBps: z.number().int().min(0).max(9_999),
+        payWithinDays: z.number().int().min(1).max(365),
+      })
+      .strict(),
+    deferralMaxDays: z.number().int().min(0).max(365),
+  })
+  .strict();
+export type AuthorityLimits = z.infer<typeof AuthorityLimits>;
+
+export const BucketRef = z.object({
+  id: z.string(),
+  label: z.string(),
+  minDaysPastDue: z.number().int().min(0),
+  /** null = open-ended (e.g. charged-off, >180). */
+  maxDaysPastDue: z.number().int().min(0).nullable(),
+  /** The balance tier whose limits replaced the bucket's own, if any. */
+  balanceTier: z.string().nullable(),
+});
+export type BucketRef = z.infer<typeof BucketRef>;
+
+export const Affordability = z.object({
+  /** "unknown" until both income and essential expenses are known: then nothing is offered. */
+  status: z.enum(['assessed', 'unknown']),
+  disposableMinor: NonNegativeMinor.nullable(),
+  /** The largest recurring monthly payment the cardholder can be asked for. */
+  maxMonthlyPaymentMinor: NonNegativeMinor.nullable(),
+  /** The largest lump sum (settlement) the cardholder can be asked for. */
+  maxLumpSumMinor: NonNegativeMinor.nullable(),
+});
+export type Affordability = z.infer<typeof Affordability>;
+
+/** The limits that apply to this account at each authority level, with the rule-id prefix they come from. */
+export const Envelope = z.object({
+  bucket: BucketRef,
+  /** e.g. "default-cn@2026.1:buckets.M2" (or "...:buckets.M2.balanceTiers.large"). */
+  ruleIdPrefix: z.string(),
+  limits: z.object({ bot: AuthorityLimits, agent: AuthorityLimits, supervisor: AuthorityLimits }),
+  requiresHardshipReason: z.array(Concession),
+  combinable: z.array(z.tuple([Concession, Concession])),
+  affordability: Affordability,
+  balanceMinor: NonNegativeMinor,
+});
+export type Envelope = z.infer<typeof Envelope>;
+
+export const Explanation = z.object({
+  policyId: z.string(),
+  policyVersion: z.string(),
+  bucket: BucketRef,
+  envelope: Envelope,
+  /** The negotiation ladder at or below the requested authority, least concession first. */
+  offers: z.array(Offer),
+  handoff: Handoff.nullable(),
+  /** Why rungs are missing (e.g. "affordability_unknown", "hardship_reason_required"). */
+  reasons: z.array(Reason),
+});
+export type Explanation = z.infer<typeof Explanation>;

@@ -1,0 +1,8 @@
+/** The policy engine's public surface: pure functions over a validated Policy. */
+export { explain, triggeredHandoff } from './explain.js';
+export { evaluate } from './evaluate.js';
+export { Policy, PolicyShape, policyJsonSchema } from './schema.js';
+export { schedule, type PlanTerms } from './schedule.js';
+export { bpsOf, split } from './money.js';
+export { InputError, type InputIssue } from './errors.js';
+export * from './model.js';

@@ -1,0 +1,182 @@
+/**
+ * The policy file: data a risk team owns. Everything here is validated at load time, including the
+ * cross-field rules a reader would otherwise have to trust (contiguous buckets, bot ≤ agent ≤
+ * supervisor), so the engine can assume a coherent policy.
+ */
+import { z } from 'zod';
+import { AuthorityLevel, AuthorityLimits, Bps, Concession, HandoffUrgency, NonNegativeMinor, Signal } from './model.js';
+
+/** Ids become segments of rule ids (`buckets.M2.bot...`), so they may not contain dots. */
+const Key = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be letters, digits, _ or - (it is part of rule ids)');
+
+const Timezone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as Asia/Shanghai');
+
+const LocalTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24h)');
+
+/** Settlement is a lump sum: it never combines, so it is not listed here. */
+const Combinable = z.enum(['installment', 'interestWaiver', 'feeWaiver', 'deferral']);
+
+const Levels = z
+  .object({ bot: AuthorityLimits, agent: AuthorityLimits, supervisor: AuthorityLimits })
+  .strict();
+
+export const BalanceTier = Levels.extend({
+  label: z.string().min(1),
+  /** The tier applies when principal + interest + fees is at least this. */
+  minBalanceMinor: NonNegativeMinor,
+}).strict();
+export type BalanceTier = z.infer<typeof BalanceTier>;
+
+export const Bucket = Levels.extend({
+  label: z.string().min(1),
+  minDaysPastDue: z.number().int().min(0),
+  /** null: open-ended, only for the last bucket. */
+  maxDaysPastDue: z.number().int().min(0).nullable(),
+  requiresHardshipReason: z.array(Concession).default([]),
+  combinable: z.array(z.tuple([Combinable, Combinable])).default([]),
+  balanceTiers: z.record(Key, BalanceTier).optional(),
+}).strict();
+export type Bucket = z.infer<typeof Bucket>;
+
+const Escalation = z.object({ reason: z.string().min(1), urgency: HandoffUrgency }).strict();
+
+export const PolicyShape = z
+  .object({
+    id: Key,
+    version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"'),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
+    timezone: Timezone,
+    buckets: z.record(Key, Bucket),
+    affordability: z
+      .object({
+        /** Share of disposable income (income − essential expenses) a monthly payment may take. */
+        maxShareOfDisposableBps: Bps,
+        /** A lump sum (settlement) may be at most this many months of disposable income. */
+        lumpSumMaxMonthsOfDisposable: z.number().int().min(0).max(120),
+      })
+      .strict(),
+    negotiation: z
+      .object({
+        /**
+         * When a request needs more authority, counter instead of handing off if an in-authority
+         * offer's largest payment is at most this much above the asked one.
+         */
+        counterToleranceBps: Bps,
+      })
+      .strict(),
+    handoffTriggers: z
+      .object({
+        /** Every signal must be mapped: a vulnerability can never be left out by omission. */
+        signals: z.record(Signal, Escalation),
+        outOfAuthority: Escalation,
+        unaffordable: Escalation,
+      })
+      .strict(),
+    contact: z
+      .object({
+        allowedHours: z
+          .object({ start: LocalTime, end: LocalTime })
+          .strict()
+          .default({ start: '08:00', end: '21:00' }),
+        maxBotContactsPer7Days: z.number().int().min(0).max(21),
+        stopContactOnRequest: z.literal(true),
+      })
+      .strict(),
+  })
+  .strict();
+
+/** How each limit grows with authority: "up" = a larger value is more generous. */
+export const GENEROSITY: ReadonlyArray<{ path: string; more: 'up' | 'down'; get: (l: AuthorityLimits) => number }> = [
+  { path: 'installment.maxMonths', more: 'up', get: (l) => l.installment.maxMonths },
+  { path: 'installment.minMonthlyPaymentMinor', more: 'down', get: (l) => l.installment.minMonthlyPaymentMinor },
+  { path: 'installment.annualRateBps', more: 'down', get: (l) => l.installment.annualRateBps },
+  { path: 'installment.interestFrozen', more: 'up', get: (l) => Number(l.installment.interestFrozen) },
+  { path: 'interestWaiverMaxBps', more: 'up', get: (l) => l.interestWaiverMaxBps },
+  { path: 'feeWaiverMaxBps', more: 'up', get: (l) => l.feeWaiverMaxBps },
+  { path: 'settlement.maxDiscountBps', more: 'up', get: (l) => l.settlement.maxDiscountBps },
+  { path: 'settlement.payWithinDays', more: 'up', get: (l) => l.settlement.payWithinDays },
+  { path: 'deferralMaxDays', more: 'up', get: (l) => l.deferralMaxDays },
+];
+
+const LEVELS = AuthorityLevel.options;
+
+function checkLevels(levels: z.infer<typeof Levels>, at: (string | number)[], ctx: z.RefinementCtx): void {
+  for (const level of LEVELS) {
+    const { installment } = levels[level];
+    if (installment.interestFrozen && installment.annualRateBps !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [...at, level, 'installment', 'annualRateBps'],
+        message: 'must be 0 when interestFrozen (停息挂账) is true',
+      });
+    }
+  }
+  for (let i = 1; i < LEVELS.length; i++) {
+    const lower = LEVELS[i - 1]!;
+    const higher = LEVELS[i]!;
+    for (const g of GENEROSITY) {
+      const a = g.get(levels[lower]);
+      const b = g.get(levels[higher]);
+      if (g.more === 'up' ? b < a : b > a) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [...at, higher, ...g.path.split('.')],
+          message: `${higher} must be at least as generous as ${lower} (${String(b)} vs ${String(a)})`,
+        });
+      }
+    }
+  }
+}
+
+export const Policy = PolicyShape.superRefine((policy, ctx) => {
+  const buckets = Object.entries(policy.buckets).sort(([, a], [, b]) => a.minDaysPastDue - b.minDaysPastDue);
+  if (buckets.length === 0) ctx.addIssue({ code: 'custom', path: ['buckets'], message: 'at least one bucket is required' });
+  let expectedMin = 0;
+  buckets.forEach(([id, bucket], i) => {
+    const last = i === buckets.length - 1;
+    if (bucket.minDaysPastDue !== expectedMin) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['buckets', id, 'minDaysPastDue'],
+        message: `must be ${String(expectedMin)} so buckets have no gap or overlap`,
+      });
+    }
+    if (bucket.maxDaysPastDue === null && !last) {
+      ctx.addIssue({ code: 'custom', path: ['buckets', id, 'maxDaysPastDue'], message: 'only the last bucket may be open-ended' });
+    }
+    if (bucket.maxDaysPastDue !== null && last) {
+      ctx.addIssue({ code: 'custom', path: ['buckets', id, 'maxDaysPastDue'], message: 'the last bucket must be open-ended (null)' });
+    }
+    if (bucket.maxDaysPastDue !== null && bucket.maxDaysPastDue < bucket.minDaysPastDue) {
+      ctx.addIssue({ code: 'custom', path: ['buckets', id, 'maxDaysPastDue'], message: 'must be >= minDaysPastDue' });
+    }
+    expectedMin = (bucket.maxDaysPastDue ?? expectedMin) + 1;
+    checkLevels(bucket, ['buckets', id], ctx);
+    const tiers = Object.entries(bucket.balanceTiers ?? {});
+    const mins = new Set<number>();
+    for (const [tierId, tier] of tiers) {
+      if (mins.has(tier.minBalanceMinor)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['buckets', id, 'balanceTiers', tierId, 'minBalanceMinor'],
+          message: 'two tiers start at the same balance',
+        });
+      }
+      mins.add(tier.minBalanceMinor);
+      checkLevels(tier, ['buckets', id, 'balanceTiers', tierId], ctx);
+    }
+  });
+});
+export type Policy = z.infer<typeof Policy>;
+
+/** The policy file format as JSON Schema, for editors and for risk teams' own tooling. */
+export function policyJsonSchema(): unknown {
+  return z.toJSONSchema(PolicyShape, { io: 'input', target: 'draft-2020-12' });
+}
