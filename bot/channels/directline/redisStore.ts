@@ -1,0 +1,72 @@
+/**
+ * The Direct Line activity log in Redis, for several bot instances behind one address. Per
+ * conversation: a marker key, a list of JSON activities (list index = seq = watermark) and a hash
+ * of client activity ids → seq; all under the `{conv:<id>}` hash tag, so one Lua script can append
+ * and de-duplicate atomically, also on Redis Cluster.
+ */
+import type { Activity } from 'botbuilder';
+import { guarded } from '../../storage/errors.js';
+import type { RedisKeys } from '../../storage/keys.js';
+import { defineScript, type RedisClient } from '../../storage/redis.js';
+import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
+
+const APPEND = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+if ARGV[3] ~= '' then
+  local earlier = redis.call('HGET', KEYS[3], ARGV[3])
+  if earlier then return {tonumber(earlier), 1} end
+end
+local length = redis.call('RPUSH', KEYS[2], ARGV[1])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], length - 1) end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+return {length - 1, 0}
+`;
+
+export class RedisConversationLog implements ConversationLog {
+  private readonly appendScript: (keys: string[], args: Array<string | number>) => Promise<unknown>;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly ttlSec: number,
+  ) {
+    this.appendScript = defineScript(client, 'forbearDirectLineAppend', 3, APPEND);
+  }
+
+  private keysOf(conversationId: string) {
+    return {
+      open: this.keys.conversation(conversationId, 'directline', 'open'),
+      log: this.keys.conversation(conversationId, 'directline', 'log'),
+      dedupe: this.keys.conversation(conversationId, 'directline', 'dedupe'),
+    };
+  }
+
+  async open(conversationId: string): Promise<'created' | 'existing'> {
+    const created = await guarded(() => this.client.set(this.keysOf(conversationId).open, '1', 'EX', this.ttlSec, 'NX'));
+    return created === 'OK' ? 'created' : 'existing';
+  }
+
+  async exists(conversationId: string): Promise<boolean> {
+    return (await guarded(() => this.client.exists(this.keysOf(conversationId).open))) === 1;
+  }
+
+  async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
+    const k = this.keysOf(conversationId);
+    const [seq, duplicate] = (await guarded(() =>
+      this.appendScript([k.open, k.log, k.dedupe], [JSON.stringify(activity), this.ttlSec, dedupeKey ?? '']),
+    )) as [number, number];
+    if (seq < 0) throw new UnknownConversationError(conversationId);
+    return { seq, duplicate: duplicate === 1 };
+  }
+
+  async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {
+    const k = this.keysOf(conversationId);
+    const start = afterSeq === undefined ? 0 : afterSeq + 1;
+    const [exists, items] = await guarded(async () => {
+      const replies = await this.client.multi().exists(k.open).lrange(k.log, start, start + limit - 1).exec();
+      return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, string[]];
+    });
+    if (exists !== 1) throw new UnknownConversationError(conversationId);
+    return items.map((json, i) => ({ seq: start + i, activity: JSON.parse(json) as Partial<Activity> }));
+  }
+}

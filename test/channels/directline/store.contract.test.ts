@@ -1,0 +1,110 @@
+/** One contract, two activity logs: the in-process default and Redis (real server, never skipped). */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisConversationLog } from '../../../bot/channels/directline/redisStore.js';
+import { MemoryConversationLog, UnknownConversationError, type ConversationLog } from '../../../bot/channels/directline/store.js';
+import { testRedis, type TestRedis } from '../../support/redis.js';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await testRedis('directline-log');
+});
+afterAll(() => redis?.cleanup());
+
+const backends: Array<[string, () => Promise<ConversationLog>]> = [
+  ['memory', async () => new MemoryConversationLog(3600)],
+  [
+    'redis',
+    async () => {
+      const { client, keys } = await redis.connect();
+      return new RedisConversationLog(client, keys, 3600);
+    },
+  ],
+];
+
+let n = 0;
+const newId = () => `conv-${++n}-${Math.random().toString(36).slice(2, 8)}`;
+const msg = (text: string) => ({ type: 'message', text, from: { id: 'u' } });
+
+describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
+  it('opens a conversation once', async () => {
+    const log = await make();
+    const id = newId();
+    expect(await log.exists(id)).toBe(false);
+    expect(await log.open(id)).toBe('created');
+    expect(await log.open(id)).toBe('existing');
+    expect(await log.exists(id)).toBe(true);
+  });
+
+  it('numbers appended activities from 0 and reads after a watermark, in pages', async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    for (const text of ['a', 'b', 'c', 'd']) await log.append(id, msg(text));
+    expect((await log.read(id, undefined, 10)).map((e) => [e.seq, e.activity.text])).toEqual([
+      [0, 'a'],
+      [1, 'b'],
+      [2, 'c'],
+      [3, 'd'],
+    ]);
+    expect((await log.read(id, 0, 2)).map((e) => e.seq)).toEqual([1, 2]);
+    expect(await log.read(id, 3, 10)).toEqual([]);
+  });
+
+  it('appends a dedupe key once and answers the first seq for repeats', async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: false });
+    expect(await log.append(id, msg('y'))).toEqual({ seq: 1, duplicate: false });
+    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: true });
+    expect((await log.read(id, undefined, 10)).map((e) => e.activity.text)).toEqual(['x', 'y']);
+  });
+
+  it('de-duplicates concurrent retries: exactly one append wins', async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    const results = await Promise.all(Array.from({ length: 8 }, () => log.append(id, msg('same'), 'client-7')));
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.seq))).toEqual(new Set([0]));
+  });
+
+  it('refuses to append to or read a conversation that was never opened', async () => {
+    const log = await make();
+    await expect(log.append(newId(), msg('x'))).rejects.toBeInstanceOf(UnknownConversationError);
+    await expect(log.read(newId(), undefined, 10)).rejects.toBeInstanceOf(UnknownConversationError);
+  });
+});
+
+describe('Redis log layout', () => {
+  it('keeps a conversation under one hash tag with an idle TTL', async () => {
+    const { client, keys } = await redis.connect();
+    const log = new RedisConversationLog(client, keys, 600);
+    const id = newId();
+    await log.open(id);
+    await log.append(id, msg('x'), 'k');
+    const found = await redis.admin.keys(`${redis.prefix}*${id}*`);
+    expect(found).toHaveLength(3);
+    for (const key of found) {
+      expect(key).toContain(`{conv:${id}}`);
+      const ttl = await redis.admin.ttl(key);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(600);
+    }
+  });
+});
+
+describe('memory log expiry', () => {
+  it('forgets a conversation after its idle TTL', async () => {
+    let now = 0;
+    const log = new MemoryConversationLog(60, () => now);
+    await log.open('c');
+    now += 59_000;
+    await log.append('c', msg('keep alive'));
+    now += 59_000;
+    expect(await log.exists('c')).toBe(true);
+    now += 61_000;
+    expect(await log.exists('c')).toBe(false);
+    expect(await log.open('c')).toBe('created');
+  });
+});
