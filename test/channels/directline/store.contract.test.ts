@@ -1,5 +1,6 @@
 /** One contract, two activity logs: the in-process default and Redis (real server, never skipped). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Activity } from 'botbuilder';
 import { RedisConversationLog } from '../../../bot/channels/directline/redisStore.js';
 import { MemoryConversationLog, UnknownConversationError, type ConversationLog } from '../../../bot/channels/directline/store.js';
 import { testRedis, type TestRedis } from '../../support/redis.js';
@@ -23,7 +24,7 @@ const backends: Array<[string, () => Promise<ConversationLog>]> = [
 
 let n = 0;
 const newId = () => `conv-${++n}-${Math.random().toString(36).slice(2, 8)}`;
-const msg = (text: string) => ({ type: 'message', text, from: { id: 'u' } });
+const msg = (text: string): Partial<Activity> => ({ type: 'message', text, from: { id: 'u', name: 'u' } });
 
 describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
   it('opens a conversation once', async () => {
