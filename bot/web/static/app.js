@@ -95,7 +95,6 @@
           store: store,
           locale: WEBCHAT_LOCALE[lang],
           styleOptions: styleOptions,
-          sendTypingIndicator: true,
           overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: catalog[lang]['web.input_placeholder'] },
         },
         document.getElementById('webchat'),
