@@ -1,0 +1,136 @@
+/**
+ * Automatic compliance flags over a transcript, as pure functions of its records: amounts the
+ * policy never produced, forbidden phrases, contact outside allowed hours, and anything about the
+ * debt said before the cardholder was verified. The caller appends each new flag as a `flag`
+ * decision, which puts it in the conversation summary the console searches.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Offer } from '../../policy/model.js';
+import { ContactRules, withinAllowedHours } from '../contact/gate.js';
+import type { FlagDecision, FlagKind, TranscriptRecord } from './schema.js';
+
+export type RaisedFlag = Omit<z.infer<typeof FlagDecision>, 'type'>;
+
+export const ForbiddenPhrases = z.object({
+  zh: z.record(z.string(), z.array(z.string().min(1))),
+  en: z.record(z.string(), z.array(z.string().min(1))),
+});
+export type ForbiddenPhrases = z.infer<typeof ForbiddenPhrases>;
+
+export function loadForbiddenPhrases(url: URL = new URL('./forbidden-phrases.yaml', import.meta.url)): ForbiddenPhrases {
+  return ForbiddenPhrases.parse(parseYaml(readFileSync(url, 'utf8')));
+}
+
+const FULLWIDTH = /[\uff01-\uff5e]/g;
+/** Case, spacing and full-width forms are ways to slip past a list, so all are folded away. */
+const halfWidth = (s: string) => s.replace(FULLWIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+const fold = (s: string) => halfWidth(s).toLowerCase().replace(/\s+/g, ' ');
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Phrases found in a text as "category: phrase"; English matches whole words ("closer" is not "loser"). */
+export function forbiddenPhrasesIn(text: string, phrases: ForbiddenPhrases): string[] {
+  const folded = fold(text);
+  const hits: string[] = [];
+  for (const [category, list] of Object.entries(phrases.zh)) {
+    for (const p of list) if (folded.replace(/ /g, '').includes(fold(p).replace(/ /g, ''))) hits.push(`${category}: ${p}`);
+  }
+  for (const [category, list] of Object.entries(phrases.en)) {
+    for (const p of list) if (new RegExp(`\\b${escapeRegExp(fold(p))}\\b`).test(folded)) hits.push(`${category}: ${p}`);
+  }
+  return hits;
+}
+
+const NUMBER = String.raw`(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?`;
+const MONEY_PATTERNS = [
+  // formatMoney output in every catalog language: ¥1,500.00, CN¥…, US$…, NT$…, $…, -¥5.00
+  new RegExp(String.raw`(?:[A-Z]{1,3})?[¥￥$€£]\s?${NUMBER}`, 'g'),
+  new RegExp(String.raw`(?:RMB|CNY|USD|TWD|HKD)\s?${NUMBER}`, 'g'),
+  new RegExp(String.raw`${NUMBER}\s?(?:元|块|美元|dollars?\b|(?:RMB|CNY|USD)\b)`, 'g'),
+];
+
+/** Every money amount written in a text, in minor units, read back from the zh and en formats. */
+export function amountsIn(text: string): number[] {
+  const found = new Map<number, number>();
+  for (const pattern of MONEY_PATTERNS) {
+    for (const m of halfWidth(text).matchAll(pattern)) {
+      // Overlapping patterns ("¥1500元") would read the same figure twice; keyed by position.
+      found.set(m.index + m[0].indexOf(m[1]!), Number(m[1]!.replace(/,/g, '')) * 100 + Number((m[2] ?? '').padEnd(2, '0')));
+    }
+  }
+  return [...found.values()];
+}
+
+/** Every amount an offer can put in front of a cardholder. */
+export function offerAmounts(offer: Offer): number[] {
+  return [
+    offer.balanceMinor,
+    offer.totalRepayableMinor,
+    offer.concessionMinor,
+    offer.largestPaymentMinor,
+    offer.installment?.monthlyPaymentMinor,
+    ...(offer.installment?.schedule.flatMap((l) => [l.amountMinor, l.principalMinor, l.interestMinor]) ?? []),
+    offer.interestWaiver?.amountMinor,
+    offer.feeWaiver?.amountMinor,
+    offer.settlement?.amountMinor,
+  ].filter((n): n is number => n !== undefined);
+}
+
+/** Amounts the conversation's decisions vouch for: policy outputs, account facts, the cardholder's own figures. */
+export function allowedAmounts(records: readonly TranscriptRecord[]): Set<number> {
+  const allowed = new Set<number>();
+  for (const r of records) {
+    if (r.kind !== 'decision') continue;
+    const p = r.payload;
+    if (p.type === 'policy_evaluation' || p.type === 'offer_shown' || p.type === 'account_facts') Object.values(p.amounts).forEach((a) => allowed.add(a));
+    if (p.type === 'offer_shown' && p.offer) offerAmounts(p.offer).forEach((a) => allowed.add(a));
+    if (p.type === 'policy_evaluation') {
+      for (const a of [p.proposal?.monthlyPaymentMinor, p.proposal?.settlementAmountMinor]) if (typeof a === 'number') allowed.add(a);
+    }
+    if (p.type === 'promise_to_pay' && p.amountMinor !== null) allowed.add(p.amountMinor);
+  }
+  return allowed;
+}
+
+const ACCOUNT_DETAIL = /尾号\s?\d{4}|逾期\s?\d+\s?天|ending (?:in )?\d{4}|\d+ days? past due|\[CARD/i;
+
+export interface FlagContext {
+  phrases: ForbiddenPhrases;
+  /** The policy's contact rules; contact attempts are judged in the timezone each attempt records. */
+  contactRules: ContactRules;
+}
+
+export function flagsFor(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
+  const allowed = allowedAmounts(records);
+  const flags: RaisedFlag[] = [];
+  const raise = (flag: FlagKind, recordSeq: number, detail: string) => flags.push({ flag, recordSeq, detail });
+  let verified = false;
+  for (const r of records) {
+    if (r.kind === 'decision') {
+      const p = r.payload;
+      if (p.type === 'verification' && p.result === 'success') verified = true;
+      if (p.type === 'contact_attempt' && p.allowed && !withinAllowedHours(Date.parse(r.at), p.timezone, ctx.contactRules)) {
+        raise('contact_outside_hours', r.seq, `${p.purpose} via ${p.channel} at ${r.at} (${p.timezone})`);
+      }
+      continue;
+    }
+    const text = r.payload.text;
+    if (text === null || (r.actor !== 'bot' && r.actor !== 'agent')) continue;
+    for (const hit of forbiddenPhrasesIn(text, ctx.phrases)) raise('forbidden_phrase', r.seq, `${r.actor}: ${hit}`);
+    if (r.actor !== 'bot') continue;
+    const amounts = amountsIn(text);
+    for (const a of amounts.filter((a) => !allowed.has(a))) raise('amount_mismatch', r.seq, `amount ${a} (minor units) is not a policy output of this conversation`);
+    if (!verified && (amounts.length > 0 || ACCOUNT_DETAIL.test(text))) raise('disclosure_before_verification', r.seq, 'amount or account detail before verification succeeded');
+  }
+  return flags;
+}
+
+/** Flags not yet recorded as `flag` decisions, so re-running after each append never duplicates one. */
+export function newFlags(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
+  const recorded = new Set(
+    records.flatMap((r) => (r.kind === 'decision' && r.payload.type === 'flag' ? [`${r.payload.flag}|${r.payload.recordSeq}|${r.payload.detail}`] : [])),
+  );
+  return flagsFor(records, ctx).filter((f) => !recorded.has(`${f.flag}|${f.recordSeq}|${f.detail}`));
+}
