@@ -36,16 +36,26 @@ export class ConversationBusyError extends Error {
  */
 const UNAVAILABLE_REPLIES = /^(LOADING|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|BUSY)\b/;
 
+/** How ioredis reports that it cannot get a command to a server (its errors carry no code of their own). */
+const TRANSPORT_MESSAGES =
+  /Stream isn't writeable|Cluster isn't ready|Cluster is disconnect|Connection is closed|Command timed out|None of startup nodes|Node is disconnected|No master node is available|Too many Cluster redirections|connect ETIMEDOUT/;
+const TRANSPORT_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailedError']);
+const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
 /**
- * ioredis signals transport trouble with plain Errors (offline queue disabled, connection closed,
- * command timed out, retries exhausted) and server answers with ReplyError; so anything that is not
- * a server reply is unavailability.
+ * True for failures that mean "Redis cannot be reached or cannot serve now". Everything else (a bad
+ * record failing its schema, a bug in a caller's callback, a genuine reply error) passes through.
  */
 export function isUnavailability(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   if (error instanceof StoreUnavailableError) return true;
   if (error.name === 'ReplyError') return UNAVAILABLE_REPLIES.test(error.message);
-  return true;
+  const code = (error as { code?: unknown }).code;
+  return (
+    TRANSPORT_NAMES.has(error.name) ||
+    (typeof code === 'string' && SOCKET_CODES.has(code)) ||
+    TRANSPORT_MESSAGES.test(error.message)
+  );
 }
 
 /** The error to rethrow: transport failures become StoreUnavailableError, anything else is unchanged. */

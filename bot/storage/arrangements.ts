@@ -1,0 +1,180 @@
+/**
+ * Where arrangements are kept. `createOnce` is exactly-once per idempotency key across instances:
+ * a "yes" redelivered, retried or processed by two instances at once yields one arrangement, and
+ * every caller gets the same reference back. Arrangements never expire.
+ */
+import { guarded } from './errors.js';
+import {
+  Arrangement,
+  newReference,
+  normalizeReference,
+  type ArrangementReference,
+} from './arrangementSchema.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+export { Arrangement, type ArrangementReference } from './arrangementSchema.js';
+
+export interface CreateOnceResult {
+  arrangement: Arrangement;
+  /** False when the key had already produced an arrangement: say the reference, do not act twice. */
+  created: boolean;
+}
+
+export interface ArrangementRepository {
+  /**
+   * Returns the arrangement made under `idempotencyKey`, creating it with `build(reference)` (which
+   * must put that reference in it) if there is none yet. The key names the consent being recorded,
+   * e.g. the conversation id when a conversation ends in at most one arrangement.
+   */
+  createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement): Promise<CreateOnceResult>;
+  /** By reference as a person typed it (case, separators and O/0, I/L/1 are forgiven). */
+  get(reference: string): Promise<Arrangement | undefined>;
+  /** Oldest first. */
+  listByConversation(conversationId: string): Promise<Arrangement[]>;
+  /** Oldest first. */
+  listByAccount(accountId: string): Promise<Arrangement[]>;
+}
+
+/** Random references collide about once in 10^12 draws a year; a few redraws make that never. */
+const MAX_REFERENCE_DRAWS = 8;
+
+function built(build: (reference: ArrangementReference) => Arrangement, reference: ArrangementReference): Arrangement {
+  const arrangement = Arrangement.parse(build(reference));
+  if (arrangement.reference !== reference) throw new Error(`arrangement built with reference ${arrangement.reference}, expected ${reference}`);
+  return arrangement;
+}
+
+const oldestFirst = (a: Arrangement, b: Arrangement) =>
+  a.createdAt.localeCompare(b.createdAt) || a.reference.localeCompare(b.reference);
+
+function referenceExhausted(): Error {
+  return new Error(`no unused arrangement reference after ${MAX_REFERENCE_DRAWS} draws`);
+}
+
+export class MemoryArrangementRepository implements ArrangementRepository {
+  private readonly byKey = new Map<string, string>();
+  private readonly byReference = new Map<string, string>();
+
+  constructor(private readonly draw: () => ArrangementReference = newReference) {}
+
+  async createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement) {
+    const existing = this.byKey.get(idempotencyKey);
+    if (existing !== undefined) return { arrangement: Arrangement.parse(JSON.parse(existing)), created: false };
+    for (let i = 0; i < MAX_REFERENCE_DRAWS; i++) {
+      const reference = this.draw();
+      if (this.byReference.has(reference)) continue;
+      const arrangement = built(build, reference);
+      const text = JSON.stringify(arrangement);
+      this.byKey.set(idempotencyKey, text);
+      this.byReference.set(reference, text);
+      return { arrangement, created: true };
+    }
+    throw referenceExhausted();
+  }
+
+  async get(reference: string) {
+    const normalized = normalizeReference(reference);
+    const text = normalized === null ? undefined : this.byReference.get(normalized);
+    return text === undefined ? undefined : Arrangement.parse(JSON.parse(text));
+  }
+
+  async listByConversation(conversationId: string) {
+    return this.all().filter((a) => a.conversationId === conversationId);
+  }
+
+  async listByAccount(accountId: string) {
+    return this.all().filter((a) => a.accountId === accountId);
+  }
+
+  private all(): Arrangement[] {
+    return [...this.byReference.values()].map((t) => Arrangement.parse(JSON.parse(t))).sort(oldestFirst);
+  }
+}
+
+/**
+ * Layout: the record lives at the idempotency key (`arrangement:{<key>}`), created with SET NX, so
+ * "exactly once" is one atomic command on one slot. A reference is claimed first with SET NX on
+ * `arrangement-ref:{<reference>}` (its value is the idempotency key), which is both the collision
+ * check and the lookup for `get`. The conversation and account indexes are sets of references,
+ * added idempotently after the record and again on every later createOnce of the same key, so a
+ * crash between the record and its indexes is repaired by the cardholder's retry.
+ */
+export class RedisArrangementRepository implements ArrangementRepository {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly draw: () => ArrangementReference = newReference,
+  ) {}
+
+  private recordKey = (idempotencyKey: string) => this.keys.global('arrangement', idempotencyKey);
+  private referenceKey = (reference: string) => this.keys.global('arrangement-ref', reference);
+  private conversationIndex = (conversationId: string) => this.keys.conversation(conversationId, 'arrangements');
+  private accountIndex = (accountId: string) => this.keys.global('account', accountId, 'arrangements');
+
+  createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement) {
+    const recordKey = this.recordKey(idempotencyKey);
+    return guarded(async (): Promise<CreateOnceResult> => {
+      const existing = await this.client.get(recordKey);
+      if (existing !== null) return { arrangement: await this.indexed(existing), created: false };
+      for (let i = 0; i < MAX_REFERENCE_DRAWS; i++) {
+        const reference = this.draw();
+        const referenceKey = this.referenceKey(reference);
+        if ((await this.client.set(referenceKey, idempotencyKey, 'NX')) !== 'OK') continue;
+        let arrangement: Arrangement;
+        try {
+          arrangement = built(build, reference);
+        } catch (error) {
+          await this.client.del(referenceKey);
+          throw error;
+        }
+        const text = JSON.stringify(arrangement);
+        if ((await this.client.set(recordKey, text, 'NX')) === 'OK') {
+          return { arrangement: await this.indexed(text), created: true };
+        }
+        // Another instance recorded this consent first: ours was never shown to anyone.
+        await this.client.del(referenceKey);
+        return { arrangement: await this.indexed((await this.client.get(recordKey))!), created: false };
+      }
+      throw referenceExhausted();
+    });
+  }
+
+  get(reference: string) {
+    return guarded(async () => {
+      const normalized = normalizeReference(reference);
+      if (normalized === null) return undefined;
+      const idempotencyKey = await this.client.get(this.referenceKey(normalized));
+      if (idempotencyKey === null) return undefined;
+      const text = await this.client.get(this.recordKey(idempotencyKey));
+      const arrangement = text === null ? undefined : Arrangement.parse(JSON.parse(text));
+      // A claim left by a crash before the record was written, or by the loser of a race, names no arrangement.
+      return arrangement?.reference === normalized ? arrangement : undefined;
+    });
+  }
+
+  listByConversation(conversationId: string) {
+    return this.listed(this.conversationIndex(conversationId));
+  }
+
+  listByAccount(accountId: string) {
+    return this.listed(this.accountIndex(accountId));
+  }
+
+  private listed(indexKey: string) {
+    return guarded(async () => {
+      const references = await this.client.smembers(indexKey);
+      const found = await Promise.all(references.map((r) => this.get(r)));
+      return found.filter((a): a is Arrangement => a !== undefined).sort(oldestFirst);
+    });
+  }
+
+  private async indexed(text: string): Promise<Arrangement> {
+    const arrangement = Arrangement.parse(JSON.parse(text));
+    await Promise.all([
+      this.client.sadd(this.conversationIndex(arrangement.conversationId), arrangement.reference),
+      this.client.sadd(this.accountIndex(arrangement.accountId), arrangement.reference),
+    ]);
+    return arrangement;
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Everything that must be shared between bot instances, behind one switch: with REDIS_URL (or
+ * REDIS_CLUSTER_NODES) it lives in Redis and any instance can serve any request; without, the
+ * in-memory twins serve a single embedded process.
+ */
+import { MemoryStorage, type Storage } from 'botbuilder';
+import type { z } from 'zod';
+import { MemoryArrangementRepository, RedisArrangementRepository, type ArrangementRepository } from './arrangements.js';
+import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from './dedupe.js';
+import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueOptions, type KeyValueStore } from './keyValue.js';
+import {
+  DEFAULT_LOCK_OPTIONS,
+  MemoryConversationLock,
+  RedisConversationLock,
+  type ConversationLock,
+  type RedisLockOptions,
+} from './lock.js';
+import { connectRedis, type ConnectOptions, type RedisConnection, type RedisSettingsInput, type StoreHealth } from './redis.js';
+import { RedisStorage } from './redisStorage.js';
+
+export interface Stores {
+  readonly backend: StoreHealth['backend'];
+  /** Bot Framework state (ConversationState, UserState). */
+  readonly storage: Storage;
+  readonly lock: ConversationLock;
+  readonly dedupe: InboxDedupe;
+  readonly arrangements: ArrangementRepository;
+  /** The Redis connection behind these stores, for parts that keep their own structures (transcripts); null in memory. */
+  readonly redis: RedisConnection | null;
+  keyValue<S extends z.ZodType>(options: KeyValueOptions<S>): KeyValueStore<z.output<S>>;
+  /** For the readiness probe; never throws. */
+  health(): Promise<StoreHealth>;
+  close(): Promise<void>;
+}
+
+export function memoryStores(): Stores {
+  return {
+    backend: 'memory',
+    storage: new MemoryStorage(),
+    lock: new MemoryConversationLock(),
+    dedupe: new MemoryInboxDedupe(),
+    arrangements: new MemoryArrangementRepository(),
+    redis: null,
+    keyValue: (options) => new MemoryKeyValueStore(options),
+    health: async () => ({ status: 'up', backend: 'memory' }),
+    close: async () => {},
+  };
+}
+
+export interface OpenStoresOptions extends ConnectOptions {
+  lock?: RedisLockOptions;
+  /** How long start-up waits for the first connection. Redis being down at start is not fatal: readiness stays red. */
+  readyTimeoutMs?: number;
+}
+
+/** Redis-backed stores when settings are given, the in-memory twins otherwise. */
+export async function openStores(settings: RedisSettingsInput | null, options: OpenStoresOptions = {}): Promise<Stores> {
+  if (settings === null) return memoryStores();
+  const connection = connectRedis(settings, options);
+  await connection.ready(options.readyTimeoutMs);
+  const { client, keys } = connection;
+  return {
+    backend: connection.settings.clusterNodes ? 'redis-cluster' : 'redis',
+    storage: new RedisStorage(client, keys, { ttlSec: connection.settings.stateTtlSec }),
+    lock: new RedisConversationLock(client, keys, options.lock ?? DEFAULT_LOCK_OPTIONS),
+    dedupe: new RedisInboxDedupe(client, keys),
+    arrangements: new RedisArrangementRepository(client, keys),
+    redis: connection,
+    keyValue: (kv) => new RedisKeyValueStore(client, keys, kv),
+    health: () => connection.health(),
+    close: () => connection.close(),
+  };
+}
+
+export { redisSettingsFromEnv, StoreHealth, type RedisSettings } from './redis.js';
+export { StoreUnavailableError, ETagConflictError, ConversationBusyError } from './errors.js';
+export { Arrangement, type ArrangementRepository, type CreateOnceResult } from './arrangements.js';
+export type { ConversationLock } from './lock.js';
+export type { InboxDedupe } from './dedupe.js';
+export type { KeyValueStore, KeyValueOptions } from './keyValue.js';

@@ -1,0 +1,136 @@
+/**
+ * A small typed key-value store for records other parts keep for themselves (Direct Line
+ * conversations, handoff tickets). Values are validated by the caller's zod schema on the way in
+ * and on the way out, and stored as JSON in both twins so they behave the same (no shared mutable
+ * objects in memory). `update` is an atomic read-modify-write: compare-and-set, retried on conflict.
+ */
+import type { z } from 'zod';
+import { ETagConflictError, guarded } from './errors.js';
+import { ExpiringMap, type Now } from './expiringMap.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
+import { VersionedRecords } from './versionedRecord.js';
+
+export interface KeyValueStore<T> {
+  get(key: string): Promise<T | undefined>;
+  /** `ttlSec` absent or 0: kept until deleted. */
+  set(key: string, value: T, ttlSec?: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  /**
+   * Atomically replaces the value with `change(current)`. `change` must be pure: under contention
+   * it runs again on the fresher value. The TTL is set anew (absent or 0: kept until deleted).
+   */
+  update(key: string, change: (current: T | undefined) => T, ttlSec?: number): Promise<T>;
+}
+
+export interface KeyValueOptions<S extends z.ZodType> {
+  /** Names the kind of record, e.g. "directline"; part of every key. */
+  namespace: string;
+  schema: S;
+  /** `conversation`: the key is a conversation id and the record shares that conversation's cluster slot. */
+  scope: 'conversation' | 'global';
+}
+
+const NAMESPACE = /^[a-z][a-z0-9-]*$/;
+const MAX_UPDATE_ATTEMPTS = 32;
+
+function codec<S extends z.ZodType>(schema: S) {
+  return {
+    encode: (value: z.output<S>) => JSON.stringify(schema.parse(value)),
+    decode: (text: string): z.output<S> => schema.parse(JSON.parse(text)),
+  };
+}
+
+function checkNamespace(namespace: string): string {
+  if (!NAMESPACE.test(namespace)) throw new Error(`key-value namespace must match ${NAMESPACE}: ${namespace}`);
+  return namespace;
+}
+
+export class MemoryKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.output<S>> {
+  private readonly map: ExpiringMap<string>;
+  private readonly codec: ReturnType<typeof codec<S>>;
+
+  constructor(options: KeyValueOptions<S>, now?: Now) {
+    checkNamespace(options.namespace);
+    this.codec = codec(options.schema);
+    this.map = new ExpiringMap(now);
+  }
+
+  async get(key: string) {
+    const text = this.map.get(key);
+    return text === undefined ? undefined : this.codec.decode(text);
+  }
+
+  async set(key: string, value: z.output<S>, ttlSec?: number) {
+    this.map.set(key, this.codec.encode(value), (ttlSec ?? 0) * 1000);
+  }
+
+  async delete(key: string) {
+    this.map.delete(key);
+  }
+
+  async update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
+    const text = this.map.get(key);
+    const next = change(text === undefined ? undefined : this.codec.decode(text));
+    await this.set(key, next, ttlSec);
+    return next;
+  }
+}
+
+export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.output<S>> {
+  private readonly records: VersionedRecords;
+  private readonly codec: ReturnType<typeof codec<S>>;
+  private readonly namespace: string;
+
+  constructor(
+    client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly options: KeyValueOptions<S>,
+  ) {
+    this.namespace = checkNamespace(options.namespace);
+    this.records = new VersionedRecords(client);
+    this.codec = codec(options.schema);
+  }
+
+  redisKey(key: string): string {
+    return this.options.scope === 'conversation'
+      ? this.keys.conversation(key, 'kv', this.namespace)
+      : this.keys.global('kv', key, this.namespace);
+  }
+
+  get(key: string) {
+    return guarded(async () => {
+      const record = await this.records.read(this.redisKey(key));
+      return record === undefined ? undefined : this.codec.decode(record.value);
+    });
+  }
+
+  set(key: string, value: z.output<S>, ttlSec?: number) {
+    return guarded(async () => {
+      const text = this.codec.encode(value);
+      await this.records.write(this.redisKey(key), text, { mode: 'any' }, (ttlSec ?? 0) * 1000);
+    });
+  }
+
+  delete(key: string) {
+    return guarded(() => this.records.delete(this.redisKey(key)));
+  }
+
+  update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
+    const redisKey = this.redisKey(key);
+    return guarded(async () => {
+      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+        const record = await this.records.read(redisKey);
+        const next = change(record === undefined ? undefined : this.codec.decode(record.value));
+        const written = await this.records.write(
+          redisKey,
+          this.codec.encode(next),
+          record === undefined ? { mode: 'absent' } : { mode: 'match', expected: record.etag },
+          (ttlSec ?? 0) * 1000,
+        );
+        if (written !== null) return next;
+      }
+      throw new ETagConflictError(redisKey);
+    });
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * Dedupe, key-value store and arrangements: one suite run against the in-memory twins and against
+ * Redis. For Redis, "two instances" are two independent connections racing on one server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { newReference, type ArrangementReference } from '../../bot/storage/arrangementSchema.js';
+import {
+  MemoryArrangementRepository,
+  RedisArrangementRepository,
+  type ArrangementRepository,
+} from '../../bot/storage/arrangements.js';
+import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from '../../bot/storage/dedupe.js';
+import { StoreUnavailableError } from '../../bot/storage/errors.js';
+import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../../bot/storage/keyValue.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
+import { arrangementFor } from './fixtures.js';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await testRedis('stores-contract');
+});
+afterAll(() => redis?.cleanup());
+
+const Counter = z.object({ n: z.number().int().min(0) });
+type Counter = z.infer<typeof Counter>;
+const counterOptions = { namespace: 'counter', schema: Counter, scope: 'conversation' } as const;
+
+/** Two views of one store, as two bot instances would have; in memory both are the same object. */
+interface Backend {
+  dedupe(): Promise<[InboxDedupe, InboxDedupe]>;
+  keyValue(): Promise<[KeyValueStore<Counter>, KeyValueStore<Counter>]>;
+  arrangements(draw?: () => ArrangementReference): Promise<[ArrangementRepository, ArrangementRepository]>;
+}
+
+const memory: Backend = {
+  async dedupe() {
+    const d = new MemoryInboxDedupe();
+    return [d, d];
+  },
+  async keyValue() {
+    const kv = new MemoryKeyValueStore(counterOptions);
+    return [kv, kv];
+  },
+  async arrangements(draw) {
+    const r = new MemoryArrangementRepository(draw);
+    return [r, r];
+  },
+};
+
+const twoConnections = async () => [await redis.connect('a'), await redis.connect('b')] as const;
+const onRedis: Backend = {
+  async dedupe() {
+    const [a, b] = await twoConnections();
+    return [new RedisInboxDedupe(a.client, a.keys), new RedisInboxDedupe(b.client, b.keys)];
+  },
+  async keyValue() {
+    const [a, b] = await twoConnections();
+    return [new RedisKeyValueStore(a.client, a.keys, counterOptions), new RedisKeyValueStore(b.client, b.keys, counterOptions)];
+  },
+  async arrangements(draw) {
+    const [a, b] = await twoConnections();
+    return [new RedisArrangementRepository(a.client, a.keys, draw), new RedisArrangementRepository(b.client, b.keys, draw)];
+  },
+};
+
+let n = 0;
+const unique = (label: string) => `${label}-${++n}`;
+
+describe.each([
+  ['memory', memory],
+  ['redis', onRedis],
+] as const)('InboxDedupe (%s)', (_name, backend) => {
+  it('says first-seen once per message, across instances and per scope', async () => {
+    const [a, b] = await backend.dedupe();
+    const id = unique('activity');
+    expect(await a.firstSeen('directline', id, 60)).toBe(true);
+    expect(await b.firstSeen('directline', id, 60)).toBe(false);
+    expect(await a.firstSeen('directline', id, 60)).toBe(false);
+    expect(await b.firstSeen('wechat', id, 60)).toBe(true);
+  });
+
+  it('of many concurrent deliveries of one message exactly one is first', async () => {
+    const [a, b] = await backend.dedupe();
+    const id = unique('msg');
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).firstSeen('wechat', id, 60)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  it('forget lets a failed message be processed on redelivery', async () => {
+    const [a, b] = await backend.dedupe();
+    const id = unique('failed');
+    expect(await a.firstSeen('directline', id, 60)).toBe(true);
+    await a.forget('directline', id);
+    expect(await b.firstSeen('directline', id, 60)).toBe(true);
+  });
+});
+
+describe.each([
+  ['memory', memory],
+  ['redis', onRedis],
+] as const)('KeyValueStore (%s)', (_name, backend) => {
+  it('gets, sets and deletes validated values', async () => {
+    const [kv] = await backend.keyValue();
+    const key = unique('conv');
+    expect(await kv.get(key)).toBeUndefined();
+    await kv.set(key, { n: 3 });
+    expect(await kv.get(key)).toEqual({ n: 3 });
+    await kv.delete(key);
+    expect(await kv.get(key)).toBeUndefined();
+  });
+
+  it('rejects a value its schema refuses, as a validation error and not as an outage', async () => {
+    const [kv] = await backend.keyValue();
+    const failure = await kv.set(unique('conv'), { n: -1 }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(z.ZodError);
+  });
+
+  it('update is atomic: concurrent increments from two instances are all kept', async () => {
+    const [a, b] = await backend.keyValue();
+    const key = unique('conv');
+    await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).update(key, (c) => ({ n: (c?.n ?? 0) + 1 }))),
+    );
+    expect(await a.get(key)).toEqual({ n: 30 });
+  });
+
+  it("passes the change function's own error through", async () => {
+    const [kv] = await backend.keyValue();
+    const failure = await kv
+      .update(unique('conv'), () => {
+        throw new Error('not a store problem');
+      })
+      .catch((e: unknown) => e);
+    expect(failure).not.toBeInstanceOf(StoreUnavailableError);
+    expect((failure as Error).message).toBe('not a store problem');
+  });
+});
+
+describe.each([
+  ['memory', memory],
+  ['redis', onRedis],
+] as const)('ArrangementRepository (%s)', (_name, backend) => {
+  it('creates once; a retried consent returns the same reference without building again', async () => {
+    const [a, b] = await backend.arrangements();
+    const conversation = unique('conv');
+    const first = await a.createOnce(conversation, arrangementFor(conversation));
+    expect(first.created).toBe(true);
+    let rebuilt = false;
+    const retry = await b.createOnce(conversation, (reference) => {
+      rebuilt = true;
+      return arrangementFor(conversation)(reference);
+    });
+    expect(retry).toEqual({ arrangement: first.arrangement, created: false });
+    expect(rebuilt).toBe(false);
+  });
+
+  it('of 20 concurrent creations on two instances exactly one is created and all see its reference', async () => {
+    const [a, b] = await backend.arrangements();
+    const conversation = unique('conv');
+    const account = unique('acct');
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).createOnce(conversation, arrangementFor(conversation, account))),
+    );
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.arrangement.reference)).size).toBe(1);
+    expect(await a.listByConversation(conversation)).toEqual([results[0]!.arrangement]);
+    expect(await b.listByAccount(account)).toEqual([results[0]!.arrangement]);
+  });
+
+  it('finds an arrangement by reference as a person typed it, and nothing for unknown references', async () => {
+    const [a, b] = await backend.arrangements(() => 'FB-2026-0A1B-2C3D');
+    const conversation = unique('conv');
+    const { arrangement } = await a.createOnce(conversation, arrangementFor(conversation));
+    expect(await b.get('FB-2026-0A1B-2C3D')).toEqual(arrangement);
+    expect(await b.get('fb 2026 oa1b 2c3d')).toEqual(arrangement);
+    expect(await b.get('FB-2026-0A1B-2C3E')).toBeUndefined();
+    expect(await b.get('not a reference')).toBeUndefined();
+  });
+
+  it('draws again when a reference is already taken', async () => {
+    const taken = newReference();
+    const fresh = newReference();
+    const draws = [taken, taken, fresh];
+    const [repo] = await backend.arrangements(() => draws.shift()!);
+    const first = unique('conv');
+    const second = unique('conv');
+    expect((await repo.createOnce(first, arrangementFor(first))).arrangement.reference).toBe(taken);
+    expect((await repo.createOnce(second, arrangementFor(second))).arrangement.reference).toBe(fresh);
+    expect((await repo.get(taken))!.conversationId).toBe(first);
+  });
+
+  it('lists by conversation and by account, oldest first', async () => {
+    const [repo] = await backend.arrangements();
+    const conversation = unique('conv');
+    const account = unique('acct');
+    const later = (reference: ArrangementReference) => ({
+      ...arrangementFor(conversation, account)(reference),
+      createdAt: '2026-06-02T08:00:00.000Z',
+    });
+    const b = await repo.createOnce(`${conversation}#2`, later);
+    const a = await repo.createOnce(`${conversation}#1`, arrangementFor(conversation, account));
+    expect(await repo.listByConversation(conversation)).toEqual([a.arrangement, b.arrangement]);
+    expect(await repo.listByAccount(account)).toEqual([a.arrangement, b.arrangement]);
+    expect(await repo.listByAccount(unique('nobody'))).toEqual([]);
+  });
+
+  it('refuses an invalid arrangement, stores nothing, and frees the reference', async () => {
+    const reference = newReference();
+    const [repo] = await backend.arrangements(() => reference);
+    const conversation = unique('conv');
+    await expect(
+      repo.createOnce(conversation, (r) => ({ ...arrangementFor(conversation)(r), consentText: '' })),
+    ).rejects.toBeInstanceOf(z.ZodError);
+    await expect(
+      repo.createOnce(conversation, () => arrangementFor(conversation)(newReference())),
+    ).rejects.toThrow(/expected/);
+    expect(await repo.get(reference)).toBeUndefined();
+    const ok = await repo.createOnce(conversation, arrangementFor(conversation));
+    expect(ok).toMatchObject({ created: true, arrangement: { reference } });
+  });
+});
+
+describe('Redis layout', () => {
+  it('arrangements never expire; dedupe marks do; conversation-scoped records share the conversation slot', async () => {
+    const connection = await redis.connect();
+    const repo = new RedisArrangementRepository(connection.client, connection.keys);
+    const conversation = unique('conv');
+    const { arrangement } = await repo.createOnce(conversation, arrangementFor(conversation));
+    const arrangementKeys = await redis.admin.keys(`${redis.prefix}arrangement*`);
+    expect(arrangementKeys.length).toBeGreaterThanOrEqual(2);
+    for (const key of arrangementKeys) expect(await redis.admin.ttl(key)).toBe(-1);
+    expect(await redis.admin.smembers(connection.keys.conversation(conversation, 'arrangements'))).toEqual([
+      arrangement.reference,
+    ]);
+
+    const dedupe = new RedisInboxDedupe(connection.client, connection.keys);
+    await dedupe.firstSeen('directline', 'x|0001', 90);
+    expect(await redis.admin.ttl(dedupe.redisKey('directline', 'x|0001'))).toBeGreaterThan(80);
+
+    const kv = new RedisKeyValueStore(connection.client, connection.keys, counterOptions);
+    expect(kv.redisKey(conversation)).toBe(connection.keys.conversation(conversation, 'kv', 'counter'));
+    await kv.set(conversation, { n: 1 }, 120);
+    expect(await redis.admin.ttl(kv.redisKey(conversation))).toBeGreaterThan(110);
+  });
+});
+
+describe('references', () => {
+  it('are FB-<year>-XXXX-XXXX in Crockford base32 and do not repeat', () => {
+    const drawn = Array.from({ length: 2000 }, () => newReference(new Date('2026-03-04T00:00:00Z')));
+    for (const r of drawn) expect(r).toMatch(/^FB-2026-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+    expect(new Set(drawn).size).toBe(drawn.length);
+  });
+});
