@@ -1,0 +1,73 @@
+/**
+ * `npm run -s understand -- "我失业了，每月只能还1500"` prints what understanding makes of one
+ * message; `--jsonl` reads one message per line on stdin and prints one JSON object per line.
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { IsoDate } from '../../policy/model.js';
+import { EngineName, createUnderstanding } from './engine.js';
+import { Expecting, Language, type UnderstandingContext } from './schema.js';
+
+const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine rules] (TEXT | --jsonl < lines)`;
+
+const Options = z
+  .object({
+    lang: Language.optional(),
+    expecting: Expecting.default('none'),
+    today: IsoDate.optional(),
+    engine: EngineName.default('rules'),
+    jsonl: z.boolean().default(false),
+    text: z.string().optional(),
+  })
+  .refine((o) => o.jsonl !== (o.text !== undefined), { message: 'give either TEXT or --jsonl', path: ['text'] });
+
+function readOptions(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      lang: { type: 'string' },
+      expecting: { type: 'string' },
+      today: { type: 'string' },
+      engine: { type: 'string' },
+      jsonl: { type: 'boolean' },
+    },
+  });
+  return Options.safeParse({ ...values, text: positionals.length > 0 ? positionals.join(' ') : undefined });
+}
+
+function fail(message: string): never {
+  process.stderr.write(`understand: ${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function main(): Promise<void> {
+  let parsed;
+  try {
+    parsed = readOptions(process.argv.slice(2));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (!parsed.success) {
+    fail(parsed.error.issues.map((i) => `--${i.path.join('.') || 'args'}: ${i.message}`).join('; '));
+  }
+  const o = parsed.data;
+  const understanding = createUnderstanding(o.engine);
+  const context: UnderstandingContext = {
+    language: o.lang ?? null,
+    expecting: o.expecting,
+    today: o.today ?? new Date().toISOString().slice(0, 10),
+    recentTurns: [],
+  };
+  if (!o.jsonl) {
+    process.stdout.write(`${JSON.stringify(await understanding.understand(o.text!, context))}\n`);
+    return;
+  }
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (line.trim() === '') continue;
+    process.stdout.write(`${JSON.stringify(await understanding.understand(line, context))}\n`);
+  }
+}
+
+await main();
