@@ -10,7 +10,8 @@
  *  4. a concession that needs a stated hardship reason and none was given → counter with the
  *     closest ladder offer that needs none;
  *  5. no authority level may grant it → counter if a ladder offer is close, else reject;
- *  6. unaffordable → counter with the closest affordable ladder offer, else handoff (unaffordable);
+ *  6. unaffordable → counter with the closest affordable ladder offer, else the explanation's
+ *     handoff (to a level with an affordable plan, or "unaffordable");
  *  7. within the given authority → accept;
  *  8. needs more authority → counter if a ladder offer is close and the cardholder does not insist,
  *     else handoff to the lowest level that can grant it.
@@ -220,7 +221,7 @@ export function evaluate(
   const asked = price(c, needed, pkg);
   if (affordable(c, asked) === 'no') {
     const reasons = [affordabilityReason(c, asked)];
-    return counterOr(pkg, reasons, () => decide('handoff', null, escalation(c, 'unaffordable', null, [reasons[0]!.ruleId]), reasons));
+    return counterOr(pkg, reasons, noOffer(reasons));
   }
 
   if (levelsUpTo(authority).includes(needed)) {

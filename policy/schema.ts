@@ -53,7 +53,7 @@ export const PolicyShape = z
     version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be letters, digits, ".", "_" or "-"'),
     currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY'),
     timezone: Timezone,
-    buckets: z.record(Key, Bucket),
+    buckets: z.record(Key, Bucket).refine((b) => Object.keys(b).length > 0, 'at least one bucket is required'),
     affordability: z
       .object({
         /** Share of disposable income (income − essential expenses) a monthly payment may take. */
@@ -137,7 +137,6 @@ function checkLevels(levels: z.infer<typeof Levels>, at: (string | number)[], ct
 
 export const Policy = PolicyShape.superRefine((policy, ctx) => {
   const buckets = Object.entries(policy.buckets).sort(([, a], [, b]) => a.minDaysPastDue - b.minDaysPastDue);
-  if (buckets.length === 0) ctx.addIssue({ code: 'custom', path: ['buckets'], message: 'at least one bucket is required' });
   let expectedMin = 0;
   buckets.forEach(([id, bucket], i) => {
     const last = i === buckets.length - 1;
