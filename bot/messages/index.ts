@@ -34,6 +34,10 @@ export const catalogs: Readonly<Record<Language, Catalog>> = {
 
 export type MessageVars = Record<string, string | number>;
 
+export function hasMessage(lang: Language, key: string): boolean {
+  return catalogs[lang][key] !== undefined;
+}
+
 /** Looks a message up; a missing key is a programming error, so it throws rather than guess. */
 export function t(lang: Language, key: string, vars: MessageVars = {}): string {
   const template = catalogs[lang][key];

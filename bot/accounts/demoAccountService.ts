@@ -1,0 +1,43 @@
+/**
+ * The embedded AccountService: the demo cardholders from `policy/demo-accounts.ts`. Their missed
+ * payment date is derived from the clock and their days past due, so the demo stays coherent on
+ * any day it is run.
+ */
+import { addDays } from '../../policy/dates.js';
+import { DEMO_ACCOUNTS, type DemoAccount } from '../../policy/demo-accounts.js';
+import { Account } from '../../policy/model.js';
+import { todayIn, type Clock } from '../clock.js';
+import type { AccountService, CardholderRecord, VerificationRequest } from './accountService.js';
+
+export class DemoAccountService implements AccountService {
+  constructor(
+    private readonly clock: Clock,
+    private readonly timezoneOf: (policyId: string) => string,
+    private readonly accounts: readonly DemoAccount[] = DEMO_ACCOUNTS,
+  ) {}
+
+  async verify(request: VerificationRequest): Promise<CardholderRecord | null> {
+    const match = this.accounts.find(
+      (a) =>
+        (request.accountRef === null || a.accountId === request.accountRef) &&
+        a.last4 === request.last4 &&
+        a.dateOfBirth === request.dateOfBirth,
+    );
+    return match ? this.toRecord(match) : null;
+  }
+
+  async get(accountId: string): Promise<CardholderRecord | null> {
+    const match = this.accounts.find((a) => a.accountId === accountId);
+    return match ? this.toRecord(match) : null;
+  }
+
+  private toRecord(a: DemoAccount): CardholderRecord {
+    const today = todayIn(this.clock, this.timezoneOf(a.policyId));
+    return {
+      account: Account.parse(a),
+      policyId: a.policyId,
+      dueDate: addDays(today, -a.daysPastDue),
+      language: a.language,
+    };
+  }
+}

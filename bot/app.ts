@@ -1,0 +1,148 @@
+/**
+ * The composition root: builds the bot and its ports from configuration. With nothing configured
+ * everything is embedded (memory, rules, demo accounts); REDIS_URL, OPENAI_* and
+ * ACCOUNT_SERVICE_URL swap in the real parts. The terminal chat, the simulator, the server and the
+ * tests all build the bot here, so they run the same product.
+ */
+import { ConversationState, type TurnContext } from 'botbuilder';
+import type { Registry } from 'prom-client';
+import { loadPolicy } from '../policy/load.js';
+import type { Policy } from '../policy/schema.js';
+import type { AccountService } from './accounts/accountService.js';
+import { DemoAccountService } from './accounts/demoAccountService.js';
+import { HttpAccountService } from './accounts/httpAccountService.js';
+import { TranscriptAuditor, TranscriptMiddleware } from './audit.js';
+import type { CaseFile } from './case.js';
+import { systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { ForbearBot } from './forbearBot.js';
+import { QueueDesk } from './handoff/desk.js';
+import { createLogger, type Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { memoryStores, openStores, redisSettingsFromEnv, type Stores } from './storage/index.js';
+import { MemoryTranscriptStore, type TranscriptStore } from './transcripts/store.js';
+import { RedisTranscriptStore } from './transcripts/redisStore.js';
+import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
+import { RuleUnderstanding } from './understanding/rules.js';
+import type { Understanding } from './understanding/schema.js';
+import type { CaseServices } from '../dialogs/services.js';
+
+export interface ForbearOptions {
+  config: Config;
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  logger?: Logger;
+  registry?: Registry;
+  /** Injected by tests that share one Redis or memory between several bot instances. */
+  stores?: Stores;
+  transcripts?: TranscriptStore;
+  accounts?: AccountService;
+  understanding?: Understanding;
+}
+
+export interface Forbear {
+  bot: ForbearBot;
+  stores: Stores;
+  transcripts: TranscriptStore;
+  desk: QueueDesk;
+  transcriptMiddleware: TranscriptMiddleware;
+  policy(id: string): Policy;
+  metrics: Metrics;
+  logger: Logger;
+  clock: Clock;
+  understanding: Understanding;
+  close(): Promise<void>;
+}
+
+/** Policies are loaded once, at start-up: a bad policy file stops the process, never a turn. */
+function policyBook(): (id: string) => Policy {
+  const cache = new Map<string, Policy>();
+  return (id) => {
+    let policy = cache.get(id);
+    if (!policy) {
+      policy = loadPolicy(id);
+      cache.set(id, policy);
+    }
+    return policy;
+  };
+}
+
+/** The account a signed-in channel vouches for (e.g. the issuer's web session), if any. */
+function claimedAccount(context: TurnContext): string | null {
+  const data = context.activity.channelData as { accountRef?: unknown } | undefined;
+  return typeof data?.accountRef === 'string' && data.accountRef.length > 0 ? data.accountRef : null;
+}
+
+export async function createForbear(options: ForbearOptions): Promise<Forbear> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = createMetrics(options.registry);
+  const policy = policyBook();
+  policy(config.DEFAULT_POLICY);
+
+  const redisSettings = redisSettingsFromEnv(env);
+  const stores =
+    options.stores ??
+    (redisSettings
+      ? await openStores(redisSettings, { onEvent: (event, detail) => logger.info({ event, detail }, 'redis connection') })
+      : memoryStores());
+  const transcripts =
+    options.transcripts ??
+    (stores.redis ? new RedisTranscriptStore(stores.redis.client, stores.redis.keys.prefix) : new MemoryTranscriptStore());
+
+  const accounts =
+    options.accounts ??
+    (config.ACCOUNT_SERVICE_URL
+      ? new HttpAccountService(config.ACCOUNT_SERVICE_URL, config.ACCOUNT_SERVICE_TIMEOUT_MS)
+      : new DemoAccountService(clock, (id) => policy(id).timezone));
+
+  const rules = new RuleUnderstanding();
+  const understanding =
+    options.understanding ?? llmUnderstandingFromEnv(rules, env, { registry: metrics.registry, logger }) ?? rules;
+
+  const conversationState = new ConversationState(stores.storage);
+  const caseState = conversationState.createProperty<CaseFile>('case');
+  const audit = new TranscriptAuditor(transcripts, clock);
+  const desk = new QueueDesk(stores, clock);
+  const services: CaseServices = {
+    caseState,
+    accounts,
+    policy,
+    arrangements: stores.arrangements,
+    desk,
+    audit,
+    clock,
+    claimedAccount,
+    settings: { defaultPolicyId: config.DEFAULT_POLICY, maxVerificationAttempts: config.VERIFICATION_MAX_ATTEMPTS },
+  };
+  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, metrics, logger });
+  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, async (context) => {
+    const file = await caseState.get(context);
+    return file?.expecting.startsWith('verification_') ?? false;
+  });
+
+  logger.info(
+    {
+      store: stores.backend,
+      understanding: understanding.name,
+      accounts: config.ACCOUNT_SERVICE_URL ? 'http' : 'demo',
+      policy: config.DEFAULT_POLICY,
+    },
+    'forbear assembled',
+  );
+  return {
+    bot,
+    stores,
+    transcripts,
+    desk,
+    transcriptMiddleware,
+    policy,
+    metrics,
+    logger,
+    clock,
+    understanding,
+    close: () => stores.close(),
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The decision audit: every step that could matter to a cardholder or a regulator is written to the
+ * conversation's hash-chained transcript with its inputs and outputs, and every message the bot
+ * sends is linked (`basedOn`) to the decisions it expresses — so compliance staff can click an
+ * offer and see the policy rule and version that allowed it.
+ */
+import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import type { AuthorityLevel, Decision, Envelope, Handoff, Offer, Proposal } from '../policy/model.js';
+import type { UnderstandingResult } from './understanding/schema.js';
+import type { CaseFile } from './case.js';
+import type { Clock } from './clock.js';
+import { keepHealthCategory, redact } from './privacy/redact.js';
+import type { DecisionPayload } from './transcripts/schema.js';
+import type { TranscriptStore } from './transcripts/store.js';
+
+export interface Auditor {
+  understanding(context: TurnContext, result: UnderstandingResult, text: string): Promise<void>;
+  verification(context: TurnContext, result: 'success' | 'failure' | 'locked_out', attempt: number, accountId: string | null): Promise<void>;
+  evaluation(context: TurnContext, proposal: Proposal | null, decision: Decision, authority: AuthorityLevel, envelope: Envelope): Promise<void>;
+  offerShown(context: TurnContext, offer: Offer, policy: { id: string; version: string }, currency: string, messageKey: string, text: string): Promise<void>;
+  agreement(context: TurnContext, offer: Offer, consentText: string, reference: string): Promise<void>;
+  handoff(context: TurnContext, handoff: Handoff): Promise<void>;
+  promise(context: TurnContext, promise: NonNullable<CaseFile['promise']>): Promise<void>;
+  stopContact(context: TurnContext, text: string): Promise<void>;
+  agentAction(conversationId: string, action: Extract<DecisionPayload, { type: 'agent_action' }>): Promise<void>;
+}
+
+/** Decisions recorded during a turn, waiting to be cited by the next bot message. */
+const BASIS = Symbol('forbear.audit.basis');
+
+function basisOf(context: TurnContext): number[] {
+  let list = context.turnState.get(BASIS) as number[] | undefined;
+  if (!list) {
+    list = [];
+    context.turnState.set(BASIS, list);
+  }
+  return list;
+}
+
+/** Named amounts of an offer, so the compliance flags can check every amount a message states. */
+export function offerAmounts(offer: Offer): Record<string, number> {
+  const amounts: Record<string, number> = {
+    balanceMinor: offer.balanceMinor,
+    totalRepayableMinor: offer.totalRepayableMinor,
+    concessionMinor: offer.concessionMinor,
+    largestPaymentMinor: offer.largestPaymentMinor,
+  };
+  if (offer.installment) {
+    amounts['monthlyPaymentMinor'] = offer.installment.monthlyPaymentMinor;
+    offer.installment.schedule.forEach((l) => (amounts[`schedule.${l.n}.amountMinor`] = l.amountMinor));
+    amounts['planInterestMinor'] = offer.installment.schedule.reduce((s, l) => s + l.interestMinor, 0);
+  }
+  if (offer.settlement) amounts['settlementAmountMinor'] = offer.settlement.amountMinor;
+  if (offer.feeWaiver) amounts['feeWaiverMinor'] = offer.feeWaiver.amountMinor;
+  if (offer.interestWaiver) amounts['interestWaiverMinor'] = offer.interestWaiver.amountMinor;
+  return amounts;
+}
+
+/** The limits in force at one authority level, flat, for the compliance console. */
+export function envelopeSummary(envelope: Envelope, level: AuthorityLevel): Record<string, number | string | boolean | null> {
+  const l = envelope.limits[level];
+  return {
+    bucket: envelope.bucket.id,
+    maxMonths: l.installment.maxMonths,
+    minMonthlyPaymentMinor: l.installment.minMonthlyPaymentMinor,
+    annualRateBps: l.installment.annualRateBps,
+    interestFrozen: l.installment.interestFrozen,
+    interestWaiverMaxBps: l.interestWaiverMaxBps,
+    feeWaiverMaxBps: l.feeWaiverMaxBps,
+    settlementMaxDiscountBps: l.settlement.maxDiscountBps,
+    deferralMaxDays: l.deferralMaxDays,
+    maxMonthlyPaymentMinor: envelope.affordability.maxMonthlyPaymentMinor,
+  };
+}
+
+export class TranscriptAuditor implements Auditor {
+  constructor(
+    private readonly store: TranscriptStore,
+    private readonly clock: Clock,
+  ) {}
+
+  private async decide(context: TurnContext, payload: DecisionPayload, actor: 'bot' | 'system' = 'bot'): Promise<void> {
+    const record = await this.store.append(context.activity.conversation.id, {
+      kind: 'decision',
+      actor,
+      at: this.clock.now().toISOString(),
+      payload,
+    });
+    basisOf(context).push(record.seq);
+  }
+
+  understanding(context: TurnContext, r: UnderstandingResult, text: string) {
+    return this.decide(context, {
+      type: 'understanding',
+      engine: r.engine,
+      promptVersion: r.promptVersion,
+      intent: r.intent,
+      entities: r.entities,
+      signals: r.signals,
+      confidence: r.confidence,
+      language: r.language,
+      redactedText: keepHealthCategory(redact(text).text, r.signals).text,
+    });
+  }
+
+  verification(context: TurnContext, result: 'success' | 'failure' | 'locked_out', attempt: number, accountId: string | null) {
+    return this.decide(context, { type: 'verification', result, attempt, accountId });
+  }
+
+  evaluation(context: TurnContext, proposal: Proposal | null, d: Decision, authority: AuthorityLevel, envelope: Envelope) {
+    return this.decide(context, {
+      type: 'policy_evaluation',
+      policyId: d.policyId,
+      policyVersion: d.policyVersion,
+      authority,
+      outcome: d.outcome,
+      ruleIds: [...new Set([...d.reasons.map((r) => r.ruleId), ...(d.offer?.ruleIds ?? []), ...(d.handoff?.ruleIds ?? [])])],
+      reasons: d.reasons,
+      envelope: envelopeSummary(envelope, authority),
+      proposal,
+      offerIds: d.offer ? [d.offer.offerId] : [],
+      amounts: d.offer ? offerAmounts(d.offer) : {},
+    });
+  }
+
+  offerShown(context: TurnContext, offer: Offer, policy: { id: string; version: string }, currency: string, messageKey: string, text: string) {
+    return this.decide(context, {
+      type: 'offer_shown',
+      offerId: offer.offerId,
+      policyId: policy.id,
+      policyVersion: policy.version,
+      ruleIds: offer.ruleIds,
+      currency,
+      amounts: offerAmounts(offer),
+      messageKey,
+      text,
+      offer,
+    });
+  }
+
+  async agreement(context: TurnContext, offer: Offer, consentText: string, reference: string) {
+    await this.decide(context, { type: 'consent', offerId: offer.offerId, redactedText: redact(consentText).text });
+    await this.decide(context, { type: 'arrangement_created', reference, offerId: offer.offerId });
+  }
+
+  handoff(context: TurnContext, h: Handoff) {
+    return this.decide(context, {
+      type: 'handoff',
+      reason: h.reason,
+      urgency: h.urgency,
+      authorityNeeded: h.authorityNeeded,
+      ruleIds: h.ruleIds,
+    });
+  }
+
+  promise(context: TurnContext, p: NonNullable<CaseFile['promise']>) {
+    return this.decide(context, { type: 'promise_to_pay', date: p.date, amountMinor: p.amountMinor });
+  }
+
+  stopContact(context: TurnContext, text: string) {
+    return this.decide(context, { type: 'stop_contact', source: 'cardholder', redactedText: redact(text).text });
+  }
+
+  async agentAction(conversationId: string, action: Extract<DecisionPayload, { type: 'agent_action' }>) {
+    await this.store.append(conversationId, { kind: 'decision', actor: 'agent', at: this.clock.now().toISOString(), payload: action });
+  }
+}
+
+/**
+ * Records every inbound and outbound activity of a conversation, redacted, in order. Verification
+ * answers are replaced before they are written: the transcript proves they were asked, not what
+ * they were.
+ */
+export class TranscriptMiddleware implements Middleware {
+  constructor(
+    private readonly store: TranscriptStore,
+    private readonly clock: Clock,
+    private readonly isVerificationAnswer: (context: TurnContext) => Promise<boolean>,
+  ) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    if (context.activity.type === 'message') {
+      const secret = await this.isVerificationAnswer(context);
+      await this.write(conversationId, 'cardholder', context.activity, secret ? '[verification answer]' : null, []);
+    }
+    context.onSendActivities(async (ctx, activities, proceed) => {
+      const responses = await proceed();
+      for (const activity of activities) {
+        if (activity.type !== 'message' && activity.type !== 'event') continue;
+        const basis = basisOf(ctx).splice(0);
+        await this.write(conversationId, 'bot', activity, null, basis);
+      }
+      return responses;
+    });
+    await next();
+  }
+
+  private async write(
+    conversationId: string,
+    actor: 'cardholder' | 'bot',
+    activity: Partial<Activity>,
+    replacement: string | null,
+    basedOn: number[],
+  ): Promise<void> {
+    const text = replacement ?? (activity.text ? redact(activity.text).text : null);
+    const channelData = (activity.channelData ?? {}) as { messageKey?: string };
+    await this.store.append(conversationId, {
+      kind: 'activity',
+      actor,
+      at: this.clock.now().toISOString(),
+      payload: {
+        type: activity.type === 'event' ? `event:${activity.name ?? ''}` : (activity.type ?? 'message'),
+        text,
+        messageKey: channelData.messageKey ?? null,
+        language: null,
+        attachments: (activity.attachments ?? []).map((a) => ({ contentType: a.contentType, name: a.name ?? null })),
+        suggestedActions: (activity.suggestedActions?.actions ?? []).map((a) => String(a.title ?? a.value)),
+        basedOn,
+      },
+    });
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * The bot (core-bot's DialogBot): each cardholder message is understood exactly once, turned into
+ * commands, the facts it states are written into the case file, and the dialogs act on the
+ * commands. Everything the conversation knows is saved at the end of every turn.
+ */
+import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import { newCase, restartCase, type CaseFile } from './case.js';
+import { todayIn } from './clock.js';
+import { redact } from './privacy/redact.js';
+import type { Understanding, UnderstandingResult, Language } from './understanding/schema.js';
+import { Language as LanguageSchema } from './understanding/schema.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+import type { Auditor } from './audit.js';
+import { toCommands, type Command } from '../dialogs/commands.js';
+import { MainDialog } from '../dialogs/mainDialog.js';
+import { MAIN_DIALOG } from '../dialogs/caseDialog.js';
+import { say } from '../dialogs/speak.js';
+import { setTurnFacts } from '../dialogs/turn.js';
+import type { CaseServices } from '../dialogs/services.js';
+
+export interface BotParts {
+  conversationState: ConversationState;
+  caseState: StatePropertyAccessor<CaseFile>;
+  services: CaseServices;
+  /** The engine for free text (rules, or the LLM with rules as guard and fallback). */
+  understanding: Understanding;
+  /** Verification answers are read by rules only: they never leave the process. */
+  rules: Understanding;
+  audit: Auditor;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
+const RECENT_TURNS = 6;
+const VERIFICATION_PLACEHOLDER = '[verification answer]';
+
+const CJK = /[\u3400-\u9fff]/;
+const LATIN_WORD = /[a-z]{2,}/i;
+
+/** Language follows the cardholder, but only on positive evidence: "OK" does not turn 中文 into English. */
+export function nextLanguage(current: Language, text: string, detected: Language): Language {
+  const isChinese = CJK.test(text);
+  if (current === 'en') return isChinese ? detected : current;
+  if (!isChinese) return LATIN_WORD.test(text) && detected === 'en' ? 'en' : current;
+  return detected === 'zh-TW' ? 'zh-TW' : current;
+}
+
+export function localeLanguage(locale: string | undefined): Language | null {
+  if (!locale) return null;
+  const lower = locale.toLowerCase();
+  if (lower.startsWith('zh')) return /tw|hk|mo|hant/.test(lower) ? 'zh-TW' : 'zh-CN';
+  if (lower.startsWith('en')) return 'en';
+  return LanguageSchema.safeParse(locale).success ? (locale as Language) : null;
+}
+
+/** Facts the cardholder stated are recorded whatever step the conversation is at. */
+function applyFacts(file: CaseFile, commands: Command[]): void {
+  for (const c of commands) {
+    if (c.kind === 'set_reason') file.hardshipReason = c.reason;
+    if (c.kind === 'set_income' && c.amountMinor >= 0) file.monthlyIncomeMinor = c.amountMinor;
+    if (c.kind === 'set_expenses' && c.amountMinor >= 0) file.essentialExpensesMinor = c.amountMinor;
+    if (c.kind === 'propose') file.pendingProposal = c.proposal;
+    if (c.kind === 'promise') file.promise = { date: c.date, amountMinor: c.amountMinor };
+  }
+}
+
+export class ForbearBot extends ActivityHandler {
+  private readonly dialogs: DialogSet;
+  private readonly dialogState: StatePropertyAccessor<DialogState>;
+
+  constructor(private readonly parts: BotParts) {
+    super();
+    this.dialogState = parts.conversationState.createProperty<DialogState>('dialogState');
+    this.dialogs = new DialogSet(this.dialogState);
+    this.dialogs.add(new MainDialog(parts.services));
+
+    this.onMembersAdded(async (context, next) => {
+      const joined = (context.activity.membersAdded ?? []).some((m) => m.id !== context.activity.recipient?.id);
+      if (joined) await this.runDialogs(context, await this.caseOf(context));
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await this.onCardholderMessage(context);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    context.onSendActivities(async (ctx, activities, next) => {
+      const spoken = activities.filter((a) => a.type === 'message' && a.text);
+      if (spoken.length > 0) {
+        const file = await this.caseOf(ctx);
+        for (const a of spoken) this.remember(file, 'bot', a.text!);
+      }
+      return next();
+    });
+    await super.run(context);
+    await this.parts.conversationState.saveChanges(context, false);
+  }
+
+  private remember(file: CaseFile, role: 'cardholder' | 'bot', text: string): void {
+    file.recentTurns = [...file.recentTurns, { role, text }].slice(-RECENT_TURNS);
+  }
+
+  private async caseOf(context: TurnContext): Promise<CaseFile> {
+    const language = localeLanguage(context.activity.locale) ?? 'zh-CN';
+    return this.parts.caseState.get(context, newCase(language));
+  }
+
+  private async onCardholderMessage(context: TurnContext): Promise<void> {
+    const started = process.hrtime.bigint();
+    const file = await this.caseOf(context);
+    const text = (context.activity.text ?? '').trim();
+    const understanding = await this.understand(file, text);
+    file.language = nextLanguage(file.language, text, understanding.language);
+    this.remember(file, 'cardholder', file.expecting.startsWith('verification_') ? VERIFICATION_PLACEHOLDER : redact(text).text);
+    const commands = toCommands(understanding);
+    applyFacts(file, commands);
+    setTurnFacts(context, { text, understanding, commands });
+    await this.parts.audit.understanding(context, understanding, text);
+
+    if (commands.some((c) => c.kind === 'start_over') && !file.handoff) {
+      Object.assign(file, restartCase(file));
+      await this.dialogState.delete(context);
+      await say(context, file.language, 'flow.start_over');
+      await this.runDialogs(context, file);
+    } else if (file.handoff) {
+      await say(context, file.language, 'handoff.waiting');
+    } else if (file.closed) {
+      await say(context, file.language, file.arrangementReference ? 'closed.arrangement' : 'closed.default', {
+        ...(file.arrangementReference ? { reference: file.arrangementReference } : {}),
+      });
+    } else {
+      await this.runDialogs(context, file);
+    }
+    this.parts.metrics.turns.inc({ channel: context.activity.channelId ?? 'unknown' });
+    this.parts.metrics.turnLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private async understand(file: CaseFile, text: string): Promise<UnderstandingResult> {
+    const { services } = this.parts;
+    const record = file.accountId ? await services.accounts.get(file.accountId) : null;
+    const policy = services.policy(record?.policyId ?? services.settings.defaultPolicyId);
+    const engine = file.expecting.startsWith('verification_') ? this.parts.rules : this.parts.understanding;
+    const result = await engine.understand(text, {
+      language: file.language,
+      expecting: file.expecting,
+      today: todayIn(services.clock, policy.timezone),
+      recentTurns: file.recentTurns,
+    });
+    this.parts.metrics.understanding.inc({ engine: result.engine });
+    return result;
+  }
+
+  private async runDialogs(context: TurnContext, file: CaseFile): Promise<void> {
+    const dc = await this.dialogs.createContext(context);
+    const result = await dc.continueDialog();
+    if (result.status === DialogTurnStatus.empty && !file.closed && !file.handoff) await dc.beginDialog(MAIN_DIALOG);
+  }
+}

@@ -1,0 +1,34 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per server so tests can run several servers in one process without clashes. */
+export function createMetrics(registry = new Registry()) {
+  collectDefaultMetrics({ register: registry });
+  return {
+    registry,
+    turns: new Counter({
+      name: 'forbear_turns_total',
+      help: 'Cardholder turns processed, by channel.',
+      labelNames: ['channel'] as const,
+      registers: [registry],
+    }),
+    turnLatency: new Histogram({
+      name: 'forbear_turn_duration_seconds',
+      help: 'Time to process one cardholder turn.',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8],
+      registers: [registry],
+    }),
+    outcomes: new Counter({
+      name: 'forbear_outcomes_total',
+      help: 'Conversation outcomes: agreement, or handoff by reason.',
+      labelNames: ['outcome', 'reason'] as const,
+      registers: [registry],
+    }),
+    understanding: new Counter({
+      name: 'forbear_understanding_total',
+      help: 'Understanding results, by the engine that produced them.',
+      labelNames: ['engine'] as const,
+      registers: [registry],
+    }),
+  };
+}
+export type Metrics = ReturnType<typeof createMetrics>;

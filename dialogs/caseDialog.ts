@@ -1,0 +1,142 @@
+/**
+ * The base of every negotiation dialog (like core-bot's CancelAndHelpDialog): before a step sees a
+ * message, commands that may arrive at any moment are executed here — safety and dispute signals
+ * hand off at once, questions are answered and the pending question asked again. Each step then
+ * only deals with its own slot. ("Start over" is the bot's job: it resets the whole stack.)
+ */
+import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { TurnContext } from 'botbuilder';
+import { triggeredHandoff } from '../policy/index.js';
+import type { Handoff, Signal } from '../policy/model.js';
+import type { CaseFile } from '../bot/case.js';
+import { todayIn } from '../bot/clock.js';
+import { formatDate, formatMoney, hasMessage } from '../bot/messages/index.js';
+import type { CardholderRecord } from '../bot/accounts/accountService.js';
+import { notePromise } from './promiseToPay.js';
+import { emit, say } from './speak.js';
+import type { CaseServices } from './services.js';
+import { turnFacts, type TurnFacts } from './turn.js';
+import type { Question } from './commands.js';
+
+export const MAIN_DIALOG = 'main';
+
+export abstract class CaseDialog extends ComponentDialog {
+  constructor(
+    id: string,
+    protected readonly services: CaseServices,
+  ) {
+    super(id);
+  }
+
+  protected caseOf(context: TurnContext): Promise<CaseFile> {
+    return this.services.caseState.get(context) as Promise<CaseFile>;
+  }
+
+  protected async record(context: TurnContext): Promise<CardholderRecord | null> {
+    const file = await this.caseOf(context);
+    return file.accountId ? this.services.accounts.get(file.accountId) : null;
+  }
+
+  protected policyIdOf(record: CardholderRecord | null): string {
+    return record?.policyId ?? this.services.settings.defaultPolicyId;
+  }
+
+  /** Today in the policy's timezone: the day offers and due dates count from. */
+  protected today(policyTimezone: string): string {
+    return todayIn(this.services.clock, policyTimezone);
+  }
+
+  /** Ends the bot's part: the case goes to a person, the cardholder is told what happens next. */
+  protected async handOff(dc: DialogContext, handoff: Handoff): Promise<DialogTurnResult> {
+    const file = await this.caseOf(dc.context);
+    file.handoff = handoff;
+    file.expecting = 'none';
+    await this.services.desk.open(dc.context, file, handoff);
+    await this.services.audit.handoff(dc.context, handoff);
+    const specific = handoff.urgency === 'critical' ? 'handoff.critical' : `handoff.${handoff.reason}`;
+    await say(dc.context, file.language, hasMessage(file.language, specific) ? specific : 'handoff.default');
+    await emit(dc.context, 'handoff', handoff);
+    await dc.cancelAllDialogs(true);
+    return { status: DialogTurnStatus.complete };
+  }
+
+  protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
+    return (await this.interrupt(inner)) ?? super.onContinueDialog(inner);
+  }
+
+  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    const facts = turnFacts(inner.context);
+    const file = await this.caseOf(inner.context);
+
+    const handoff = await this.handoffFromSignals(inner.context, file, facts);
+    if (handoff) return this.handOff(inner, handoff);
+
+    for (const command of facts.commands) {
+      switch (command.kind) {
+        case 'answer':
+          await this.answer(inner.context, file, command.question);
+          return this.resume(inner);
+        case 'stop_contact':
+          await this.services.audit.stopContact(inner.context, facts.text);
+          await say(inner.context, file.language, 'flow.stop_contact');
+          return this.resume(inner);
+        case 'busy_later':
+          await say(inner.context, file.language, 'flow.busy_later');
+          return { status: DialogTurnStatus.waiting };
+        case 'promise':
+          if (!file.verification.verified) break;
+          await notePromise(inner.context, file, this.services);
+          await inner.cancelAllDialogs(true);
+          return { status: DialogTurnStatus.complete };
+        case 'already_paid':
+          file.closed = true;
+          file.expecting = 'none';
+          await say(inner.context, file.language, 'flow.already_paid');
+          await inner.cancelAllDialogs(true);
+          return { status: DialogTurnStatus.complete };
+        default:
+      }
+    }
+    return undefined;
+  }
+
+  /** New signals join the case; the policy's trigger table decides whether they need a person. */
+  private async handoffFromSignals(context: TurnContext, file: CaseFile, facts: TurnFacts): Promise<Handoff | null> {
+    const fresh = facts.commands.flatMap((c) => (c.kind === 'signal' ? [c.signal] : []));
+    if (fresh.length === 0) return null;
+    file.signals = [...new Set<Signal>([...file.signals, ...fresh])];
+    const record = await this.record(context);
+    return triggeredHandoff(this.services.policy(this.policyIdOf(record)), fresh);
+  }
+
+  private async resume(inner: DialogContext): Promise<DialogTurnResult> {
+    await inner.repromptDialog();
+    return { status: DialogTurnStatus.waiting };
+  }
+
+  /** Account facts only after verification; "are you a bot" always, truthfully. */
+  private async answer(context: TurnContext, file: CaseFile, question: Question): Promise<void> {
+    const lang = file.language;
+    if (question === 'if_bot') return say(context, lang, 'answer.if_bot');
+    if (question === 'how_to_pay') return say(context, lang, 'answer.how_to_pay');
+    const record = await this.record(context);
+    if (!record) return say(context, lang, 'answer.verify_first');
+    const a = record.account;
+    const m = (minor: number) => formatMoney(minor, a.currency, lang);
+    switch (question) {
+      case 'balance':
+        return say(context, lang, 'answer.balance', {
+          total: m(a.principalMinor + a.interestMinor + a.feesMinor),
+          principal: m(a.principalMinor),
+          interest: m(a.interestMinor),
+          fees: m(a.feesMinor),
+        });
+      case 'minimum':
+        return say(context, lang, 'answer.minimum', { minimum: m(a.minimumPaymentMinor), due: formatDate(record.dueDate, lang) });
+      case 'interest_fees':
+        return say(context, lang, 'answer.interest_fees', { interest: m(a.interestMinor), fees: m(a.feesMinor) });
+      case 'due_date':
+        return say(context, lang, 'answer.due_date', { due: formatDate(record.dueDate, lang), days: a.daysPastDue });
+    }
+  }
+}

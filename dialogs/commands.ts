@@ -1,0 +1,122 @@
+/**
+ * Understanding → commands (Rasa CALM's split). Whatever engine read the message, dialogs only
+ * ever see this small, closed set of commands and execute them deterministically; nothing an
+ * engine says can reach the policy except as a `propose` command, which the policy then judges.
+ */
+import type { HardshipReason, Proposal, Signal } from '../policy/model.js';
+import type { Intent, UnderstandingResult } from '../bot/understanding/schema.js';
+
+export type Question = 'balance' | 'minimum' | 'interest_fees' | 'how_to_pay' | 'due_date' | 'if_bot';
+
+export type Command =
+  | { kind: 'signal'; signal: Signal }
+  | { kind: 'set_reason'; reason: HardshipReason }
+  | { kind: 'set_income'; amountMinor: number }
+  | { kind: 'set_expenses'; amountMinor: number }
+  | { kind: 'answer'; question: Question }
+  | { kind: 'propose'; proposal: Proposal }
+  | { kind: 'choose'; index: number }
+  | { kind: 'affirm' }
+  | { kind: 'deny' }
+  | { kind: 'promise'; date: string | null; amountMinor: number | null }
+  | { kind: 'already_paid' }
+  | { kind: 'busy_later' }
+  | { kind: 'start_over' }
+  | { kind: 'stop_contact' }
+  | { kind: 'cannot_pay' }
+  | { kind: 'chitchat'; intent: 'greeting' | 'thanks' };
+
+const SIGNAL_OF_INTENT: Partial<Record<Intent, Signal[]>> = {
+  dispute: ['dispute'],
+  request_human: ['request_human'],
+  complaint: ['complaint'],
+  wrong_person: ['wrong_person'],
+  third_party_deceased: ['third_party', 'bereavement'],
+};
+
+const QUESTION_OF_INTENT: Partial<Record<Intent, Question>> = {
+  ask_balance: 'balance',
+  ask_minimum_payment: 'minimum',
+  ask_interest_fees: 'interest_fees',
+  ask_how_to_pay: 'how_to_pay',
+  ask_due_date: 'due_date',
+  ask_if_bot: 'if_bot',
+};
+
+/** Fraud claims arrive as disputes; prompt injection is audited, never obeyed, so it is no command. */
+const HANDOFF_SIGNALS = new Set<string>([
+  'self_harm',
+  'bereavement',
+  'serious_illness',
+  'mental_health',
+  'bankruptcy',
+  'legal_representation',
+]);
+
+/** The cardholder's request, as the policy's Proposal; the policy alone decides what it is worth. */
+function proposalOf(u: UnderstandingResult): Proposal | null {
+  const e = u.entities;
+  const proposal: Proposal = {};
+  if (e.months !== null) proposal.months = e.months;
+  if (e.amountMinor !== null && e.concession !== 'settlement') proposal.monthlyPaymentMinor = e.amountMinor;
+  if (e.deferralDays !== null || e.concession === 'deferral') proposal.deferralDays = e.deferralDays ?? 30;
+  if (e.concession === 'interest') proposal.interestWaiverBps = e.percentBps ?? 10_000;
+  if (e.concession === 'fees') proposal.feeWaiverBps = e.percentBps ?? 10_000;
+  if (e.concession === 'settlement') {
+    if (e.amountMinor !== null) proposal.settlementAmountMinor = e.amountMinor;
+    else proposal.settlementDiscountBps = e.percentBps ?? 10_000;
+  }
+  // "90% off" with no named concession is a settlement request.
+  if (e.concession === null && e.percentBps !== null && e.amountMinor === null && e.months === null) {
+    proposal.settlementDiscountBps = e.percentBps;
+  }
+  return Object.keys(proposal).length > 0 ? proposal : null;
+}
+
+export function toCommands(u: UnderstandingResult): Command[] {
+  const commands: Command[] = [];
+  for (const s of u.signals) if (HANDOFF_SIGNALS.has(s)) commands.push({ kind: 'signal', signal: s as Signal });
+  for (const s of SIGNAL_OF_INTENT[u.intent] ?? []) commands.push({ kind: 'signal', signal: s });
+
+  const e = u.entities;
+  if (e.hardshipReason !== null) commands.push({ kind: 'set_reason', reason: e.hardshipReason });
+  if (e.incomeMinor !== null) commands.push({ kind: 'set_income', amountMinor: e.incomeMinor });
+  if (e.expensesMinor !== null) commands.push({ kind: 'set_expenses', amountMinor: e.expensesMinor });
+
+  const question = QUESTION_OF_INTENT[u.intent];
+  if (question) commands.push({ kind: 'answer', question });
+
+  switch (u.intent) {
+    case 'affirm':
+      commands.push(e.optionIndex !== null ? { kind: 'choose', index: e.optionIndex } : { kind: 'affirm' });
+      break;
+    case 'deny':
+      commands.push({ kind: 'deny' });
+      break;
+    case 'promise_to_pay':
+      commands.push({ kind: 'promise', date: e.date, amountMinor: e.amountMinor });
+      break;
+    case 'already_paid':
+    case 'busy_later':
+    case 'start_over':
+    case 'stop_contact':
+    case 'cannot_pay':
+      commands.push({ kind: u.intent });
+      break;
+    case 'greeting':
+    case 'thanks':
+      commands.push({ kind: 'chitchat', intent: u.intent });
+      break;
+    case 'request_installment':
+    case 'request_reduction':
+    case 'propose_payment': {
+      const proposal = proposalOf(u);
+      if (proposal) commands.push({ kind: 'propose', proposal });
+      else if (u.intent !== 'propose_payment') commands.push({ kind: 'cannot_pay' });
+      break;
+    }
+    default:
+      if (e.optionIndex !== null) commands.push({ kind: 'choose', index: e.optionIndex });
+  }
+  return commands;
+}

@@ -1,0 +1,119 @@
+/**
+ * The negotiation ladder. Offers come only from `policy.explain`, least concession first; every
+ * counter the cardholder makes goes through `policy.evaluate`, and the bot says exactly what the
+ * policy returned: accept, a counter-offer, a handoff, or a polite "not possible" with the
+ * current offer again. The bot never invents a number.
+ */
+import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { evaluate, explain, triggeredHandoff } from '../policy/index.js';
+import type { Offer, Proposal } from '../policy/model.js';
+import type { Policy } from '../policy/schema.js';
+import { assessmentOf, type CaseFile } from '../bot/case.js';
+import type { CardholderRecord } from '../bot/accounts/accountService.js';
+import { CaseDialog } from './caseDialog.js';
+import { emit, matchAction, message, offerActivity, say, type Action } from './speak.js';
+import type { CaseServices } from './services.js';
+import { takeCommand, turnFacts } from './turn.js';
+
+export const NEGOTIATION_DIALOG = 'negotiation';
+const PROMPT = 'negotiation.prompt';
+const STEPS = 'negotiation.steps';
+/** Rounds without agreement before a person is brought in instead of the same question again. */
+const MAX_ROUNDS = 8;
+const ACTIONS: Action[] = ['accept', 'other', 'human'];
+
+type Mode = { mode: 'present' | 'hint' };
+
+const sameRequest = (a: Proposal | null, b: Proposal) => a !== null && JSON.stringify({ ...a, insist: null }) === JSON.stringify({ ...b, insist: null });
+
+export class NegotiationDialog extends CaseDialog {
+  constructor(services: CaseServices) {
+    super(NEGOTIATION_DIALOG, services);
+    this.addDialog(new TextPrompt(PROMPT));
+    this.addDialog(new WaterfallDialog(STEPS, [this.present.bind(this), this.respond.bind(this)]));
+    this.initialDialogId = STEPS;
+  }
+
+  private async present(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    const record = await this.record(step.context);
+    if (!record) throw new Error('negotiation started without a verified account');
+    const policy = this.services.policy(record.policyId);
+    const assessment = assessmentOf(file, this.today(policy.timezone));
+    const options = { authority: file.authority };
+    const explanation = explain(policy, record.account, assessment, options);
+
+    if (file.pendingProposal) {
+      const asked = file.pendingProposal;
+      file.pendingProposal = null;
+      const proposal: Proposal = { ...asked, insist: sameRequest(file.counteredProposal, asked) };
+      const decision = evaluate(policy, record.account, assessment, proposal, options);
+      await this.services.audit.evaluation(step.context, proposal, decision, file.authority, explanation.envelope);
+      file.counteredProposal = decision.outcome === 'counter' ? asked : null;
+      switch (decision.outcome) {
+        case 'accept':
+          file.pendingOffer = decision.offer;
+          await say(step.context, file.language, 'negotiation.accepted');
+          return step.endDialog(decision.offer);
+        case 'counter':
+          return this.offer(step, file, record, policy, decision.offer!, 'negotiation.counter');
+        case 'handoff':
+          return this.handOff(step, decision.handoff!);
+        case 'reject':
+          await say(step.context, file.language, 'negotiation.rejected');
+      }
+    }
+
+    if (explanation.handoff) return this.handOff(step, explanation.handoff);
+    const offer = explanation.offers[file.ladderIndex];
+    if (!offer) {
+      return this.handOff(step, {
+        reason: policy.handoffTriggers.outOfAuthority.reason,
+        urgency: policy.handoffTriggers.outOfAuthority.urgency,
+        authorityNeeded: 'agent',
+        ruleIds: [`${policy.id}@${policy.version}:handoffTriggers.outOfAuthority`, `${explanation.envelope.ruleIdPrefix}.${file.authority}`],
+      });
+    }
+    const mode = (step.options as Mode | undefined)?.mode ?? 'present';
+    if (mode === 'hint' && file.pendingOffer?.offerId === offer.offerId) {
+      file.expecting = 'offer_choice';
+      return step.prompt(PROMPT, { prompt: message(file.language, 'negotiation.hint', {}, ACTIONS) });
+    }
+    return this.offer(step, file, record, policy, offer, file.ladderIndex === 0 ? 'negotiation.first_offer' : 'negotiation.next_offer');
+  }
+
+  private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: string) {
+    file.pendingOffer = offer;
+    file.expecting = 'offer_choice';
+    const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS);
+    await this.services.audit.offerShown(step.context, offer, policy, record.account.currency, key, activity.text ?? '');
+    await emit(step.context, 'offer', { offer, policyId: policy.id, policyVersion: policy.version, currency: record.account.currency });
+    return step.prompt(PROMPT, { prompt: activity });
+  }
+
+  private async respond(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    const action = matchAction(turnFacts(step.context).text, ACTIONS);
+    file.negotiationRounds += 1;
+
+    if (action === 'human') return this.askedForPerson(step, file);
+    if (action === 'accept' || takeCommand(step.context, 'affirm') || takeCommand(step.context, 'choose')?.index === 1) {
+      return step.endDialog(file.pendingOffer);
+    }
+    if (action === 'other' || takeCommand(step.context, 'deny') || takeCommand(step.context, 'cannot_pay')) {
+      file.ladderIndex += 1;
+      return step.replaceDialog(STEPS, { mode: 'present' } satisfies Mode);
+    }
+    if (file.pendingProposal) return step.replaceDialog(STEPS, { mode: 'present' } satisfies Mode);
+    if (file.negotiationRounds >= MAX_ROUNDS) return this.askedForPerson(step, file);
+    return step.replaceDialog(STEPS, { mode: 'hint' } satisfies Mode);
+  }
+
+  private async askedForPerson(dc: DialogContext, file: CaseFile) {
+    const record = await this.record(dc.context);
+    file.signals = [...new Set([...file.signals, 'request_human' as const])];
+    const handoff = triggeredHandoff(this.services.policy(this.policyIdOf(record)), ['request_human']);
+    if (!handoff) throw new Error('policy has no trigger for request_human');
+    return this.handOff(dc, handoff);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * What the bot worked out about the current message before any dialog runs: the understanding
+ * (computed once per turn, whichever engine) and the commands derived from it. Dialogs read it
+ * from turn state so no dialog ever re-interprets the cardholder's words on its own.
+ */
+import type { TurnContext } from 'botbuilder';
+import type { UnderstandingResult } from '../bot/understanding/schema.js';
+import type { Command } from './commands.js';
+
+export interface TurnFacts {
+  text: string;
+  understanding: UnderstandingResult | null;
+  commands: Command[];
+}
+
+const TURN_FACTS = Symbol('forbear.turnFacts');
+
+export function setTurnFacts(context: TurnContext, facts: TurnFacts): void {
+  context.turnState.set(TURN_FACTS, facts);
+}
+
+export function turnFacts(context: TurnContext): TurnFacts {
+  return (context.turnState.get(TURN_FACTS) as TurnFacts | undefined) ?? { text: '', understanding: null, commands: [] };
+}
+
+export function takeCommand<K extends Command['kind']>(
+  context: TurnContext,
+  kind: K,
+): Extract<Command, { kind: K }> | undefined {
+  return turnFacts(context).commands.find((c): c is Extract<Command, { kind: K }> => c.kind === kind);
+}

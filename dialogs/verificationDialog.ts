@@ -1,0 +1,83 @@
+/**
+ * Identity before anything else: no balance, bucket or offer is said until the card's last four
+ * digits and the date of birth match. Too many failures lock the bot out and a person takes over.
+ */
+import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { readDateOfBirth, readLast4 } from '../bot/accounts/verificationAnswers.js';
+import { CaseDialog } from './caseDialog.js';
+import { emit, message, say } from './speak.js';
+import type { CaseServices } from './services.js';
+
+export const VERIFICATION_DIALOG = 'verification';
+const LAST4 = 'verification.last4';
+const DOB = 'verification.dob';
+const STEPS = 'verification.steps';
+
+const readable = (read: (s: string) => string | null) => async (p: PromptValidatorContext<string>) =>
+  p.recognized.succeeded && read(p.recognized.value ?? '') !== null;
+
+export class VerificationDialog extends CaseDialog {
+  constructor(services: CaseServices) {
+    super(VERIFICATION_DIALOG, services);
+    this.addDialog(new TextPrompt(LAST4, readable(readLast4)));
+    this.addDialog(new TextPrompt(DOB, readable(readDateOfBirth)));
+    this.addDialog(
+      new WaterfallDialog(STEPS, [this.askLast4.bind(this), this.askDateOfBirth.bind(this), this.check.bind(this)]),
+    );
+    this.initialDialogId = STEPS;
+  }
+
+  private async askLast4(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    file.expecting = 'verification_last4';
+    return step.prompt(LAST4, {
+      prompt: message(file.language, 'verification.ask_last4'),
+      retryPrompt: message(file.language, 'verification.bad_last4'),
+    });
+  }
+
+  private async askDateOfBirth(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    file.verification.pendingLast4 = readLast4(String(step.result));
+    file.expecting = 'verification_dob';
+    return step.prompt(DOB, {
+      prompt: message(file.language, 'verification.ask_dob'),
+      retryPrompt: message(file.language, 'verification.bad_dob'),
+    });
+  }
+
+  private async check(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    const last4 = file.verification.pendingLast4 ?? '';
+    const dateOfBirth = readDateOfBirth(String(step.result)) ?? '';
+    file.verification.pendingLast4 = null;
+    file.expecting = 'none';
+    const record = await this.services.accounts.verify({
+      accountRef: this.services.claimedAccount(step.context),
+      last4,
+      dateOfBirth,
+    });
+    if (record) {
+      await this.services.audit.verification(step.context, 'success', file.verification.attempts + 1, record.account.accountId);
+      file.verification.verified = true;
+      file.accountId = record.account.accountId;
+      await say(step.context, file.language, 'verification.ok');
+      await emit(step.context, 'verified', { accountId: record.account.accountId, policyId: record.policyId });
+      return step.endDialog(true);
+    }
+    file.verification.attempts += 1;
+    const left = this.services.settings.maxVerificationAttempts - file.verification.attempts;
+    await this.services.audit.verification(step.context, left <= 0 ? 'locked_out' : 'failure', file.verification.attempts, null);
+    if (left <= 0) {
+      file.verification.lockedOut = true;
+      return this.handOff(step, {
+        reason: 'verification_failed',
+        urgency: 'normal',
+        authorityNeeded: null,
+        ruleIds: ['config:VERIFICATION_MAX_ATTEMPTS'],
+      });
+    }
+    await say(step.context, file.language, 'verification.mismatch', { left });
+    return step.replaceDialog(STEPS);
+  }
+}
