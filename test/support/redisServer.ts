@@ -1,0 +1,95 @@
+/**
+ * A test-owned redis-server on its own free port, for tests that stop and restart Redis. It never
+ * touches the shared server on 6379. With `persistent`, the append-only file is fsynced on every
+ * write into a private directory, so what Redis acknowledged survives a kill -9 and restart.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+
+export interface OwnedRedis {
+  readonly port: number;
+  readonly url: string;
+  /** kill -9: a crash, not a shutdown (no final save). */
+  kill(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the server is there but answers nothing. */
+  freeze(): void;
+  thaw(): void;
+  /** Starts again on the same port and data directory; resolves once it answers PING. */
+  start(): Promise<void>;
+  /** Stops the server and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitForPing(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
+    try {
+      await probe.connect();
+      if ((await probe.ping()) === 'PONG') return;
+    } catch {
+      // not up yet
+    } finally {
+      probe.disconnect();
+    }
+    await sleep(50);
+  }
+  throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
+}
+
+export async function startOwnedRedis(options: { persistent: boolean }): Promise<OwnedRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'forbear-redis-'));
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
+  args.push(...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  let child: ChildProcess | null = null;
+
+  const start = async () => {
+    const started = spawn('redis-server', args, { stdio: 'ignore' });
+    started.once('error', (e) => {
+      throw new Error(`cannot start redis-server (is it installed?): ${e.message}`);
+    });
+    child = started;
+    await waitForPing(port, 10_000);
+  };
+  const kill = async () => {
+    const running = child;
+    child = null;
+    if (!running || running.exitCode !== null) return;
+    running.kill('SIGCONT');
+    const exited = new Promise((r) => running.once('exit', r));
+    running.kill('SIGKILL');
+    await exited;
+  };
+
+  await start();
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    kill,
+    freeze: () => void child?.kill('SIGSTOP'),
+    thaw: () => void child?.kill('SIGCONT'),
+    start,
+    async dispose() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
