@@ -9,10 +9,11 @@ import type { Language } from './schema.js';
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
 const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });
 
+const CURLY_QUOTES = /[‘’ʼ´`]/g;
 const HAN = /\p{Script=Han}/u;
 
 export function normalize(text: string): string {
-  return toSimplified(text.normalize('NFKC').toLowerCase());
+  return toSimplified(text.normalize('NFKC').replace(CURLY_QUOTES, "'").toLowerCase());
 }
 
 /** Characters that change when folded one way are evidence for the other script. */

@@ -1,0 +1,56 @@
+/**
+ * `npm run measure:understanding [-- --datasets DIR] [--json]`: scores understanding on the shared
+ * datasets, which live beside the repository (../shared/datasets) and are never copied into it.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { IsoDate } from '../../policy/model.js';
+import { measure, type MeasureReport } from './datasets.js';
+import { EngineName, createUnderstanding } from './engine.js';
+
+export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
+
+const Options = z.object({
+  datasets: z.string().default(DEFAULT_DATASETS).refine(existsSync, 'folder does not exist'),
+  engine: EngineName.default('rules'),
+  today: IsoDate.default('2025-03-12'),
+  json: z.boolean().default(false),
+});
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function formatReport(r: MeasureReport): string {
+  const lines = [
+    `NLU++ banking (en), ${r.nlupp.utterances} utterances, one label against one intent:`,
+    '| NLU++ label | our intent | support | precision | recall | F1 |',
+    '|---|---|---:|---:|---:|---:|',
+    ...r.nlupp.scores.map((s) => `| ${s.label} | ${s.ours} | ${s.support} | ${pct(s.precision)} | ${pct(s.recall)} | ${pct(s.f1)} |`),
+    '',
+    `Chinese collection intents, ${r.zhCollection.mapped} of ${r.zhCollection.utterances} utterances mapped ` +
+      `(unmapped labels: ${r.zhCollection.unmappedLabels.join(', ')}):`,
+    '| their intent | our intent(s) | n | accuracy (first) | accuracy (accepted) |',
+    '|---|---|---:|---:|---:|',
+    ...r.zhCollection.perIntent.map((p) => `| ${p.label} | ${p.mappedTo.join(' / ')} | ${p.support} | ${pct(p.primary)} | ${pct(p.accepted)} |`),
+    `| **all mapped** | | ${r.zhCollection.mapped} | ${pct(r.zhCollection.overallPrimary)} | ${pct(r.zhCollection.overallAccepted)} |`,
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { datasets: { type: 'string' }, engine: { type: 'string' }, today: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const parsed = Options.safeParse(values);
+  if (!parsed.success) {
+    process.stderr.write(`measure: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
+    process.exit(2);
+  }
+  const o = parsed.data;
+  const report = await measure(createUnderstanding(o.engine), o.datasets, o.today);
+  process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
