@@ -54,11 +54,12 @@ async function waitForPing(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
 }
 
-export async function startOwnedRedis(options: { persistent: boolean }): Promise<OwnedRedis> {
+export async function startOwnedRedis(options: { persistent: boolean; clusterNode?: boolean }): Promise<OwnedRedis> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'forbear-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir];
   args.push(...(options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']));
+  if (options.clusterNode) args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'));
   let child: ChildProcess | null = null;
 
   const start = async () => {
@@ -92,4 +93,36 @@ export async function startOwnedRedis(options: { persistent: boolean }): Promise
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface OwnedCluster {
+  /** `host:port` seeds, as REDIS_CLUSTER_NODES takes them. */
+  readonly nodes: string[];
+  dispose(): Promise<void>;
+}
+
+/** A three-primary Redis Cluster (no replicas) on free ports, slots spread by `redis-cli --cluster create`. */
+export async function startOwnedCluster(): Promise<OwnedCluster> {
+  const servers = await Promise.all([0, 1, 2].map(() => startOwnedRedis({ persistent: false, clusterNode: true })));
+  const nodes = servers.map((s) => `127.0.0.1:${s.port}`);
+  const dispose = async () => void (await Promise.all(servers.map((s) => s.dispose())));
+  const create = spawn('redis-cli', ['--cluster', 'create', ...nodes, '--cluster-replicas', '0', '--cluster-yes'], {
+    stdio: 'ignore',
+  });
+  const code = await new Promise<number | null>((resolve) => create.once('exit', resolve));
+  if (code !== 0) {
+    await dispose();
+    throw new Error(`redis-cli --cluster create exited with ${code}`);
+  }
+  const probe = new Redis({ port: servers[0]!.port, host: '127.0.0.1' });
+  try {
+    const deadline = Date.now() + 15_000;
+    while (!String(await probe.cluster('INFO')).includes('cluster_state:ok')) {
+      if (Date.now() > deadline) throw new Error('cluster did not reach cluster_state:ok');
+      await sleep(100);
+    }
+  } finally {
+    probe.disconnect();
+  }
+  return { nodes, dispose };
 }
