@@ -3,20 +3,12 @@
  * names the variable, before anything listens; unset values fall back to the embedded defaults.
  */
 import { z } from 'zod';
+import { DirectLineConfig } from './channels/directline/config.js';
+import { HttpConfig } from './http/config.js';
+import { intFromEnv, optionalString } from './http/env.js';
 
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const intFromEnv = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? String(fallback) : v.trim()))
-    .pipe(z.coerce.number().int().min(min).max(max));
-
-export const Config = z.object({
+export const Config = z
+  .object({
   PORT: intFromEnv(3978, 0, 65_535),
   /** Loopback unless the Bot Framework auth is on or an operator opts in explicitly. */
   HOST: optionalString,
@@ -32,7 +24,9 @@ export const Config = z.object({
   MicrosoftAppPassword: optionalString,
   MicrosoftAppType: optionalString,
   MicrosoftAppTenantId: optionalString,
-});
+})
+  .extend(HttpConfig.shape)
+  .extend(DirectLineConfig.shape);
 export type Config = z.infer<typeof Config>;
 
 export class ConfigError extends Error {}

@@ -1,0 +1,133 @@
+/**
+ * The HTTP server: every channel (Bot Framework `/api/messages`, the self-hosted Direct Line for the
+ * web page, WeChat) runs the same bot behind the same middleware — per-conversation serialisation
+ * across instances, the transcript, and one turn-error policy: a store outage gets a polite "try
+ * again shortly" in the cardholder's language, never a crash.
+ */
+import type { Server as HttpServer } from 'node:http';
+import restify, { type Server } from 'restify';
+import {
+  CloudAdapter,
+  ConfigurationBotFrameworkAuthentication,
+  type BotAdapter,
+  type Middleware,
+  type TurnContext,
+} from 'botbuilder';
+import type { Forbear } from './app.js';
+import type { Config } from './config.js';
+import { registerDirectLine, type DirectLineChannel } from './channels/directline/routes.js';
+import { RedisConversationLog } from './channels/directline/redisStore.js';
+import { loadWeChatConfig } from './channels/wechat/config.js';
+import { registerWeChat } from './channels/wechat/routes.js';
+import type { WeChatAdapter } from './channels/wechat/adapter.js';
+import { hardenServer, listenHost } from './http/index.js';
+import { HttpError } from './http/errors.js';
+import { localeLanguage } from './forbearBot.js';
+import { t } from './messages/index.js';
+import { isUnavailability } from './storage/errors.js';
+import { registerWebChat } from './web/routes.js';
+
+export interface RunningServer {
+  server: Server;
+  url: string;
+  directLine: DirectLineChannel;
+  wechat: WeChatAdapter | undefined;
+  cloud: CloudAdapter;
+  close(): Promise<void>;
+}
+
+/** Two messages of one conversation never run at once, on this instance or any other. */
+function serialised(forbear: Forbear): Middleware {
+  return {
+    onTurn: (context, next) => forbear.stores.lock.withLock(context.activity.conversation.id, next),
+  };
+}
+
+function onTurnError(forbear: Forbear) {
+  return async (context: TurnContext, error: Error): Promise<void> => {
+    const unavailable = isUnavailability(error);
+    forbear.logger[unavailable ? 'warn' : 'error'](
+      { err: error, conversationId: context.activity.conversation?.id, channel: context.activity.channelId },
+      unavailable ? 'turn failed: store unavailable' : 'turn failed',
+    );
+    const lang = localeLanguage(context.activity.locale) ?? 'zh-CN';
+    try {
+      await context.sendActivity(t(lang, unavailable ? 'service.retry_later' : 'service.error'));
+    } catch {
+      // The channel's own store may be the thing that is down: make the HTTP answer say so.
+      throw new HttpError(503, 'ServiceUnavailable', t(lang, 'service.retry_later'));
+    }
+  };
+}
+
+function prepare(adapter: BotAdapter, forbear: Forbear): void {
+  adapter.use(serialised(forbear));
+  adapter.use(forbear.transcriptMiddleware);
+  adapter.onTurnError = onTurnError(forbear);
+}
+
+export async function startServer(forbear: Forbear, config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+  const { logger, bot, stores } = forbear;
+  const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
+  hardenServer(server, config, logger);
+
+  const cloud = new CloudAdapter(
+    new ConfigurationBotFrameworkAuthentication({
+      MicrosoftAppId: config.MicrosoftAppId,
+      MicrosoftAppPassword: config.MicrosoftAppPassword,
+      MicrosoftAppType: config.MicrosoftAppType,
+      MicrosoftAppTenantId: config.MicrosoftAppTenantId,
+    }),
+  );
+  prepare(cloud, forbear);
+  server.post('/api/messages', async (req, res) => {
+    await cloud.process(req, res, (context) => bot.run(context));
+  });
+
+  const directLine = registerDirectLine(server, {
+    bot,
+    config,
+    logger,
+    ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
+  });
+  prepare(directLine.adapter, forbear);
+
+  const wechat = registerWeChat(server, { bot, config: loadWeChatConfig(env), logger, stores });
+  if (wechat) prepare(wechat, forbear);
+
+  registerWebChat(server);
+
+  server.get('/healthz', async (_req, res) => {
+    res.json(200, { status: 'ok' });
+  });
+  server.get('/readyz', async (_req, res) => {
+    const store = await stores.health();
+    res.json(store.status === 'up' ? 200 : 503, { status: store.status === 'up' ? 'ready' : 'not_ready', store });
+  });
+  server.get('/metrics', async (_req, res) => {
+    res.sendRaw(200, await forbear.metrics.registry.metrics(), { 'content-type': forbear.metrics.registry.contentType });
+  });
+
+  const host = listenHost(config);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, host, () => resolve());
+  });
+  const address = (server.server as HttpServer).address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}/`;
+  logger.info({ url, wechat: wechat !== undefined }, 'forbear listening');
+
+  return {
+    server,
+    url,
+    directLine,
+    wechat,
+    cloud,
+    close: async () => {
+      directLine.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await forbear.close();
+    },
+  };
+}
