@@ -10,7 +10,10 @@ import {
   type Understanding,
   type UnderstandingContext,
 } from '../../bot/understanding/schema.js';
+import { RuleUnderstanding } from '../../bot/understanding/rules.js';
 import { startFakeOpenAI, type FakeOpenAI, type Step } from './fakeOpenAI.js';
+
+const realRules = new RuleUnderstanding();
 
 const noEntities = Entities.parse(Object.fromEntries(Object.keys(Entities.shape).map((k) => [k, null])));
 
@@ -69,7 +72,7 @@ function engine(over: Partial<LlmSettings> = {}, options: Partial<LlmUnderstandi
       fastPathConfidence: 0.9,
       ...over,
     },
-    rules: fixedRules(),
+    rules: realRules,
     registry,
     logger: pino({ level: 'silent' }),
     ...options,
@@ -165,11 +168,16 @@ describe('LlmUnderstanding over the real SDK and HTTP', () => {
     expect(await metric('forbear_llm_dropped_entities_total', { entity: 'amountMinor' })).toBe(1);
   });
 
-  it('keeps the rules safety signals when the model misses them', async () => {
-    const { llm } = engine({}, { rules: fixedRules({ signals: ['self_harm'], intent: 'cannot_pay' }) });
-    fake.script(modelSays({ intent: 'cannot_pay', signals: [] }));
-    const result = await llm.understand('活着没意思，钱也还不上了，你们别再打了', context());
-    expect(result.signals).toContain('self_harm');
+  it.each([
+    ['活着没意思，钱也还不上了，你们别再打了', 'zh-CN'],
+    ["I want to kill myself, I can't pay any of this", 'en'],
+  ] as const)('keeps a self-harm signal the rules caught when the model misses it: %s', async (text, language) => {
+    expect((await realRules.understand(text, context({ language }))).signals).toContain('self_harm');
+    const { llm } = engine();
+    fake.script(modelSays({ intent: 'cannot_pay', signals: [], language }));
+    const trace = await llm.understandTraced(text, context({ language }));
+    expect(trace.path).toBe('llm');
+    expect(trace.result.signals).toContain('self_harm');
   });
 
   it('defers to the rules intent when the model answers unknown', async () => {
@@ -178,20 +186,25 @@ describe('LlmUnderstanding over the real SDK and HTTP', () => {
     expect(await llm.understand('在开会，晚点再说吧，现在真的不方便', context())).toMatchObject({ intent: 'busy_later', engine: 'llm' });
   });
 
-  it('fast path: a confident short rules answer makes no HTTP call', async () => {
-    const rules = fixedRules({ intent: 'affirm', confidence: 0.95 });
-    const { llm, metric } = engine({}, { rules });
-    const trace = await llm.understandTraced('好的', context({ expecting: 'consent' }));
-    expect(trace.path).toBe('fast_path');
-    expect(trace.result).toEqual(await rules.understand('好的', context()));
+  it('fast path: a short answer the rules are sure of makes no HTTP call', async () => {
+    const { llm, metric } = engine();
+    for (const [text, language] of [['好的', 'zh-CN'], ['yes', 'en'], ['好，就這樣', 'zh-TW']] as const) {
+      const ctx = context({ expecting: 'consent', language });
+      const trace = await llm.understandTraced(text, ctx);
+      expect(trace.path).toBe('fast_path');
+      expect(trace.result).toEqual(await realRules.understand(text, ctx));
+      expect(trace.result.intent).toBe('affirm');
+    }
     expect(fake.requests).toHaveLength(0);
-    expect(await metric('forbear_llm_skipped_total', { reason: 'fast_path' })).toBe(1);
+    expect(await metric('forbear_llm_skipped_total', { reason: 'fast_path' })).toBe(3);
   });
 
   it('a long message goes to the model even when the rules are confident', async () => {
-    const { llm } = engine({}, { rules: fixedRules({ intent: 'affirm', confidence: 0.95 }) });
-    fake.script(modelSays({ intent: 'request_installment' }));
-    await llm.understand('好的，不过我想先问一下能不能再多分几期，最近实在困难', context());
+    const text = '我想分12期慢慢还，最近收入少了很多，可以吗？';
+    expect((await realRules.understand(text, context())).confidence).toBeGreaterThanOrEqual(0.9);
+    const { llm } = engine();
+    fake.script(modelSays({ intent: 'request_installment', confidence: 0.9 }, { months: 12, hardshipReason: 'income_drop' }));
+    expect((await llm.understandTraced(text, context())).path).toBe('llm');
     expect(fake.requests).toHaveLength(1);
   });
 
@@ -232,13 +245,14 @@ describe('fallback to the rules', () => {
   ];
 
   it.each(cases)('%s → rules result, counted by reason', async (_name, steps, settings, reason) => {
-    const rules = fixedRules({ intent: 'cannot_pay', confidence: 0.5, signals: ['bereavement'] });
-    const { llm, metric } = engine(settings, { rules });
+    const { llm, metric } = engine(settings);
     fake.script(...steps);
-    const trace = await llm.understandTraced('我老公上个月走了，现在真的没钱还', context());
+    const text = '我老公上个月走了，现在真的没钱还';
+    const trace = await llm.understandTraced(text, context());
     expect(trace.path).toBe('fallback');
     expect(trace.fallbackReason).toBe(reason);
-    expect(trace.result).toEqual(await rules.understand('', context()));
+    expect(trace.result).toEqual(await realRules.understand(text, context()));
+    expect(trace.result.engine).toBe('rules');
     expect(await metric('forbear_understanding_fallback_total', { reason })).toBe(1);
     expect(fake.requests.length).toBeGreaterThanOrEqual(1);
   });
@@ -274,13 +288,16 @@ describe('circuit breaker', () => {
 
 describe('same port as the rules', () => {
   it('LLM and rules results both satisfy the one UnderstandingResult schema and differ only in engine fields', async () => {
-    const rulesEngine = fixedRules({ intent: 'request_installment', entities: { ...noEntities, months: 12 }, confidence: 0.8 });
-    const { llm } = engine({}, { rules: rulesEngine });
-    fake.script(modelSays({ intent: 'request_installment', confidence: 0.8 }, { months: 12 }));
-    const engines: Understanding[] = [rulesEngine, llm];
-    const [viaRules, viaLlm] = await Promise.all(engines.map((e) => e.understand('我想分12期慢慢还，可以吗？', context())));
+    const text = '我想分12期慢慢还，可以吗？最近手头紧';
+    const { llm } = engine();
+    const engines: Understanding[] = [realRules, llm];
+    const viaRules = await realRules.understand(text, context());
+    // The model agrees with the rules, so the only difference left is who answered.
+    fake.script(modelSays({ ...viaRules, engine: undefined, promptVersion: undefined }, viaRules.entities));
+    const [, viaLlm] = await Promise.all(engines.map((e) => e.understand(text, context())));
     expect(UnderstandingResult.strict().parse(viaRules)).toEqual(viaRules);
     expect(UnderstandingResult.strict().parse(viaLlm)).toEqual(viaLlm);
+    expect(viaLlm).toMatchObject({ engine: 'llm', promptVersion: PROMPT_VERSION });
     expect({ ...viaLlm, engine: 'rules', promptVersion: null }).toEqual(viaRules);
   });
 });

@@ -62,8 +62,14 @@ export type UnderstandingTrace = z.infer<typeof UnderstandingTrace>;
 /** Verification answers are secrets by definition; no redaction pattern is trusted with them. */
 const SENSITIVE_SLOTS: ReadonlySet<UnderstandingContext['expecting']> = new Set(['verification_last4', 'verification_dob']);
 
-/** "好的", "yes", "12期", "1500": answers this short hold nothing the rules could have missed. */
-const FAST_PATH_MAX_CHARS = 16;
+/**
+ * "好的", "yes", "分12期", "make it 18": answers this short hold nothing the rules could have
+ * missed. Length is counted in Han characters plus other words, so both scripts get the same
+ * few words' allowance.
+ */
+const FAST_PATH_MAX_WORDS = 6;
+const WORD = /\p{Script=Han}|[^\s\p{P}\p{S}\p{Script=Han}]+/gu;
+const isShort = (text: string) => (text.match(WORD)?.length ?? 0) <= FAST_PATH_MAX_WORDS;
 
 /** How many earlier turns the model sees; enough to resolve "the second option" or "make it 18". */
 const RECENT_TURNS = 6;
@@ -160,7 +166,7 @@ export class LlmUnderstanding implements Understanding {
       this.metrics.skipped.inc({ reason: 'sensitive_slot' });
       return viaRules('sensitive_slot', null);
     }
-    if (rules.confidence >= this.settings.fastPathConfidence && [...text.trim()].length <= FAST_PATH_MAX_CHARS) {
+    if (rules.confidence >= this.settings.fastPathConfidence && isShort(text)) {
       this.metrics.skipped.inc({ reason: 'fast_path' });
       return viaRules('fast_path', null);
     }
