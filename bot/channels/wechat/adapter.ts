@@ -15,10 +15,10 @@ import {
   TurnContext,
 } from 'botbuilder';
 import type { Logger } from '../../logger.js';
+import { type KeyValueStore, MemoryKeyValueStore } from '../../storage/keyValue.js';
 import type { Language } from '../../understanding/schema.js';
 import type { CustomerServiceSender } from './api.js';
 import { type Choice, Choices, pickChoice, renderActivity } from './render.js';
-import { type KeyValueStore, MemoryKeyValueStore } from './stores.js';
 import type { EventMessage, TextMessage } from './xml.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
@@ -26,6 +26,10 @@ const CONVERSATION_PREFIX = 'wechat:';
 /** Numbered choices older than this are forgotten: a "1" a day later is just text again. */
 const CHOICES_TTL_SEC = 24 * 3600;
 const DELIVERY = Symbol('wechat.delivery');
+
+/** The follower's last numbered choices, keyed by conversation id (`Stores.keyValue(CHOICE_STORE)` in production). */
+export type ChoiceStore = Pick<KeyValueStore<Choice[]>, 'get' | 'set'>;
+export const CHOICE_STORE = { namespace: 'wechat-choices', schema: Choices, scope: 'conversation' } as const;
 
 export type BotLogic = (context: TurnContext) => Promise<void>;
 
@@ -121,7 +125,7 @@ export interface WeChatAdapterOptions {
   /** Locale of inbound activities and language of channel texts; default zh-CN. */
   locale?: Language;
   /** Remembers the last numbered choices per follower; in-memory unless a shared store is given. */
-  choices?: KeyValueStore;
+  choices?: ChoiceStore;
   /** Put into conversation references; it identifies the WeChat API the replies go through. */
   serviceUrl?: string;
 }
@@ -133,7 +137,7 @@ export class WeChatAdapter extends BotAdapter {
   readonly locale: Language;
   private readonly sender: CustomerServiceSender;
   private readonly logger: Logger;
-  private readonly choices: KeyValueStore;
+  private readonly choices: ChoiceStore;
   private readonly serviceUrl: string;
   /** Turns of one follower run one after another, so two quick messages never race on dialog state. */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -143,7 +147,7 @@ export class WeChatAdapter extends BotAdapter {
     this.sender = options.sender;
     this.logger = options.logger;
     this.locale = options.locale ?? 'zh-CN';
-    this.choices = options.choices ?? new MemoryKeyValueStore();
+    this.choices = options.choices ?? new MemoryKeyValueStore(CHOICE_STORE);
     this.serviceUrl = options.serviceUrl ?? 'https://api.weixin.qq.com';
   }
 
@@ -188,7 +192,7 @@ export class WeChatAdapter extends BotAdapter {
     if (message.MsgType === 'event') {
       return { ...common, type: ActivityTypes.ConversationUpdate, id: randomUUID(), membersAdded: [user] };
     }
-    const choice = pickChoice(message.Content, await this.lastChoices(message.FromUserName));
+    const choice = pickChoice(message.Content, (await this.choices.get(conversationIdOf(message.FromUserName))) ?? []);
     return {
       ...common,
       type: ActivityTypes.Message,
@@ -196,17 +200,6 @@ export class WeChatAdapter extends BotAdapter {
       text: choice === undefined ? message.Content : typeof choice.value === 'string' ? choice.value : choice.title,
       ...(choice !== undefined && typeof choice.value !== 'string' ? { value: choice.value } : {}),
     };
-  }
-
-  private async lastChoices(openId: string): Promise<Choice[]> {
-    const stored = await this.choices.get(`wechat:choices:${openId}`);
-    if (!stored) return [];
-    try {
-      const parsed = Choices.safeParse(JSON.parse(stored));
-      return parsed.success ? parsed.data : [];
-    } catch {
-      return [];
-    }
   }
 
   override async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
@@ -218,7 +211,7 @@ export class WeChatAdapter extends BotAdapter {
       if (rendered === undefined) continue;
       const openId = openIdOf(activity.conversation?.id);
       // The latest message decides what a digit means, as the latest suggested actions do in Web Chat.
-      await this.choices.set(`wechat:choices:${openId}`, JSON.stringify(rendered.choices), CHOICES_TTL_SEC);
+      await this.choices.set(conversationIdOf(openId), rendered.choices, CHOICES_TTL_SEC);
       if (delivery?.openId === openId) await delivery.deliver(rendered.text);
       else await this.sender.sendText(openId, rendered.text);
     }

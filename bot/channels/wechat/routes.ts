@@ -10,11 +10,12 @@ import type restify from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { t } from '../../messages/index.js';
-import { WeChatAdapter, type WeChatTurn } from './adapter.js';
+import { createRateLimiter, type RateLimit } from '../../http/rateLimit.js';
+import { memoryStores, type Stores } from '../../storage/index.js';
+import { CHOICE_STORE, type TurnMessage, WeChatAdapter, type WeChatTurn } from './adapter.js';
 import { WeChatApi } from './api.js';
 import type { WeChatConfig } from './config.js';
 import { signatureMatches, WeChatCipher, WeChatCryptoError, wechatSignature } from './crypto.js';
-import { type Dedupe, type KeyValueStore, MemoryDedupe } from './stores.js';
 import {
   EncryptedEnvelope,
   encryptedReplyXml,
@@ -41,19 +42,35 @@ export interface WeChatDeps {
   logger: Logger;
   /** Defaults to a WeChatAdapter that sends through the customer-service API of `config`. */
   adapter?: WeChatAdapter;
-  /** MsgId de-duplication; in-memory by default, pass a Redis one when running several instances. */
-  dedupe?: Dedupe;
-  /** Numbered-choice memory for the default adapter. */
-  choices?: KeyValueStore;
+  /** MsgId de-duplication and numbered-choice memory; pass the Redis stores when running several instances. */
+  stores?: Pick<Stores, 'dedupe' | 'keyValue'>;
+  /** Messages per follower; beyond it the follower is asked to slow down and no turn runs. */
+  followerRateLimit?: RateLimit;
 }
+
+/** A person types far slower than this; WeChat's own retries do not count (they join the running turn). */
+const DEFAULT_FOLLOWER_RATE: RateLimit = { ratePerSec: 0.5, burst: 10 };
 
 class BodyTooLargeError extends Error {}
 
+/** What a global restify bodyParser leaves for XML: the raw text (or bytes, for application/xml). */
+const PreparsedBody = z.union([z.string(), z.instanceof(Buffer).transform((b) => b.toString('utf8'))]);
+
 /**
  * Reads the raw body up to `limit` bytes. restify's bodyReader is not used because it keeps
- * reading past the limit and inflates gzip without bounding the output.
+ * reading past the limit and inflates gzip without bounding the output. If a global body parser
+ * already consumed the stream, its raw copy is used (and still held to the limit).
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string> {
+function readBody(req: restify.Request, limit: number): Promise<string> {
+  if (req.readableEnded) {
+    const body = PreparsedBody.safeParse(req.body ?? '');
+    if (!body.success) return Promise.reject(new XmlRejectedError('malformed'));
+    return Buffer.byteLength(body.data, 'utf8') > limit ? Promise.reject(new BodyTooLargeError()) : Promise.resolve(body.data);
+  }
+  return readStream(req, limit);
+}
+
+function readStream(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) return Promise.reject(new BodyTooLargeError());
   return new Promise((resolve, reject) => {
@@ -95,6 +112,7 @@ function send(res: restify.Response, status: number, body: string, contentType =
 export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChatAdapter | undefined {
   const { config, logger, bot } = deps;
   if (config === undefined) return undefined;
+  const stores = deps.stores ?? memoryStores();
   const adapter =
     deps.adapter ??
     new WeChatAdapter({
@@ -107,10 +125,11 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
       }),
       logger,
       locale: config.WECHAT_LOCALE,
-      choices: deps.choices,
+      choices: stores.keyValue(CHOICE_STORE),
       serviceUrl: config.WECHAT_API_BASE,
     });
-  const dedupe = deps.dedupe ?? new MemoryDedupe();
+  const dedupe = stores.dedupe;
+  const followerLimiter = createRateLimiter(deps.followerRateLimit ?? DEFAULT_FOLLOWER_RATE);
   const cipher = config.WECHAT_ENCODING_AES_KEY ? new WeChatCipher(config.WECHAT_ENCODING_AES_KEY, config.WECHAT_APPID) : undefined;
   const token = config.WECHAT_TOKEN;
   const passiveWindowMs = config.WECHAT_PASSIVE_REPLY_MS;
@@ -118,9 +137,11 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
   const inflight = new Map<string, Promise<WeChatTurn | undefined>>();
   const logic = (context: TurnContext) => bot.run(context);
 
-  function turnFor(id: string, message: Parameters<WeChatAdapter['receive']>[0]): Promise<WeChatTurn | undefined> {
+  /** The running turn for `id`, `undefined` for a duplicate seen before, or 'rate_limited'. */
+  function turnFor(id: string, message: TurnMessage): Promise<WeChatTurn | 'rate_limited' | undefined> {
     const known = inflight.get(id);
     if (known) return known;
+    if (!followerLimiter.take(message.FromUserName).allowed) return Promise.resolve('rate_limited' as const);
     const started = dedupe.firstSeen('wechat', id, DEDUPE_TTL_SEC).then((first) => (first ? adapter.receive(message, logic) : undefined));
     inflight.set(id, started);
     const forget = () => setTimeout(() => inflight.delete(id), RETAIN_FINISHED_MS).unref();
@@ -128,18 +149,21 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
     return started;
   }
 
+  async function passive(id: string, message: TurnMessage): Promise<string | undefined> {
+    const turn = await turnFor(id, message);
+    if (turn === 'rate_limited') return t(adapter.locale, 'wechat.rate_limited');
+    return turn?.passiveReply(passiveWindowMs);
+  }
+
   /** The passive reply text for a message, or `undefined` for "success". */
   async function answer(message: InboundMessage): Promise<string | undefined> {
     switch (message.MsgType) {
-      case 'text': {
-        const turn = await turnFor(message.MsgId, message);
-        return turn?.passiveReply(passiveWindowMs);
-      }
+      case 'text':
+        return passive(message.MsgId, message);
       case 'event': {
         // Following the account starts the conversation (conversationUpdate, like Web Chat); other events carry nothing to answer.
         if (message.Event !== 'subscribe') return undefined;
-        const turn = await turnFor(`${message.FromUserName}:${message.CreateTime}:subscribe`, message);
-        return turn?.passiveReply(passiveWindowMs);
+        return passive(`${message.FromUserName}:${message.CreateTime}:subscribe`, message);
       }
       default:
         return t(adapter.locale, 'channel.unsupported_message');

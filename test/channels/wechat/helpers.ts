@@ -10,7 +10,9 @@ import { ActivityHandler, type ConversationReference, MessageFactory, TurnContex
 import restify from 'restify';
 import { WeChatConfig } from '../../../bot/channels/wechat/config.js';
 import { WeChatCipher, wechatSignature } from '../../../bot/channels/wechat/crypto.js';
-import { registerWeChat } from '../../../bot/channels/wechat/routes.js';
+import { registerWeChat, type WeChatDeps } from '../../../bot/channels/wechat/routes.js';
+import { HttpConfig } from '../../../bot/http/config.js';
+import { hardenServer } from '../../../bot/http/harden.js';
 import { cdata } from '../../../bot/channels/wechat/xml.js';
 import { createLogger } from '../../../bot/logger.js';
 
@@ -130,9 +132,21 @@ export function testConfig(apiBase: string) {
   });
 }
 
-export async function startBotServer(bot: TestBot, apiBase: string) {
+export interface ServerOptions extends Pick<WeChatDeps, 'stores' | 'followerRateLimit'> {
+  /** Install the shared public-endpoint hardening (global bodyParser, rate limits, headers) first, as bot/index.ts does. */
+  hardened?: boolean;
+}
+
+export async function startBotServer(bot: TestBot, apiBase: string, options: ServerOptions = {}) {
   const server = restify.createServer();
-  const adapter = registerWeChat(server, { bot, config: testConfig(apiBase), logger: createLogger('silent') });
+  if (options.hardened) hardenServer(server, HttpConfig.parse({}));
+  const adapter = registerWeChat(server, {
+    bot,
+    config: testConfig(apiBase),
+    logger: createLogger('silent'),
+    stores: options.stores,
+    followerRateLimit: options.followerRateLimit,
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { server, adapter: adapter!, url, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
