@@ -7,7 +7,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import type { Offer } from '../../policy/model.js';
 import { ContactRules, withinAllowedHours } from '../contact/gate.js';
 import type { FlagDecision, FlagKind, TranscriptRecord } from './schema.js';
 
@@ -63,29 +62,16 @@ export function amountsIn(text: string): number[] {
   return [...found.values()];
 }
 
-/** Every amount an offer can put in front of a cardholder. */
-export function offerAmounts(offer: Offer): number[] {
-  return [
-    offer.balanceMinor,
-    offer.totalRepayableMinor,
-    offer.concessionMinor,
-    offer.largestPaymentMinor,
-    offer.installment?.monthlyPaymentMinor,
-    ...(offer.installment?.schedule.flatMap((l) => [l.amountMinor, l.principalMinor, l.interestMinor]) ?? []),
-    offer.interestWaiver?.amountMinor,
-    offer.feeWaiver?.amountMinor,
-    offer.settlement?.amountMinor,
-  ].filter((n): n is number => n !== undefined);
-}
-
-/** Amounts the conversation's decisions vouch for: policy outputs, account facts, the cardholder's own figures. */
+/**
+ * Amounts the conversation's decisions vouch for: the named amounts recorded with policy
+ * evaluations, offers shown and account facts, plus the cardholder's own figures.
+ */
 export function allowedAmounts(records: readonly TranscriptRecord[]): Set<number> {
   const allowed = new Set<number>();
   for (const r of records) {
     if (r.kind !== 'decision') continue;
     const p = r.payload;
     if (p.type === 'policy_evaluation' || p.type === 'offer_shown' || p.type === 'account_facts') Object.values(p.amounts).forEach((a) => allowed.add(a));
-    if (p.type === 'offer_shown' && p.offer) offerAmounts(p.offer).forEach((a) => allowed.add(a));
     if (p.type === 'policy_evaluation') {
       for (const a of [p.proposal?.monthlyPaymentMinor, p.proposal?.settlementAmountMinor]) if (typeof a === 'number') allowed.add(a);
     }
