@@ -106,7 +106,10 @@ const assessmentArb: fc.Arbitrary<Assessment> = fc.record({
   monthlyIncomeMinor: fc.option(fc.integer({ min: 0, max: 5_000_000 }), { nil: null, freq: 8 }),
   essentialExpensesMinor: fc.option(fc.integer({ min: 0, max: 2_000_000 }), { nil: null, freq: 8 }),
   expectedDurationMonths: fc.option(fc.integer({ min: 0, max: 120 }), { nil: null }),
-  signals: fc.oneof({ weight: 9, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.subarray([...Signal.options], { maxLength: 2 }) }),
+  signals: fc.oneof(
+    { weight: 9, arbitrary: fc.constant<Signal[]>([]) },
+    { weight: 1, arbitrary: fc.subarray<Signal>([...Signal.options], { maxLength: 2 }) },
+  ),
 });
 
 const maybe = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
@@ -173,6 +176,8 @@ describe('policy engine properties', () => {
           expect(d.offer.authority).toBe('bot');
         }
         if (d.outcome === 'accept') expect(d.offer).not.toBeNull();
+        expect(d.reasons.length).toBeGreaterThan(0);
+        expect(d.reasons.every((r) => r.ruleId.startsWith('engine:') || r.ruleId.startsWith(`${policy.id}@${policy.version}:`))).toBe(true);
       }),
       RUNS,
     );
