@@ -45,6 +45,7 @@ export interface Forbear {
   stores: Stores;
   transcripts: TranscriptStore;
   desk: QueueDesk;
+  accounts: AccountService;
   transcriptMiddleware: TranscriptMiddleware;
   policy(id: string): Policy;
   metrics: Metrics;
@@ -137,6 +138,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     stores,
     transcripts,
     desk,
+    accounts,
     transcriptMiddleware,
     policy,
     metrics,

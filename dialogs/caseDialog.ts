@@ -20,6 +20,18 @@ import type { Question } from './commands.js';
 
 export const MAIN_DIALOG = 'main';
 
+/**
+ * What the cardholder hears at handoff. Safety comes first; then someone who is not the cardholder
+ * must hear nothing that confirms the debt, whatever else the policy's most urgent reason is.
+ */
+export function handoffMessageKey(file: CaseFile, handoff: Handoff): string {
+  if (handoff.urgency === 'critical') return 'handoff.critical';
+  if (file.signals.includes('wrong_person')) return 'handoff.wrong_person';
+  if (file.signals.includes('third_party')) return 'handoff.third_party';
+  const specific = `handoff.${handoff.reason}`;
+  return hasMessage(file.language, specific) ? specific : 'handoff.default';
+}
+
 export abstract class CaseDialog extends ComponentDialog {
   constructor(
     id: string,
@@ -53,8 +65,7 @@ export abstract class CaseDialog extends ComponentDialog {
     file.expecting = 'none';
     await this.services.desk.open(dc.context, file, handoff);
     await this.services.audit.handoff(dc.context, handoff);
-    const specific = handoff.urgency === 'critical' ? 'handoff.critical' : `handoff.${handoff.reason}`;
-    await say(dc.context, file.language, hasMessage(file.language, specific) ? specific : 'handoff.default');
+    await say(dc.context, file.language, handoffMessageKey(file, handoff));
     await emit(dc.context, 'handoff', handoff);
     await dc.cancelAllDialogs(true);
     return { status: DialogTurnStatus.complete };

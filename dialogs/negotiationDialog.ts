@@ -6,7 +6,7 @@
  */
 import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate, explain, triggeredHandoff } from '../policy/index.js';
-import type { Offer, Proposal } from '../policy/model.js';
+import type { Explanation, Handoff, Offer, Proposal } from '../policy/model.js';
 import type { Policy } from '../policy/schema.js';
 import { assessmentOf, type CaseFile } from '../bot/case.js';
 import type { CardholderRecord } from '../bot/accounts/accountService.js';
@@ -61,25 +61,36 @@ export class NegotiationDialog extends CaseDialog {
           return this.handOff(step, decision.handoff!);
         case 'reject':
           await say(step.context, file.language, 'negotiation.rejected');
+          return this.offerAgain(step, file, record, policy, explanation);
       }
     }
 
     if (explanation.handoff) return this.handOff(step, explanation.handoff);
     const offer = explanation.offers[file.ladderIndex];
-    if (!offer) {
-      return this.handOff(step, {
-        reason: policy.handoffTriggers.outOfAuthority.reason,
-        urgency: policy.handoffTriggers.outOfAuthority.urgency,
-        authorityNeeded: 'agent',
-        ruleIds: [`${policy.id}@${policy.version}:handoffTriggers.outOfAuthority`, `${explanation.envelope.ruleIdPrefix}.${file.authority}`],
-      });
-    }
+    if (!offer) return this.handOff(step, this.ladderExhausted(policy, explanation, file));
     const mode = (step.options as Mode | undefined)?.mode ?? 'present';
     if (mode === 'hint' && file.pendingOffer?.offerId === offer.offerId) {
       file.expecting = 'offer_choice';
       return step.prompt(PROMPT, { prompt: message(file.language, 'negotiation.hint', {}, ACTIONS) });
     }
     return this.offer(step, file, record, policy, offer, file.ladderIndex === 0 ? 'negotiation.first_offer' : 'negotiation.next_offer');
+  }
+
+  /** After a "no" from the policy, the offer on the table stands: said as such, not as a new option. */
+  private async offerAgain(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, explanation: Explanation) {
+    if (explanation.handoff) return this.handOff(step, explanation.handoff);
+    const offer = file.pendingOffer ?? explanation.offers[file.ladderIndex];
+    if (!offer) return this.handOff(step, this.ladderExhausted(policy, explanation, file));
+    return this.offer(step, file, record, policy, offer, 'negotiation.still_available');
+  }
+
+  private ladderExhausted(policy: Policy, explanation: Explanation, file: CaseFile): Handoff {
+    return {
+      reason: policy.handoffTriggers.outOfAuthority.reason,
+      urgency: policy.handoffTriggers.outOfAuthority.urgency,
+      authorityNeeded: 'agent',
+      ruleIds: [`${policy.id}@${policy.version}:handoffTriggers.outOfAuthority`, `${explanation.envelope.ruleIdPrefix}.${file.authority}`],
+    };
   }
 
   private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: string) {

@@ -7,20 +7,32 @@ import { readDateOfBirth, readLast4 } from '../bot/accounts/verificationAnswers.
 import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';
+import { turnFacts } from './turn.js';
 
 export const VERIFICATION_DIALOG = 'verification';
 const LAST4 = 'verification.last4';
 const DOB = 'verification.dob';
 const STEPS = 'verification.steps';
 
-const readable = (read: (s: string) => string | null) => async (p: PromptValidatorContext<string>) =>
-  p.recognized.succeeded && read(p.recognized.value ?? '') !== null;
+/**
+ * A verification answer must be readable; when it is not, the retry says why. Someone who opens
+ * with their story ("我失业了，这个月还不上") hears that it was noted before being asked again.
+ */
+function answerReader(read: (s: string) => string | null, caseState: CaseServices['caseState'], retryKey: string) {
+  return async (p: PromptValidatorContext<string>) => {
+    if (p.recognized.succeeded && read(p.recognized.value ?? '') !== null) return true;
+    const file = await caseState.get(p.context);
+    const toldStory = turnFacts(p.context).commands.some((c) => c.kind.startsWith('set_') || c.kind === 'cannot_pay' || c.kind === 'propose');
+    p.options.retryPrompt = message(file!.language, toldStory ? 'verification.noted_story' : retryKey);
+    return false;
+  };
+}
 
 export class VerificationDialog extends CaseDialog {
   constructor(services: CaseServices) {
     super(VERIFICATION_DIALOG, services);
-    this.addDialog(new TextPrompt(LAST4, readable(readLast4)));
-    this.addDialog(new TextPrompt(DOB, readable(readDateOfBirth)));
+    this.addDialog(new TextPrompt(LAST4, answerReader(readLast4, services.caseState, 'verification.bad_last4')));
+    this.addDialog(new TextPrompt(DOB, answerReader(readDateOfBirth, services.caseState, 'verification.bad_dob')));
     this.addDialog(
       new WaterfallDialog(STEPS, [this.askLast4.bind(this), this.askDateOfBirth.bind(this), this.check.bind(this)]),
     );
@@ -30,20 +42,14 @@ export class VerificationDialog extends CaseDialog {
   private async askLast4(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     file.expecting = 'verification_last4';
-    return step.prompt(LAST4, {
-      prompt: message(file.language, 'verification.ask_last4'),
-      retryPrompt: message(file.language, 'verification.bad_last4'),
-    });
+    return step.prompt(LAST4, { prompt: message(file.language, 'verification.ask_last4') });
   }
 
   private async askDateOfBirth(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     file.verification.pendingLast4 = readLast4(String(step.result));
     file.expecting = 'verification_dob';
-    return step.prompt(DOB, {
-      prompt: message(file.language, 'verification.ask_dob'),
-      retryPrompt: message(file.language, 'verification.bad_dob'),
-    });
+    return step.prompt(DOB, { prompt: message(file.language, 'verification.ask_dob') });
   }
 
   private async check(step: WaterfallStepContext) {
