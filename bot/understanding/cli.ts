@@ -9,7 +9,7 @@ import { IsoDate } from '../../policy/model.js';
 import { EngineName, createUnderstanding } from './engine.js';
 import { Expecting, Language, type UnderstandingContext } from './schema.js';
 
-const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine rules] (TEXT | --jsonl < lines)`;
+const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine rules|llm | --llm] (TEXT | --jsonl < lines)`;
 
 const Options = z
   .object({
@@ -32,9 +32,11 @@ function readOptions(argv: string[]) {
       today: { type: 'string' },
       engine: { type: 'string' },
       jsonl: { type: 'boolean' },
+      llm: { type: 'boolean' },
     },
   });
-  return Options.safeParse({ ...values, text: positionals.length > 0 ? positionals.join(' ') : undefined });
+  const { llm, ...rest } = values;
+  return Options.safeParse({ ...rest, engine: llm ? 'llm' : rest.engine, text: positionals.length > 0 ? positionals.join(' ') : undefined });
 }
 
 function fail(message: string): never {
@@ -53,7 +55,12 @@ async function main(): Promise<void> {
     fail(parsed.error.issues.map((i) => `--${i.path.join('.') || 'args'}: ${i.message}`).join('; '));
   }
   const o = parsed.data;
-  const understanding = createUnderstanding(o.engine);
+  let understanding;
+  try {
+    understanding = createUnderstanding(o.engine);
+  } catch (err) {
+    fail((err as Error).message);
+  }
   const context: UnderstandingContext = {
     language: o.lang ?? null,
     expecting: o.expecting,

@@ -100,7 +100,7 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, Resolver]> = [
 ];
 
 /** The first-character set of every pattern, so most positions are skipped without trying them all. */
-const MAY_START = /[\d一二三四五六七八九十下本这大后明今周星礼月tdoibnjfmasclw]/;
+const MAY_START = /[\da-z一二三四五六七八九十下本这大后明今周星礼月]/;
 
 /** Every date named in a normalised message, earliest first, without overlaps. */
 export function findDates(text: string, todayIso: string): DateMention[] {

@@ -1,5 +1,5 @@
 /**
- * `npm run measure:understanding [-- --datasets DIR] [--json]`: scores understanding on the shared
+ * `npm run measure:understanding [-- --datasets DIR] [--json] [--llm [--concurrency N]]`: scores understanding on the shared
  * datasets, which live beside the repository (../shared/datasets) and are never copied into it.
  */
 import { existsSync } from 'node:fs';
@@ -10,12 +10,15 @@ import { z } from 'zod';
 import { IsoDate } from '../../policy/model.js';
 import { measure, type MeasureReport } from './datasets.js';
 import { EngineName, createUnderstanding } from './engine.js';
+import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
 export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
 
 const Options = z.object({
   datasets: z.string().default(DEFAULT_DATASETS).refine(existsSync, 'folder does not exist'),
   engine: EngineName.default('rules'),
+  /** Messages in flight at once; keeps a real LLM endpoint below its rate limit. */
+  concurrency: z.coerce.number().int().min(1).max(64).default(4),
   today: IsoDate.default('2025-03-12'),
   json: z.boolean().default(false),
 });
@@ -41,16 +44,25 @@ export function formatReport(r: MeasureReport): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { datasets: { type: 'string' }, engine: { type: 'string' }, today: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      datasets: { type: 'string' },
+      engine: { type: 'string' },
+      llm: { type: 'boolean' },
+      concurrency: { type: 'string' },
+      today: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
-  const parsed = Options.safeParse(values);
+  const { llm, ...rest } = values;
+  const parsed = Options.safeParse({ ...rest, engine: llm ? 'llm' : rest.engine });
   if (!parsed.success) {
     process.stderr.write(`measure: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
     process.exit(2);
   }
   const o = parsed.data;
-  const report = await measure(createUnderstanding(o.engine), o.datasets, o.today);
+  const report = await measure(withConcurrencyLimit(createUnderstanding(o.engine), o.concurrency), o.datasets, o.today);
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
+  if (o.engine === 'llm') process.stderr.write(`llm: ${await llmRunSummary()}\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

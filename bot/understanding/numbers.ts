@@ -47,7 +47,9 @@ const REWRITES: ReadonlyArray<readonly [RegExp, string | ((...m: string[]) => st
   [/\bhalf (?:a|one) month\b/g, '15 days'],
   [/\b(?:a|one) fortnight\b/g, '14 days'],
   [/\b(?:a couple of|a couple)\b/g, '2'],
-  [/\b(?:a|an|one)\s+(year|month|week|day)\b/g, '1 $1'],
+  [/\bone\s+(year|month|week|day)\b/g, '1 $1'],
+  // "a month" is a length after a preposition or verb ("for a month"), a rate after an amount ("300 a month").
+  [/\b(for|in|over|within|after|another|extra|just|only|than|of|defer|delay|postpone|extend|push|about|around|take)\s+(?:a|an)\s+(year|month|week|day)\b/g, '$1 1 $2'],
   [/\bone (hundred|thousand)\b/g, '1 $1'],
   [/\bhalf\b(?! (?:a|an|one|of a) )/g, '50%'],
   [/半年/g, '6个月'],
@@ -184,6 +186,7 @@ export const Quantity = z.object({
 export type Quantity = z.infer<typeof Quantity>;
 
 const RE = {
+  notAmountBefore: /(?:chapter|section|article|第.{0,2}条)\s*$/,
   ordinalBefore: /(?:第|option|plan|choice|number|no\.|#|选项?|方案)\s*$/,
   cardBefore: /(?:尾号|后四位|末四位|卡号|last\s*(?:4|four)(?:\s*digits)?(?:\s*(?:are|is|of my card))?|ending\s*(?:in|with)|card\s*(?:number|no\.?)(?:\s*is)?)\s*[:是为]?\s*$/,
   clockBefore: /\d:$/,
@@ -201,17 +204,17 @@ const RE = {
   yearAfter: /^\s*(?:年|years?\b|yrs?\b)/,
   daysAfter: /^\s*(?:天|days?\b)/,
   weeksAfter: /^\s*(?:个)?\s*(?:周|星期|礼拜|weeks?\b)/,
-  notAmountAfter: /^\s*(?:号|日|st\b|nd\b|rd\b|th\b|点|时|:|分钟|分(?!期)|岁|个人|口|次|遍|张|位|家|个孩子|个小孩|cards?\b|am\b|pm\b|o'?clock|years?\s*old|kids?\b|children\b|people\b|persons?\b|times\b|楼|层|路|号码)/,
+  notAmountAfter: /^\s*(?:号|日|st\b|nd\b|rd\b|th\b|点|时|:|分钟|分(?!期)|岁|个人|口|次|遍|张|位|家|个孩子|个小孩|cards?\b|digits?\b|am\b|pm\b|o'?clock|years?\s*old|kids?\b|children\b|people\b|persons?\b|times\b|楼|层|路|号码)/,
   currencyAfter: /^\s*(?:块|元|圆|钱|毛|rmb|usd|cny|twd|dollars?\b|bucks\b|yuan\b|刀|美元|美金|人民币|台币|新台币|港币)/,
 };
 
 function classify(text: string, start: number, end: number, value: Decimal, chineseOnly: boolean): Omit<Quantity, 'start' | 'end'> | null {
-  const before = text.slice(Math.max(0, start - 16), start);
+  const before = text.slice(Math.max(0, start - 32), start);
   const after = text.slice(end, end + 24);
   const int = (factor: bigint) => toSafeInteger(value, factor);
   const make = (kind: QuantityKind, v: number | null, currency = false) => (v === null ? null : { kind, value: v, currency });
 
-  if (RE.weekdayBefore.test(before) || RE.cardBefore.test(before) || RE.clockBefore.test(before)) return null;
+  if (RE.weekdayBefore.test(before) || RE.cardBefore.test(before) || RE.clockBefore.test(before) || RE.notAmountBefore.test(before)) return null;
   if (RE.ordinalBefore.test(before)) return make('ordinal', int(1n));
   if (RE.percentBefore.test(before) || RE.percentAfter.test(after)) return make('percent', int(100n));
   if (RE.chengAfter.test(after)) return make('percent', int(1000n));

@@ -139,7 +139,8 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
   if (entities.date !== null && WEAKER_THAN_PROMISE.has(intent) && lex.payment.test(masked)) {
     intent = 'promise_to_pay';
     confidence = 0.85;
-  } else if (!matched) {
+  } else if (!matched || (intent === 'propose_payment' && entities.amountMinor === null)) {
+    // An offer needs its amount; "I make 3000 a month" names income, not a payment.
     [intent, confidence] = fallback(entities, context.expecting, bare);
   }
   if (entities.optionIndex !== null && (intent === 'unknown' || (bare && intent === 'propose_payment'))) {
@@ -162,9 +163,9 @@ function fallback(e: Entities, expecting: UnderstandingContext['expecting'], bar
   if (slotAnswer) return ['unknown', bare ? 0.95 : 0.8];
   if (e.amountMinor !== null) return ['propose_payment', bare ? 0.7 : 0.6];
   if (e.months !== null) return ['request_installment', 0.6];
+  if (e.hardshipReason !== null) return expecting === 'hardship_reason' ? ['unknown', 0.9] : ['cannot_pay', 0.6];
   if (e.percentBps !== null) return ['request_reduction', 0.6];
   if (e.incomeMinor !== null || e.expensesMinor !== null) return ['unknown', 0.7];
-  if (e.hardshipReason !== null) return expecting === 'hardship_reason' ? ['unknown', 0.9] : ['cannot_pay', 0.6];
   return ['unknown', UNSURE];
 }
 

@@ -11,6 +11,7 @@ import {
   ConsecutiveBreaker,
   TaskCancelledError,
   TimeoutStrategy,
+  bulkhead,
   circuitBreaker,
   handleAll,
   timeout,
@@ -221,4 +222,28 @@ export function llmUnderstandingFromEnv(
 ): LlmUnderstanding | null {
   const settings = loadLlmSettings(env);
   return settings === null ? null : new LlmUnderstanding({ ...options, settings, rules });
+}
+
+/**
+ * Lets at most `limit` messages be understood at once. Batch runs (measurement, `--jsonl`) use it
+ * so a real endpoint sees a steady trickle instead of a thousand requests in one burst, which
+ * would only measure its rate limiter and the fallback.
+ */
+export function withConcurrencyLimit(understanding: Understanding, limit: number): Understanding {
+  const gate = bulkhead(limit, Number.POSITIVE_INFINITY);
+  return { name: understanding.name, understand: (text, context) => gate.execute(() => understanding.understand(text, context)) };
+}
+
+/** One line about what the LLM engines in this process did, read from the metrics (for batch runs). */
+export async function llmRunSummary(registry: Registry = globalRegistry): Promise<string> {
+  const byLabel = async (name: string, label: string) => {
+    const values = (await registry.getSingleMetric(name)?.get())?.values ?? [];
+    return values.map((v) => `${v.labels[label]}=${v.value}`).join(' ') || 'none';
+  };
+  return [
+    `fallbacks: ${await byLabel('forbear_understanding_fallback_total', 'reason')}`,
+    `skipped: ${await byLabel('forbear_llm_skipped_total', 'reason')}`,
+    `tokens: ${await byLabel('forbear_llm_tokens_total', 'kind')}`,
+    `dropped numbers: ${await byLabel('forbear_llm_dropped_entities_total', 'entity')}`,
+  ].join('; ');
 }
