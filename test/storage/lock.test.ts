@@ -3,7 +3,7 @@
  * 50 times concurrently. Under the conversation lock no update is lost; the same workload without
  * the lock loses updates, which shows the test can fail.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConversationBusyError } from '../../bot/storage/errors.js';
 import {
@@ -12,15 +12,14 @@ import {
   type ConversationLock,
 } from '../../bot/storage/lock.js';
 import type { RedisConnection } from '../../bot/storage/redis.js';
-import { testRedis, type TestRedis } from '../support/redis.js';
+import { useTestRedis } from '../support/redis.js';
 
-let redis: TestRedis;
-let instances: [RedisConnection, RedisConnection];
-beforeAll(async () => {
-  redis = await testRedis('lock');
-  instances = [await redis.connect('instance-a'), await redis.connect('instance-b')];
+const redis = useTestRedis('lock');
+let instances: [RedisConnection, RedisConnection] | undefined;
+beforeEach(async () => {
+  instances ??= [await redis().connect('instance-a'), await redis().connect('instance-b')];
 });
-afterAll(() => redis?.cleanup());
+const instance = (i: number) => instances![i]!;
 
 const INCREMENTS = 50;
 
@@ -30,7 +29,7 @@ async function incrementConcurrently(
   lockOf: (instance: number) => ConversationLock | null,
 ): Promise<number> {
   const increment = async (i: number) => {
-    const { client } = instances[i % 2]!;
+    const { client } = instance(i % 2);
     const readModifyWrite = async () => {
       const current = Number((await client.get(counterKey)) ?? 0);
       await sleep(1);
@@ -40,24 +39,24 @@ async function incrementConcurrently(
     await (lock ? lock.withLock('conversation-1', readModifyWrite) : readModifyWrite());
   };
   await Promise.all(Array.from({ length: INCREMENTS }, (_, i) => increment(i)));
-  return Number(await redis.admin.get(counterKey));
+  return Number(await redis().admin.get(counterKey));
 }
 
 describe('RedisConversationLock', () => {
-  const lockFor = (i: number) => new RedisConversationLock(instances[i]!.client, instances[i]!.keys);
+  const lockFor = (i: number) => new RedisConversationLock(instance(i).client, instance(i).keys);
 
   it('serialises read-modify-write across two instances: no lost update', async () => {
     const locks = [lockFor(0), lockFor(1)];
-    expect(await incrementConcurrently(`${redis.prefix}counter-locked`, (i) => locks[i]!)).toBe(INCREMENTS);
+    expect(await incrementConcurrently(`${redis().prefix}counter-locked`, (i) => locks[i]!)).toBe(INCREMENTS);
   });
 
   it('without the lock the same workload loses updates', async () => {
-    expect(await incrementConcurrently(`${redis.prefix}counter-unlocked`, () => null)).toBeLessThan(INCREMENTS);
+    expect(await incrementConcurrently(`${redis().prefix}counter-unlocked`, () => null)).toBeLessThan(INCREMENTS);
   });
 
   it('extends the lease while a turn runs longer than it', async () => {
     const short = { leaseMs: 200, waitMs: 5000, retryMs: 10 };
-    const [a, b] = [0, 1].map((i) => new RedisConversationLock(instances[i]!.client, instances[i]!.keys, short));
+    const [a, b] = [0, 1].map((i) => new RedisConversationLock(instance(i).client, instance(i).keys, short));
     const events: string[] = [];
     let aborted = false;
     const slow = a!.withLock('long-turn', async (signal) => {
@@ -74,7 +73,7 @@ describe('RedisConversationLock', () => {
   });
 
   it('gives up with ConversationBusyError after the wait limit, and other conversations are not blocked', async () => {
-    const impatient = new RedisConversationLock(instances[1].client, instances[1].keys, {
+    const impatient = new RedisConversationLock(instance(1).client, instance(1).keys, {
       leaseMs: 5000,
       waitMs: 100,
       retryMs: 10,
@@ -92,7 +91,7 @@ describe('RedisConversationLock', () => {
   it('releases the lock when the turn throws', async () => {
     const lock = lockFor(0);
     await expect(lock.withLock('throws', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    expect(await redis.admin.exists(instances[0].keys.conversation('throws', 'lock'))).toBe(0);
+    expect(await redis().admin.exists(instance(0).keys.conversation('throws', 'lock'))).toBe(0);
     expect(await lockFor(1).withLock('throws', async () => 'next turn')).toBe('next turn');
   });
 });

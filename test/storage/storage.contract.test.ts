@@ -2,23 +2,19 @@
  * One suite, two stores: botbuilder's MemoryStorage (the embedded default) defines the contract,
  * RedisStorage must behave the same against the real Redis.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type Storage } from 'botbuilder';
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
-import { testRedis, type TestRedis } from '../support/redis.js';
+import { useTestRedis } from '../support/redis.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await testRedis('storage-contract');
-});
-afterAll(() => redis?.cleanup());
+const redis = useTestRedis('storage-contract');
 
 const backends: Array<[string, () => Promise<Storage>]> = [
   ['MemoryStorage', async () => new MemoryStorage()],
   [
     'RedisStorage',
     async () => {
-      const { client, keys } = await redis.connect();
+      const { client, keys } = await redis().connect();
       return new RedisStorage(client, keys, { ttlSec: 3600 });
     },
   ],
@@ -123,12 +119,12 @@ describe.each(backends)('Storage contract: %s', (_name, make) => {
 
 describe('RedisStorage specifics', () => {
   it('puts every key of a conversation in one cluster slot, under the prefix, with the idle TTL', async () => {
-    const connection = await redis.connect();
+    const connection = await redis().connect();
     const storage = new RedisStorage(connection.client, connection.keys, { ttlSec: 3600 });
     const conversation = 'webchat/conversations/a{b}c:d';
     const stateKey = storage.redisKey(conversation);
     const privateKey = storage.redisKey(`${conversation}/users/u1`);
-    expect(stateKey.startsWith(redis.prefix)).toBe(true);
+    expect(stateKey.startsWith(redis().prefix)).toBe(true);
     expect(stateKey).toContain('{conv:a%7Bb%7Dc%3Ad}');
     expect(privateKey).toContain('{conv:a%7Bb%7Dc%3Ad}');
     expect(stateKey).not.toBe(privateKey);
@@ -136,16 +132,16 @@ describe('RedisStorage specifics', () => {
     expect(hashTag(privateKey)).toBe(hashTag(stateKey));
     expect(hashTag(connection.keys.conversation('a{b}c:d', 'lock'))).toBe(hashTag(stateKey));
     await storage.write({ [conversation]: { v: 1 } });
-    const ttl = await redis.admin.ttl(stateKey);
+    const ttl = await redis().admin.ttl(stateKey);
     expect(ttl).toBeGreaterThan(3500);
     expect(ttl).toBeLessThanOrEqual(3600);
   });
 
   it('keeps state forever when the TTL is 0', async () => {
-    const connection = await redis.connect();
+    const connection = await redis().connect();
     const storage = new RedisStorage(connection.client, connection.keys, { ttlSec: 0 });
     const k = key('forever');
     await storage.write({ [k]: { v: 1 } });
-    expect(await redis.admin.ttl(storage.redisKey(k))).toBe(-1);
+    expect(await redis().admin.ttl(storage.redisKey(k))).toBe(-1);
   });
 });

@@ -2,7 +2,7 @@
  * Dedupe, key-value store and arrangements: one suite run against the in-memory twins and against
  * Redis. For Redis, "two instances" are two independent connections racing on one server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { newReference, type ArrangementReference } from '../../bot/storage/arrangementSchema.js';
 import {
@@ -13,14 +13,10 @@ import {
 import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from '../../bot/storage/dedupe.js';
 import { StoreUnavailableError } from '../../bot/storage/errors.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../../bot/storage/keyValue.js';
-import { testRedis, type TestRedis } from '../support/redis.js';
+import { useTestRedis } from '../support/redis.js';
 import { arrangementFor } from './fixtures.js';
 
-let redis: TestRedis;
-beforeAll(async () => {
-  redis = await testRedis('stores-contract');
-});
-afterAll(() => redis?.cleanup());
+const redis = useTestRedis('stores-contract');
 
 const Counter = z.object({ n: z.number().int().min(0) });
 type Counter = z.infer<typeof Counter>;
@@ -48,7 +44,7 @@ const memory: Backend = {
   },
 };
 
-const twoConnections = async () => [await redis.connect('a'), await redis.connect('b')] as const;
+const twoConnections = async () => [await redis().connect('a'), await redis().connect('b')] as const;
 const onRedis: Backend = {
   async dedupe() {
     const [a, b] = await twoConnections();
@@ -223,25 +219,25 @@ describe.each([
 
 describe('Redis layout', () => {
   it('arrangements never expire; dedupe marks do; conversation-scoped records share the conversation slot', async () => {
-    const connection = await redis.connect();
+    const connection = await redis().connect();
     const repo = new RedisArrangementRepository(connection.client, connection.keys);
     const conversation = unique('conv');
     const { arrangement } = await repo.createOnce(conversation, arrangementFor(conversation));
-    const arrangementKeys = await redis.admin.keys(`${redis.prefix}arrangement*`);
+    const arrangementKeys = await redis().admin.keys(`${redis().prefix}arrangement*`);
     expect(arrangementKeys.length).toBeGreaterThanOrEqual(2);
-    for (const key of arrangementKeys) expect(await redis.admin.ttl(key)).toBe(-1);
-    expect(await redis.admin.smembers(connection.keys.conversation(conversation, 'arrangements'))).toEqual([
+    for (const key of arrangementKeys) expect(await redis().admin.ttl(key)).toBe(-1);
+    expect(await redis().admin.smembers(connection.keys.conversation(conversation, 'arrangements'))).toEqual([
       arrangement.reference,
     ]);
 
     const dedupe = new RedisInboxDedupe(connection.client, connection.keys);
     await dedupe.firstSeen('directline', 'x|0001', 90);
-    expect(await redis.admin.ttl(dedupe.redisKey('directline', 'x|0001'))).toBeGreaterThan(80);
+    expect(await redis().admin.ttl(dedupe.redisKey('directline', 'x|0001'))).toBeGreaterThan(80);
 
     const kv = new RedisKeyValueStore(connection.client, connection.keys, counterOptions);
     expect(kv.redisKey(conversation)).toBe(connection.keys.conversation(conversation, 'kv', 'counter'));
     await kv.set(conversation, { n: 1 }, 120);
-    expect(await redis.admin.ttl(kv.redisKey(conversation))).toBeGreaterThan(110);
+    expect(await redis().admin.ttl(kv.redisKey(conversation))).toBeGreaterThan(110);
   });
 });
 

@@ -4,6 +4,7 @@
  * those keys afterwards: other suites use the same server at the same time, so no FLUSHALL/FLUSHDB.
  */
 import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { Redis } from 'ioredis';
 import { connectRedis, type RedisConnection } from '../../bot/storage/redis.js';
 
@@ -28,6 +29,7 @@ export async function testRedis(suite: string): Promise<TestRedis> {
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
+  admin.on('error', () => {}); // reported through connect() below
   try {
     await admin.connect();
     await admin.ping();
@@ -56,6 +58,27 @@ export async function testRedis(suite: string): Promise<TestRedis> {
       admin.disconnect();
     },
   };
+}
+
+/**
+ * Hooks for a test file: connects once, cleans up after. If Redis is unreachable every test of the
+ * file fails with the connection error (a failing beforeAll alone would only mark them skipped).
+ */
+export function useTestRedis(suite: string): () => TestRedis {
+  let redis: TestRedis | undefined;
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      redis = await testRedis(suite);
+    } catch (error) {
+      failure = error;
+    }
+  });
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+  afterAll(() => redis?.cleanup());
+  return () => redis!;
 }
 
 export async function deleteByPrefix(client: Redis, prefix: string): Promise<void> {
