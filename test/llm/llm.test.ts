@@ -257,6 +257,19 @@ describe('fallback to the rules', () => {
     expect(fake.requests.length).toBeGreaterThanOrEqual(1);
   });
 
+  it('logs the fallback with its reason and without the cardholder text', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const { llm } = engine({}, { logger });
+    fake.script({ kind: 'content', content: 'not json at all' });
+    const text = '我叫王小明，最近失业了，想申请停息挂账';
+    await llm.understand(text, context());
+    const entries = lines.map((l) => JSON.parse(l));
+    expect(entries).toContainEqual(expect.objectContaining({ reason: 'malformed', engine: 'llm', msg: 'llm understanding fell back to rules' }));
+    expect(lines.join('\n')).not.toContain('王小明');
+    expect(lines.join('\n')).not.toContain('停息挂账');
+  });
+
   it('an unreachable endpoint falls back as a connection failure', async () => {
     const { llm } = engine({ baseURL: 'http://127.0.0.1:9/v1' });
     const trace = await llm.understandTraced('我想申请分期还款，最近收入下降了', context());
