@@ -169,10 +169,13 @@ function fallback(e: Entities, expecting: UnderstandingContext['expecting'], bar
   return ['unknown', UNSURE];
 }
 
+let shippedLexicon: Lexicon | undefined;
+
 export class RuleUnderstanding implements Understanding {
   readonly name = 'rules' as const;
 
-  constructor(private readonly lexicon: Lexicon = loadLexicon()) {}
+  /** The shipped lexicon is read and compiled once per process, however many instances are made. */
+  constructor(private readonly lexicon: Lexicon = (shippedLexicon ??= loadLexicon())) {}
 
   async understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult> {
     return understandText(this.lexicon, text, context);
