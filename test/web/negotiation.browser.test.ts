@@ -1,0 +1,81 @@
+/**
+ * The whole product as a cardholder meets it: `startServer` with the real bot, the page in headless
+ * Chromium, a conversation in Chinese from greeting to a confirmed arrangement. The offer must
+ * arrive as a schedule card with its buttons, and the reference number must be shown.
+ */
+import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { createForbear, type Forbear } from '../../bot/app.js';
+import { fixedClock } from '../../bot/clock.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer, type RunningServer } from '../../bot/server.js';
+
+let running: RunningServer;
+let forbear: Forbear;
+let browser: Browser;
+
+beforeAll(async () => {
+  const env = { PORT: '0', LOG_LEVEL: 'silent' };
+  const config = loadConfig(env);
+  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
+  running = await startServer(forbear, config, env);
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.close();
+});
+
+const bubbles = (page: Page, text: string) => page.locator('.webchat__bubble__content', { hasText: text }).count();
+
+async function send(page: Page, text: string, waitFor: string) {
+  const before = await bubbles(page, waitFor);
+  const input = page.locator('[data-id="webchat-sendbox-input"]');
+  await input.fill(text);
+  await input.press('Enter');
+  await expect.poll(() => bubbles(page, waitFor), { timeout: 15_000 }).toBeGreaterThan(before);
+}
+
+describe('a cardholder negotiates in the browser', () => {
+  it('reaches a confirmed arrangement in 简体中文 and sees the schedule card and reference', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+    await page.goto(`${running.url}?lang=zh-CN`);
+    await expect.poll(() => bubbles(page, '智能助理'), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => bubbles(page, '后4位')).toBe(1);
+
+    await send(page, '我失业了，这个月还不上', '我会尽力帮您想办法');
+    await send(page, '4821', '出生日期');
+    await send(page, '1988-03-14', '身份核实成功');
+    await send(page, '我每月收入八千', '必要的生活开支');
+    await send(page, '房租和生活费三千', '这是一个您能负担的还款方案');
+
+    await expect.poll(() => page.locator('.ac-adaptiveCard', { hasText: '还款计划' }).count()).toBe(1);
+    expect(await page.locator('.ac-adaptiveCard', { hasText: '第 1 期' }).count()).toBe(1);
+    const suggested = page.locator('.webchat__suggested-actions button');
+    await expect.poll(() => suggested.allTextContents()).toEqual(['接受', '其他方案', '转人工']);
+    await page.screenshot({ path: 'test-output/negotiation-offer.png' });
+
+    await suggested.filter({ hasText: '接受' }).click();
+    await expect.poll(() => bubbles(page, '请在同意前仔细核对'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => suggested.allTextContents()).toEqual(['同意', '暂不同意']);
+    await suggested.filter({ hasText: '同意' }).first().click();
+
+    await expect.poll(() => bubbles(page, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
+    const reference = (await page.locator('.webchat__bubble__content', { hasText: '协议编号' }).textContent())?.match(/FB-[0-9A-Z-]+/)?.[0];
+    expect(reference).toMatch(/^FB-2026-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await page.screenshot({ path: 'test-output/negotiation-agreement.png' });
+
+    const arrangement = await forbear.stores.arrangements.get(reference!);
+    expect(arrangement?.accountId).toBe('cn-m1-wang');
+    expect(arrangement?.offer.installment?.months).toBe(11);
+    await page.close();
+  });
+});
+
+mkdirSync('test-output', { recursive: true });
