@@ -8,7 +8,7 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import { newCase, restartCase, type CaseFile } from './case.js';
 import { todayIn } from './clock.js';
 import { redact } from './privacy/redact.js';
-import type { Understanding, UnderstandingResult, Language } from './understanding/schema.js';
+import type { Expecting, Understanding, UnderstandingResult, Language } from './understanding/schema.js';
 import { Language as LanguageSchema } from './understanding/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -32,6 +32,12 @@ export interface BotParts {
   metrics: Metrics;
   logger: Logger;
 }
+
+/**
+ * Verification answers never leave the process, and consent must be unambiguous: both are read by
+ * the rules alone (a yes, a button label), never by a model that a crafted message could steer.
+ */
+const RULES_ONLY = new Set<Expecting>(['verification_last4', 'verification_dob', 'consent']);
 
 /** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
 const RECENT_TURNS = 6;
@@ -144,7 +150,7 @@ export class ForbearBot extends ActivityHandler {
     const { services } = this.parts;
     const record = file.accountId ? await services.accounts.get(file.accountId) : null;
     const policy = services.policy(record?.policyId ?? services.settings.defaultPolicyId);
-    const engine = file.expecting.startsWith('verification_') ? this.parts.rules : this.parts.understanding;
+    const engine = RULES_ONLY.has(file.expecting) ? this.parts.rules : this.parts.understanding;
     const result = await engine.understand(text, {
       language: file.language,
       expecting: file.expecting,
