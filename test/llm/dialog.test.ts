@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, harness, texts, type Harness } from '../dialogs/harness.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fakeOpenAI.js';
+import type { Entities } from '../../bot/understanding/schema.js';
 
 let fake: FakeOpenAI;
 
@@ -17,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-const NO_ENTITIES = {
+const NO_ENTITIES: Entities = {
   amountMinor: null,
   months: null,
   date: null,
@@ -30,7 +31,7 @@ const NO_ENTITIES = {
   optionIndex: null,
 };
 
-function modelSays(intent: string, entities: Partial<typeof NO_ENTITIES> = {}, signals: string[] = []) {
+function modelSays(intent: string, entities: Partial<Entities> = {}, signals: string[] = []) {
   return {
     kind: 'json' as const,
     value: { intent, entities: { ...NO_ENTITIES, ...entities }, signals, language: 'zh-CN', confidence: 0.95 },
