@@ -24,11 +24,18 @@ export function matchAction(text: string, offered: Action[]): Action | null {
   return null;
 }
 
+/** Catalog text is plain: line breaks are meant, and `*` or `_` in a reference are not markdown. */
+function plain(activity: Partial<Activity>): Partial<Activity> {
+  return { ...activity, textFormat: 'plain' };
+}
+
 export function message(lang: Language, key: string, vars?: MessageVars, actions: Action[] = []): Partial<Activity> {
   const text = t(lang, key, vars);
-  return actions.length === 0
-    ? MessageFactory.text(text)
-    : MessageFactory.suggestedActions(actions.map((a) => actionLabel(lang, a)), text);
+  return plain(
+    actions.length === 0
+      ? MessageFactory.text(text)
+      : MessageFactory.suggestedActions(actions.map((a) => actionLabel(lang, a)), text),
+  );
 }
 
 export async function say(context: TurnContext, lang: Language, key: string, vars?: MessageVars, actions: Action[] = []) {
@@ -95,7 +102,7 @@ export function offerActivity(offer: Offer, currency: string, lang: Language, ke
     }
     activity.attachments = [CardFactory.heroCard(t(lang, 'offer.card_title'), shown.join('\n\n'))];
   }
-  return activity;
+  return plain(activity);
 }
 
 /** A schedule card stays readable on a phone; the full schedule is in the arrangement record. */
