@@ -18,7 +18,7 @@ import type { Config } from './config.js';
 import { registerDirectLine, type DirectLineChannel } from './channels/directline/routes.js';
 import { RedisConversationLog } from './channels/directline/redisStore.js';
 import { loadWeChatConfig } from './channels/wechat/config.js';
-import { registerWeChat } from './channels/wechat/routes.js';
+import { registerWeChat, WECHAT_PATH } from './channels/wechat/routes.js';
 import type { WeChatAdapter } from './channels/wechat/adapter.js';
 import { hardenServer, listenHost } from './http/index.js';
 import { HttpError } from './http/errors.js';
@@ -69,7 +69,7 @@ function prepare(adapter: BotAdapter, forbear: Forbear): void {
 export async function startServer(forbear: Forbear, config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const { logger, bot, stores } = forbear;
   const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
-  hardenServer(server, config, logger);
+  hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH] });
 
   const cloud = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({

@@ -3,10 +3,10 @@
  * limit, body-size limit (413), query/body parsing, the serviceUrl allow-list for unauthenticated
  * `/api/messages`, and the stack-free error formatter. Call it once, before registering routes.
  */
-import restify, { type Server } from 'restify';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from '../logger.js';
 import type { HttpConfig } from './config.js';
-import { formatErrors } from './errors.js';
+import { HttpError, formatErrors } from './errors.js';
 import { securityHeaders } from './headers.js';
 import { clientIp, rateLimitBy } from './rateLimit.js';
 import { allowServiceUrl } from './serviceUrl.js';
@@ -16,12 +16,36 @@ export interface BotIdentity {
   HOST?: string | undefined;
 }
 
-export function hardenServer(server: Server, config: HttpConfig & BotIdentity, logger?: Logger): void {
+/**
+ * No client of ours compresses request bodies, and restify's body reader would inflate them without
+ * a bound (the size limit counts compressed bytes): refuse them before any route reads a byte.
+ */
+function refuseEncodedBodies(req: Request, _res: Response, next: Next) {
+  const encoding = req.header('content-encoding');
+  if (encoding && encoding.toLowerCase() !== 'identity') {
+    return next(new HttpError(415, 'UnsupportedMediaType', 'Compressed request bodies are not accepted.'));
+  }
+  return next();
+}
+
+export function hardenServer(
+  server: Server,
+  config: HttpConfig & BotIdentity,
+  logger?: Logger,
+  options: { ipLimitExemptPaths?: readonly string[] } = {},
+): void {
   formatErrors(server, logger);
   server.pre(securityHeaders({ hsts: config.HTTP_HSTS }));
-  // In `pre`, so floods of unknown paths are limited as well.
+  server.pre(refuseEncodedBodies);
+  // In `pre`, so floods of unknown paths are limited as well. Exempt paths are ones whose callers
+  // share a few addresses (WeChat's servers) and that are signed and limited per sender instead.
+  const exempt = new Set(options.ipLimitExemptPaths ?? []);
   server.pre(
-    rateLimitBy(clientIp, { ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST }, 'client address'),
+    rateLimitBy(
+      (req) => (exempt.has(req.getPath()) ? undefined : clientIp(req)),
+      { ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST },
+      'client address',
+    ),
   );
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // Unknown content types (WeChat's XML) stay a raw string in req.body, still size-limited.

@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { registerWebChat } from '../../bot/web/routes.js';
 import { serviceUrlAllowed } from '../../bot/http/serviceUrl.js';
 import { createRateLimiter } from '../../bot/http/rateLimit.js';
-import { listenHost } from '../../bot/http/harden.js';
+import type { AddressInfo } from 'node:net';
+import restify from 'restify';
+import { hardenServer, listenHost } from '../../bot/http/harden.js';
+import { HttpConfig } from '../../bot/http/config.js';
 import { start, type Running } from '../channels/directline/harness.js';
 
 let running: Running | undefined;
@@ -191,5 +194,37 @@ describe('/api/messages without Bot Framework authentication', () => {
     expect(listenHost({})).toBe('127.0.0.1');
     expect(listenHost({ MicrosoftAppId: 'app' })).toBe('0.0.0.0');
     expect(listenHost({ HOST: '::' })).toBe('::');
+  });
+});
+
+describe('request bodies and exempt paths', () => {
+  it('refuses compressed request bodies with 415 before any route reads them', async () => {
+    running = await start();
+    const res = await fetch(`${running.baseUrl}/v3/directline/tokens/generate`, {
+      method: 'POST',
+      headers: { 'content-encoding': 'gzip', 'content-type': 'application/json' },
+      body: new Uint8Array([0x1f, 0x8b, 0x08, 0x00]),
+    });
+    expect(res.status).toBe(415);
+    expect((await json(res)).error.code).toBe('UnsupportedMediaType');
+  });
+
+  it('does not count exempt paths (signed, limited per sender) against the per-address limit', async () => {
+    const server = restify.createServer({ name: 'exempt-test' });
+    hardenServer(server, { ...HttpConfig.parse({ RATE_LIMIT_IP_PER_SEC: '1', RATE_LIMIT_IP_BURST: '2' }) }, undefined, {
+      ipLimitExemptPaths: ['/signed'],
+    });
+    for (const path of ['/signed', '/open']) server.get(path, async (_req: restify.Request, res: restify.Response) => res.send(200, 'ok'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const signed = await Promise.all(Array.from({ length: 6 }, () => fetch(`${base}/signed`).then((r) => r.status)));
+      expect(signed).toEqual([200, 200, 200, 200, 200, 200]);
+      const open = [];
+      for (let i = 0; i < 4; i++) open.push((await fetch(`${base}/open`)).status);
+      expect(open.at(-1)).toBe(429);
+    } finally {
+      server.close();
+    }
   });
 });
