@@ -4,7 +4,7 @@
  * engine says can reach the policy except as a `propose` command, which the policy then judges.
  */
 import type { HardshipReason, Proposal, Signal } from '../policy/model.js';
-import type { Intent, UnderstandingResult } from '../bot/understanding/schema.js';
+import { TextualSignal, type Intent, type UnderstandingResult } from '../bot/understanding/schema.js';
 
 export type Question = 'balance' | 'minimum' | 'interest_fees' | 'how_to_pay' | 'due_date' | 'if_bot';
 
@@ -43,16 +43,6 @@ const QUESTION_OF_INTENT: Partial<Record<Intent, Question>> = {
   ask_if_bot: 'if_bot',
 };
 
-/** Fraud claims arrive as disputes; prompt injection is audited, never obeyed, so it is no command. */
-const HANDOFF_SIGNALS = new Set<string>([
-  'self_harm',
-  'bereavement',
-  'serious_illness',
-  'mental_health',
-  'bankruptcy',
-  'legal_representation',
-]);
-
 /** The cardholder's request, as the policy's Proposal; the policy alone decides what it is worth. */
 function proposalOf(u: UnderstandingResult): Proposal | null {
   const e = u.entities;
@@ -75,7 +65,11 @@ function proposalOf(u: UnderstandingResult): Proposal | null {
 
 export function toCommands(u: UnderstandingResult): Command[] {
   const commands: Command[] = [];
-  for (const s of u.signals) if (HANDOFF_SIGNALS.has(s)) commands.push({ kind: 'signal', signal: s as Signal });
+  // Prompt injection is audited with the understanding, never obeyed, so it is no command.
+  for (const s of u.signals) {
+    const signal = TextualSignal.safeParse(s);
+    if (signal.success) commands.push({ kind: 'signal', signal: signal.data });
+  }
   for (const s of SIGNAL_OF_INTENT[u.intent] ?? []) commands.push({ kind: 'signal', signal: s });
 
   const e = u.entities;

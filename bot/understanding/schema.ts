@@ -5,7 +5,7 @@
  * OpenAI structured output requires every key to be present.
  */
 import { z } from 'zod';
-import { HardshipReason, IsoDate } from '../../policy/model.js';
+import { HardshipReason, IsoDate, Signal } from '../../policy/model.js';
 
 export const Language = z.enum(['zh-CN', 'zh-TW', 'en']);
 export type Language = z.infer<typeof Language>;
@@ -39,15 +39,18 @@ export const Intent = z.enum([
 ]);
 export type Intent = z.infer<typeof Intent>;
 
-export const UnderstandingSignal = z.enum([
+/** The policy's signals that can be read in a message: each one may trigger a handoff. */
+export const TextualSignal = Signal.extract([
   'self_harm',
   'bereavement',
   'serious_illness',
   'mental_health',
   'bankruptcy',
   'legal_representation',
-  'prompt_injection',
 ]);
+
+/** What understanding may flag: the textual policy signals, plus injection (audited, never obeyed). */
+export const UnderstandingSignal = z.enum([...TextualSignal.options, 'prompt_injection']);
 export type UnderstandingSignal = z.infer<typeof UnderstandingSignal>;
 
 /** Which concession a `request_reduction` is about ("减免违约金" → fees). */

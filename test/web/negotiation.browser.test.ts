@@ -3,9 +3,9 @@
  * Chromium, a conversation in Chinese from greeting to a confirmed arrangement. The offer must
  * arrive as a schedule card with its buttons, and the reference number must be shown.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { createForbear, type Forbear } from '../../bot/app.js';
 import { fixedClock } from '../../bot/clock.js';
 import { loadConfig } from '../../bot/config.js';
@@ -21,10 +21,7 @@ beforeAll(async () => {
   const config = loadConfig(env);
   forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
   running = await startServer(forbear, config, env);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -78,4 +75,3 @@ describe('a cardholder negotiates in the browser', () => {
   });
 });
 
-mkdirSync('test-output', { recursive: true });

@@ -2,9 +2,9 @@
  * The real page in headless Chromium: the locally served Web Chat bundle talks to the Direct Line
  * endpoint over its WebSocket stream; the language chooser switches page and bot language.
  */
-import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.js';
 import { registerWebChat } from '../../bot/web/routes.js';
 import { start, type Running } from '../channels/directline/harness.js';
 import { TEXTS } from '../channels/directline/echoBot.js';
@@ -14,10 +14,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   running = await start({ register: registerWebChat });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -74,4 +71,3 @@ describe('Web Chat page in a real browser', () => {
   });
 });
 
-mkdirSync('test-output', { recursive: true });
