@@ -10,6 +10,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder';
+import { continuationActivity } from './continuation.js';
 
 export interface TurnRunner {
   run(context: TurnContext): Promise<void>;
@@ -120,11 +121,7 @@ export class LocalAdapter extends BotAdapter {
   ): Promise<void> {
     const conversationId = reference.conversation?.id;
     if (!conversationId) throw new Error('continueConversation needs reference.conversation.id');
-    const activity = TurnContext.applyConversationReference(
-      { type: ActivityTypes.Event, name: 'continueConversation' },
-      { ...this.addressing(conversationId), ...reference } as Partial<ConversationReference>,
-      true,
-    );
+    const activity = continuationActivity({ ...this.addressing(conversationId), ...reference } as Partial<ConversationReference>);
     await this.runMiddleware(new TurnContext(this, activity), logic);
   }
 }

@@ -7,7 +7,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import {
-  ActivityEventNames,
   ActivityTypes,
   BotAdapter,
   TurnContext,
@@ -18,6 +17,7 @@ import {
 } from 'botbuilder';
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
+import { continuationActivity } from '../continuation.js';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
 /** Marks conversation references that belong to this adapter (Azure's Direct Line has an https URL). */
@@ -156,12 +156,7 @@ export class DirectLineAdapter extends BotAdapter {
   }
 
   async continueConversation(reference: Partial<ConversationReference>, logic: Logic): Promise<void> {
-    const activity = TurnContext.applyConversationReference(
-      { type: ActivityTypes.Event, name: ActivityEventNames.ContinueConversation },
-      reference,
-      true,
-    );
-    await this.runMiddleware(new TurnContext(this, activity), logic);
+    await this.runMiddleware(new TurnContext(this, continuationActivity(reference)), logic);
   }
 
   /** No channel service to authenticate against: the app id / claims are accepted and unused. */

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   type Activity,
-  ActivityEventNames,
   ActivityTypes,
   BotAdapter,
   type ChannelAccount,
@@ -20,6 +19,7 @@ import type { Language } from '../../understanding/schema.js';
 import type { CustomerServiceSender } from './api.js';
 import { type Choice, Choices, pickChoice, renderActivity } from './render.js';
 import type { EventMessage, TextMessage } from './xml.js';
+import { continuationActivity } from '../continuation.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
 const CONVERSATION_PREFIX = 'wechat:';
@@ -229,12 +229,7 @@ export class WeChatAdapter extends BotAdapter {
   /** Proactive messages (e.g. a human agent's reply relayed to the follower) go by customer-service API. */
   override async continueConversation(reference: Partial<ConversationReference>, logic: BotLogic): Promise<void> {
     openIdOf(reference.conversation?.id);
-    const activity = TurnContext.applyConversationReference(
-      { type: ActivityTypes.Event, name: ActivityEventNames.ContinueConversation },
-      reference,
-      true,
-    );
-    await this.runMiddleware(new TurnContext(this, activity), logic);
+    await this.runMiddleware(new TurnContext(this, continuationActivity(reference)), logic);
   }
 
   /** WeChat has no Bot Framework identity to check: the app id / claims are accepted and unused. */
