@@ -88,6 +88,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     bot,
     config,
     logger,
+    lock: stores.lock,
     ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
   });
   prepare(directLine.adapter, forbear);

@@ -6,6 +6,7 @@
  * if a lease is ever lost (Redis failover, a paused process), the eTag check of the state write
  * still rejects the second writer.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
 import { ConversationBusyError, asStoreError } from './errors.js';
 import type { RedisKeys } from './keys.js';
@@ -15,16 +16,52 @@ export interface ConversationLock {
   /**
    * Runs `fn` while holding the conversation's lock. `signal` aborts if the lease is lost while
    * `fn` still runs. Throws ConversationBusyError when the lock stays taken past the wait limit,
-   * StoreUnavailableError when Redis cannot be reached.
+   * StoreUnavailableError when Redis cannot be reached. Re-entrant within one async call chain.
    */
   withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+}
+
+interface Lease {
+  signal: AbortSignal;
+  active: boolean;
+}
+
+/** The conversations whose lock the current async call chain holds. */
+const held = new AsyncLocalStorage<ReadonlyMap<string, Lease>>();
+
+/**
+ * Re-entrancy: Direct Line takes the conversation's lock before it logs a message (so the log
+ * order is the order turns run in), and the turn then passes the lock middleware every adapter
+ * has; that inner `withLock` must run at once, not wait for its own caller. A lease is marked
+ * inactive when its holder returns, so work a turn leaves behind (a timer) cannot borrow it.
+ */
+async function reentrant<T>(
+  conversationId: string,
+  fn: (signal: AbortSignal) => Promise<T>,
+  acquire: (run: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+): Promise<T> {
+  const outer = held.getStore();
+  const lease = outer?.get(conversationId);
+  if (lease?.active) return fn(lease.signal);
+  return acquire(async (signal) => {
+    const mine: Lease = { signal, active: true };
+    try {
+      return await held.run(new Map(outer).set(conversationId, mine), () => fn(signal));
+    } finally {
+      mine.active = false;
+    }
+  });
 }
 
 /** One process: a promise chain per conversation; the map only holds conversations with a turn in flight. */
 export class MemoryConversationLock implements ConversationLock {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  async withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return reentrant(conversationId, fn, (run) => this.queued(conversationId, run));
+  }
+
+  private async queued<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const previous = this.tails.get(conversationId) ?? Promise.resolve();
     const run = previous.then(() => fn(new AbortController().signal));
     const tail = run.catch(() => undefined);
@@ -76,7 +113,11 @@ export class RedisConversationLock implements ConversationLock {
     private readonly options: RedisLockOptions = DEFAULT_LOCK_OPTIONS,
   ) {}
 
-  async withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
+  }
+
+  private async leased<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
       lockTimeout: this.options.leaseMs,

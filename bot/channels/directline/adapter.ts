@@ -17,6 +17,7 @@ import {
 } from 'botbuilder';
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
+import type { ConversationLock } from '../../storage/lock.js';
 import { continuationActivity } from '../continuation.js';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
@@ -52,6 +53,11 @@ export class ConversationSignals {
 
 export interface DirectLineAdapterOptions {
   log: ConversationLog;
+  /**
+   * The conversation lock shared by all instances. Held from logging a client activity to the end
+   * of its turn, so turns run in the order the log shows, whichever instances receive the messages.
+   */
+  lock?: ConversationLock;
   signals?: ConversationSignals;
   bot?: ChannelAccount;
 }
@@ -62,6 +68,7 @@ export class DirectLineAdapter extends BotAdapter {
   readonly log: ConversationLog;
   readonly signals: ConversationSignals;
   readonly botAccount: ChannelAccount;
+  private readonly lock: ConversationLock | undefined;
   /** Turns of one conversation run one after another, as a person's messages are read in order. */
   private readonly turnChains = new Map<string, Promise<void>>();
 
@@ -70,6 +77,7 @@ export class DirectLineAdapter extends BotAdapter {
     this.log = options.log;
     this.signals = options.signals ?? new ConversationSignals();
     this.botAccount = options.bot ?? { id: 'forbear', name: 'Forbear', role: 'bot' };
+    this.lock = options.lock;
   }
 
   /**
@@ -96,12 +104,16 @@ export class DirectLineAdapter extends BotAdapter {
       this.signals.publish(conversationId, { kind: 'ephemeral', activity: { ...incoming, id } });
       return { id, duplicate: false };
     }
-    const { seq, duplicate } = await this.log.append(conversationId, incoming, dedupeKey);
-    const id = activityId(conversationId, seq);
-    if (duplicate) return { id, duplicate };
-    this.signals.publish(conversationId, { kind: 'appended' });
-    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic));
-    return { id, duplicate };
+    const logAndRun = async () => {
+      const { seq, duplicate } = await this.log.append(conversationId, incoming, dedupeKey);
+      const id = activityId(conversationId, seq);
+      if (duplicate) return { id, duplicate };
+      this.signals.publish(conversationId, { kind: 'appended' });
+      await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic));
+      return { id, duplicate };
+    };
+    // Under the lock a duplicate also waits for the original's turn: its answer means "done" too.
+    return this.lock ? this.lock.withLock(conversationId, logAndRun) : logAndRun();
   }
 
   /** Runs the bot on an activity that is not stored (the conversationUpdate that opens a chat). */

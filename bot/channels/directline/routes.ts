@@ -13,6 +13,7 @@ import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
 import { ClientActivity, ConversationIdParam, StartConversation, Watermark } from './schema.js';
 import { MemoryConversationLog, type ConversationLog } from './store.js';
+import type { ConversationLock } from '../../storage/lock.js';
 import { attachStream } from './stream.js';
 import { createTokenService, resolveTokenSecret, type TokenService } from './tokens.js';
 
@@ -30,6 +31,8 @@ export interface DirectLineDeps {
   logger?: Logger;
   /** defaults to the in-process log */
   log?: ConversationLog;
+  /** the cross-instance conversation lock for a new adapter (see DirectLineAdapterOptions.lock) */
+  lock?: ConversationLock;
   /** defaults to a new adapter on `log`; pass one to share it with the handoff relay */
   adapter?: DirectLineAdapter;
   /** how often an open stream re-reads the log for activities appended by other instances */
@@ -60,7 +63,7 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.
 export function registerDirectLine(server: Server, deps: DirectLineDeps): DirectLineChannel {
   const { bot, config, logger } = deps;
   const log = deps.adapter?.log ?? deps.log ?? new MemoryConversationLog(config.DIRECTLINE_CONVERSATION_TTL_SEC, deps.now);
-  const adapter = deps.adapter ?? new DirectLineAdapter({ log });
+  const adapter = deps.adapter ?? new DirectLineAdapter({ log, ...(deps.lock ? { lock: deps.lock } : {}) });
   const tokens = createTokenService({
     secret: resolveTokenSecret(config.DIRECTLINE_SECRET, logger),
     ttlSec: config.DIRECTLINE_TOKEN_TTL_SEC,

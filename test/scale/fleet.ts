@@ -1,0 +1,157 @@
+/**
+ * Bot instances for scale-out tests: each one is the real product (`createForbear` + `startServer`)
+ * on its own port with its own Redis connection, all sharing one Redis (a key prefix per test file)
+ * and one Direct Line secret, as N processes behind a load balancer would. A small Direct Line
+ * client talks to them over real HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Activity } from 'botbuilder';
+import { createForbear, type Forbear } from '../../bot/app.js';
+import { fixedClock } from '../../bot/clock.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer, type RunningServer } from '../../bot/server.js';
+import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
+import type { RedisSettingsInput } from '../../bot/storage/redis.js';
+
+/** Every instance must verify the others' tokens, so they share the secret (as N processes would). */
+const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';
+
+/** A fixed day, so the demo accounts' arrears and the offers are the same on every run. */
+export const TEST_CLOCK = fixedClock('2026-11-22T02:00:00Z');
+
+export interface Instance {
+  readonly name: string;
+  readonly forbear: Forbear;
+  readonly server: RunningServer;
+  /** `http://127.0.0.1:<port>` without the trailing slash. */
+  readonly base: string;
+}
+
+export async function startInstance(
+  name: string,
+  redis: RedisSettingsInput,
+  env: Record<string, string> = {},
+  storeOptions: OpenStoresOptions = {},
+): Promise<Instance> {
+  const fullEnv = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'silent',
+    DIRECTLINE_SECRET: SHARED_SECRET,
+    // All test traffic comes from 127.0.0.1 and scripts type faster than people: lift the
+    // hardening limits for the test (the limits themselves are tested by the hardening tests).
+    RATE_LIMIT_IP_PER_SEC: '100000',
+    RATE_LIMIT_IP_BURST: '1000000',
+    RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
+    RATE_LIMIT_CONVERSATION_BURST: '100000',
+    ...env,
+  };
+  const config = loadConfig(fullEnv);
+  const stores = await openStores(redis, { connectionName: name, ...storeOptions });
+  const forbear = await createForbear({ config, env: fullEnv, stores, clock: TEST_CLOCK, logger: createLogger('silent') });
+  const server = await startServer(forbear, config, fullEnv);
+  return { name, forbear, server, base: server.url.replace(/\/$/, '') };
+}
+
+export interface HttpReply {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+export async function call(method: string, url: string, token?: string, body?: unknown): Promise<HttpReply> {
+  const res = await fetch(url, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+async function ok(reply: Promise<HttpReply>, what: string): Promise<HttpReply> {
+  const r = await reply;
+  if (r.status >= 300) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  return r;
+}
+
+export interface Posted {
+  status: number;
+  body: unknown;
+}
+
+/** One cardholder's Direct Line conversation; each call may go to any instance. */
+export class Cardholder {
+  private constructor(
+    readonly conversationId: string,
+    private readonly token: string,
+    readonly locale: string,
+  ) {}
+
+  /** Gets a token from one instance and opens the conversation on another (they share the secret). */
+  static async open(tokenFrom: Instance, openOn: Instance, locale = 'zh-CN'): Promise<Cardholder> {
+    const generated = (await ok(call('POST', `${tokenFrom.base}/v3/directline/tokens/generate`), 'token')).body as {
+      token: string;
+    };
+    const started = (await ok(
+      call('POST', `${openOn.base}/v3/directline/conversations`, generated.token, { locale, user: { id: 'cardholder' } }),
+      'start',
+    )).body as { conversationId: string; token: string };
+    return new Cardholder(started.conversationId, started.token, locale);
+  }
+
+  message(text: string, clientActivityID: string = randomUUID()) {
+    return {
+      type: 'message',
+      from: { id: 'cardholder', role: 'user' },
+      text,
+      locale: this.locale,
+      channelData: { clientActivityID },
+    };
+  }
+
+  /** POSTs one activity; resolves when that instance has finished the turn (Direct Line answers after it). */
+  async post(on: Instance, activity: ReturnType<Cardholder['message']>): Promise<Posted> {
+    const r = await call('POST', `${on.base}/v3/directline/conversations/${this.conversationId}/activities`, this.token, activity);
+    return { status: r.status, body: r.body };
+  }
+
+  async say(on: Instance, text: string): Promise<void> {
+    const r = await this.post(on, this.message(text));
+    if (r.status !== 200) throw new Error(`"${text}" on ${on.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /** The whole activity log as the given instance serves it (pages through the watermark). */
+  async log(on: Instance): Promise<Partial<Activity>[]> {
+    const all: Partial<Activity>[] = [];
+    let watermark: string | undefined;
+    for (;;) {
+      const query = watermark === undefined ? '' : `?watermark=${watermark}`;
+      const r = await ok(
+        call('GET', `${on.base}/v3/directline/conversations/${this.conversationId}/activities${query}`, this.token),
+        'activities',
+      );
+      const page = r.body as { activities: Partial<Activity>[]; watermark?: string };
+      all.push(...page.activities);
+      if (page.activities.length === 0 || page.watermark === watermark) return all;
+      watermark = page.watermark;
+    }
+  }
+
+  /** Waits for the greeting the bot sends after the conversation opens (it runs after the HTTP answer). */
+  async greeted(on: Instance, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await this.log(on)).some((a) => a.from?.role === 'bot' && a.type === 'message')) {
+      if (Date.now() > deadline) throw new Error(`no greeting in ${this.conversationId}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+export const fromBot = (a: Partial<Activity>) => a.from?.role === 'bot';
+export const botTexts = (log: Partial<Activity>[]) => log.filter((a) => fromBot(a) && a.type === 'message').map((a) => a.text ?? '');
+export const events = (log: Partial<Activity>[], name: string) => log.filter((a) => a.type === 'event' && a.name === name);
