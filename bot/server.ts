@@ -89,6 +89,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     config,
     logger,
     lock: stores.lock,
+    retryLater: (locale) => t(localeLanguage(locale) ?? 'zh-CN', 'service.retry_later'),
     ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
   });
   prepare(directLine.adapter, forbear);

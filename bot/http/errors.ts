@@ -1,7 +1,7 @@
 /**
  * One error shape for every public endpoint: `{ error: { code, message } }`. Messages of client
- * errors (4xx) are written for the caller; anything else is logged in full and answered with a
- * fixed sentence, so no stack trace or internal detail ever reaches a response.
+ * errors (4xx) and of HttpErrors are written for the caller; anything else is logged in full and
+ * answered with a fixed sentence, so no stack trace or internal detail ever reaches a response.
  */
 import type { Request, Response, Server } from 'restify';
 import type { Logger } from '../logger.js';
@@ -31,7 +31,11 @@ function codeOf(err: ErrorLike): string {
 
 export function errorBody(err: ErrorLike): { status: number; body: { error: { code: string; message: string } } } {
   const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
-  if (status >= 500) return { status, body: { error: { code: 'InternalError', message: 'Internal server error.' } } };
+  // An HttpError is written for the caller at any status (a 503's "please try again shortly");
+  // every other failure is answered with the fixed sentence.
+  if (status >= 500 && !(err instanceof HttpError)) {
+    return { status, body: { error: { code: 'InternalError', message: 'Internal server error.' } } };
+  }
   return { status, body: { error: { code: codeOf(err), message: err.message } } };
 }
 

@@ -104,6 +104,15 @@ class ConversationMutex extends Mutex {
       return false;
     }
   }
+
+  /**
+   * An acquisition that timed out against a frozen Redis still reaches it when it thaws, and would
+   * then hold the conversation for a whole lease with nobody to release it. The compare-and-delete
+   * sent after it on the same connection runs after it, so the late lease is dropped at once.
+   */
+  abandon(): void {
+    this._release().catch(() => undefined);
+  }
 }
 
 export class RedisConversationLock implements ConversationLock {
@@ -129,6 +138,7 @@ export class RedisConversationLock implements ConversationLock {
       await mutex.acquire();
     } catch (error) {
       if (error instanceof TimeoutError) throw new ConversationBusyError(conversationId, this.options.waitMs);
+      mutex.abandon();
       throw asStoreError(error);
     }
     try {

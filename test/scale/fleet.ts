@@ -13,6 +13,7 @@ import { createLogger } from '../../bot/logger.js';
 import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
+import type { Understanding } from '../../bot/understanding/schema.js';
 
 /** Every instance must verify the others' tokens, so they share the secret (as N processes would). */
 const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';
@@ -28,12 +29,13 @@ export interface Instance {
   readonly base: string;
 }
 
-export async function startInstance(
-  name: string,
-  redis: RedisSettingsInput,
-  env: Record<string, string> = {},
-  storeOptions: OpenStoresOptions = {},
-): Promise<Instance> {
+export interface InstanceOptions {
+  env?: Record<string, string>;
+  stores?: OpenStoresOptions;
+  understanding?: Understanding;
+}
+
+export async function startInstance(name: string, redis: RedisSettingsInput, options: InstanceOptions = {}): Promise<Instance> {
   const fullEnv = {
     PORT: '0',
     HOST: '127.0.0.1',
@@ -45,11 +47,18 @@ export async function startInstance(
     RATE_LIMIT_IP_BURST: '1000000',
     RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
     RATE_LIMIT_CONVERSATION_BURST: '100000',
-    ...env,
+    ...options.env,
   };
   const config = loadConfig(fullEnv);
-  const stores = await openStores(redis, { connectionName: name, ...storeOptions });
-  const forbear = await createForbear({ config, env: fullEnv, stores, clock: TEST_CLOCK, logger: createLogger('silent') });
+  const stores = await openStores(redis, { connectionName: name, ...options.stores });
+  const forbear = await createForbear({
+    config,
+    env: fullEnv,
+    stores,
+    clock: TEST_CLOCK,
+    logger: createLogger('silent'),
+    ...(options.understanding ? { understanding: options.understanding } : {}),
+  });
   const server = await startServer(forbear, config, fullEnv);
   return { name, forbear, server, base: server.url.replace(/\/$/, '') };
 }
@@ -82,6 +91,7 @@ async function ok(reply: Promise<HttpReply>, what: string): Promise<HttpReply> {
 export interface Posted {
   status: number;
   body: unknown;
+  headers: Headers;
 }
 
 /** One cardholder's Direct Line conversation; each call may go to any instance. */
@@ -117,12 +127,17 @@ export class Cardholder {
   /** POSTs one activity; resolves when that instance has finished the turn (Direct Line answers after it). */
   async post(on: Instance, activity: ReturnType<Cardholder['message']>): Promise<Posted> {
     const r = await call('POST', `${on.base}/v3/directline/conversations/${this.conversationId}/activities`, this.token, activity);
-    return { status: r.status, body: r.body };
+    return r;
   }
 
   async say(on: Instance, text: string): Promise<void> {
     const r = await this.post(on, this.message(text));
     if (r.status !== 200) throw new Error(`"${text}" on ${on.name}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+  }
+
+  /** GET of the activity log (first page), whatever the status. */
+  activities(on: Instance): Promise<HttpReply> {
+    return call('GET', `${on.base}/v3/directline/conversations/${this.conversationId}/activities`, this.token);
   }
 
   /** The whole activity log as the given instance serves it (pages through the watermark). */
@@ -150,6 +165,18 @@ export class Cardholder {
       await new Promise((r) => setTimeout(r, 25));
     }
   }
+}
+
+export const probe = async (on: Instance, path: '/healthz' | '/readyz'): Promise<number> => (await fetch(`${on.base}${path}`)).status;
+
+/** Polls until `check` holds; answers how long that took. */
+export async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<number> {
+  const started = performance.now();
+  while (!(await check())) {
+    if (performance.now() - started > timeoutMs) throw new Error(`condition not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return performance.now() - started;
 }
 
 export const fromBot = (a: Partial<Activity>) => a.from?.role === 'bot';

@@ -3,7 +3,7 @@
  * other Direct Line clients. Every conversation route needs the conversation's own token.
  */
 import { randomBytes } from 'node:crypto';
-import type { Request, Server } from 'restify';
+import type { Request, Response, Server } from 'restify';
 import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
@@ -11,9 +11,10 @@ import { HttpError } from '../../http/errors.js';
 import { rateLimitBy, type RateLimit } from '../../http/rateLimit.js';
 import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
-import { ClientActivity, ConversationIdParam, StartConversation, Watermark } from './schema.js';
+import { ClientActivity, ConversationIdParam, Locale, StartConversation, Watermark } from './schema.js';
 import { MemoryConversationLog, type ConversationLog } from './store.js';
 import type { ConversationLock } from '../../storage/lock.js';
+import { ConversationBusyError, isUnavailability } from '../../storage/errors.js';
 import { attachStream } from './stream.js';
 import { createTokenService, resolveTokenSecret, type TokenService } from './tokens.js';
 
@@ -38,6 +39,8 @@ export interface DirectLineDeps {
   /** how often an open stream re-reads the log for activities appended by other instances */
   streamPollMs?: number;
   now?: () => number;
+  /** The "please try again shortly" sentence for a 503, in the language of `locale` when given. */
+  retryLater?: (locale: string | undefined) => string;
 }
 
 export interface DirectLineChannel {
@@ -49,8 +52,19 @@ export interface DirectLineChannel {
 
 const BASE = '/v3/directline';
 const PAGE_SIZE = 100;
+/** What a 503 asks clients to wait; Redis reconnects within seconds of coming back. */
+const RETRY_AFTER_SEC = 5;
+const RETRY_LATER = 'The service is having a temporary problem. Please try again shortly.';
 
 const newConversationId = () => randomBytes(16).toString('base64url');
+
+/** The client's language: the activity's locale, else the browser's first Accept-Language tag. */
+function requestLocale(req: Request): string | undefined {
+  const stated = Locale.safeParse((req.body as { locale?: unknown } | undefined)?.locale);
+  if (stated.success) return stated.data;
+  const accepted = Locale.safeParse(req.header('accept-language')?.split(/[,;]/)[0]?.trim());
+  return accepted.success ? accepted.data : undefined;
+}
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
@@ -74,6 +88,27 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     burst: config.RATE_LIMIT_CONVERSATION_BURST,
   };
   const run = (context: TurnContext) => bot.run(context);
+  const retryLater = deps.retryLater ?? (() => RETRY_LATER);
+
+  /**
+   * The shared store cannot serve (Redis down) or the conversation stayed locked: 503 with
+   * Retry-After and a sentence for the cardholder, never a 500, and never a 404, which Direct Line
+   * clients take as "this conversation has ended". On a 5xx they retry, and Web Chat marks a failed
+   * send "Retry". Nothing was logged for a message refused before its turn, so the retry is new.
+   */
+  const outageAware =
+    (handler: (req: Request, res: Response) => Promise<void>) =>
+    async (req: Request, res: Response): Promise<void> => {
+      try {
+        await handler(req, res);
+      } catch (error) {
+        const refusedTurn = error instanceof HttpError && error.statusCode === 503;
+        if (!refusedTurn && !isUnavailability(error) && !(error instanceof ConversationBusyError)) throw error;
+        if (isUnavailability(error)) logger?.warn({ err: error, url: req.url }, 'Direct Line: store unavailable');
+        res.header('Retry-After', String(RETRY_AFTER_SEC));
+        throw refusedTurn ? error : new HttpError(503, 'ServiceUnavailable', retryLater(requestLocale(req)));
+      }
+    };
 
   /** The conversation the bearer token grants; with `conversationId`, it must be that one. */
   function authorize(req: Request, conversationId?: string): string {
@@ -111,7 +146,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     res.send(200, { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn });
   });
 
-  server.post(`${BASE}/conversations`, async (req, res) => {
+  server.post(`${BASE}/conversations`, outageAware(async (req, res) => {
     const conversationId = authorize(req);
     const start = parse(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
     const issued = tokens.issue(conversationId);
@@ -137,9 +172,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
         run,
       )
       .catch((err: unknown) => logger?.error({ err, conversationId }, 'Direct Line conversation start turn failed'));
-  });
+  }));
 
-  server.get(`${BASE}/conversations/:conversationId`, async (req, res) => {
+  server.get(`${BASE}/conversations/:conversationId`, outageAware(async (req, res) => {
     const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
     authorize(req, conversationId);
     const watermark = parse(Watermark, req.query?.watermark, 'watermark');
@@ -151,9 +186,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       expires_in: issued.expiresIn,
       streamUrl: streamUrl(req, conversationId, issued.token, watermark),
     });
-  });
+  }));
 
-  server.get(`${BASE}/conversations/:conversationId/activities`, async (req, res) => {
+  server.get(`${BASE}/conversations/:conversationId/activities`, outageAware(async (req, res) => {
     const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
     authorize(req, conversationId);
     const watermark = parse(Watermark, req.query?.watermark, 'watermark');
@@ -164,12 +199,12 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       activities: withIds(conversationId, entries),
       ...(last === undefined ? {} : { watermark: String(last) }),
     });
-  });
+  }));
 
   server.post(
     `${BASE}/conversations/:conversationId/activities`,
     rateLimitBy((req) => req.params?.conversationId, conversationRate, 'conversation'),
-    async (req: Request, res) => {
+    outageAware(async (req: Request, res) => {
       const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
       authorize(req, conversationId);
       const activity = parse(ClientActivity, req.body, 'activity');
@@ -177,7 +212,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       const dedupeKey = activity.channelData?.clientActivityID;
       const { id } = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey);
       res.send(200, { id });
-    },
+    }),
   );
 
   const stream = attachStream(server.server, { adapter, tokens, basePath: BASE, pollMs: deps.streamPollMs ?? 1000, logger });

@@ -10,6 +10,7 @@ import type { Logger } from '../../logger.js';
 import { withIds, type DirectLineAdapter } from './adapter.js';
 import { ConversationIdParam, Watermark } from './schema.js';
 import type { TokenService } from './tokens.js';
+import { isUnavailability } from '../../storage/errors.js';
 
 const PAGE_SIZE = 100;
 const HEARTBEAT_MS = 30_000;
@@ -75,6 +76,12 @@ export function attachStream(httpServer: HttpServer, deps: StreamDeps): { close(
           }
         } while (again);
       } catch (err) {
+        // While the shared store is away the socket stays open and the poll reads again: the
+        // client sees new activities as soon as it is back, instead of reconnecting 3-15 s later.
+        if (isUnavailability(err)) {
+          deps.logger?.warn({ err, conversationId }, 'Direct Line stream read failed; retrying on the next poll');
+          return;
+        }
         deps.logger?.warn({ err, conversationId }, 'Direct Line stream read failed; closing');
         ws.close(1011);
       } finally {
