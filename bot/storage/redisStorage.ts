@@ -10,8 +10,12 @@ import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 import { VersionedRecords, type WriteCondition } from './versionedRecord.js';
 
-/** `<channel>/conversations/<id>` and `<channel>/conversations/<id>/users/<user>` (botbuilder's state keys). */
-const CONVERSATION_KEY = /^[^/]+\/conversations\/(.+?)(?:\/users\/.*)?$/;
+/**
+ * botbuilder's state keys: `<channel>/conversations/<id>/<namespace>` (ConversationState; the
+ * namespace is usually empty, so the key ends in `/`) and `<channel>/conversations/<id>/users/<user>/…`.
+ * The id must come out without that trailing part, or the state lands outside its conversation's slot.
+ */
+const CONVERSATION_KEY = /^[^/]+\/conversations\/(.+?)(?:\/users\/.*|\/[^/]*)?$/;
 
 export interface RedisStorageOptions {
   /** Idle expiry after the last write, in seconds; 0 keeps state forever. */
