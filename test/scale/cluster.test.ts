@@ -4,29 +4,20 @@
  * compare-and-set, Direct Line append, exactly-once arrangement) touches keys of one conversation
  * only, which the `{conv:<id>}` hash tag keeps in one slot; a cross-slot key would fail here.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import type { Arrangement } from '../../bot/storage/index.js';
 import { startOwnedCluster, type OwnedCluster } from '../support/redisServer.js';
-import { Cardholder, events, probe, startInstance, type Instance } from './fleet.js';
+import { Cardholder, events, probe, setUpOnce, startInstance, type Instance } from './fleet.js';
 
 let cluster: OwnedCluster;
 let a: Instance;
 let b: Instance;
-let failure: unknown;
 
-beforeAll(async () => {
-  try {
-    cluster = await startOwnedCluster();
-    const settings = { clusterNodes: cluster.nodes, prefix: 'forbear-scale-cluster:' };
-    [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
-  } catch (error) {
-    failure = error;
-  }
-});
-// A cluster that cannot be started fails the test rather than skipping it.
-beforeEach(() => {
-  if (failure !== undefined) throw failure;
+setUpOnce(async () => {
+  cluster = await startOwnedCluster();
+  const settings = { clusterNodes: cluster.nodes, prefix: 'forbear-scale-cluster:' };
+  [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
 });
 afterAll(async () => {
   await Promise.all([a?.server.close(), b?.server.close()]);

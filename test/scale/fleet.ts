@@ -5,6 +5,7 @@
  * client talks to them over real HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { beforeAll, beforeEach } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { createForbear, type Forbear } from '../../bot/app.js';
 import { fixedClock } from '../../bot/clock.js';
@@ -20,6 +21,24 @@ const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';
 
 /** A fixed day, so the demo accounts' arrears and the offers are the same on every run. */
 export const TEST_CLOCK = fixedClock('2026-11-22T02:00:00Z');
+
+/**
+ * Runs `setup` once before the file's tests. If it throws (no Redis, no redis-server binary),
+ * every test fails with that error: a failing beforeAll alone would only mark them skipped.
+ */
+export function setUpOnce(setup: () => Promise<void>): void {
+  let failure: unknown;
+  beforeAll(async () => {
+    try {
+      await setup();
+    } catch (error) {
+      failure = error;
+    }
+  });
+  beforeEach(() => {
+    if (failure !== undefined) throw failure;
+  });
+}
 
 export interface Instance {
   readonly name: string;

@@ -7,32 +7,23 @@
  * on from where it was and reaches an agreement; an agreement made before the outage is intact
  * (append-only file, fsync always).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { t } from '../../bot/messages/index.js';
 import { StoreUnavailableError, type Arrangement } from '../../bot/storage/index.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
 import type { Understanding } from '../../bot/understanding/schema.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
-import { Cardholder, events, fromBot, probe, startInstance, until, type Instance } from './fleet.js';
+import { Cardholder, events, fromBot, probe, setUpOnce, startInstance, until, type Instance } from './fleet.js';
 
 let redis: OwnedRedis;
 let a: Instance;
 let b: Instance;
-let failure: unknown;
 const measured: Record<string, number> = {};
 
-beforeAll(async () => {
-  try {
-    redis = await startOwnedRedis({ persistent: true });
-    const settings = { url: redis.url, prefix: 'forbear-scale-outage:' };
-    [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
-  } catch (error) {
-    failure = error;
-  }
-});
-// A redis-server that cannot be started fails every test here rather than skipping them.
-beforeEach(() => {
-  if (failure !== undefined) throw failure;
+setUpOnce(async () => {
+  redis = await startOwnedRedis({ persistent: true });
+  const settings = { url: redis.url, prefix: 'forbear-scale-outage:' };
+  [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
 });
 afterAll(async () => {
   await Promise.all([a?.server.close(), b?.server.close()]);

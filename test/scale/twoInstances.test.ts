@@ -3,17 +3,17 @@
  * two ports, two Redis connections, one key prefix, one Direct Line secret) serve the same
  * conversations, as N processes behind a load balancer would.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
 import type { Arrangement } from '../../bot/storage/index.js';
 import { useTestRedis } from '../support/redis.js';
-import { Cardholder, botTexts, events, fromBot, startInstance, type Instance } from './fleet.js';
+import { Cardholder, botTexts, events, fromBot, setUpOnce, startInstance, type Instance } from './fleet.js';
 
 const redis = useTestRedis('scale');
 let a: Instance;
 let b: Instance;
 
-beforeAll(async () => {
+setUpOnce(async () => {
   const settings = { url: redis().url, prefix: redis().prefix };
   [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
 });
