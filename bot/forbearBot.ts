@@ -3,7 +3,7 @@
  * commands, the facts it states are written into the case file, and the dialogs act on the
  * commands. Everything the conversation knows is saved at the end of every turn.
  */
-import { ActivityHandler, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { newCase, restartCase, type CaseFile } from './case.js';
 import { todayIn } from './clock.js';
@@ -96,6 +96,7 @@ export class ForbearBot extends ActivityHandler {
 
   override async run(context: TurnContext): Promise<void> {
     context.onSendActivities(async (ctx, activities, next) => {
+      this.countOutcomes(activities);
       const spoken = activities.filter((a) => a.type === 'message' && a.text);
       if (spoken.length > 0) {
         const file = await this.caseOf(ctx);
@@ -105,6 +106,15 @@ export class ForbearBot extends ActivityHandler {
     });
     await super.run(context);
     await this.parts.conversationState.saveChanges(context, false);
+  }
+
+  /** Outcomes are counted where they are announced, so every path to one (bot or agent) is counted. */
+  private countOutcomes(activities: Partial<Activity>[]): void {
+    for (const a of activities) {
+      if (a.type !== 'event') continue;
+      if (a.name === 'agreement') this.parts.metrics.outcomes.inc({ outcome: 'agreement', reason: '' });
+      if (a.name === 'handoff') this.parts.metrics.outcomes.inc({ outcome: 'handoff', reason: (a.value as { reason?: string }).reason ?? 'unknown' });
+    }
   }
 
   private remember(file: CaseFile, role: 'cardholder' | 'bot', text: string): void {

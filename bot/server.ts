@@ -25,6 +25,7 @@ import { HttpError } from './http/errors.js';
 import { localeLanguage } from './forbearBot.js';
 import { t } from './messages/index.js';
 import { isUnavailability } from './storage/errors.js';
+import { AccountServiceUnavailableError } from './accounts/accountService.js';
 import { registerWebChat } from './web/routes.js';
 
 export interface RunningServer {
@@ -45,7 +46,7 @@ function serialised(forbear: Forbear): Middleware {
 
 function onTurnError(forbear: Forbear) {
   return async (context: TurnContext, error: Error): Promise<void> => {
-    const unavailable = isUnavailability(error);
+    const unavailable = isUnavailability(error) || error instanceof AccountServiceUnavailableError;
     forbear.logger[unavailable ? 'warn' : 'error'](
       { err: error, conversationId: context.activity.conversation?.id, channel: context.activity.channelId },
       unavailable ? 'turn failed: store unavailable' : 'turn failed',
