@@ -52,8 +52,11 @@ export class NegotiationDialog extends CaseDialog {
       file.counteredProposal = decision.outcome === 'counter' ? asked : null;
       switch (decision.outcome) {
         case 'accept':
+          // The cardholder's own terms, computed by the policy, go out as an offer like any other:
+          // audited and as a structured event before consent is asked.
           file.pendingOffer = decision.offer;
           await say(step.context, file.language, 'negotiation.accepted');
+          await this.announce(step, record, policy, decision.offer!, 'negotiation.accepted', '');
           return step.endDialog(decision.offer);
         case 'counter':
           return this.offer(step, file, record, policy, decision.offer!, 'negotiation.counter');
@@ -97,9 +100,13 @@ export class NegotiationDialog extends CaseDialog {
     file.pendingOffer = offer;
     file.expecting = 'offer_choice';
     const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS);
-    await this.services.audit.offerShown(step.context, offer, policy, record.account.currency, key, activity.text ?? '');
-    await emit(step.context, 'offer', { offer, policyId: policy.id, policyVersion: policy.version, currency: record.account.currency });
+    await this.announce(step, record, policy, offer, key, activity.text ?? '');
     return step.prompt(PROMPT, { prompt: activity });
+  }
+
+  private async announce(step: WaterfallStepContext, record: CardholderRecord, policy: Policy, offer: Offer, key: string, text: string) {
+    await this.services.audit.offerShown(step.context, offer, policy, record.account.currency, key, text);
+    await emit(step.context, 'offer', { offer, policyId: policy.id, policyVersion: policy.version, currency: record.account.currency });
   }
 
   private async respond(step: WaterfallStepContext) {
