@@ -71,27 +71,37 @@ export abstract class CaseDialog extends ComponentDialog {
     return { status: DialogTurnStatus.complete };
   }
 
+  /** The orchestrating dialog leaves interruptions to the step dialogs it contains. */
+  protected readonly interruptible: boolean = true;
+
   protected override async onContinueDialog(inner: DialogContext): Promise<DialogTurnResult> {
-    return (await this.interrupt(inner)) ?? super.onContinueDialog(inner);
+    return (this.interruptible ? await this.interrupt(inner, 'waiting') : undefined) ?? super.onContinueDialog(inner);
   }
 
-  private async interrupt(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+  /**
+   * Commands that may arrive at any moment. `waiting`: a question is pending and is asked again
+   * after an answer. `opening`: the message opened the conversation (no question pending yet), so
+   * after an answer the conversation simply goes on — but a safety signal still hands off at once.
+   */
+  protected async interrupt(inner: DialogContext, moment: 'waiting' | 'opening'): Promise<DialogTurnResult | undefined> {
     const facts = turnFacts(inner.context);
     const file = await this.caseOf(inner.context);
 
     const handoff = await this.handoffFromSignals(inner.context, file, facts);
     if (handoff) return this.handOff(inner, handoff);
+    const resume = () => (moment === 'waiting' ? this.resume(inner) : undefined);
 
     for (const command of facts.commands) {
       switch (command.kind) {
         case 'answer':
           await this.answer(inner.context, file, command.question);
-          return this.resume(inner);
+          return resume();
         case 'stop_contact':
           await this.services.audit.stopContact(inner.context, facts.text);
           await say(inner.context, file.language, 'flow.stop_contact');
-          return this.resume(inner);
+          return resume();
         case 'busy_later':
+          if (moment === 'opening') break;
           await say(inner.context, file.language, 'flow.busy_later');
           return { status: DialogTurnStatus.waiting };
         case 'promise':

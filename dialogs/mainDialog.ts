@@ -3,11 +3,10 @@
  * agree. Each step is its own ComponentDialog; this one only orders them. Declining at the consent
  * step goes back to the ladder, which moves on to the next offer.
  */
-import { ComponentDialog, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Offer } from '../policy/model.js';
-import type { CaseFile } from '../bot/case.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';
-import { MAIN_DIALOG } from './caseDialog.js';
+import { CaseDialog, MAIN_DIALOG } from './caseDialog.js';
 import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';
 import { NEGOTIATION_DIALOG, NegotiationDialog } from './negotiationDialog.js';
 import { notePromise } from './promiseToPay.js';
@@ -17,9 +16,11 @@ import { VERIFICATION_DIALOG, VerificationDialog } from './verificationDialog.js
 
 const STEPS = 'main.steps';
 
-export class MainDialog extends ComponentDialog {
-  constructor(private readonly services: CaseServices) {
-    super(MAIN_DIALOG);
+export class MainDialog extends CaseDialog {
+  protected override readonly interruptible = false;
+
+  constructor(services: CaseServices) {
+    super(MAIN_DIALOG, services);
     this.addDialog(new VerificationDialog(services));
     this.addDialog(new IntakeDialog(services));
     this.addDialog(new NegotiationDialog(services));
@@ -36,22 +37,22 @@ export class MainDialog extends ComponentDialog {
     this.initialDialogId = STEPS;
   }
 
-  private caseOf(step: WaterfallStepContext): Promise<CaseFile> {
-    return this.services.caseState.get(step.context) as Promise<CaseFile>;
-  }
-
+  /** Disclosure first; then whatever the opening message needs at once ("转人工", "你是机器人吗"). */
   private async verify(step: WaterfallStepContext) {
-    const file = await this.caseOf(step);
+    const file = await this.caseOf(step.context);
     if (!file.disclosed) {
       file.disclosed = true;
       await say(step.context, file.language, 'greeting.disclosure');
+      if (step.context.activity.type === 'message') {
+        const interrupted = await this.interrupt(step, 'opening');
+        if (interrupted) return interrupted;
+      }
     }
     return file.verification.verified ? step.next() : step.beginDialog(VERIFICATION_DIALOG);
   }
 
-  /** A promise to pay is honoured as it is, not turned into a plan the cardholder did not ask for. */
   private async intake(step: WaterfallStepContext) {
-    const file = await this.caseOf(step);
+    const file = await this.caseOf(step.context);
     if (file.promise) {
       await notePromise(step.context, file, this.services);
       return step.endDialog();
@@ -69,7 +70,7 @@ export class MainDialog extends ComponentDialog {
 
   private async finish(step: WaterfallStepContext) {
     if (step.result === true) return step.endDialog();
-    const file = await this.caseOf(step);
+    const file = await this.caseOf(step.context);
     file.ladderIndex += 1;
     file.pendingOffer = null;
     return step.replaceDialog(STEPS);
