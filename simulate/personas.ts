@@ -131,9 +131,6 @@ const MONEY: Record<'CNY' | 'USD', Money> = {
   USD: { currency: 'USD', policyId: 'default-us', step: 5_000, principal: [800_00, 20_000_00], income: [1_200_00, 9_000_00] },
 };
 
-const steps = (range: [number, number], step: number) =>
-  fc.integer({ min: Math.ceil(range[0] / step), max: Math.floor(range[1] / step) }).map((n) => n * step);
-
 const pct = (min: number, max: number) => fc.integer({ min, max });
 /** Uniform in [0, 1) (fc.double is uniform over float bit patterns, which crowds near 0). */
 const unit = fc.integer({ min: 0, max: 9_999 }).map((n) => n / 10_000);

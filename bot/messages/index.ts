@@ -42,7 +42,7 @@ export function hasMessage(lang: Language, key: string): boolean {
 export function t(lang: Language, key: string, vars: MessageVars = {}): string {
   const template = catalogs[lang][key];
   if (template === undefined) throw new Error(`message catalog ${lang} has no key "${key}"`);
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
+  return template.replace(/\{(\w+)\}/g, (_whole, name: string) => {
     const value = vars[name];
     if (value === undefined) throw new Error(`message "${key}" needs {${name}}`);
     return String(value);
