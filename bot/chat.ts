@@ -3,8 +3,8 @@
  * cardholder lines on stdin, one JSON object per bot message or event on stdout.
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readCli } from './cli/args.js';
 import type { Activity } from 'botbuilder';
 import { createForbear } from './app.js';
 import { LocalAdapter } from './channels/local.js';
@@ -12,33 +12,14 @@ import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Language } from './understanding/schema.js';
 
+const USAGE = 'usage: npm run chat -- [--lang zh-CN|zh-TW|en] [--account <demo id>] [--json] [--conversation ID]';
+
 const Args = z.object({
   lang: Language.default('zh-CN'),
   account: z.string().min(1).optional(),
   json: z.boolean().default(false),
   conversation: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default(`chat-${process.pid}`),
 });
-
-function readArgs() {
-  try {
-    const { values } = parseArgs({
-      options: {
-        lang: { type: 'string' },
-        account: { type: 'string' },
-        json: { type: 'boolean' },
-        conversation: { type: 'string' },
-      },
-      strict: true,
-    });
-    const parsed = Args.safeParse(values);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`--${issue.path.join('.')}: ${issue.message}`);
-  } catch (err) {
-    process.stderr.write(`chat: ${(err as Error).message}\nusage: npm run chat -- [--lang zh-CN|zh-TW|en] [--account <demo id>] [--json]\n`);
-    process.exit(2);
-  }
-}
 
 function print(activities: Partial<Activity>[], json: boolean): void {
   for (const a of activities) {
@@ -55,7 +36,12 @@ function print(activities: Partial<Activity>[], json: boolean): void {
 }
 
 async function main(): Promise<void> {
-  const args = readArgs();
+  const args = readCli('chat', USAGE, Args, {
+    lang: { type: 'string' },
+    account: { type: 'string' },
+    json: { type: 'boolean' },
+    conversation: { type: 'string' },
+  });
   let config;
   try {
     config = loadConfig();

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readCli } from '../bot/cli/args.js';
 import { LanguageChoice } from './personas.js';
 import { progressBar } from './progress.js';
 import { renderMarkdown, renderSvg, renderTable } from './render.js';
@@ -25,31 +25,15 @@ const Args = z.object({
   show: z.coerce.number().int().min(0).optional(),
 });
 
-function readArgs() {
-  try {
-    const { values } = parseArgs({
-      options: {
-        personas: { type: 'string' },
-        seed: { type: 'string' },
-        lang: { type: 'string' },
-        json: { type: 'boolean' },
-        out: { type: 'string' },
-        show: { type: 'string' },
-      },
-      strict: true,
-    });
-    const parsed = Args.safeParse(values);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`--${issue.path.join('.')}: ${issue.message}`);
-  } catch (err) {
-    process.stderr.write(`simulate: ${(err as Error).message}\n${USAGE}\n`);
-    process.exit(2);
-  }
-}
-
 async function main(): Promise<void> {
-  const args = readArgs();
+  const args = readCli('simulate', USAGE, Args, {
+    personas: { type: 'string' },
+    seed: { type: 'string' },
+    lang: { type: 'string' },
+    json: { type: 'boolean' },
+    out: { type: 'string' },
+    show: { type: 'string' },
+  });
   if (args.show !== undefined) {
     const run = await simulate({ personas: args.show + 1, seed: args.seed, lang: args.lang, only: args.show });
     const c = run.conversations[0]!;

@@ -3,8 +3,8 @@
  * message; `--jsonl` reads one message per line on stdin and prints one JSON object per line.
  */
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readCli, usageError } from '../cli/args.js';
 import { IsoDate } from '../../policy/model.js';
 import { EngineName, createUnderstanding } from './engine.js';
 import { Expecting, Language, type UnderstandingContext } from './schema.js';
@@ -22,11 +22,12 @@ const Options = z
   })
   .refine((o) => o.jsonl !== (o.text !== undefined), { message: 'give either TEXT or --jsonl', path: ['text'] });
 
-function readOptions(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+async function main(): Promise<void> {
+  const o = readCli(
+    'understand',
+    USAGE,
+    Options,
+    {
       lang: { type: 'string' },
       expecting: { type: 'string' },
       today: { type: 'string' },
@@ -34,32 +35,13 @@ function readOptions(argv: string[]) {
       jsonl: { type: 'boolean' },
       llm: { type: 'boolean' },
     },
-  });
-  const { llm, ...rest } = values;
-  return Options.safeParse({ ...rest, engine: llm ? 'llm' : rest.engine, text: positionals.length > 0 ? positionals.join(' ') : undefined });
-}
-
-function fail(message: string): never {
-  process.stderr.write(`understand: ${message}\n${USAGE}\n`);
-  process.exit(2);
-}
-
-async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = readOptions(process.argv.slice(2));
-  } catch (err) {
-    fail((err as Error).message);
-  }
-  if (!parsed.success) {
-    fail(parsed.error.issues.map((i) => `--${i.path.join('.') || 'args'}: ${i.message}`).join('; '));
-  }
-  const o = parsed.data;
+    ({ llm, ...rest }, positionals) => ({ ...rest, engine: llm ? 'llm' : rest['engine'], text: positionals.length > 0 ? positionals.join(' ') : undefined }),
+  );
   let understanding;
   try {
     understanding = createUnderstanding(o.engine);
   } catch (err) {
-    fail((err as Error).message);
+    usageError('understand', USAGE, (err as Error).message);
   }
   const context: UnderstandingContext = {
     language: o.lang ?? null,

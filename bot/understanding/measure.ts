@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { readCli } from '../cli/args.js';
 import { IsoDate } from '../../policy/model.js';
 import { measure, type MeasureReport } from './datasets.js';
 import { EngineName, createUnderstanding } from './engine.js';
@@ -43,8 +43,11 @@ export function formatReport(r: MeasureReport): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
+  const o = readCli(
+    'measure',
+    'usage: npm run -s measure:understanding -- [--datasets DIR] [--engine rules|llm | --llm] [--concurrency N] [--today YYYY-MM-DD] [--json]',
+    Options,
+    {
       datasets: { type: 'string' },
       engine: { type: 'string' },
       llm: { type: 'boolean' },
@@ -52,14 +55,8 @@ async function main(): Promise<void> {
       today: { type: 'string' },
       json: { type: 'boolean' },
     },
-  });
-  const { llm, ...rest } = values;
-  const parsed = Options.safeParse({ ...rest, engine: llm ? 'llm' : rest.engine });
-  if (!parsed.success) {
-    process.stderr.write(`measure: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
-    process.exit(2);
-  }
-  const o = parsed.data;
+    ({ llm, ...rest }) => ({ ...rest, engine: llm ? 'llm' : rest['engine'] }),
+  );
   const report = await measure(withConcurrencyLimit(createUnderstanding(o.engine), o.concurrency), o.datasets, o.today);
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   if (o.engine === 'llm') process.stderr.write(`llm: ${await llmRunSummary()}\n`);
