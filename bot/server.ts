@@ -9,6 +9,7 @@ import restify, { type Server } from 'restify';
 import {
   CloudAdapter,
   ConfigurationBotFrameworkAuthentication,
+  ShowTypingMiddleware,
   type BotAdapter,
   type Middleware,
   type TurnContext,
@@ -37,6 +38,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+const TYPING_DELAY_MS = 400;
+const TYPING_PERIOD_MS = 2000;
+
 /** Two messages of one conversation never run at once, on this instance or any other. */
 function serialised(forbear: Forbear): Middleware {
   return {
@@ -61,7 +65,12 @@ function onTurnError(forbear: Forbear) {
   };
 }
 
-function prepare(adapter: BotAdapter, forbear: Forbear): void {
+/**
+ * `typing`: channels that show a typing indicator get one when a turn is slow (an LLM call);
+ * WeChat has no such thing in a passive reply.
+ */
+function prepare(adapter: BotAdapter, forbear: Forbear, { typing }: { typing: boolean }): void {
+  if (typing) adapter.use(new ShowTypingMiddleware(TYPING_DELAY_MS, TYPING_PERIOD_MS));
   adapter.use(serialised(forbear));
   adapter.use(forbear.transcriptMiddleware);
   adapter.onTurnError = onTurnError(forbear);
@@ -80,7 +89,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
       MicrosoftAppTenantId: config.MicrosoftAppTenantId,
     }),
   );
-  prepare(cloud, forbear);
+  prepare(cloud, forbear, { typing: true });
   server.post('/api/messages', async (req, res) => {
     await cloud.process(req, res, (context) => bot.run(context));
   });
@@ -93,10 +102,10 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     retryLater: (locale) => t(localeLanguage(locale) ?? 'zh-CN', 'service.retry_later'),
     ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
   });
-  prepare(directLine.adapter, forbear);
+  prepare(directLine.adapter, forbear, { typing: true });
 
   const wechat = registerWeChat(server, { bot, config: loadWeChatConfig(env), logger, stores });
-  if (wechat) prepare(wechat, forbear);
+  if (wechat) prepare(wechat, forbear, { typing: false });
 
   registerWebChat(server);
 

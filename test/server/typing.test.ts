@@ -1,0 +1,70 @@
+/**
+ * A slow turn (an LLM taking its time) shows Web Chat a typing indicator on the real server;
+ * typing is pushed on the stream only, never stored in the conversation log.
+ */
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createForbear } from '../../bot/app.js';
+import { fixedClock } from '../../bot/clock.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer, type RunningServer } from '../../bot/server.js';
+import { RuleUnderstanding } from '../../bot/understanding/rules.js';
+import type { Understanding } from '../../bot/understanding/schema.js';
+
+let running: RunningServer;
+const rules = new RuleUnderstanding();
+const slow: Understanding = {
+  name: 'llm',
+  understand: async (text, context) => {
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    return rules.understand(text, context);
+  },
+};
+
+beforeAll(async () => {
+  const env = { PORT: '0', LOG_LEVEL: 'silent' };
+  const config = loadConfig(env);
+  const forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent'), understanding: slow });
+  running = await startServer(forbear, config, env);
+});
+
+afterAll(async () => {
+  await running?.close();
+});
+
+describe('typing indicator', () => {
+  it('is streamed while a slow turn runs, and not kept in the log', async () => {
+    const base = running.url.replace(/\/$/, '');
+    const { token } = (await (await fetch(`${base}/v3/directline/tokens/generate`, { method: 'POST' })).json()) as { token: string };
+    const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const started = (await (await fetch(`${base}/v3/directline/conversations`, { method: 'POST', headers: auth, body: '{}' })).json()) as {
+      conversationId: string;
+      streamUrl: string;
+    };
+    const ws = new WebSocket(started.streamUrl);
+    const types: string[] = [];
+    ws.on('message', (data) => {
+      const text = data.toString();
+      if (text) for (const a of (JSON.parse(text) as { activities: { type: string }[] }).activities) types.push(a.type);
+    });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const post = (text: string) =>
+      fetch(`${base}/v3/directline/conversations/${started.conversationId}/activities`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ type: 'message', from: { id: 'u1' }, text, locale: 'zh-CN' }),
+      });
+    // Verification answers are read by the rules alone (fast); the story goes to the slow engine.
+    await post('4821');
+    await post('1988-03-14');
+    expect(types).not.toContain('typing');
+    await post('我失业了，还不上');
+    await expect.poll(() => types.includes('typing'), { timeout: 10_000 }).toBe(true);
+    ws.close();
+    const log = (await (await fetch(`${base}/v3/directline/conversations/${started.conversationId}/activities`, { headers: auth })).json()) as {
+      activities: { type: string }[];
+    };
+    expect(log.activities.map((a) => a.type)).not.toContain('typing');
+  });
+});
