@@ -4,7 +4,7 @@
  * ACCOUNT_SERVICE_URL swap in the real parts. The terminal chat, the simulator, the server and the
  * tests all build the bot here, so they run the same product.
  */
-import { ConversationState, type TurnContext } from 'botbuilder';
+import { ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Registry } from 'prom-client';
 import { loadPolicy } from '../policy/load.js';
 import type { Policy } from '../policy/schema.js';
@@ -46,6 +46,10 @@ export interface Forbear {
   transcripts: TranscriptStore;
   desk: QueueDesk;
   accounts: AccountService;
+  /** For turns the bot did not start (an agent's action): load and save the case like a turn does. */
+  conversationState: ConversationState;
+  caseState: StatePropertyAccessor<CaseFile>;
+  audit: TranscriptAuditor;
   transcriptMiddleware: TranscriptMiddleware;
   policy(id: string): Policy;
   metrics: Metrics;
@@ -106,7 +110,15 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');
   const audit = new TranscriptAuditor(transcripts, clock);
-  const desk = new QueueDesk(stores, clock);
+  const desk = new QueueDesk({
+    stores,
+    clock,
+    transcripts,
+    accounts,
+    policy,
+    defaultPolicyId: config.DEFAULT_POLICY,
+    settings: { hours: config.HANDOFF_HOURS ?? null, minutesPerCase: config.HANDOFF_MINUTES_PER_CASE },
+  });
   const services: CaseServices = {
     caseState,
     accounts,
@@ -118,7 +130,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     claimedAccount,
     settings: { defaultPolicyId: config.DEFAULT_POLICY, maxVerificationAttempts: config.VERIFICATION_MAX_ATTEMPTS },
   };
-  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, metrics, logger });
+  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger });
   const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, async (context) => {
     const file = await caseState.get(context);
     return file?.expecting.startsWith('verification_') ?? false;
@@ -139,6 +151,9 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     transcripts,
     desk,
     accounts,
+    conversationState,
+    caseState,
+    audit,
     transcriptMiddleware,
     policy,
     metrics,

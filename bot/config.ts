@@ -24,6 +24,21 @@ export const Config = z
   MicrosoftAppPassword: optionalString,
   MicrosoftAppType: optionalString,
   MicrosoftAppTenantId: optionalString,
+  /** Agent team's local opening hours, "HH:MM-HH:MM" in the default policy's timezone; unset = always staffed. */
+  HANDOFF_HOURS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM')
+      .transform((v) => ({ start: v.slice(0, 5), end: v.slice(6) }))
+      .optional(),
+  ),
+  /** Average handling time per case ahead in the queue, for the wait the cardholder is told. */
+  HANDOFF_MINUTES_PER_CASE: intFromEnv(5, 1, 240),
+  /** `name:role:scrypt$salt$hash,…` (npm run -s users -- hash <password>); unset = demo users. */
+  CONSOLE_USERS: optionalString,
+  /** Signs console session cookies (≥ 32 characters); unset = random per process. */
+  CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'CONSOLE_SESSION_SECRET must be at least 32 characters').optional()),
+  CONSOLE_SESSION_TTL_SEC: intFromEnv(8 * 3600, 60, 7 * 86_400),
 })
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape);

@@ -13,10 +13,12 @@ import { Language as LanguageSchema } from './understanding/schema.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Auditor } from './audit.js';
+import type { QueueDesk } from './handoff/desk.js';
+import type { AuthorityLevel } from '../policy/model.js';
 import { toCommands, type Command } from '../dialogs/commands.js';
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { MAIN_DIALOG } from '../dialogs/caseDialog.js';
-import { say } from '../dialogs/speak.js';
+import { matchAction, say } from '../dialogs/speak.js';
 import { setTurnFacts } from '../dialogs/turn.js';
 import type { CaseServices } from '../dialogs/services.js';
 
@@ -29,6 +31,7 @@ export interface BotParts {
   /** Verification answers are read by rules only: they never leave the process. */
   rules: Understanding;
   audit: Auditor;
+  desk: QueueDesk;
   metrics: Metrics;
   logger: Logger;
 }
@@ -144,7 +147,7 @@ export class ForbearBot extends ActivityHandler {
       await say(context, file.language, 'flow.start_over');
       await this.runDialogs(context, file);
     } else if (file.handoff) {
-      await say(context, file.language, 'handoff.waiting');
+      await this.whileHandedOff(context, file, text);
     } else if (file.closed) {
       await say(context, file.language, file.arrangementReference ? 'closed.arrangement' : 'closed.default', {
         ...(file.arrangementReference ? { reference: file.arrangementReference } : {}),
@@ -154,6 +157,37 @@ export class ForbearBot extends ActivityHandler {
     }
     this.parts.metrics.turns.inc({ channel: context.activity.channelId ?? 'unknown' });
     this.parts.metrics.turnLatency.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /**
+   * A person has (or is about to have) the case: the bot stays silent — the message is in the
+   * transcript the agent reads — except for the two choices offered when no agent was available.
+   */
+  private async whileHandedOff(context: TurnContext, file: CaseFile, text: string): Promise<void> {
+    const choice = matchAction(text, ['continue_bot', 'callback']);
+    const conversationId = context.activity.conversation.id;
+    const ticket = await this.parts.desk.tickets.get(conversationId);
+    if (ticket?.status !== 'waiting' || choice === null) return;
+    if (choice === 'callback') {
+      await this.parts.desk.tickets.update(conversationId, (t) => ({ ...t!, outcome: 'callback_requested' }));
+      await say(context, file.language, 'handoff.callback_noted');
+      return;
+    }
+    await this.parts.desk.finish(conversationId, 'returned', 'continued_with_bot');
+    await this.resume(context, 'bot');
+  }
+
+  /**
+   * Back to the negotiation after a handoff, at the authority a person granted (or the bot's own):
+   * the ladder starts again from the least concession at that level.
+   */
+  async resume(context: TurnContext, authority: AuthorityLevel): Promise<void> {
+    const file = await this.caseOf(context);
+    Object.assign(file, { handoff: null, closed: false, authority, ladderIndex: 0, pendingOffer: null, negotiationRounds: 0 });
+    await this.dialogState.delete(context);
+    await say(context, file.language, 'handoff.back_to_bot');
+    await this.runDialogs(context, file);
+    await this.parts.conversationState.saveChanges(context, false);
   }
 
   private async understand(file: CaseFile, text: string): Promise<UnderstandingResult> {

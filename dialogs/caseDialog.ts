@@ -5,7 +5,7 @@
  * only deals with its own slot. ("Start over" is the bot's job: it resets the whole stack.)
  */
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
-import type { TurnContext } from 'botbuilder';
+import { EventFactory, type TurnContext } from 'botbuilder';
 import { triggeredHandoff } from '../policy/index.js';
 import type { Handoff, Signal } from '../policy/model.js';
 import type { CaseFile } from '../bot/case.js';
@@ -63,10 +63,22 @@ export abstract class CaseDialog extends ComponentDialog {
     const file = await this.caseOf(dc.context);
     file.handoff = handoff;
     file.expecting = 'none';
-    await this.services.desk.open(dc.context, file, handoff);
+    const desk = await this.services.desk.open(dc.context, file, handoff);
     await this.services.audit.handoff(dc.context, handoff);
     await say(dc.context, file.language, handoffMessageKey(file, handoff));
+    // Someone who is not the cardholder is told nothing more, not even about a queue.
+    if (!file.signals.includes('wrong_person') && !file.signals.includes('third_party')) {
+      if (desk.available) {
+        await say(dc.context, file.language, desk.position === 0 ? 'handoff.next_in_line' : 'handoff.expected_wait', {
+          position: desk.position,
+          minutes: desk.waitMinutes,
+        });
+      } else {
+        await say(dc.context, file.language, 'handoff.no_agent', {}, ['continue_bot', 'callback']);
+      }
+    }
     await emit(dc.context, 'handoff', handoff);
+    await dc.context.sendActivity(EventFactory.createHandoffInitiation(dc.context, { reason: handoff.reason, urgency: handoff.urgency, ruleIds: handoff.ruleIds }));
     await dc.cancelAllDialogs(true);
     return { status: DialogTurnStatus.complete };
   }

@@ -9,12 +9,14 @@ import type { CaseFile } from '../bot/case.js';
 import type { Policy } from '../policy/schema.js';
 import type { Handoff } from '../policy/model.js';
 import type { Clock } from '../bot/clock.js';
+import type { OpenResult } from '../bot/handoff/desk.js';
 import type { Auditor } from '../bot/audit.js';
 import type { ArrangementRepository } from '../bot/storage/arrangements.js';
 
 /** Where a handed-off case goes: a person picks it up from here. */
 export interface HandoffDesk {
-  open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<void>;
+  /** Queues the case; says whether a person is available now and the honest wait if so. */
+  open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult>;
 }
 
 export interface CaseServices {

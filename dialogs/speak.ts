@@ -7,7 +7,7 @@ import type { Offer } from '../policy/model.js';
 import { formatDate, formatMoney, t, type MessageVars } from '../bot/messages/index.js';
 import type { Language } from '../bot/understanding/schema.js';
 
-export type Action = 'accept' | 'other' | 'human' | 'agree' | 'disagree';
+export type Action = 'accept' | 'other' | 'human' | 'agree' | 'disagree' | 'continue_bot' | 'callback';
 
 export function actionLabel(lang: Language, action: Action): string {
   return t(lang, `action.${action}`);

@@ -1,18 +1,67 @@
 /**
- * The handoff desk: where a case goes when the bot reaches its limits. Each handed-off
- * conversation gets a ticket (who, why, how urgent, how to reach them on their channel) and a
- * place in the queue, kept in the shared stores so any instance's agent console sees it.
+ * The handoff desk: where a case goes when the bot reaches its limits. Each handed-off conversation
+ * gets a ticket — why, how urgent, how to reach the cardholder on their own channel, and a packet
+ * so the agent never makes the cardholder repeat anything — and a place in the queue. Tickets and
+ * the queue live in the shared stores; claiming is compare-and-set, so two agents (on any
+ * instances) can never own the same case.
  */
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { Handoff, HandoffUrgency } from '../../policy/model.js';
+import { explain } from '../../policy/index.js';
+import { Handoff, HandoffUrgency, Proposal, type Offer } from '../../policy/model.js';
+import type { Policy } from '../../policy/schema.js';
 import { Language } from '../understanding/schema.js';
-import type { CaseFile } from '../case.js';
-import type { Clock } from '../clock.js';
+import { assessmentOf, type CaseFile } from '../case.js';
+import { todayIn, type Clock } from '../clock.js';
+import type { AccountService } from '../accounts/accountService.js';
 import type { KeyValueStore, Stores } from '../storage/index.js';
+import type { TranscriptStore } from '../transcripts/store.js';
 import type { HandoffDesk } from '../../dialogs/services.js';
 
-export const TicketStatus = z.enum(['waiting', 'claimed', 'closed']);
+const Minor = z.number().int();
+
+/** Everything an agent needs to take over without the cardholder repeating a word. */
+export const HandoffPacket = z.object({
+  conversationId: z.string(),
+  language: Language,
+  reason: z.string(),
+  urgency: HandoffUrgency,
+  authorityNeeded: Handoff.shape.authorityNeeded,
+  /** The policy rules (or triggers) that caused the handoff. */
+  ruleIds: z.array(z.string()),
+  /** Identity as far as it was verified; never the verification answers. */
+  identity: z.object({ verified: z.boolean(), accountId: z.string().nullable() }),
+  account: z
+    .object({
+      currency: z.string(),
+      daysPastDue: z.number().int(),
+      bucket: z.string(),
+      balanceMinor: Minor,
+      minimumPaymentMinor: Minor,
+      policyId: z.string(),
+      policyVersion: z.string(),
+    })
+    .nullable(),
+  situation: z.object({
+    hardshipReason: z.string().nullable(),
+    incomeMinor: Minor.nullable(),
+    expensesMinor: Minor.nullable(),
+    disposableMinor: Minor.nullable(),
+    maxMonthlyPaymentMinor: Minor.nullable(),
+    signals: z.array(z.string()),
+  }),
+  offersMade: z.array(
+    z.object({ offerId: z.string(), months: z.number().int().nullable(), monthlyPaymentMinor: Minor.nullable(), totalRepayableMinor: Minor, ruleIds: z.array(z.string()) }),
+  ),
+  /** What the cardholder asked for that the policy countered or could not grant. */
+  counterProposal: Proposal.nullable(),
+  /** The cardholder's last messages, redacted as recorded. */
+  cardholderSaid: z.array(z.string()),
+  transcript: z.string(),
+});
+export type HandoffPacket = z.infer<typeof HandoffPacket>;
+
+export const TicketStatus = z.enum(['waiting', 'claimed', 'closed', 'returned']);
 
 export const HandoffTicket = z.object({
   conversationId: z.string(),
@@ -22,36 +71,66 @@ export const HandoffTicket = z.object({
   language: Language,
   accountId: z.string().nullable(),
   handoff: Handoff,
+  packet: HandoffPacket,
   status: TicketStatus,
   openedAt: z.string(),
+  claimedBy: z.object({ name: z.string(), role: z.string(), at: z.string() }).nullable(),
+  outcome: z.string().nullable(),
 });
 export type HandoffTicket = z.infer<typeof HandoffTicket>;
 
 export const QueueEntry = z.object({ conversationId: z.string(), urgency: HandoffUrgency, openedAt: z.string() });
+export type QueueEntry = z.infer<typeof QueueEntry>;
 const Queue = z.array(QueueEntry);
 
 const URGENCY_RANK = { critical: 0, high: 1, normal: 2 } as const;
 
 /** Most urgent first, then longest waiting. */
-export function queueOrder(a: z.infer<typeof QueueEntry>, b: z.infer<typeof QueueEntry>): number {
+export function queueOrder(a: QueueEntry, b: QueueEntry): number {
   return URGENCY_RANK[a.urgency] - URGENCY_RANK[b.urgency] || a.openedAt.localeCompare(b.openedAt);
+}
+
+export interface DeskSettings {
+  /** Local opening hours of the agent team, e.g. 09:00–18:00; null = always staffed. */
+  hours: { start: string; end: string } | null;
+  /** Average handling time per case ahead, for the honest wait estimate. */
+  minutesPerCase: number;
+}
+
+export interface DeskDependencies {
+  stores: Stores;
+  clock: Clock;
+  transcripts: TranscriptStore;
+  accounts: AccountService;
+  policy(id: string): Policy;
+  defaultPolicyId: string;
+  settings: DeskSettings;
+}
+
+export type OpenResult = { available: true; position: number; waitMinutes: number } | { available: false };
+
+function offerSummary(offer: Offer) {
+  return {
+    offerId: offer.offerId,
+    months: offer.installment?.months ?? null,
+    monthlyPaymentMinor: offer.installment?.monthlyPaymentMinor ?? null,
+    totalRepayableMinor: offer.totalRepayableMinor,
+    ruleIds: offer.ruleIds,
+  };
 }
 
 export class QueueDesk implements HandoffDesk {
   readonly tickets: KeyValueStore<HandoffTicket>;
-  private readonly queue: KeyValueStore<z.infer<typeof Queue>>;
+  private readonly queue: KeyValueStore<QueueEntry[]>;
 
-  constructor(
-    stores: Stores,
-    private readonly clock: Clock,
-  ) {
-    this.tickets = stores.keyValue({ namespace: 'handoff-ticket', schema: HandoffTicket, scope: 'conversation' });
-    this.queue = stores.keyValue({ namespace: 'handoff-queue', schema: Queue, scope: 'global' });
+  constructor(private readonly deps: DeskDependencies) {
+    this.tickets = deps.stores.keyValue({ namespace: 'handoff-ticket', schema: HandoffTicket, scope: 'conversation' });
+    this.queue = deps.stores.keyValue({ namespace: 'handoff-queue', schema: Queue, scope: 'global' });
   }
 
-  async open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<void> {
+  async open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult> {
     const conversationId = context.activity.conversation.id;
-    const openedAt = this.clock.now().toISOString();
+    const openedAt = this.deps.clock.now().toISOString();
     await this.tickets.set(conversationId, {
       conversationId,
       reference: { ...TurnContext.getConversationReference(context.activity) },
@@ -59,15 +138,102 @@ export class QueueDesk implements HandoffDesk {
       language: file.language,
       accountId: file.accountId,
       handoff,
+      packet: await this.packet(conversationId, file, handoff),
       status: 'waiting',
       openedAt,
+      claimedBy: null,
+      outcome: null,
     });
-    await this.queue.update('open', (current = []) =>
+    const queue = await this.queue.update('open', (current = []) =>
       [...current.filter((e) => e.conversationId !== conversationId), { conversationId, urgency: handoff.urgency, openedAt }].sort(queueOrder),
     );
+    if (!this.staffed()) return { available: false };
+    const position = queue.findIndex((e) => e.conversationId === conversationId);
+    return { available: true, position, waitMinutes: Math.max(1, position * this.deps.settings.minutesPerCase) };
   }
 
-  async waiting(): Promise<z.infer<typeof Queue>> {
-    return (await this.queue.get('open')) ?? [];
+  /** Waiting and claimed cases, most urgent and longest waiting first. */
+  async list(): Promise<HandoffTicket[]> {
+    const entries = (await this.queue.get('open')) ?? [];
+    const tickets = await Promise.all(entries.map((e) => this.tickets.get(e.conversationId)));
+    return tickets.filter((t): t is HandoffTicket => t !== undefined && (t.status === 'waiting' || t.status === 'claimed'));
+  }
+
+  /** Compare-and-set: exactly one agent wins a waiting case. */
+  async claim(conversationId: string, name: string, role: string): Promise<HandoffTicket | 'taken' | 'missing'> {
+    if (!(await this.tickets.get(conversationId))) return 'missing';
+    const at = this.deps.clock.now().toISOString();
+    const verdict = { won: false };
+    const ticket = await this.tickets.update(conversationId, (current) => {
+      const open = current!.status === 'waiting' || current!.claimedBy?.name === name;
+      verdict.won = open;
+      return open ? { ...current!, status: 'claimed', claimedBy: current!.claimedBy ?? { name, role, at } } : current!;
+    });
+    return verdict.won ? ticket : 'taken';
+  }
+
+  /** Takes the case off the queue with how it ended ("arrangement", "returned_to_bot", an outcome code). */
+  async finish(conversationId: string, status: 'closed' | 'returned', outcome: string): Promise<void> {
+    await this.tickets.update(conversationId, (current) => ({ ...current!, status, outcome }));
+    await this.queue.update('open', (current = []) => current.filter((e) => e.conversationId !== conversationId));
+  }
+
+  private staffed(): boolean {
+    const hours = this.deps.settings.hours;
+    if (!hours) return true;
+    const timezone = this.deps.policy(this.deps.defaultPolicyId).timezone;
+    const local = new Intl.DateTimeFormat('en-GB', { timeZone: timezone, hour: '2-digit', minute: '2-digit', hour12: false }).format(
+      this.deps.clock.now(),
+    );
+    return local >= hours.start && local < hours.end;
+  }
+
+  private async packet(conversationId: string, file: CaseFile, handoff: Handoff): Promise<HandoffPacket> {
+    const record = file.accountId ? await this.deps.accounts.get(file.accountId) : null;
+    const policy = this.deps.policy(record?.policyId ?? this.deps.defaultPolicyId);
+    const explanation = record
+      ? explain(policy, record.account, assessmentOf(file, todayIn(this.deps.clock, policy.timezone)))
+      : null;
+    const records = await this.deps.transcripts.read(conversationId);
+    const offersMade = records.flatMap((r) =>
+      r.kind === 'decision' && r.payload.type === 'offer_shown' && r.payload.offer ? [offerSummary(r.payload.offer)] : [],
+    );
+    const cardholderSaid = records
+      .flatMap((r) => (r.kind === 'activity' && r.actor === 'cardholder' && r.payload.text ? [r.payload.text] : []))
+      .slice(-10);
+    const a = record?.account;
+    return {
+      conversationId,
+      language: file.language,
+      reason: handoff.reason,
+      urgency: handoff.urgency,
+      authorityNeeded: handoff.authorityNeeded,
+      ruleIds: handoff.ruleIds,
+      identity: { verified: file.verification.verified, accountId: file.accountId },
+      account:
+        a && explanation
+          ? {
+              currency: a.currency,
+              daysPastDue: a.daysPastDue,
+              bucket: explanation.bucket.id,
+              balanceMinor: a.principalMinor + a.interestMinor + a.feesMinor,
+              minimumPaymentMinor: a.minimumPaymentMinor,
+              policyId: policy.id,
+              policyVersion: policy.version,
+            }
+          : null,
+      situation: {
+        hardshipReason: file.hardshipReason,
+        incomeMinor: file.monthlyIncomeMinor,
+        expensesMinor: file.essentialExpensesMinor,
+        disposableMinor: explanation?.envelope.affordability.disposableMinor ?? null,
+        maxMonthlyPaymentMinor: explanation?.envelope.affordability.maxMonthlyPaymentMinor ?? null,
+        signals: file.signals,
+      },
+      offersMade,
+      counterProposal: file.counteredProposal ?? file.pendingProposal,
+      cardholderSaid,
+      transcript: `/agent/api/cases/${encodeURIComponent(conversationId)}`,
+    };
   }
 }

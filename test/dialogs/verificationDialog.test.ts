@@ -21,7 +21,12 @@ function setup(maxAttempts = 3) {
   const clock = fixedClock('2026-11-22T02:00:00Z');
   const handoffs: Handoff[] = [];
   const verifications: string[] = [];
-  const desk: HandoffDesk = { open: async (_c, _f, h) => void handoffs.push(h) };
+  const desk: HandoffDesk = {
+    open: async (_c, _f, h) => {
+      handoffs.push(h);
+      return { available: true, position: 0, waitMinutes: 1 };
+    },
+  };
   const audit = new Proxy({} as Auditor, {
     get: (_t, method) => async (_ctx: unknown, result: unknown) => {
       if (method === 'verification') verifications.push(String(result));
