@@ -204,10 +204,11 @@ export class TranscriptMiddleware implements Middleware {
     basedOn: number[],
   ): Promise<void> {
     const text = replacement ?? (activity.text ? redact(activity.text).text : null);
-    const channelData = (activity.channelData ?? {}) as { messageKey?: string };
+    const channelData = (activity.channelData ?? {}) as { messageKey?: string; agent?: string };
     await this.store.append(conversationId, {
       kind: 'activity',
-      actor,
+      // An agent's reply goes out through the same adapter as the bot's; the transcript keeps them apart.
+      actor: actor === 'bot' && channelData.agent ? 'agent' : actor,
       at: this.clock.now().toISOString(),
       payload: {
         type: activity.type === 'event' ? `event:${activity.name ?? ''}` : (activity.type ?? 'message'),

@@ -4,6 +4,7 @@
  * across instances, the transcript, and one turn-error policy: a store outage gets a polite "try
  * again shortly" in the cardholder's language, never a crash.
  */
+import { randomBytes } from 'node:crypto';
 import type { Server as HttpServer } from 'node:http';
 import restify, { type Server } from 'restify';
 import {
@@ -28,6 +29,12 @@ import { t } from './messages/index.js';
 import { isUnavailability } from './storage/errors.js';
 import { AccountServiceUnavailableError } from './accounts/accountService.js';
 import { registerWebChat } from './web/routes.js';
+import { registerAgentConsole } from './agent/routes.js';
+import type { Proactive } from './agent/actions.js';
+import { SessionSigner } from './auth/session.js';
+import { loadConsoleUsers } from './auth/users.js';
+import { DIRECT_LINE_SERVICE_URL } from './channels/directline/adapter.js';
+import { WECHAT_CHANNEL_ID } from './channels/wechat/adapter.js';
 
 export interface RunningServer {
   server: Server;
@@ -108,6 +115,19 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   if (wechat) prepare(wechat, forbear, { typing: false });
 
   registerWebChat(server);
+
+  const { users, demo } = loadConsoleUsers(config.CONSOLE_USERS);
+  if (demo) logger.warn('CONSOLE_USERS is not set: demo console users agent / supervisor / compliance exist (passwords <role>-demo)');
+  const signer = new SessionSigner(config.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('hex'), config.CONSOLE_SESSION_TTL_SEC);
+  /** An agent's action reaches the cardholder through the adapter of the channel they wrote on. */
+  const proactive: Proactive = (reference, logic) => {
+    if (reference.channelId === WECHAT_CHANNEL_ID && wechat) return wechat.continueConversationAsync('', reference, logic);
+    if (reference.channelId === 'directline' && reference.serviceUrl === DIRECT_LINE_SERVICE_URL) {
+      return directLine.adapter.continueConversationAsync('', reference, logic);
+    }
+    return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
+  };
+  registerAgentConsole(server, { forbear, users, signer, proactive });
 
   server.get('/healthz', async (_req, res) => {
     res.json(200, { status: 'ok' });

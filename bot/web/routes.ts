@@ -12,7 +12,7 @@ import { pageCsp } from '../http/headers.js';
 import { catalogs } from '../messages/index.js';
 import { Language } from '../understanding/schema.js';
 
-interface Asset {
+export interface Asset {
   type: string;
   body: Buffer;
   gzipped: Buffer;
@@ -22,7 +22,7 @@ interface Asset {
   cacheControl: string;
 }
 
-function asset(type: string, body: Buffer, cacheControl: string, csp?: string): Asset {
+export function asset(type: string, body: Buffer, cacheControl: string, csp?: string): Asset {
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
   return { type, body, gzipped: gzipSync(body), etag, cacheControl, ...(csp ? { csp } : {}) };
 }
@@ -68,6 +68,11 @@ export function registerWebChat(server: Server): void {
     '/assets/webchat.js': asset('text/javascript; charset=utf-8', webChatBundle(), 'public, max-age=86400'),
     '/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(pageTexts())), revalidate),
   };
+  serveAssets(server, assets);
+}
+
+/** Serves in-memory assets (GET and HEAD) with ETag revalidation and gzip. */
+export function serveAssets(server: Server, assets: Record<string, Asset>): void {
   for (const [path, a] of Object.entries(assets)) {
     const handler = async (req: Request, res: Response) => send(req, res, a);
     server.get(path, handler);

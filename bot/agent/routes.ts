@@ -1,0 +1,105 @@
+/**
+ * The agent console's HTTP API (`/agent/api/…`) and its page (`/agent`). Bodies are validated with
+ * zod; every route is authorised on the server by role; the policy decides every approval.
+ */
+import { readFileSync } from 'node:fs';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import { Proposal } from '../../policy/model.js';
+import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import { authenticate, type ConsoleUser } from '../auth/users.js';
+import { HttpError } from '../http/errors.js';
+import { pageCsp } from '../http/headers.js';
+import type { Forbear } from '../app.js';
+import { catalogs } from '../messages/index.js';
+import { Language } from '../understanding/schema.js';
+import { asset, serveAssets } from '../web/routes.js';
+import { ActionRefused, AgentActions, type Proactive } from './actions.js';
+
+const Login = z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
+const Message = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
+const Approve = z.object({ proposal: Proposal }).strict();
+const Close = z.object({ outcome: z.string().regex(/^[a-z_]{1,40}$/, 'an outcome code such as resolved or callback_arranged') }).strict();
+const CaseId = z.string().min(1).max(200);
+
+function body<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new HttpError(400, 'BadArgument', `${issue.path.join('.') || 'body'}: ${issue.message}`);
+}
+
+function consoleTexts(): Record<Language, Record<string, string>> {
+  const pick = (lang: Language) => Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('agent.')));
+  return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
+}
+
+export function registerAgentConsole(
+  server: Server,
+  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; proactive: Proactive },
+): void {
+  const { forbear, users, signer } = deps;
+  const actions = new AgentActions(forbear, deps.proactive);
+  const staff = requireRole(signer, 'agent', 'supervisor');
+
+  const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
+  serveAssets(server, {
+    '/agent': asset('text/html; charset=utf-8', file('index.html'), 'no-cache', pageCsp()),
+    '/agent/assets/console.js': asset('text/javascript; charset=utf-8', file('console.js'), 'no-cache'),
+    '/agent/assets/console.css': asset('text/css; charset=utf-8', file('console.css'), 'no-cache'),
+    '/agent/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(consoleTexts())), 'no-cache'),
+  });
+
+  server.post('/agent/api/login', async (req: Request, res: Response) => {
+    const { name, password } = body(Login, req);
+    const user = authenticate(users, name, password);
+    if (!user) throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
+    const { cookie, session } = signer.issue(user.name, user.role);
+    res.header('Set-Cookie', cookie);
+    res.json(200, { name: session.name, role: session.role });
+  });
+  server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance'), async (req: Request, res: Response) => {
+    const { name, role } = sessionOf(req);
+    res.json(200, { name, role });
+  });
+
+  const ticketOf = async (req: Request) => {
+    const id = CaseId.parse(req.params?.['id']);
+    const ticket = await forbear.desk.tickets.get(id);
+    if (!ticket) throw new HttpError(404, 'NotFound', 'No such case.');
+    return ticket;
+  };
+  const acting = (run: (req: Request) => Promise<unknown>) => async (req: Request, res: Response) => {
+    try {
+      res.json(200, (await run(req)) ?? { ok: true });
+    } catch (err) {
+      if (!(err instanceof ActionRefused)) throw err;
+      res.json(err.status, { error: { code: err.status === 403 ? 'Forbidden' : 'Conflict', message: err.message }, decision: err.decision });
+    }
+  };
+
+  server.get('/agent/api/queue', staff, async (_req: Request, res: Response) => {
+    res.json(200, { cases: await forbear.desk.list() });
+  });
+  server.get('/agent/api/cases/:id', staff, async (req: Request, res: Response) => {
+    const ticket = await ticketOf(req);
+    res.json(200, { ticket, transcript: await forbear.transcripts.read(ticket.conversationId) });
+  });
+  server.post('/agent/api/cases/:id/claim', staff, acting(async (req) => actions.claim(await ticketOf(req), sessionOf(req))));
+  server.post(
+    '/agent/api/cases/:id/messages',
+    staff,
+    acting(async (req) => actions.message(await ticketOf(req), sessionOf(req), body(Message, req).text)),
+  );
+  server.post(
+    '/agent/api/cases/:id/approve',
+    staff,
+    acting(async (req) => actions.approve(await ticketOf(req), sessionOf(req), body(Approve, req).proposal)),
+  );
+  server.post('/agent/api/cases/:id/return', staff, acting(async (req) => actions.handBack(await ticketOf(req), sessionOf(req))));
+  server.post(
+    '/agent/api/cases/:id/close',
+    staff,
+    acting(async (req) => actions.close(await ticketOf(req), sessionOf(req), body(Close, req).outcome)),
+  );
+}
