@@ -17,7 +17,7 @@ import type { QueueDesk } from './handoff/desk.js';
 import type { AuthorityLevel } from '../policy/model.js';
 import { toCommands, type Command } from '../dialogs/commands.js';
 import { MainDialog } from '../dialogs/mainDialog.js';
-import { MAIN_DIALOG } from '../dialogs/caseDialog.js';
+import { MAIN_DIALOG, noAgentChoices } from '../dialogs/caseDialog.js';
 import { matchAction, say } from '../dialogs/speak.js';
 import { setTurnFacts } from '../dialogs/turn.js';
 import type { CaseServices } from '../dialogs/services.js';
@@ -164,10 +164,11 @@ export class ForbearBot extends ActivityHandler {
    * transcript the agent reads — except for the two choices offered when no agent was available.
    */
   private async whileHandedOff(context: TurnContext, file: CaseFile, text: string): Promise<void> {
-    const choice = matchAction(text, ['continue_bot', 'callback']);
     const conversationId = context.activity.conversation.id;
     const ticket = await this.parts.desk.tickets.get(conversationId);
-    if (ticket?.status !== 'waiting' || choice === null) return;
+    if (ticket?.status !== 'waiting') return;
+    const choice = matchAction(text, noAgentChoices(ticket.handoff));
+    if (choice === null) return;
     if (choice === 'callback') {
       await this.parts.desk.tickets.update(conversationId, (t) => ({ ...t!, outcome: 'callback_requested' }));
       await say(context, file.language, 'handoff.callback_noted');
@@ -183,7 +184,8 @@ export class ForbearBot extends ActivityHandler {
    */
   async resume(context: TurnContext, authority: AuthorityLevel): Promise<void> {
     const file = await this.caseOf(context);
-    Object.assign(file, { handoff: null, closed: false, authority, ladderIndex: 0, pendingOffer: null, negotiationRounds: 0 });
+    // A person (or the cardholder's own choice) has dealt with what triggered the handoff.
+    Object.assign(file, { handoff: null, closed: false, authority, signals: [], ladderIndex: 0, pendingOffer: null, negotiationRounds: 0 });
     await this.dialogState.delete(context);
     await say(context, file.language, 'handoff.back_to_bot');
     await this.runDialogs(context, file);

@@ -13,7 +13,7 @@ import { todayIn } from '../bot/clock.js';
 import { formatDate, formatMoney, hasMessage } from '../bot/messages/index.js';
 import type { CardholderRecord } from '../bot/accounts/accountService.js';
 import { notePromise } from './promiseToPay.js';
-import { emit, say } from './speak.js';
+import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { turnFacts, type TurnFacts } from './turn.js';
 import type { Question } from './commands.js';
@@ -30,6 +30,11 @@ export function handoffMessageKey(file: CaseFile, handoff: Handoff): string {
   if (file.signals.includes('third_party')) return 'handoff.third_party';
   const specific = `handoff.${handoff.reason}`;
   return hasMessage(file.language, specific) ? specific : 'handoff.default';
+}
+
+/** With nobody on duty: a call-back, or the bot — except for someone in crisis, who is not sent back to a bot. */
+export function noAgentChoices(handoff: Handoff): Action[] {
+  return handoff.urgency === 'critical' ? ['callback'] : ['continue_bot', 'callback'];
 }
 
 export abstract class CaseDialog extends ComponentDialog {
@@ -74,7 +79,7 @@ export abstract class CaseDialog extends ComponentDialog {
           minutes: desk.waitMinutes,
         });
       } else {
-        await say(dc.context, file.language, 'handoff.no_agent', {}, ['continue_bot', 'callback']);
+        await say(dc.context, file.language, 'handoff.no_agent', {}, noAgentChoices(handoff));
       }
     }
     await emit(dc.context, 'handoff', handoff);

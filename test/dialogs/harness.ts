@@ -17,9 +17,9 @@ export interface Harness {
   say(conversationId: string, text: string): Promise<Partial<Activity>[]>;
 }
 
-export async function harness(options: Partial<ForbearOptions> & { now?: string } = {}): Promise<Harness> {
+export async function harness(options: Partial<ForbearOptions> & { now?: string; configEnv?: Record<string, string> } = {}): Promise<Harness> {
   const forbear = await createForbear({
-    config: loadConfig({ LOG_LEVEL: 'silent' }),
+    config: loadConfig({ LOG_LEVEL: 'silent', ...options.configEnv }),
     env: {},
     clock: fixedClock(options.now ?? '2026-11-22T02:00:00Z'),
     logger: createLogger('silent'),

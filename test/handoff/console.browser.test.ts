@@ -1,0 +1,87 @@
+/**
+ * The issue's scenario in two real browser pages: a cardholder in web chat asks for 90% off, which
+ * the policy cannot give; they ask for a person; a supervisor in the agent console claims the case,
+ * chats, and approves a settlement only a supervisor may grant; the cardholder sees the agreement.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { createForbear, type Forbear } from '../../bot/app.js';
+import { fixedClock } from '../../bot/clock.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer, type RunningServer } from '../../bot/server.js';
+import { launchChromium } from '../support/browser.js';
+
+let running: RunningServer;
+let forbear: Forbear;
+let browser: Browser;
+
+beforeAll(async () => {
+  const env = { PORT: '0', LOG_LEVEL: 'silent' };
+  const config = loadConfig(env);
+  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
+  running = await startServer(forbear, config, env);
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await running?.close();
+});
+
+const bubbles = (page: Page, text: string) => page.locator('.webchat__bubble__content', { hasText: text }).count();
+
+async function send(page: Page, text: string, waitFor: string) {
+  const before = await bubbles(page, waitFor);
+  const input = page.locator('[data-id="webchat-sendbox-input"]');
+  await input.fill(text);
+  await input.press('Enter');
+  await expect.poll(() => bubbles(page, waitFor), { timeout: 15_000 }).toBeGreaterThan(before);
+}
+
+describe('handoff in the browser', () => {
+  it('a supervisor approves in the console what the bot could not, and the cardholder sees the agreement', async () => {
+    const chat = await browser.newPage({ viewport: { width: 1100, height: 860 }, locale: 'zh-CN' });
+    await chat.goto(`${running.url}?lang=zh-CN`);
+    await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
+    await send(chat, '7305', '出生日期');
+    await send(chat, '1979-11-02', '什么情况');
+    await send(chat, '生意失败了', '总收入');
+    await send(chat, '月收入一万五', '生活开支');
+    await send(chat, '开支六千', '能负担的还款方案');
+    await send(chat, '能不能减免90%', '无法提供');
+    await chat.locator('.webchat__suggested-actions button', { hasText: '转人工' }).first().click();
+    await expect.poll(() => bubbles(chat, '转接人工客服'), { timeout: 15_000 }).toBe(1);
+
+    const desk = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    await desk.goto(`${running.url}agent`);
+    await desk.fill('input[name="name"]', 'supervisor');
+    await desk.fill('input[name="password"]', 'supervisor-demo');
+    await desk.click('#login button[type="submit"]');
+    const item = desk.locator('#queue li', { hasText: '要求人工' });
+    await expect.poll(() => item.count(), { timeout: 10_000 }).toBe(1);
+    await item.click();
+    await expect.poll(() => desk.locator('#case-title').textContent()).toContain('cn-m2-li');
+    expect(await desk.locator('#packet').textContent()).toContain('¥49,760.00');
+    await desk.click('#claim');
+    await expect.poll(() => desk.locator('#reply input').isEnabled()).toBe(true);
+
+    await desk.fill('#reply input', '您好，我是王主管。我可以为您申请一次性结清优惠。');
+    await desk.click('#reply button');
+    await expect.poll(() => bubbles(chat, '我是王主管'), { timeout: 15_000 }).toBe(1);
+    await send(chat, '好的，谢谢', '好的，谢谢');
+    await expect.poll(() => desk.locator('#transcript li.cardholder', { hasText: '好的，谢谢' }).count(), { timeout: 10_000 }).toBe(1);
+
+    // 20% off the ¥49,760.00 balance: beyond the bot (0%) and an agent (10%), within a supervisor's 20%.
+    await desk.fill('input[name="settlement"]', '39808.00');
+    await desk.evaluate(() => (document.getElementById('decision')!.textContent = ''));
+    await desk.click('#approve button');
+    await expect.poll(() => desk.locator('#decision').textContent(), { timeout: 10_000 }).toBe('已完成。');
+    await desk.screenshot({ path: 'test-output/agent-console.png' });
+
+    await expect.poll(() => bubbles(chat, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
+    await chat.screenshot({ path: 'test-output/handoff-agreement.png' });
+    const [arrangement] = await forbear.stores.arrangements.listByAccount('cn-m2-li');
+    expect(arrangement).toMatchObject({ approvedBy: { role: 'supervisor', id: 'supervisor' }, offer: { settlement: { amountMinor: 3_980_800 } } });
+  });
+});
