@@ -14,7 +14,7 @@ try {
 
 const forbear = await createForbear({ config });
 const running = await startServer(forbear, config);
-process.stdout.write(`\nForbear is running: open ${running.url} to chat\n\n`);
+process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
