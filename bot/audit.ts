@@ -12,6 +12,8 @@ import type { Clock } from './clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
 import type { DecisionPayload } from './transcripts/schema.js';
 import type { TranscriptStore } from './transcripts/store.js';
+import { loadForbiddenPhrases, newFlags, type FlagContext } from './transcripts/flags.js';
+import { ContactRules } from './contact/gate.js';
 
 export interface Auditor {
   understanding(context: TurnContext, result: UnderstandingResult, text: string): Promise<void>;
@@ -22,6 +24,8 @@ export interface Auditor {
   handoff(context: TurnContext, handoff: Handoff): Promise<void>;
   promise(context: TurnContext, promise: NonNullable<CaseFile['promise']>): Promise<void>;
   stopContact(context: TurnContext, text: string): Promise<void>;
+  /** Account figures the bot is about to quote (balance, minimum, interest, fees), as read from the system of record. */
+  accountFacts(context: TurnContext, accountId: string, currency: string, amounts: Record<string, number>): Promise<void>;
   agentAction(conversationId: string, action: Extract<DecisionPayload, { type: 'agent_action' }>): Promise<void>;
 }
 
@@ -161,6 +165,10 @@ export class TranscriptAuditor implements Auditor {
     return this.decide(context, { type: 'stop_contact', source: 'cardholder', redactedText: redact(text).text });
   }
 
+  accountFacts(context: TurnContext, accountId: string, currency: string, amounts: Record<string, number>) {
+    return this.decide(context, { type: 'account_facts', accountId, currency, amounts });
+  }
+
   async agentAction(conversationId: string, action: Extract<DecisionPayload, { type: 'agent_action' }>) {
     await this.store.append(conversationId, { kind: 'decision', actor: 'agent', at: this.clock.now().toISOString(), payload: action });
   }
@@ -176,6 +184,7 @@ export class TranscriptMiddleware implements Middleware {
     private readonly store: TranscriptStore,
     private readonly clock: Clock,
     private readonly isVerificationAnswer: (context: TurnContext) => Promise<boolean>,
+    private readonly flagContext: FlagContext = { phrases: loadForbiddenPhrases(), contactRules: ContactRules.parse({}) },
   ) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
@@ -184,16 +193,31 @@ export class TranscriptMiddleware implements Middleware {
       const secret = await this.isVerificationAnswer(context);
       await this.write(conversationId, 'cardholder', context.activity, secret ? '[verification answer]' : null, []);
     }
+    let spoke = false;
     context.onSendActivities(async (ctx, activities, proceed) => {
       const responses = await proceed();
       for (const activity of activities) {
         if (activity.type !== 'message' && activity.type !== 'event') continue;
+        spoke ||= activity.type === 'message';
         const basis = basisOf(ctx).splice(0);
         await this.write(conversationId, 'bot', activity, null, basis);
       }
       return responses;
     });
     await next();
+    if (spoke) await this.raiseFlags(conversationId);
+  }
+
+  /**
+   * Compliance flags are raised as the conversation happens, once per turn that said something: an
+   * amount no policy output or account fact vouches for, a forbidden phrase, an account detail
+   * before verification. Each becomes a `flag` decision, searchable in the review console.
+   */
+  private async raiseFlags(conversationId: string): Promise<void> {
+    const records = await this.store.read(conversationId);
+    for (const flag of newFlags(records, this.flagContext)) {
+      await this.store.append(conversationId, { kind: 'decision', actor: 'system', at: this.clock.now().toISOString(), payload: { type: 'flag', ...flag } });
+    }
   }
 
   private async write(

@@ -161,6 +161,13 @@ export abstract class CaseDialog extends ComponentDialog {
     if (!record) return say(context, lang, 'answer.verify_first');
     const a = record.account;
     const m = (minor: number) => formatMoney(minor, a.currency, lang);
+    await this.services.audit.accountFacts(context, a.accountId, a.currency, {
+      balanceMinor: a.principalMinor + a.interestMinor + a.feesMinor,
+      principalMinor: a.principalMinor,
+      interestMinor: a.interestMinor,
+      feesMinor: a.feesMinor,
+      minimumPaymentMinor: a.minimumPaymentMinor,
+    });
     switch (question) {
       case 'balance':
         return say(context, lang, 'answer.balance', {
