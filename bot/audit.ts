@@ -199,7 +199,8 @@ export class TranscriptMiddleware implements Middleware {
       for (const activity of activities) {
         if (activity.type !== 'message' && activity.type !== 'event') continue;
         spoke ||= activity.type === 'message';
-        const basis = basisOf(ctx).splice(0);
+        // What the cardholder reads is what the decisions are cited for; events only carry structure.
+        const basis = activity.type === 'message' ? basisOf(ctx).splice(0) : [];
         await this.write(conversationId, 'bot', activity, null, basis);
       }
       return responses;

@@ -30,6 +30,7 @@ import { isUnavailability } from './storage/errors.js';
 import { AccountServiceUnavailableError } from './accounts/accountService.js';
 import { registerWebChat } from './web/routes.js';
 import { registerAgentConsole } from './agent/routes.js';
+import { registerComplianceConsole } from './compliance/routes.js';
 import type { Proactive } from './agent/actions.js';
 import { SessionSigner } from './auth/session.js';
 import { loadConsoleUsers } from './auth/users.js';
@@ -128,6 +129,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
   };
   registerAgentConsole(server, { forbear, users, signer, proactive });
+  registerComplianceConsole(server, { forbear, signer });
 
   server.get('/healthz', async (_req, res) => {
     res.json(200, { status: 'ok' });

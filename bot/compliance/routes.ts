@@ -1,0 +1,156 @@
+/**
+ * The compliance review console (`/compliance`, role compliance, read-only on conversations):
+ * search, transcripts annotated with the decisions behind each bot message, chain verification,
+ * seeded QA samples with reviewer verdicts, and exports. Reviewer verdicts go to their own
+ * hash-chained log — never into the conversation's chain, which only the conversation writes.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import type { Request, Response, Server } from 'restify';
+import { z } from 'zod';
+import type { Forbear } from '../app.js';
+import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import { HttpError } from '../http/errors.js';
+import { pageCsp } from '../http/headers.js';
+import { catalogs } from '../messages/index.js';
+import { EMPTY_HEAD, headOf, link, verify, type Linked } from '../transcripts/chain.js';
+import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
+import { ConversationFilter, type TranscriptRecord } from '../transcripts/schema.js';
+import { verifyConversation } from '../transcripts/store.js';
+import { Language } from '../understanding/schema.js';
+import { asset, serveAssets } from '../web/routes.js';
+
+const Review = z.object({ verdict: z.enum(['pass', 'fail', 'needs_followup']), comment: z.string().max(2000).default('') }).strict();
+const ReviewRecord = z.object({
+  conversationId: z.string(),
+  reviewer: z.string(),
+  verdict: Review.shape.verdict,
+  comment: z.string(),
+  at: z.string(),
+  seq: z.number().int(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+type ReviewRecord = z.infer<typeof ReviewRecord>;
+const Sample = z.object({ n: z.number().int().min(1).max(500), seed: z.string().min(1).max(100), filter: ConversationFilter.default({}) }).strict();
+const Format = z.enum(['jsonl', 'csv', 'html']);
+
+/** Query strings are text: the filter's one number is converted before validation. */
+function filterOf(req: Request) {
+  const query = Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
+  delete query['format'];
+  const parsed = ConversationFilter.safeParse({ ...query, ...(query['limit'] ? { limit: Number(query['limit']) } : {}) });
+  if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+  return parsed.data;
+}
+
+/**
+ * Each bot message with the decisions it expresses (`basedOn`): an offer leads to its
+ * `offer_shown` record (policy id, version, rule ids) and the evaluation nearest before it.
+ */
+export function annotate(records: readonly TranscriptRecord[]): Record<number, TranscriptRecord[]> {
+  const bySeq = new Map(records.map((r) => [r.seq, r]));
+  const notes: Record<number, TranscriptRecord[]> = {};
+  for (const r of records) {
+    if (r.kind !== 'activity' || r.payload.basedOn.length === 0) continue;
+    const decisions = r.payload.basedOn.map((seq) => bySeq.get(seq)).filter((d): d is TranscriptRecord => d !== undefined);
+    notes[r.seq] = decisions;
+  }
+  return notes;
+}
+
+/** The same seed always draws the same conversations from the same search. */
+export function sample<T extends { conversationId: string }>(items: readonly T[], n: number, seed: string): T[] {
+  const rank = (id: string) => createHash('sha256').update(`${seed}\u0000${id}`).digest('hex');
+  return [...items].sort((a, b) => rank(a.conversationId).localeCompare(rank(b.conversationId))).slice(0, n);
+}
+
+function texts(): Record<Language, Record<string, string>> {
+  const pick = (lang: Language) =>
+    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('compliance.') || key.startsWith('agent.')));
+  return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
+}
+
+export function registerComplianceConsole(server: Server, deps: { forbear: Forbear; signer: SessionSigner }): void {
+  const { forbear } = deps;
+  const compliance = requireRole(deps.signer, 'compliance');
+  const reviews = forbear.stores.keyValue({ namespace: 'qa-review', schema: z.array(ReviewRecord), scope: 'global' });
+
+  const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
+  serveAssets(server, {
+    '/compliance': asset('text/html; charset=utf-8', file('index.html'), 'no-cache', pageCsp()),
+    '/compliance/assets/review.js': asset('text/javascript; charset=utf-8', file('review.js'), 'no-cache'),
+    '/compliance/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(texts())), 'no-cache'),
+  });
+
+  const idOf = (req: Request) => z.string().min(1).max(200).parse(req.params?.['id']);
+
+  server.get('/compliance/api/conversations', compliance, async (req: Request, res: Response) => {
+    res.json(200, { conversations: await forbear.transcripts.listConversations(filterOf(req)) });
+  });
+
+  server.get('/compliance/api/conversations/:id', compliance, async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const summary = await forbear.transcripts.summary(id);
+    if (!summary) throw new HttpError(404, 'NotFound', 'No such conversation.');
+    const records = await forbear.transcripts.read(id).catch(() => []);
+    res.json(200, { summary, records, annotations: annotate(records), verification: await verifyConversation(forbear.transcripts, id) });
+  });
+
+  server.get('/compliance/api/conversations/:id/export', compliance, async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const format = Format.parse(new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'jsonl');
+    if (format === 'html') {
+      const records = await forbear.transcripts.read(id);
+      const html = renderTranscriptHtml(id, records, { lang: 'zh-CN', verification: await verifyConversation(forbear.transcripts, id), exportedAt: forbear.clock.now() });
+      res.sendRaw(200, html, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
+      return;
+    }
+    res.sendRaw(200, await collect((out) => (format === 'csv' ? exportCsv : exportJsonl)(forbear.transcripts, [id], out)), contentType(format, id));
+  });
+
+  server.get('/compliance/api/export', compliance, async (req: Request, res: Response) => {
+    const format = z.enum(['jsonl', 'csv']).parse(new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'jsonl');
+    const filter = filterOf(req);
+    res.sendRaw(200, await collect((out) => (format === 'csv' ? exportCsv : exportJsonl)(forbear.transcripts, filter, out)), contentType(format, 'search'));
+  });
+
+  server.post('/compliance/api/sample', compliance, async (req: Request, res: Response) => {
+    const parsed = Sample.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+    const { n, seed, filter } = parsed.data;
+    res.json(200, { conversations: sample(await forbear.transcripts.listConversations(filter), n, seed) });
+  });
+
+  server.post('/compliance/api/conversations/:id/review', compliance, async (req: Request, res: Response) => {
+    const id = idOf(req);
+    const parsed = Review.safeParse(req.body ?? {});
+    if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+    if (!(await forbear.transcripts.summary(id))) throw new HttpError(404, 'NotFound', 'No such conversation.');
+    const body = { conversationId: id, reviewer: sessionOf(req).name, ...parsed.data, at: forbear.clock.now().toISOString() };
+    const log = await reviews.update('log', (current = []) => [...current, link(current.length ? headOf(current) : EMPTY_HEAD, body) as ReviewRecord]);
+    res.json(200, log.at(-1));
+  });
+
+  server.get('/compliance/api/reviews', compliance, async (_req: Request, res: Response) => {
+    const log = (await reviews.get('log')) ?? [];
+    res.json(200, { reviews: log, verification: verify(log as Linked[]) });
+  });
+}
+
+async function collect(write: (out: PassThrough) => Promise<unknown>): Promise<string> {
+  const out = new PassThrough();
+  const chunks: Buffer[] = [];
+  out.on('data', (c: Buffer) => chunks.push(c));
+  await write(out);
+  out.end();
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function contentType(format: 'jsonl' | 'csv', name: string) {
+  return {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-disposition': `attachment; filename="forbear-${name.replace(/[^A-Za-z0-9_-]/g, '_')}.${format}"`,
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The compliance console's API on the real server: search, annotated transcripts, chain
+ * verification (and tampering detected), seeded QA samples with verdicts in their own chain,
+ * exports, and role checks.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createForbear, type Forbear } from '../../bot/app.js';
+import { LocalAdapter } from '../../bot/channels/local.js';
+import { fixedClock } from '../../bot/clock.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer, type RunningServer } from '../../bot/server.js';
+import type { TranscriptRecord } from '../../bot/transcripts/schema.js';
+
+let running: RunningServer;
+let forbear: Forbear;
+let base: string;
+
+async function session(name: string, password: string) {
+  const res = await fetch(`${base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const call = async (path: string, body?: unknown) => {
+    const r = await fetch(`${base}/compliance/api/${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { cookie, 'x-forbear-console': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await r.text();
+    return { status: r.status, text, json: () => JSON.parse(text) as any };
+  };
+  return call;
+}
+
+beforeAll(async () => {
+  const env = { PORT: '0', LOG_LEVEL: 'silent' };
+  const config = loadConfig(env);
+  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
+  running = await startServer(forbear, config, env);
+  base = running.url.replace(/\/$/, '');
+  const adapter = new LocalAdapter(forbear.bot);
+  adapter.use(forbear.transcriptMiddleware);
+  const talk = async (id: string, locale: string, lines: string[]) => {
+    await adapter.join(id, { locale });
+    for (const text of lines) await adapter.send(id, { text, locale });
+  };
+  await talk('agreed', 'zh-CN', ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']);
+  await talk('handed', 'en', ['9012', '1990-04-18', 'I want to talk to a person']);
+  await talk('tampered', 'en', ['9012', '1990-04-18', 'I lost my job', 'I make 4000 a month', 'rent 1500']);
+});
+
+afterAll(async () => {
+  await running?.close();
+});
+
+describe('compliance console API', () => {
+  it('searches by account, outcome and language', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const ids = async (q: string) => (await call(`conversations?${q}`)).json().conversations.map((c: any) => c.conversationId).sort();
+    expect(await ids('accountId=cn-m1-wang')).toEqual(['agreed']);
+    expect(await ids('outcome=handoff')).toEqual(['handed']);
+    expect(await ids('language=en')).toEqual(['handed', 'tampered']);
+    expect(await ids('from=2026-11-22&to=2026-11-22')).toEqual(['agreed', 'handed', 'tampered']);
+    expect((await call('conversations?outcome=maybe')).status).toBe(400);
+  });
+
+  it('annotates an offer with the policy version and rules that allowed it, and verifies the chain', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const view = (await call('conversations/agreed')).json();
+    expect(view.verification).toMatchObject({ ok: true });
+    const offerMessage = view.records.find((r: TranscriptRecord) => r.kind === 'activity' && r.payload.text?.includes('分 11 期'));
+    const notes = view.annotations[offerMessage.seq];
+    expect(notes.map((d: TranscriptRecord) => (d.kind === 'decision' ? d.payload.type : null))).toContain('offer_shown');
+    const shown = notes.find((d: any) => d.payload.type === 'offer_shown');
+    expect(shown.payload).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.1', offerId: 'installment-11' });
+    expect(shown.payload.ruleIds.some((id: string) => id.startsWith('default-cn@2026.1:buckets.M1.bot.installment'))).toBe(true);
+  });
+
+  it('reports tampering after a stored record is edited', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const logs = (forbear.transcripts as unknown as { logs: Map<string, { records: string[] }> }).logs;
+    const log = logs.get('tampered')!;
+    log.records[4] = log.records[4]!.replace(/"text":"[^"]*"/, '"text":"edited afterwards"');
+    const view = (await call('conversations/tampered')).json();
+    expect(view.verification).toMatchObject({ ok: false, firstBadSeq: 5 });
+  });
+
+  it('draws the same QA sample for the same seed and keeps verdicts in their own chain', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const draw = async (seed: string) => (await call('sample', { n: 2, seed })).json().conversations.map((c: any) => c.conversationId);
+    expect(await draw('week-47')).toEqual(await draw('week-47'));
+    expect(await draw('week-47')).toHaveLength(2);
+    expect((await call('conversations/agreed/review', { verdict: 'pass', comment: 'terms read back correctly' })).status).toBe(200);
+    expect((await call('conversations/handed/review', { verdict: 'needs_followup' })).status).toBe(200);
+    expect((await call('conversations/handed/review', { verdict: 'great' })).status).toBe(400);
+    const reviews = (await call('reviews')).json();
+    expect(reviews.verification).toMatchObject({ ok: true, records: 2 });
+    expect(reviews.reviews[0]).toMatchObject({ conversationId: 'agreed', reviewer: 'compliance', verdict: 'pass', seq: 1 });
+    const agreed = (await call('conversations/agreed')).json();
+    expect(agreed.records.some((r: TranscriptRecord) => r.kind === 'decision' && JSON.stringify(r.payload).includes('terms read back'))).toBe(false);
+  });
+
+  it('exports a conversation as JSONL, CSV and a printable page, and a search as JSONL', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const jsonl = (await call('conversations/agreed/export?format=jsonl')).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(jsonl).toEqual((await forbear.transcripts.read('agreed')).map((r) => JSON.parse(JSON.stringify(r))));
+    expect((await call('conversations/agreed/export?format=csv')).text.split('\n')[0]).toMatch(/^conversationId,seq,at,kind,actor/);
+    expect((await call('conversations/agreed/export?format=html')).text).toContain('<html');
+    const search = (await call('export?format=jsonl&language=en')).text.trim().split('\n').map((l) => JSON.parse(l).conversationId);
+    expect(new Set(search)).toEqual(new Set(['handed', 'tampered']));
+  });
+
+  it('is for the compliance role only', async () => {
+    expect((await fetch(`${base}/compliance/api/conversations`)).status).toBe(401);
+    const agent = await session('agent', 'agent-demo');
+    expect((await agent('conversations')).status).toBe(403);
+    const supervisor = await session('supervisor', 'supervisor-demo');
+    expect((await supervisor('conversations/agreed')).status).toBe(403);
+    const page = await fetch(`${base}/compliance`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+  });
+});
