@@ -39,6 +39,10 @@ export const Config = z
   /** Signs console session cookies (≥ 32 characters); unset = random per process. */
   CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'CONSOLE_SESSION_SECRET must be at least 32 characters').optional()),
   CONSOLE_SESSION_TTL_SEC: intFromEnv(8 * 3600, 60, 7 * 86_400),
+  /** Conversations are kept this long after their last activity (China ≥ 2 years, Regulation F 3 years). */
+  RETENTION_DAYS: intFromEnv(1095, 1, 36_500),
+  /** How often the retention job runs; 0 turns it off (run `npm run -s transcripts -- retention` instead). */
+  RETENTION_INTERVAL_MIN: intFromEnv(1440, 0, 525_600),
 })
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape);

@@ -29,6 +29,7 @@ import { t } from './messages/index.js';
 import { isUnavailability } from './storage/errors.js';
 import { AccountServiceUnavailableError } from './accounts/accountService.js';
 import { registerWebChat } from './web/routes.js';
+import { runRetention } from './transcripts/retention.js';
 import { registerAgentConsole } from './agent/routes.js';
 import { registerComplianceConsole } from './compliance/routes.js';
 import type { Proactive } from './agent/actions.js';
@@ -142,6 +143,18 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     res.sendRaw(200, await forbear.metrics.registry.metrics(), { 'content-type': forbear.metrics.registry.contentType });
   });
 
+  // Expired conversations are removed by a job; each removal is logged in the retention chain first.
+  const retention =
+    config.RETENTION_INTERVAL_MIN > 0
+      ? setInterval(() => {
+          runRetention(forbear.transcripts, { now: forbear.clock.now(), olderThanDays: config.RETENTION_DAYS }).then(
+            (run) => logger.info({ removed: run.removed.length, cutoff: run.cutoff }, 'retention job'),
+            (err: unknown) => logger.warn({ err }, 'retention job failed; it runs again at the next interval'),
+          );
+        }, config.RETENTION_INTERVAL_MIN * 60_000)
+      : undefined;
+  retention?.unref();
+
   const host = listenHost(config);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -159,6 +172,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     wechat,
     cloud,
     close: async () => {
+      clearInterval(retention);
       directLine.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await forbear.close();
