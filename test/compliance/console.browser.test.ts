@@ -1,22 +1,17 @@
 /** A compliance officer in a real browser: log in, search, open a transcript, see why an offer was made. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { createForbear } from '../../bot/app.js';
 import { LocalAdapter } from '../../bot/channels/local.js';
-import { fixedClock } from '../../bot/clock.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer, type RunningServer } from '../../bot/server.js';
 import { launchChromium } from '../support/browser.js';
+import type { RunningServer } from '../../bot/server.js';
+import { startForbear } from '../support/server.js';
 
 let running: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  const env = { PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadConfig(env);
-  const forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
+  let forbear;
+  ({ forbear, running } = await startForbear());
   const adapter = new LocalAdapter(forbear.bot);
   adapter.use(forbear.transcriptMiddleware);
   await adapter.join('reviewed', { locale: 'zh-CN' });

@@ -4,13 +4,11 @@
  * exports, and role checks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createForbear, type Forbear } from '../../bot/app.js';
 import { LocalAdapter } from '../../bot/channels/local.js';
-import { fixedClock } from '../../bot/clock.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer, type RunningServer } from '../../bot/server.js';
 import type { TranscriptRecord } from '../../bot/transcripts/schema.js';
+import type { Forbear } from '../../bot/app.js';
+import type { RunningServer } from '../../bot/server.js';
+import { startForbear } from '../support/server.js';
 
 let running: RunningServer;
 let forbear: Forbear;
@@ -32,11 +30,7 @@ async function session(name: string, password: string) {
 }
 
 beforeAll(async () => {
-  const env = { PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadConfig(env);
-  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
-  base = running.url.replace(/\/$/, '');
+  ({ forbear, running, base } = await startForbear());
   const adapter = new LocalAdapter(forbear.bot);
   adapter.use(forbear.transcriptMiddleware);
   const talk = async (id: string, locale: string, lines: string[]) => {

@@ -4,23 +4,19 @@
  * chats, and approves a settlement only a supervisor may grant; the cardholder sees the agreement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { createForbear, type Forbear } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer, type RunningServer } from '../../bot/server.js';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
+import type { Forbear } from '../../bot/app.js';
+import type { RunningServer } from '../../bot/server.js';
+import { startForbear } from '../support/server.js';
+import { bubbles, send } from '../support/webchat.js';
 
 let running: RunningServer;
 let forbear: Forbear;
 let browser: Browser;
 
 beforeAll(async () => {
-  const env = { PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadConfig(env);
-  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
+  ({ forbear, running } = await startForbear());
   browser = await launchChromium();
 });
 
@@ -28,16 +24,6 @@ afterAll(async () => {
   await browser?.close();
   await running?.close();
 });
-
-const bubbles = (page: Page, text: string) => page.locator('.webchat__bubble__content', { hasText: text }).count();
-
-async function send(page: Page, text: string, waitFor: string) {
-  const before = await bubbles(page, waitFor);
-  const input = page.locator('[data-id="webchat-sendbox-input"]');
-  await input.fill(text);
-  await input.press('Enter');
-  await expect.poll(() => bubbles(page, waitFor), { timeout: 15_000 }).toBeGreaterThan(before);
-}
 
 describe('handoff in the browser', () => {
   it('a supervisor approves in the console what the bot could not, and the cardholder sees the agreement', async () => {
@@ -51,7 +37,7 @@ describe('handoff in the browser', () => {
     await send(chat, '开支六千', '能负担的还款方案');
     await send(chat, '能不能减免90%', '无法提供');
     await chat.locator('.webchat__suggested-actions button', { hasText: '转人工' }).first().click();
-    await expect.poll(() => bubbles(chat, '转接人工客服'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '我为您转接人工客服'), { timeout: 15_000 }).toBe(1);
 
     const desk = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await desk.goto(`${running.url}agent`);

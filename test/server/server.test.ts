@@ -4,21 +4,16 @@
  */
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createForbear } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
-import { loadConfig } from '../../bot/config.js';
 import { LocalAdapter } from '../../bot/channels/local.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer, type RunningServer } from '../../bot/server.js';
+import type { RunningServer } from '../../bot/server.js';
+import { startForbear } from '../support/server.js';
 
 let running: RunningServer;
 let adapter: LocalAdapter;
 
 beforeAll(async () => {
-  const env = { PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadConfig(env);
-  const forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
+  let forbear;
+  ({ forbear, running } = await startForbear());
   adapter = new LocalAdapter(forbear.bot);
 });
 

@@ -4,23 +4,19 @@
  * arrive as a schedule card with its buttons, and the reference number must be shown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
-import { createForbear, type Forbear } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer, type RunningServer } from '../../bot/server.js';
+import type { Forbear } from '../../bot/app.js';
+import type { RunningServer } from '../../bot/server.js';
+import { startForbear } from '../support/server.js';
+import { bubbles, send } from '../support/webchat.js';
 
 let running: RunningServer;
 let forbear: Forbear;
 let browser: Browser;
 
 beforeAll(async () => {
-  const env = { PORT: '0', LOG_LEVEL: 'silent' };
-  const config = loadConfig(env);
-  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
+  ({ forbear, running } = await startForbear());
   browser = await launchChromium();
 });
 
@@ -28,16 +24,6 @@ afterAll(async () => {
   await browser?.close();
   await running?.close();
 });
-
-const bubbles = (page: Page, text: string) => page.locator('.webchat__bubble__content', { hasText: text }).count();
-
-async function send(page: Page, text: string, waitFor: string) {
-  const before = await bubbles(page, waitFor);
-  const input = page.locator('[data-id="webchat-sendbox-input"]');
-  await input.fill(text);
-  await input.press('Enter');
-  await expect.poll(() => bubbles(page, waitFor), { timeout: 15_000 }).toBeGreaterThan(before);
-}
 
 describe('a cardholder negotiates in the browser', () => {
   it('reaches a confirmed arrangement in 简体中文 and sees the schedule card and reference', async () => {
