@@ -117,7 +117,11 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     accounts,
     policy,
     defaultPolicyId: config.DEFAULT_POLICY,
-    settings: { hours: config.HANDOFF_HOURS ?? null, minutesPerCase: config.HANDOFF_MINUTES_PER_CASE },
+    settings: {
+      hours: config.HANDOFF_HOURS ?? null,
+      minutesPerCase: config.HANDOFF_MINUTES_PER_CASE,
+      queueTimeoutMin: config.HANDOFF_QUEUE_TIMEOUT_MIN,
+    },
   });
   const services: CaseServices = {
     caseState,

@@ -34,6 +34,8 @@ export const Config = z
   ),
   /** Average handling time per case ahead in the queue, for the wait the cardholder is told. */
   HANDOFF_MINUTES_PER_CASE: intFromEnv(5, 1, 240),
+  /** Unclaimed this long, a cardholder who writes is offered a call-back or the bot; 0 = never. */
+  HANDOFF_QUEUE_TIMEOUT_MIN: intFromEnv(30, 0, 1440),
   /** `name:role:scrypt$salt$hash,…` (npm run -s users -- hash <password>); unset = demo users. */
   CONSOLE_USERS: optionalString,
   /** Signs console session cookies (≥ 32 characters); unset = random per process. */

@@ -168,7 +168,13 @@ export class ForbearBot extends ActivityHandler {
     const ticket = await this.parts.desk.tickets.get(conversationId);
     if (ticket?.status !== 'waiting') return;
     const choice = matchAction(text, noAgentChoices(ticket.handoff));
-    if (choice === null) return;
+    if (choice === null) {
+      // Nobody has picked the case up in time: the cardholder is not left waiting in silence.
+      if (await this.parts.desk.timedOut(conversationId)) {
+        await say(context, file.language, 'handoff.no_agent', {}, noAgentChoices(ticket.handoff));
+      }
+      return;
+    }
     if (choice === 'callback') {
       await this.parts.desk.tickets.update(conversationId, (t) => ({ ...t!, outcome: 'callback_requested' }));
       await say(context, file.language, 'handoff.callback_noted');

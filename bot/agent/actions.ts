@@ -78,7 +78,9 @@ export class AgentActions {
       const record = file?.accountId ? await this.forbear.accounts.get(file.accountId) : null;
       if (!file || !record) throw new ActionRefused(409, 'The cardholder is not verified: no arrangement can be made.');
       const policy = this.forbear.policy(record.policyId);
-      const assessment = assessmentOf(file, todayIn(this.forbear.clock, policy.timezone));
+      // The signals that routed the case to a person have done their job: the person now decides,
+      // within their authority, so the triggers are not applied to their own approval.
+      const assessment = { ...assessmentOf(file, todayIn(this.forbear.clock, policy.timezone)), signals: [] };
       decision = evaluate(policy, record.account, assessment, proposal, { authority });
       await this.forbear.audit.evaluation(context, proposal, decision, authority, explain(policy, record.account, assessment).envelope);
       if (decision.outcome !== 'accept' || !decision.offer) return;

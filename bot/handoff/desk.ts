@@ -76,6 +76,8 @@ export const HandoffTicket = z.object({
   openedAt: z.string(),
   claimedBy: z.object({ name: z.string(), role: z.string(), at: z.string() }).nullable(),
   outcome: z.string().nullable(),
+  /** The call-back / continue-with-bot choice has been offered (outside hours, or the wait ran long). */
+  alternativesOffered: z.boolean().default(false),
 });
 export type HandoffTicket = z.infer<typeof HandoffTicket>;
 
@@ -95,6 +97,8 @@ export interface DeskSettings {
   hours: { start: string; end: string } | null;
   /** Average handling time per case ahead, for the honest wait estimate. */
   minutesPerCase: number;
+  /** After this long unclaimed, a writing cardholder is offered the alternatives; 0 = never. */
+  queueTimeoutMin: number;
 }
 
 export interface DeskDependencies {
@@ -143,6 +147,7 @@ export class QueueDesk implements HandoffDesk {
       openedAt,
       claimedBy: null,
       outcome: null,
+      alternativesOffered: !this.staffed(),
     });
     const queue = await this.queue.update('open', (current = []) =>
       [...current.filter((e) => e.conversationId !== conversationId), { conversationId, urgency: handoff.urgency, openedAt }].sort(queueOrder),
@@ -170,6 +175,19 @@ export class QueueDesk implements HandoffDesk {
       return open ? { ...current!, status: 'claimed', claimedBy: current!.claimedBy ?? { name, role, at } } : current!;
     });
     return verdict.won ? ticket : 'taken';
+  }
+
+  /** True once, for a case left unclaimed longer than the queue time-out: the moment to offer alternatives. */
+  async timedOut(conversationId: string): Promise<boolean> {
+    const limit = this.deps.settings.queueTimeoutMin;
+    if (limit === 0) return false;
+    const cutoff = this.deps.clock.now().getTime() - limit * 60_000;
+    const verdict = { due: false };
+    await this.tickets.update(conversationId, (t) => {
+      verdict.due = t!.status === 'waiting' && !t!.alternativesOffered && Date.parse(t!.openedAt) <= cutoff;
+      return verdict.due ? { ...t!, alternativesOffered: true } : t!;
+    });
+    return verdict.due;
   }
 
   /** Takes the case off the queue with how it ended ("arrangement", "returned_to_bot", an outcome code). */

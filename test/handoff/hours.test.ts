@@ -42,4 +42,21 @@ describe('handoff outside opening hours', () => {
     expect(offer?.suggestedActions?.actions.map((a) => a.title)).toEqual(['Call me back']);
     expect(texts(await h.say('crisis', 'Continue with the assistant'))).toEqual([]);
   });
+
+  it('offers the alternatives once when nobody has claimed the case within the queue time-out', async () => {
+    let now = Date.parse('2026-11-22T02:00:00Z');
+    const h = await harness({ clock: { now: () => new Date(now) }, configEnv: { HANDOFF_QUEUE_TIMEOUT_MIN: '30' } });
+    await h.open('slow-queue', { locale: 'en' });
+    await h.say('slow-queue', 'I want to talk to a person');
+    now += 10 * 60_000;
+    expect(texts(await h.say('slow-queue', 'hello?'))).toEqual([]);
+    now += 25 * 60_000;
+    const offered = await h.say('slow-queue', 'anyone there?');
+    expect(offered.find((a) => a.text?.includes('not available'))?.suggestedActions?.actions.map((a) => a.title)).toEqual([
+      'Continue with the assistant',
+      'Call me back',
+    ]);
+    expect(texts(await h.say('slow-queue', 'still waiting'))).toEqual([]);
+    expect(texts(await h.say('slow-queue', 'Continue with the assistant'))[0]).toMatch(/continue here/);
+  });
 });
