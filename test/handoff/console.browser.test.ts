@@ -61,7 +61,10 @@ describe('handoff in the browser', () => {
     // 20% off the ¥49,760.00 balance: beyond the bot (0%) and an agent (10%), within a supervisor's 20%.
     await desk.fill('input[name="settlement"]', '39808.00');
     await desk.evaluate(() => (document.getElementById('decision')!.textContent = ''));
+    const approval = desk.waitForResponse((r) => r.url().endsWith('/approve'));
     await desk.click('#approve button');
+    const answer = await approval;
+    expect(answer.status(), JSON.stringify({ sent: answer.request().postDataJSON(), got: await answer.json() }).slice(0, 1500)).toBe(200);
     await expect.poll(() => desk.locator('#decision').textContent(), { timeout: 10_000 }).toBe('已完成。');
     await desk.screenshot({ path: 'test-output/agent-console.png' });
 

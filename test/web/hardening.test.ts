@@ -214,7 +214,9 @@ describe('request bodies and exempt paths', () => {
     hardenServer(server, { ...HttpConfig.parse({ RATE_LIMIT_IP_PER_SEC: '1', RATE_LIMIT_IP_BURST: '2' }) }, undefined, {
       ipLimitExemptPaths: ['/signed'],
     });
-    for (const path of ['/signed', '/open']) server.get(path, async (_req: restify.Request, res: restify.Response) => res.send(200, 'ok'));
+    for (const path of ['/signed', '/open']) server.get(path, async (_req: restify.Request, res: restify.Response) => {
+      res.send(200, 'ok');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
