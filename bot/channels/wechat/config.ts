@@ -23,12 +23,18 @@ export const WeChatConfig = z.object({
   WECHAT_TOKEN: z.string().trim().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3-32 letters or digits, as in the WeChat console'),
   WECHAT_APPID: z.string().trim().regex(/^wx[0-9a-f]{16}$/i, 'must look like wx followed by 16 hex digits'),
   WECHAT_APPSECRET: z.string().trim().min(1),
-  /** Only needed for 安全模式 (safe mode); plain-mode requests are accepted without it. */
+  /**
+   * Set it (安全模式, recommended): only encrypted requests with a valid msg_signature are accepted,
+   * and plain ones are refused. Unset, plain-mode requests are accepted; their signature does not
+   * cover the message, so only the nonce memory stands between a captured query string and a forgery.
+   */
   WECHAT_ENCODING_AES_KEY: z.preprocess(blankAsUnset, EncodingAesKey.optional()),
   WECHAT_API_BASE: z.preprocess(blankAsUnset, z.url().default('https://api.weixin.qq.com')),
   /** WeChat waits 5 s for a passive reply; after this many ms the turn goes to the customer-service API instead. */
   WECHAT_PASSIVE_REPLY_MS: intSetting(4000, 100, 4800),
   WECHAT_API_TIMEOUT_MS: intSetting(5000, 100, 60_000),
+  /** A signed request whose timestamp is further than this from our clock is refused (WeChat retries within ~15 s). */
+  WECHAT_TIMESTAMP_WINDOW_SEC: intSetting(60, 10, 300),
   /** WeChat does not say the follower's language; this is the turn's locale. */
   WECHAT_LOCALE: z.preprocess(blankAsUnset, Language.default('zh-CN')),
 });

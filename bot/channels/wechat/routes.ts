@@ -3,7 +3,7 @@
  * (messages, plain or safe mode). Every failure is a short status line; nothing from a stack or
  * from the request is echoed back.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TurnContext } from 'botbuilder';
 import type restify from 'restify';
@@ -27,10 +27,8 @@ import {
 } from './xml.js';
 
 export const WECHAT_PATH = '/api/wechat';
-/** A signed request older or newer than this is refused: a captured request cannot be replayed later. */
-const MAX_CLOCK_SKEW_SEC = 300;
-/** Longer than the whole accepted timestamp window, so every replay inside it is caught as a duplicate. */
-const DEDUPE_TTL_SEC = 2 * MAX_CLOCK_SKEW_SEC;
+/** MsgIds are remembered longer than any retry of WeChat's (three, within ~15 s) and than the timestamp window. */
+const DEDUPE_TTL_SEC = 600;
 /** WeChat retries at about 5, 10 and 15 s; a finished turn stays answerable for retries that long. */
 const RETAIN_FINISHED_MS = 30_000;
 
@@ -47,6 +45,15 @@ export interface WeChatDeps {
   /** Messages per follower; beyond it the follower is asked to slow down and no turn runs. */
   followerRateLimit?: RateLimit;
 }
+
+/**
+ * Each signed (timestamp, nonce) pair is remembered for as long as its timestamp is acceptable,
+ * bound to a digest of the request it came with. The pair may come again only with the very same
+ * request (WeChat retrying it, which the MsgId de-duplication then answers without a new turn);
+ * with anything else it is a captured signature being reused, and refused. In the shared stores
+ * when running several instances, so the other instance refuses it too.
+ */
+const NONCE_STORE = { namespace: 'wechat-nonce', schema: z.string(), scope: 'global' } as const;
 
 /** A person types far slower than this; WeChat's own retries do not count (they join the running turn). */
 const DEFAULT_FOLLOWER_RATE: RateLimit = { ratePerSec: 0.5, burst: 10 };
@@ -132,6 +139,8 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
   const followerLimiter = createRateLimiter(deps.followerRateLimit ?? DEFAULT_FOLLOWER_RATE);
   const cipher = config.WECHAT_ENCODING_AES_KEY ? new WeChatCipher(config.WECHAT_ENCODING_AES_KEY, config.WECHAT_APPID) : undefined;
   const token = config.WECHAT_TOKEN;
+  const windowSec = config.WECHAT_TIMESTAMP_WINDOW_SEC;
+  const nonces = stores.keyValue(NONCE_STORE);
   const passiveWindowMs = config.WECHAT_PASSIVE_REPLY_MS;
   /** Turns by message id, so WeChat's retries join the running turn instead of starting another. */
   const inflight = new Map<string, Promise<WeChatTurn | undefined>>();
@@ -170,15 +179,24 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
     }
   }
 
-  function signedAndFresh(signature: string | undefined, parts: string[], timestamp: string): boolean {
-    const skew = Math.abs(Date.now() / 1000 - Number(timestamp));
-    return signatureMatches(wechatSignature([token, ...parts]), signature) && skew <= MAX_CLOCK_SKEW_SEC;
+  /**
+   * The signature is right, the timestamp inside the window, and the (timestamp, nonce) pair has not
+   * come with any other request. `request` is what the pair is bound to (the raw body, or echostr).
+   */
+  async function authentic(signature: string | undefined, parts: string[], query: { timestamp: string; nonce: string }, request: string): Promise<boolean> {
+    const skew = Math.abs(Date.now() / 1000 - Number(query.timestamp));
+    if (!signatureMatches(wechatSignature([token, ...parts]), signature) || skew > windowSec) return false;
+    const digest = createHash('sha256').update(request).digest('base64url');
+    const bound = await nonces.update(`${query.timestamp}:${query.nonce}`, (seen) => seen ?? digest, 2 * windowSec + 60);
+    if (bound === digest) return true;
+    logger.warn({ channel: 'wechat' }, 'wechat signature reused with another request (replay) refused');
+    return false;
   }
 
   server.get(WECHAT_PATH, async (req: restify.Request, res: restify.Response) => {
     const query = VerifyQuery.safeParse(queryOf(req));
-    if (!query.success || !signatureMatches(wechatSignature([token, query.data.timestamp, query.data.nonce]), query.data.signature)) {
-      logger.warn({ channel: 'wechat' }, 'wechat verification with a bad signature');
+    if (!query.success || !(await authentic(query.data.signature, [query.data.timestamp, query.data.nonce], query.data, `GET ${query.data.echostr}`))) {
+      logger.warn({ channel: 'wechat' }, 'wechat verification refused');
       return send(res, 401, 'invalid signature');
     }
     send(res, 200, query.data.echostr);
@@ -199,11 +217,15 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
       if (safeMode) {
         if (cipher === undefined) return send(res, 400, 'safe mode is not configured');
         const envelope = parseWeChatXml(body, EncryptedEnvelope);
-        if (!signedAndFresh(query.data.msg_signature, [timestamp, nonce, envelope.Encrypt], timestamp)) {
+        if (!(await authentic(query.data.msg_signature, [timestamp, nonce, envelope.Encrypt], query.data, body))) {
           return send(res, 401, 'invalid signature');
         }
         xml = cipher.decrypt(envelope.Encrypt);
-      } else if (!signedAndFresh(query.data.signature, [timestamp, nonce], timestamp)) {
+      } else if (cipher !== undefined) {
+        // With a key configured, a plain request can only be a forgery: its signature does not cover the message.
+        logger.warn({ channel: 'wechat' }, 'plain-mode request refused: safe mode is configured');
+        return send(res, 401, 'safe mode required');
+      } else if (!(await authentic(query.data.signature, [timestamp, nonce], query.data, body))) {
         return send(res, 401, 'invalid signature');
       }
 

@@ -20,6 +20,7 @@ describe('loadWeChatConfig', () => {
       WECHAT_API_BASE: 'https://api.weixin.qq.com',
       WECHAT_PASSIVE_REPLY_MS: 4000,
       WECHAT_API_TIMEOUT_MS: 5000,
+      WECHAT_TIMESTAMP_WINDOW_SEC: 60,
       WECHAT_LOCALE: 'zh-CN',
     });
   });
@@ -37,5 +38,6 @@ describe('loadWeChatConfig', () => {
     expect(() => loadWeChatConfig({ ...base, WECHAT_TOKEN: 'has space' })).toThrow(/WECHAT_TOKEN/);
     expect(() => loadWeChatConfig({ ...base, WECHAT_PASSIVE_REPLY_MS: '6000' })).toThrow(/WECHAT_PASSIVE_REPLY_MS/);
     expect(() => loadWeChatConfig({ ...base, WECHAT_API_BASE: 'not a url' })).toThrow(/WECHAT_API_BASE/);
+    expect(() => loadWeChatConfig({ ...base, WECHAT_TIMESTAMP_WINDOW_SEC: '3600' })).toThrow(/WECHAT_TIMESTAMP_WINDOW_SEC/);
   });
 });

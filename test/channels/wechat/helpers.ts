@@ -121,12 +121,13 @@ export class FakeWeChatApi {
   }
 }
 
-export function testConfig(apiBase: string) {
+/** `mode: 'plain'` leaves out the EncodingAESKey: with it set, only safe-mode requests are accepted. */
+export function testConfig(apiBase: string, mode: 'safe' | 'plain' = 'safe') {
   return WeChatConfig.parse({
     WECHAT_TOKEN: TOKEN,
     WECHAT_APPID: APPID,
     WECHAT_APPSECRET: 'test-secret',
-    WECHAT_ENCODING_AES_KEY: AES_KEY,
+    ...(mode === 'safe' ? { WECHAT_ENCODING_AES_KEY: AES_KEY } : {}),
     WECHAT_API_BASE: apiBase,
     WECHAT_PASSIVE_REPLY_MS: String(PASSIVE_WINDOW_MS),
   });
@@ -135,6 +136,8 @@ export function testConfig(apiBase: string) {
 export interface ServerOptions extends Pick<WeChatDeps, 'stores' | 'followerRateLimit'> {
   /** Install the shared public-endpoint hardening (global bodyParser, rate limits, headers) first, as bot/index.ts does. */
   hardened?: boolean;
+  /** 'plain': no EncodingAESKey configured (明文模式); the default is safe mode. */
+  mode?: 'safe' | 'plain';
 }
 
 export async function startBotServer(bot: TestBot, apiBase: string, options: ServerOptions = {}) {
@@ -142,7 +145,7 @@ export async function startBotServer(bot: TestBot, apiBase: string, options: Ser
   if (options.hardened) hardenServer(server, HttpConfig.parse({}));
   const adapter = registerWeChat(server, {
     bot,
-    config: testConfig(apiBase),
+    config: testConfig(apiBase, options.mode),
     logger: createLogger('silent'),
     stores: options.stores,
     followerRateLimit: options.followerRateLimit,
@@ -196,11 +199,25 @@ export { signedQuery };
 
 export const cipher = new WeChatCipher(AES_KEY, APPID);
 
-/** A safe-mode POST: the message encrypted for `appId`, signed with msg_signature. */
-export function postSafe(url: string, xml: string, options: { appId?: string; badSignature?: boolean } = {}): Promise<Response> {
+export interface SafeRequest {
+  query: Record<string, string>;
+  body: string;
+}
+
+/** A safe-mode request as WeChat builds it: the message encrypted for `appId`, signed with msg_signature. */
+export function safeRequest(xml: string, options: { appId?: string; badSignature?: boolean; timestamp?: string } = {}): SafeRequest {
   const encrypt = new WeChatCipher(AES_KEY, options.appId ?? APPID).encrypt(xml);
-  const query = signedQuery({ encrypt_type: 'aes', openid: 'ignored' });
+  const query = signedQuery({ encrypt_type: 'aes', openid: 'ignored' }, options.timestamp);
   const msgSignature = wechatSignature([TOKEN, query.timestamp, query.nonce, options.badSignature ? `${encrypt}x` : encrypt]);
   const body = `<xml><ToUserName>${cdata(BOT_ID)}</ToUserName><Encrypt>${cdata(encrypt)}</Encrypt></xml>`;
-  return postPlain(url, body, { ...query, msg_signature: msgSignature });
+  return { query: { ...query, msg_signature: msgSignature }, body };
+}
+
+export function postRequest(url: string, request: SafeRequest): Promise<Response> {
+  return postPlain(url, request.body, request.query);
+}
+
+/** A safe-mode POST: the message encrypted for `appId`, signed with msg_signature. */
+export function postSafe(url: string, xml: string, options: { appId?: string; badSignature?: boolean } = {}): Promise<Response> {
+  return postRequest(url, safeRequest(xml, options));
 }

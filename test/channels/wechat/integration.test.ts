@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { t } from '../../../bot/messages/index.js';
 import { openStores, type Stores } from '../../../bot/storage/index.js';
-import { cipher, FakeWeChatApi, newMsgId, postPlain, postSafe, startBotServer, TestBot, textXml } from './helpers.js';
+import { cipher, FakeWeChatApi, newMsgId, postPlain, postSafe, signedQuery, startBotServer, TestBot, textXml } from './helpers.js';
 
 const parser = new XMLParser({ parseTagValue: false });
 const replyOf = (xml: string): Record<string, string> => parser.parse(xml).xml;
@@ -23,14 +23,15 @@ afterAll(() => api.stop());
 describe('behind the shared hardening (global bodyParser)', () => {
   it('still reads raw XML in both modes, limits the body and keeps security headers', async () => {
     const bot = new TestBot();
-    const app = await startBotServer(bot, api.url, { hardened: true });
+    const app = await startBotServer(bot, api.url, { hardened: true, mode: 'plain' });
+    const safeApp = await startBotServer(bot, api.url, { hardened: true });
     try {
       const openId = follower();
       const plain = await postPlain(app.url, textXml(openId, '明文', newMsgId()));
       expect(replyOf(await plain.text()).Content).toBe('echo: 明文\n\nsecond line');
       expect(plain.headers.get('x-content-type-options')).toBe('nosniff');
 
-      const safe = await postSafe(app.url, textXml(openId, '密文', newMsgId()));
+      const safe = await postSafe(safeApp.url, textXml(openId, '密文', newMsgId()));
       expect(replyOf(cipher.decrypt(replyOf(await safe.text()).Encrypt!)).Content).toBe('echo: 密文\n\nsecond line');
 
       const huge = await postPlain(app.url, `<xml>${'A'.repeat(1024 * 1024)}</xml>`);
@@ -45,6 +46,7 @@ describe('behind the shared hardening (global bodyParser)', () => {
       expect(bot.turns).toBe(2);
     } finally {
       await app.close();
+      await safeApp.close();
     }
   });
 });
@@ -62,8 +64,8 @@ describe('two bot instances sharing Redis stores', () => {
   it('runs one turn when WeChat retries a MsgId on the other instance, and shares numbered choices', async () => {
     const bots = [new TestBot(), new TestBot()] as const;
     const apps = [
-      await startBotServer(bots[0], api.url, { stores: stores[0] }),
-      await startBotServer(bots[1], api.url, { stores: stores[1] }),
+      await startBotServer(bots[0], api.url, { stores: stores[0], mode: 'plain' }),
+      await startBotServer(bots[1], api.url, { stores: stores[1], mode: 'plain' }),
     ] as const;
     try {
       const openId = follower();
@@ -76,6 +78,14 @@ describe('two bot instances sharing Redis stores', () => {
       await postPlain(apps[0].url, textXml(openId, 'menu', newMsgId()));
       await postPlain(apps[1].url, textXml(openId, '1', newMsgId()));
       expect(bots[1].received.at(-1)).toEqual({ text: 'accept', value: undefined });
+
+      // A query string captured from one instance's access log is refused by the other too.
+      const captured = signedQuery();
+      await postPlain(apps[0].url, textXml(openId, 'first', newMsgId()), captured);
+      const turns = bots[0].turns + bots[1].turns;
+      const forged = await postPlain(apps[1].url, textXml(follower(), '我还欠多少', newMsgId()), captured);
+      expect(forged.status).toBe(401);
+      expect(bots[0].turns + bots[1].turns).toBe(turns);
     } finally {
       await Promise.all(apps.map((a) => a.close()));
     }
@@ -85,7 +95,7 @@ describe('two bot instances sharing Redis stores', () => {
 describe('per-follower rate limit', () => {
   it('asks a flooding follower to slow down without running turns, and leaves others alone', async () => {
     const bot = new TestBot();
-    const app = await startBotServer(bot, api.url, { followerRateLimit: { ratePerSec: 0.001, burst: 2 } });
+    const app = await startBotServer(bot, api.url, { followerRateLimit: { ratePerSec: 0.001, burst: 2 }, mode: 'plain' });
     try {
       const flooder = follower();
       const replies: string[] = [];

@@ -10,7 +10,9 @@ import {
   mediaXml,
   newMsgId,
   postPlain,
+  postRequest,
   postSafe,
+  safeRequest,
   signedQuery,
   startBotServer,
   TestBot,
@@ -25,7 +27,10 @@ function replyOf(xml: string): Record<string, string> {
 
 let api: FakeWeChatApi;
 let bot: TestBot;
+/** 明文模式: no EncodingAESKey configured. */
 let app: Awaited<ReturnType<typeof startBotServer>>;
+/** 安全模式: the EncodingAESKey is configured, so only encrypted requests are accepted. */
+let safe: Awaited<ReturnType<typeof startBotServer>>;
 let openId: string;
 let userCount = 0;
 
@@ -33,10 +38,12 @@ beforeAll(async () => {
   api = new FakeWeChatApi();
   await api.start();
   bot = new TestBot();
-  app = await startBotServer(bot, api.url);
+  app = await startBotServer(bot, api.url, { mode: 'plain' });
+  safe = await startBotServer(bot, api.url);
 });
 afterAll(async () => {
   await app.close();
+  await safe.close();
   await api.stop();
 });
 beforeEach(() => {
@@ -162,7 +169,7 @@ describe('POST /api/wechat, plain mode', () => {
 
 describe('POST /api/wechat, safe mode', () => {
   it('decrypts the request and answers with an encrypted, signed passive reply', async () => {
-    const res = await postSafe(app.url, textXml(openId, '安全模式', newMsgId()));
+    const res = await postSafe(safe.url, textXml(openId, '安全模式', newMsgId()));
     expect(res.status).toBe(200);
     const envelope = replyOf(await res.text());
     expect(envelope.MsgSignature).toBe(wechatSignature([TOKEN, envelope.TimeStamp!, envelope.Nonce!, envelope.Encrypt!]));
@@ -172,16 +179,72 @@ describe('POST /api/wechat, safe mode', () => {
 
   it('refuses a wrong msg_signature with 401', async () => {
     const before = bot.turns;
-    const res = await postSafe(app.url, textXml(openId, 'x', newMsgId()), { badSignature: true });
+    const res = await postSafe(safe.url, textXml(openId, 'x', newMsgId()), { badSignature: true });
     expect(res.status).toBe(401);
     expect(bot.turns).toBe(before);
   });
 
   it('refuses a message encrypted for another appid with 401', async () => {
     const before = bot.turns;
-    const res = await postSafe(app.url, textXml(openId, 'x', newMsgId()), { appId: 'wxffffffffffffffff' });
+    const res = await postSafe(safe.url, textXml(openId, 'x', newMsgId()), { appId: 'wxffffffffffffffff' });
     expect(res.status).toBe(401);
     expect(bot.turns).toBe(before);
+  });
+});
+
+describe('replay of a captured request', () => {
+  const secondsAgo = (n: number) => String(Math.floor(Date.now() / 1000) - n);
+
+  it('with an EncodingAESKey configured, refuses a correctly signed plain-mode request and runs no turn', async () => {
+    const before = bot.turns;
+    const res = await postPlain(safe.url, textXml(openId, '查一下我的欠款', newMsgId()));
+    expect(res.status).toBe(401);
+    expect(await res.text()).not.toContain('echo');
+    expect(bot.turns).toBe(before);
+  });
+
+  it('refuses a captured query string carrying another message, as another follower (plain mode)', async () => {
+    const captured = signedQuery();
+    const first = await postPlain(app.url, textXml(openId, '你好', newMsgId()), captured);
+    expect(replyOf(await first.text()).Content).toBe('echo: 你好\n\nsecond line');
+    const before = bot.turns;
+    const victim = `oVictim_${Date.now()}`;
+    const forged = await postPlain(app.url, textXml(victim, '我还欠多少钱', newMsgId()), captured);
+    expect(forged.status).toBe(401);
+    expect(await forged.text()).not.toContain('echo');
+    expect(bot.turns).toBe(before);
+  });
+
+  it('an exact replay of a safe-mode request (WeChat retrying it) runs no second turn', async () => {
+    const request = safeRequest(textXml(openId, '只一次', newMsgId()));
+    const before = bot.turns;
+    const first = await postRequest(safe.url, request);
+    expect(first.status).toBe(200);
+    const again = await postRequest(safe.url, request);
+    expect([200, 401]).toContain(again.status);
+    expect(bot.turns).toBe(before + 1);
+  });
+
+  it('keeps the window tight: a request signed two minutes ago or ahead is refused', async () => {
+    const before = bot.turns;
+    for (const timestamp of [secondsAgo(120), secondsAgo(-120)]) {
+      const res = await postPlain(app.url, textXml(openId, 'late', newMsgId()), signedQuery({}, timestamp));
+      expect(res.status, timestamp).toBe(401);
+      const safeRes = await postRequest(safe.url, safeRequest(textXml(openId, 'late', newMsgId()), { timestamp }));
+      expect(safeRes.status, timestamp).toBe(401);
+    }
+    expect(bot.turns).toBe(before);
+  });
+
+  it('GET verification checks the timestamp and refuses a reused nonce', async () => {
+    const stale = signedQuery({ echostr: 'stale-echo' }, secondsAgo(3600));
+    const old = await fetch(`${app.url}/api/wechat?${new URLSearchParams(stale)}`);
+    expect(old.status).toBe(401);
+    expect(await old.text()).not.toContain('stale-echo');
+    const query = signedQuery({ echostr: 'fresh-echo' });
+    expect(await (await fetch(`${app.url}/api/wechat?${new URLSearchParams(query)}`)).text()).toBe('fresh-echo');
+    const reused = await fetch(`${app.url}/api/wechat?${new URLSearchParams({ ...query, echostr: 'other-echo' })}`);
+    expect(reused.status).toBe(401);
   });
 });
 
@@ -200,9 +263,9 @@ describe('hostile input', () => {
     }
     const huge = await postPlain(app.url, `<xml><Content>${'A'.repeat(1024 * 1024)}</Content></xml>`);
     expect(huge.status).toBe(413);
-    const hugeSafe = await postPlain(app.url, 'x'.repeat(1024 * 1024), { ...signedQuery(), encrypt_type: 'aes' });
+    const hugeSafe = await postPlain(safe.url, 'x'.repeat(1024 * 1024), { ...signedQuery(), encrypt_type: 'aes' });
     expect(hugeSafe.status).toBe(413);
-    const badCipher = await postPlain(app.url, `<xml><Encrypt>!!notbase64!!</Encrypt></xml>`, { ...signedQuery(), encrypt_type: 'aes' });
+    const badCipher = await postPlain(safe.url, `<xml><Encrypt>!!notbase64!!</Encrypt></xml>`, { ...signedQuery(), encrypt_type: 'aes' });
     expect(badCipher.status).toBe(401);
     expect(bot.turns).toBe(before);
 
