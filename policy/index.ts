@@ -6,3 +6,32 @@ export { schedule, type PlanTerms } from './schedule.js';
 export { bpsOf, split } from './money.js';
 export { InputError, type InputIssue } from './errors.js';
 export * from './model.js';
+export {
+  openLedger,
+  applyPayment,
+  assess,
+  supersede,
+  noticesOf,
+  plannedContacts,
+  stillDue,
+  nextDue,
+  paidOf,
+  owedOf,
+  arrearsOf,
+  hasPayment,
+  Ledger,
+  LedgerEvent,
+  Instalment,
+  InstalmentStatus,
+  LedgerStatus,
+  PaymentId,
+  BreachRules,
+  ReminderRules,
+  DEFAULT_BREACH,
+  DEFAULT_REMINDERS,
+  type Payment,
+  type LedgerChange,
+  type BreachNotice,
+  type PlannedContact,
+  type ContactPurpose,
+} from './ledger.js';

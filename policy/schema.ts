@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { AuthorityLevel, AuthorityLimits, Bps, Concession, HandoffUrgency, NonNegativeMinor, Signal } from './model.js';
+import { BreachRules, DEFAULT_BREACH, DEFAULT_REMINDERS, ReminderRules } from './ledger.js';
 
 /** Ids become segments of rule ids (`buckets.M2.bot...`), so they may not contain dots. */
 const Key = z.string().regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be letters, digits, _ or - (it is part of rule ids)');
@@ -89,6 +90,10 @@ export const PolicyShape = z
         stopContactOnRequest: z.literal(true),
       })
       .strict(),
+    /** After the agreement: what a missed instalment leads to (optional; defaults are conservative). */
+    breach: BreachRules.default(DEFAULT_BREACH),
+    /** After the agreement: reminders and checks the bot schedules, each through the contact gate. */
+    reminders: ReminderRules.default(DEFAULT_REMINDERS),
   })
   .strict();
 
