@@ -18,6 +18,9 @@ import type { Config } from './config.js';
 import { ForbearBot } from './forbearBot.js';
 import { QueueDesk } from './handoff/desk.js';
 import { createLogger, type Logger } from './logger.js';
+import { VariantAccountService } from './experiments/accounts.js';
+import { loadChallengers } from './experiments/config.js';
+import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryStores, openStores, redisSettingsFromEnv, type Stores } from './storage/index.js';
 import { MemoryTranscriptStore, type TranscriptStore } from './transcripts/store.js';
@@ -38,6 +41,8 @@ export interface ForbearOptions {
   transcripts?: TranscriptStore;
   accounts?: AccountService;
   understanding?: Understanding;
+  /** Champion/challenger assignment; otherwise read from CHALLENGERS_FILE (none when unset). */
+  experiment?: Experiment;
 }
 
 export interface Forbear {
@@ -52,6 +57,7 @@ export interface Forbear {
   audit: TranscriptAuditor;
   transcriptMiddleware: TranscriptMiddleware;
   policy(id: string): Policy;
+  experiment: Experiment;
   metrics: Metrics;
   logger: Logger;
   clock: Clock;
@@ -59,10 +65,16 @@ export interface Forbear {
   close(): Promise<void>;
 }
 
-/** Policies are loaded once, at start-up: a bad policy file stops the process, never a turn. */
-function policyBook(): (id: string) => Policy {
+/**
+ * Policies are loaded once, at start-up: a bad policy file stops the process, never a turn.
+ * Challengers are known by `id@version`, so a challenger may be the champion's next version.
+ */
+function policyBook(): { (id: string): Policy; challengers: Map<string, Policy> } {
   const cache = new Map<string, Policy>();
-  return (id) => {
+  const challengers = new Map<string, Policy>();
+  const book = (id: string) => {
+    const challenger = challengers.get(id);
+    if (challenger) return challenger;
     let policy = cache.get(id);
     if (!policy) {
       policy = loadPolicy(id);
@@ -70,6 +82,7 @@ function policyBook(): (id: string) => Policy {
     }
     return policy;
   };
+  return Object.assign(book, { challengers });
 }
 
 /** The account a signed-in channel vouches for (e.g. the issuer's web session), if any. */
@@ -86,6 +99,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const metrics = createMetrics(options.registry);
   const policy = policyBook();
   policy(config.DEFAULT_POLICY);
+  const experiment = options.experiment ?? (config.CHALLENGERS_FILE ? loadChallengers(config.CHALLENGERS_FILE, policy) : NO_EXPERIMENT);
+  for (const c of experiment.challengers) policy.challengers.set(challengerRef(c.policy), c.policy);
 
   const redisSettings = redisSettingsFromEnv(env);
   const stores =
@@ -97,11 +112,15 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     options.transcripts ??
     (stores.redis ? new RedisTranscriptStore(stores.redis.client, stores.redis.keys.prefix) : new MemoryTranscriptStore());
 
-  const accounts =
+  // Every record passes through the variant assignment, injected account services included.
+  const accounts = new VariantAccountService(
     options.accounts ??
-    (config.ACCOUNT_SERVICE_URL
-      ? new HttpAccountService(config.ACCOUNT_SERVICE_URL, config.ACCOUNT_SERVICE_TIMEOUT_MS)
-      : new DemoAccountService(clock, (id) => policy(id).timezone));
+      (config.ACCOUNT_SERVICE_URL
+        ? new HttpAccountService(config.ACCOUNT_SERVICE_URL, config.ACCOUNT_SERVICE_TIMEOUT_MS)
+        : new DemoAccountService(clock, (id) => policy(id).timezone)),
+    experiment,
+    policy,
+  );
 
   const rules = new RuleUnderstanding();
   const understanding =
@@ -146,6 +165,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
       understanding: understanding.name,
       accounts: config.ACCOUNT_SERVICE_URL ? 'http' : 'demo',
       policy: config.DEFAULT_POLICY,
+      challengers: experiment.challengers.map((c) => `${challengerRef(c.policy)} → ${c.champion} ${JSON.stringify(c.sharesBps)} bps`),
     },
     'forbear assembled',
   );
@@ -160,6 +180,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     audit,
     transcriptMiddleware,
     policy,
+    experiment,
     metrics,
     logger,
     clock,

@@ -10,7 +10,8 @@ import type { UnderstandingResult } from './understanding/schema.js';
 import type { CaseFile } from './case.js';
 import type { Clock } from './clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
-import type { DecisionPayload } from './transcripts/schema.js';
+import type { DecisionPayload, FeedbackEnding } from './transcripts/schema.js';
+import type { Variant } from './experiments/variant.js';
 import type { TranscriptStore } from './transcripts/store.js';
 import { loadForbiddenPhrases, newFlags, type FlagContext } from './transcripts/flags.js';
 import { ContactRules } from './contact/gate.js';
@@ -20,8 +21,13 @@ export interface Auditor {
   verification(context: TurnContext, result: 'success' | 'failure' | 'locked_out', attempt: number, accountId: string | null): Promise<void>;
   evaluation(context: TurnContext, proposal: Proposal | null, decision: Decision, authority: AuthorityLevel, envelope: Envelope): Promise<void>;
   offerShown(context: TurnContext, offer: Offer, policy: { id: string; version: string }, currency: string, messageKey: string, text: string): Promise<void>;
-  agreement(context: TurnContext, offer: Offer, consentText: string, reference: string): Promise<void>;
-  handoff(context: TurnContext, handoff: Handoff): Promise<void>;
+  /** `variant`: the stamp of the account's champion/challenger variant (variantLabel), null when unknown. */
+  agreement(context: TurnContext, offer: Offer, consentText: string, reference: string, variant: string | null): Promise<void>;
+  handoff(context: TurnContext, handoff: Handoff, variant: string | null): Promise<void>;
+  /** The variant the verified account drew; once per conversation and account. */
+  variant(context: TurnContext, accountId: string, variant: Variant): Promise<void>;
+  feedbackAsked(context: TurnContext, after: FeedbackEnding, variant: string | null): Promise<void>;
+  feedback(context: TurnContext, answer: { satisfaction: number | null; fair: boolean | null }, variant: string | null): Promise<void>;
   promise(context: TurnContext, promise: NonNullable<CaseFile['promise']>): Promise<void>;
   stopContact(context: TurnContext, text: string): Promise<void>;
   /** Account figures the bot is about to quote (balance, minimum, interest, fees), as read from the system of record. */
@@ -142,19 +148,32 @@ export class TranscriptAuditor implements Auditor {
     });
   }
 
-  async agreement(context: TurnContext, offer: Offer, consentText: string, reference: string) {
+  async agreement(context: TurnContext, offer: Offer, consentText: string, reference: string, variant: string | null) {
     await this.decide(context, { type: 'consent', offerId: offer.offerId, redactedText: redact(consentText).text });
-    await this.decide(context, { type: 'arrangement_created', reference, offerId: offer.offerId });
+    await this.decide(context, { type: 'arrangement_created', reference, offerId: offer.offerId, variant });
   }
 
-  handoff(context: TurnContext, h: Handoff) {
+  handoff(context: TurnContext, h: Handoff, variant: string | null) {
     return this.decide(context, {
       type: 'handoff',
       reason: h.reason,
       urgency: h.urgency,
       authorityNeeded: h.authorityNeeded,
       ruleIds: h.ruleIds,
+      variant,
     });
+  }
+
+  variant(context: TurnContext, accountId: string, variant: Variant) {
+    return this.decide(context, { type: 'variant', accountId, ...variant });
+  }
+
+  feedbackAsked(context: TurnContext, after: FeedbackEnding, variant: string | null) {
+    return this.decide(context, { type: 'feedback_asked', after, variant });
+  }
+
+  feedback(context: TurnContext, answer: { satisfaction: number | null; fair: boolean | null }, variant: string | null) {
+    return this.decide(context, { type: 'feedback', ...answer, variant });
   }
 
   promise(context: TurnContext, p: NonNullable<CaseFile['promise']>) {
@@ -243,6 +262,7 @@ export class TranscriptMiddleware implements Middleware {
         attachments: (activity.attachments ?? []).map((a) => ({ contentType: a.contentType, name: a.name ?? null })),
         suggestedActions: (activity.suggestedActions?.actions ?? []).map((a) => String(a.title ?? a.value)),
         basedOn,
+        channel: activity.channelId ?? null,
       },
     });
   }

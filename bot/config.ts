@@ -45,6 +45,8 @@ export const Config = z
   RETENTION_DAYS: intFromEnv(1095, 1, 36_500),
   /** How often the retention job runs; 0 turns it off (run `npm run -s transcripts -- retention` instead). */
   RETENTION_INTERVAL_MIN: intFromEnv(1440, 0, 525_600),
+  /** Champion/challenger file (YAML): which challenger policy takes which share of each bucket; unset = champions only. */
+  CHALLENGERS_FILE: optionalString,
 })
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape);

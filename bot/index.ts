@@ -3,16 +3,19 @@ import { createForbear } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exit(2);
+/** Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason. */
+async function configured<T>(build: () => T | Promise<T>): Promise<T> {
+  try {
+    return await build();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
 }
 
-const forbear = await createForbear({ config });
+const config = await configured(() => loadConfig());
+const forbear = await configured(() => createForbear({ config }));
 const running = await startServer(forbear, config);
 process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
 

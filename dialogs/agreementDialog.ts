@@ -7,6 +7,7 @@ import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuild
 import type { Offer } from '../policy/model.js';
 import { formatDate, formatMoney } from '../bot/messages/index.js';
 import { CaseDialog } from './caseDialog.js';
+import { variantStamp } from '../bot/experiments/variant.js';
 import { emit, matchAction, offerActivity, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { takeCommand, turnFacts } from './turn.js';
@@ -67,6 +68,7 @@ export class AgreementDialog extends CaseDialog {
       offer,
       policyId: policy.id,
       policyVersion: policy.version,
+      variant: variantStamp(record),
       consentText,
       consentAt: this.services.clock.now().toISOString(),
       approvedBy: null,
@@ -76,7 +78,7 @@ export class AgreementDialog extends CaseDialog {
     file.pendingOffer = null;
     file.expecting = 'none';
     file.closed = true;
-    if (created) await this.services.audit.agreement(step.context, offer, consentText, arrangement.reference);
+    if (created) await this.services.audit.agreement(step.context, offer, consentText, arrangement.reference, arrangement.variant);
     const lang = file.language;
     const line = arrangement.offer.installment?.schedule[0];
     const settlement = arrangement.offer.settlement;

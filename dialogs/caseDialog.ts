@@ -12,6 +12,7 @@ import type { CaseFile } from '../bot/case.js';
 import { todayIn } from '../bot/clock.js';
 import { formatDate, formatMoney, hasMessage } from '../bot/messages/index.js';
 import type { CardholderRecord } from '../bot/accounts/accountService.js';
+import { variantStamp } from '../bot/experiments/variant.js';
 import { notePromise } from './promiseToPay.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
@@ -69,7 +70,7 @@ export abstract class CaseDialog extends ComponentDialog {
     file.handoff = handoff;
     file.expecting = 'none';
     const desk = await this.services.desk.open(dc.context, file, handoff);
-    await this.services.audit.handoff(dc.context, handoff);
+    await this.services.audit.handoff(dc.context, handoff, variantStamp(await this.record(dc.context)));
     await say(dc.context, file.language, handoffMessageKey(file, handoff));
     // Someone who is not the cardholder is told nothing more, not even about a queue.
     if (!file.signals.includes('wrong_person') && !file.signals.includes('third_party')) {

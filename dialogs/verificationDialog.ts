@@ -65,6 +65,7 @@ export class VerificationDialog extends CaseDialog {
     });
     if (record) {
       await this.services.audit.verification(step.context, 'success', file.verification.attempts + 1, record.account.accountId);
+      if (record.variant) await this.services.audit.variant(step.context, record.account.accountId, record.variant);
       file.verification.verified = true;
       file.accountId = record.account.accountId;
       await say(step.context, file.language, 'verification.ok');

@@ -31,13 +31,19 @@ export interface CaseFacts {
 
 export const balanceOf = (a: Account): number => a.principalMinor + a.interestMinor + a.feesMinor;
 
-function bucketOf(policy: Policy, account: Account): { ref: BucketRef; path: string; limits: Record<AuthorityLevel, AuthorityLimits>; id: string } {
+/** The id of the delinquency bucket an account is in (M1, M2…); champion/challenger shares are set per bucket. */
+export function bucketIdOf(policy: Policy, daysPastDue: number): string {
   const found = Object.entries(policy.buckets).find(
-    ([, b]) => account.daysPastDue >= b.minDaysPastDue && (b.maxDaysPastDue === null || account.daysPastDue <= b.maxDaysPastDue),
+    ([, b]) => daysPastDue >= b.minDaysPastDue && (b.maxDaysPastDue === null || daysPastDue <= b.maxDaysPastDue),
   );
   // A validated policy starts at 0 and ends open-ended, so every account has a bucket.
-  if (!found) throw new Error(`no bucket for ${String(account.daysPastDue)} days past due`);
-  const [id, bucket] = found;
+  if (!found) throw new Error(`no bucket for ${String(daysPastDue)} days past due`);
+  return found[0];
+}
+
+function bucketOf(policy: Policy, account: Account): { ref: BucketRef; path: string; limits: Record<AuthorityLevel, AuthorityLimits>; id: string } {
+  const id = bucketIdOf(policy, account.daysPastDue);
+  const bucket = policy.buckets[id]!;
   const balance = balanceOf(account);
   const tier = Object.entries(bucket.balanceTiers ?? {})
     .filter(([, t]) => balance >= t.minBalanceMinor)

@@ -1,6 +1,7 @@
 /** The policy engine's public surface: pure functions over a validated Policy. */
 export { explain, triggeredHandoff } from './explain.js';
 export { evaluate } from './evaluate.js';
+export { bucketIdOf } from './envelope.js';
 export { Policy, PolicyShape, policyJsonSchema } from './schema.js';
 export { schedule, type PlanTerms } from './schedule.js';
 export { bpsOf, split } from './money.js';

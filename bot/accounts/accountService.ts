@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { Account, IsoDate } from '../../policy/model.js';
 import { Language } from '../understanding/schema.js';
+import { Variant } from '../experiments/variant.js';
 
 export const CardholderRecord = z.object({
   account: Account,
@@ -13,6 +14,8 @@ export const CardholderRecord = z.object({
   /** Next payment due date of the account (ISO), for "when is my payment due". */
   dueDate: IsoDate,
   language: Language.nullable(),
+  /** Set by the champion/challenger assignment (never taken from the issuer's system). */
+  variant: Variant.optional(),
 });
 export type CardholderRecord = z.infer<typeof CardholderRecord>;
 

@@ -13,6 +13,7 @@ import type { Session } from '../auth/session.js';
 import type { HandoffTicket } from '../handoff/desk.js';
 import { formatDate, formatMoney, t } from '../messages/index.js';
 import { evaluate, explain } from '../../policy/index.js';
+import { variantStamp } from '../experiments/variant.js';
 import type { AuthorityLevel, Decision, Proposal } from '../../policy/model.js';
 
 /** Runs `logic` as a turn on the conversation's own channel adapter. */
@@ -95,13 +96,14 @@ export class AgentActions {
         offer,
         policyId: policy.id,
         policyVersion: policy.version,
+        variant: variantStamp(record),
         consentText: `approved by ${authority} ${session.name} after confirming with the cardholder`,
         consentAt: now,
         approvedBy: { role: authority, id: session.name },
         createdAt: now,
       }));
       Object.assign(file, { arrangementReference: arrangement.reference, closed: true, handoff: null, expecting: 'none', pendingOffer: null });
-      if (created) await this.forbear.audit.agreement(context, offer, 'agent approval', arrangement.reference);
+      if (created) await this.forbear.audit.agreement(context, offer, 'agent approval', arrangement.reference, arrangement.variant);
       const lang = file.language;
       const currency = record.account.currency;
       await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(lang, 'agreement.done', { reference: arrangement.reference }) });

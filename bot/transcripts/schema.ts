@@ -17,6 +17,7 @@ import {
   Reason,
 } from '../../policy/model.js';
 import { Entities, Intent, Language, UnderstandingSignal } from '../understanding/schema.js';
+import { Variant } from '../experiments/variant.js';
 
 export const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase sha256 hex digest');
 export const GENESIS_HASH = '0'.repeat(64);
@@ -39,6 +40,8 @@ export const ActivityPayload = z.strictObject({
   suggestedActions: z.array(z.string()).default([]),
   /** Sequence numbers of the decision records this message expresses (the console's annotation). */
   basedOn: z.array(z.number().int().min(1)).default([]),
+  /** Bot Framework channel id ("directline", "wechat", "msteams"…), for outcomes by channel. */
+  channel: z.string().nullable().default(null),
 });
 export type ActivityPayload = z.infer<typeof ActivityPayload>;
 
@@ -93,10 +96,14 @@ export const ConsentDecision = z.strictObject({
   redactedText: z.string(),
 });
 
+/** "challenger default-cn@2026.2" (see variantLabel); null where no account, hence no variant, is known. */
+const VariantStamp = z.string().nullable().default(null);
+
 export const ArrangementCreatedDecision = z.strictObject({
   type: z.literal('arrangement_created'),
   reference: z.string(),
   offerId: z.string(),
+  variant: VariantStamp,
 });
 
 export const HandoffDecision = z.strictObject({
@@ -105,6 +112,7 @@ export const HandoffDecision = z.strictObject({
   urgency: HandoffUrgency,
   authorityNeeded: AuthorityLevel.nullable(),
   ruleIds: z.array(z.string()),
+  variant: VariantStamp,
 });
 
 export const AgentActionDecision = z.strictObject({
@@ -158,6 +166,31 @@ export const StopContactDecision = z.strictObject({
   redactedText: z.string().nullable().default(null),
 });
 
+/** The champion/challenger variant the account drew, recorded once a conversation knows its account. */
+export const VariantDecision = z.strictObject({
+  type: z.literal('variant'),
+  accountId: z.string(),
+  ...Variant.shape,
+});
+
+/** When the one optional feedback question was put, and why the conversation was ending. */
+export const FeedbackEnding = z.enum(['agreement', 'handoff_closed', 'left']);
+export type FeedbackEnding = z.infer<typeof FeedbackEnding>;
+
+export const FeedbackAskedDecision = z.strictObject({
+  type: z.literal('feedback_asked'),
+  after: FeedbackEnding,
+  variant: VariantStamp,
+});
+
+/** One tap of the cardholder's answer: satisfaction 1–5, or whether they were treated fairly. */
+export const FeedbackDecision = z.strictObject({
+  type: z.literal('feedback'),
+  satisfaction: z.number().int().min(1).max(5).nullable(),
+  fair: z.boolean().nullable(),
+  variant: VariantStamp,
+});
+
 export const FlagKind = z.enum(['amount_mismatch', 'forbidden_phrase', 'contact_outside_hours', 'disclosure_before_verification']);
 export type FlagKind = z.infer<typeof FlagKind>;
 
@@ -183,6 +216,9 @@ export const DecisionPayload = z.discriminatedUnion('type', [
   PromiseToPayDecision,
   StopContactDecision,
   FlagDecision,
+  VariantDecision,
+  FeedbackAskedDecision,
+  FeedbackDecision,
 ]);
 export type DecisionPayload = z.infer<typeof DecisionPayload>;
 export type DecisionType = DecisionPayload['type'];

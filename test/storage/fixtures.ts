@@ -34,6 +34,7 @@ export function arrangementFor(conversationId: string, accountId = 'acct-1') {
     offer,
     policyId: 'default-cn',
     policyVersion: '2026.1',
+    variant: null,
     consentText: '好的，我同意',
     consentAt: '2026-06-01T08:00:00.000Z',
     approvedBy: null,
