@@ -11,7 +11,8 @@
  */
 import { execSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -78,7 +79,14 @@ function benchEnv(redis: { url: string; prefix: string } | null): NodeJS.Process
     RATE_LIMIT_IP_BURST: '1000000',
     RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
     RATE_LIMIT_CONVERSATION_BURST: '100000',
-    ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix } : {}),
+    ...(redis
+      ? {
+          REDIS_URL: redis.url,
+          REDIS_KEY_PREFIX: redis.prefix,
+          TRANSCRIPT_HMAC_KEY: 'bench-chain-key-bench-chain-key-bench-chain',
+          TRANSCRIPT_CHECKPOINT_DIR: join(tmpdir(), `forbear-bench-checkpoints-${process.pid}`),
+        }
+      : {}),
   };
 }
 

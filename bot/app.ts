@@ -23,8 +23,10 @@ import { loadChallengers } from './experiments/config.js';
 import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryStores, openStores, redisSettingsFromEnv, type Stores } from './storage/index.js';
-import { MemoryTranscriptStore, type TranscriptStore } from './transcripts/store.js';
+import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
 import { RedisTranscriptStore } from './transcripts/redisStore.js';
+import { Chain } from './transcripts/chain.js';
+import { FileCheckpointLog, MemoryCheckpointLog } from './transcripts/checkpoints.js';
 import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from './understanding/schema.js';
@@ -91,6 +93,26 @@ function claimedAccount(context: TurnContext): string | null {
   return typeof data?.accountRef === 'string' && data.accountRef.length > 0 ? data.accountRef : null;
 }
 
+/** Default home of the checkpoint files when transcripts are in Redis. */
+export const DEFAULT_CHECKPOINT_DIR = 'data/checkpoints';
+
+/**
+ * The transcript chain's key and its anchor outside Redis. With Redis the key is required (every
+ * instance must share it and it must outlive restarts); embedded, a random key is acceptable
+ * because the in-memory transcripts die with the process — said loudly at start-up.
+ */
+export function transcriptSealing(config: Pick<Config, 'TRANSCRIPT_HMAC_KEY' | 'TRANSCRIPT_CHECKPOINT_DIR'>, shared: boolean, logger: Logger): Sealing {
+  if (shared && !config.TRANSCRIPT_HMAC_KEY) {
+    throw new Error('TRANSCRIPT_HMAC_KEY must be set when transcripts are kept in Redis');
+  }
+  if (!config.TRANSCRIPT_HMAC_KEY) {
+    logger.warn('TRANSCRIPT_HMAC_KEY is not set: transcripts are sealed with a random development key that dies with this process');
+  }
+  const chain = config.TRANSCRIPT_HMAC_KEY ? new Chain(config.TRANSCRIPT_HMAC_KEY) : Chain.ephemeral();
+  const dir = config.TRANSCRIPT_CHECKPOINT_DIR ?? (shared ? DEFAULT_CHECKPOINT_DIR : undefined);
+  return { chain, checkpoints: dir ? new FileCheckpointLog(dir) : new MemoryCheckpointLog() };
+}
+
 export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const { config } = options;
   const env = options.env ?? process.env;
@@ -110,7 +132,9 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
       : memoryStores());
   const transcripts =
     options.transcripts ??
-    (stores.redis ? new RedisTranscriptStore(stores.redis.client, stores.redis.keys.prefix) : new MemoryTranscriptStore());
+    (stores.redis
+      ? new RedisTranscriptStore(stores.redis.client, stores.redis.keys.prefix, transcriptSealing(config, true, logger))
+      : new MemoryTranscriptStore(transcriptSealing(config, false, logger)));
 
   // Every record passes through the variant assignment, injected account services included.
   const accounts = new VariantAccountService(

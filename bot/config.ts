@@ -47,6 +47,14 @@ export const Config = z
   RETENTION_INTERVAL_MIN: intFromEnv(1440, 0, 525_600),
   /** Champion/challenger file (YAML): which challenger policy takes which share of each bucket; unset = champions only. */
   CHALLENGERS_FILE: optionalString,
+  /**
+   * Keys the transcript chain and signs its checkpoints (≥ 32 characters, the same on every
+   * instance, never stored in Redis). Required with Redis; unset in the embedded set-up = a random
+   * key per process (the in-memory transcripts die with it), with a warning.
+   */
+  TRANSCRIPT_HMAC_KEY: optionalString.pipe(z.string().min(32, 'TRANSCRIPT_HMAC_KEY must be at least 32 characters').optional()),
+  /** Where signed checkpoints of transcript heads are appended (outside Redis); default data/checkpoints with Redis, memory when embedded. */
+  TRANSCRIPT_CHECKPOINT_DIR: optionalString,
 })
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape);
@@ -57,7 +65,11 @@ export class ConfigError extends Error {}
 /** Parses the environment; the error lists every bad variable by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Config.safeParse(env);
-  if (parsed.success) return parsed.data;
-  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+  const shared = Boolean(env.REDIS_URL?.trim() || env.REDIS_CLUSTER_NODES?.trim());
+  if (shared && !env.TRANSCRIPT_HMAC_KEY?.trim()) {
+    lines.push('  TRANSCRIPT_HMAC_KEY: must be set (≥ 32 random characters, the same on every instance) when transcripts are kept in Redis');
+  }
+  if (parsed.success && lines.length === 0) return parsed.data;
   throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
 }

@@ -14,7 +14,7 @@ import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { HttpError } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
 import { catalogs } from '../messages/index.js';
-import { EMPTY_HEAD, headOf, link, verify, type Linked } from '../transcripts/chain.js';
+import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
 import { ConversationFilter, type TranscriptRecord } from '../transcripts/schema.js';
 import { verifyConversation } from '../transcripts/store.js';
@@ -129,13 +129,13 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
     if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
     if (!(await forbear.transcripts.summary(id))) throw new HttpError(404, 'NotFound', 'No such conversation.');
     const body = { conversationId: id, reviewer: sessionOf(req).name, ...parsed.data, at: forbear.clock.now().toISOString() };
-    const log = await reviews.update('log', (current = []) => [...current, link(current.length ? headOf(current) : EMPTY_HEAD, body) as ReviewRecord]);
+    const log = await reviews.update('log', (current = []) => [...current, forbear.transcripts.sealing.chain.link(current.length ? headOf(current) : EMPTY_HEAD, body) as ReviewRecord]);
     res.json(200, log.at(-1));
   });
 
   server.get('/compliance/api/reviews', compliance, async (_req: Request, res: Response) => {
     const log = (await reviews.get('log')) ?? [];
-    res.json(200, { reviews: log, verification: verify(log as Linked[]) });
+    res.json(200, { reviews: log, verification: forbear.transcripts.sealing.chain.verify(log as Linked[]) });
   });
 }
 

@@ -1,10 +1,15 @@
 /**
- * Hash chaining: each record carries the sha256 of the previous one, computed over the RFC 8785
- * (JSON Canonicalization Scheme) form of the record without its own `hash`. JCS is a published
- * standard, so an auditor can recompute every hash with any JCS implementation in any language,
- * independently of this code.
+ * Keyed hash chaining: each record carries the HMAC-SHA256 of the previous one, computed over the
+ * RFC 8785 (JSON Canonicalization Scheme) form of the record without its own `hash`. JCS is a
+ * published standard, so an auditor holding the key can recompute every hash with any JCS and
+ * HMAC implementation, independently of this code.
+ *
+ * Keyed, because a plain hash chain only shows accidents: someone who can write Redis can edit a
+ * record and re-hash everything after it. Without the key (it lives in configuration, never in
+ * Redis) they cannot produce a valid hash. A cut tail with a moved head still forms a valid keyed
+ * chain, so the heads are also anchored outside Redis in signed checkpoints (checkpoints.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { GENESIS_HASH, type ChainHead } from './schema.js';
@@ -25,24 +30,13 @@ export function canonicalJson(value: unknown): string {
   return text;
 }
 
-export function hashOf<T extends Linked>(record: Omit<T, 'hash'> | T): string {
-  const { hash: _ignored, ...body } = record as T;
-  return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
-}
-
 export const EMPTY_HEAD: ChainHead = { seq: 0, hash: GENESIS_HASH };
-
-/** The next record after `head`: assigns seq and prevHash, then seals it with its hash. */
-export function link<B extends object>(head: ChainHead, body: B): B & Linked {
-  const unsealed = { ...body, seq: head.seq + 1, prevHash: head.hash };
-  return { ...unsealed, hash: hashOf(unsealed as B & Linked) };
-}
 
 export const headOf = (records: readonly Linked[]): ChainHead =>
   records.length === 0 ? EMPTY_HEAD : { seq: records.at(-1)!.seq, hash: records.at(-1)!.hash };
 
 export const ChainProblem = z.enum([
-  /** A record's content no longer matches its hash, or its predecessor was re-hashed after an edit. */
+  /** A record's content no longer matches its keyed hash, or its predecessor was re-sealed after an edit. */
   'edited',
   /** A sequence number is missing. */
   'deleted',
@@ -50,38 +44,144 @@ export const ChainProblem = z.enum([
   'reordered',
   /** A record appears that the chain or the head does not account for. */
   'inserted',
-  /** The tail is missing: the log ends before the head. */
+  /** The tail is missing: the log ends before the head or before a signed checkpoint. */
   'truncated',
-  /** The chain is internally consistent but ends in a different hash than the head: rebuilt wholesale. */
+  /** The chain ends in a different hash than the head or a signed checkpoint: rebuilt wholesale. */
   'rewritten',
+  /** A record belongs to another conversation (copied here). */
+  'misplaced',
+  /** The checkpoint for this conversation does not carry a valid signature: the anchor itself was forged. */
+  'forged_checkpoint',
 ]);
 export type ChainProblem = z.infer<typeof ChainProblem>;
 
 export type Verification = { ok: true; records: number } | { ok: false; firstBadSeq: number; problem: ChainProblem };
 
+/** A signed statement, kept outside Redis, that a conversation's chain had reached `seq` with `hash`. */
+export const Checkpoint = z.strictObject({
+  conversationId: z.string().min(1),
+  seq: z.number().int().min(1),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  at: z.string(),
+  /** Which key signed it (a fingerprint, not the key), so a rotated key is named in a failure. */
+  keyId: z.string(),
+  sig: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type Checkpoint = z.infer<typeof Checkpoint>;
+
+export interface VerifyAgainst {
+  /** The head stored beside the records (in Redis: same slot). */
+  head?: ChainHead | null;
+  /** Every record must name this conversation. */
+  conversationId?: string;
+  /** The latest signed checkpoint from outside Redis. */
+  checkpoint?: Checkpoint | null;
+  /** Something says the conversation exists (a search summary): then zero records is a loss, not an empty log. */
+  expectRecords?: boolean;
+}
+
+/** Minimum length of a configured key: 32 characters of a random secret. */
+export const MIN_KEY_LENGTH = 32;
+
+/** Domain separation: a record hash can never be passed off as a checkpoint signature or vice versa. */
+const RECORD_DOMAIN = 'forbear/transcript-record/v1\n';
+const CHECKPOINT_DOMAIN = 'forbear/transcript-checkpoint/v1\n';
+
+const sameHex = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+
 /**
- * Checks the chain record by record, then against the separately stored head. Without a head only
- * edits, deletions, insertions and reorderings inside the log can be found; a cut-off tail needs it.
+ * The chain under one key. Every transcript, the retention log and the compliance review log are
+ * sealed and verified through one of these.
  */
-export function verify(records: readonly Linked[], head: ChainHead | null = null): Verification {
-  const bad = (firstBadSeq: number, problem: ChainProblem): Verification => ({ ok: false, firstBadSeq, problem });
-  for (let i = 0; i < records.length; i++) {
-    const record = records[i]!;
-    const expected = i + 1;
-    if (record.seq > expected) {
-      return bad(expected, records.slice(i + 1).some((r) => r.seq === expected) ? 'reordered' : 'deleted');
+export class Chain {
+  readonly keyId: string;
+  private readonly key: Buffer;
+
+  constructor(key: string | Buffer) {
+    this.key = typeof key === 'string' ? Buffer.from(key, 'utf8') : key;
+    if (this.key.length < MIN_KEY_LENGTH) throw new RangeError(`the transcript chain key must be at least ${MIN_KEY_LENGTH} bytes`);
+    this.keyId = createHash('sha256').update('forbear/key-id\n').update(this.key).digest('hex').slice(0, 16);
+  }
+
+  /** A random key for an embedded, in-memory run: transcripts die with the process, and so does the key. */
+  static ephemeral(): Chain {
+    return new Chain(randomBytes(32));
+  }
+
+  hashOf<T extends Linked>(record: Omit<T, 'hash'> | T): string {
+    const { hash: _ignored, ...body } = record as T;
+    return createHmac('sha256', this.key).update(RECORD_DOMAIN).update(canonicalJson(body), 'utf8').digest('hex');
+  }
+
+  /** The next record after `head`: assigns seq and prevHash, then seals it with its keyed hash. */
+  link<B extends object>(head: ChainHead, body: B): B & Linked {
+    const unsealed = { ...body, seq: head.seq + 1, prevHash: head.hash };
+    return { ...unsealed, hash: this.hashOf(unsealed as B & Linked) };
+  }
+
+  /** Seals several records at once after `head`, in order: what one atomic batch append stores. */
+  seal<B extends object>(head: ChainHead, bodies: readonly B[]): (B & Linked)[] {
+    const out: (B & Linked)[] = [];
+    let current = head;
+    for (const body of bodies) {
+      const record = this.link(current, body);
+      out.push(record);
+      current = { seq: record.seq, hash: record.hash };
     }
-    if (record.seq < expected) return bad(record.seq, 'inserted');
-    if (hashOf(record) !== record.hash) return bad(record.seq, 'edited');
-    const prevHash = i === 0 ? EMPTY_HEAD.hash : records[i - 1]!.hash;
-    // Both hashes check out, so the predecessor was edited and re-sealed.
-    if (record.prevHash !== prevHash) return bad(Math.max(1, record.seq - 1), 'edited');
+    return out;
   }
-  if (head) {
+
+  checkpoint(conversationId: string, head: ChainHead, at: string): Checkpoint {
+    const body = { conversationId, seq: head.seq, hash: head.hash, at, keyId: this.keyId };
+    return { ...body, sig: this.signature(body) };
+  }
+
+  checkpointValid(checkpoint: Checkpoint): boolean {
+    const { sig, ...body } = checkpoint;
+    return body.keyId === this.keyId && sameHex(this.signature(body), sig);
+  }
+
+  private signature(body: Omit<Checkpoint, 'sig'>): string {
+    return createHmac('sha256', this.key).update(CHECKPOINT_DOMAIN).update(canonicalJson(body), 'utf8').digest('hex');
+  }
+
+  /**
+   * Checks the chain record by record (order, keyed hash, link, conversation), then against the
+   * head stored beside it, then against the signed checkpoint kept outside Redis. The checkpoint is
+   * what catches a cut tail whose head was moved to match.
+   */
+  verify(records: readonly Linked[], against: VerifyAgainst = {}): Verification {
+    const bad = (firstBadSeq: number, problem: ChainProblem): Verification => ({ ok: false, firstBadSeq, problem });
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const expected = i + 1;
+      if (record.seq > expected) {
+        return bad(expected, records.slice(i + 1).some((r) => r.seq === expected) ? 'reordered' : 'deleted');
+      }
+      if (record.seq < expected) return bad(record.seq, 'inserted');
+      if (!sameHex(this.hashOf(record), String(record.hash))) return bad(record.seq, 'edited');
+      const prevHash = i === 0 ? EMPTY_HEAD.hash : records[i - 1]!.hash;
+      // Both hashes check out, so the predecessor was edited and re-sealed.
+      if (record.prevHash !== prevHash) return bad(Math.max(1, record.seq - 1), 'edited');
+      if (against.conversationId !== undefined && (record as Linked & { conversationId?: unknown }).conversationId !== against.conversationId) {
+        return bad(record.seq, 'misplaced');
+      }
+    }
     const last = headOf(records);
-    if (last.seq < head.seq) return bad(last.seq + 1, 'truncated');
-    if (last.seq > head.seq) return bad(head.seq + 1, 'inserted');
-    if (last.hash !== head.hash) return bad(head.seq, 'rewritten');
+    const { head, checkpoint } = against;
+    if (head) {
+      if (last.seq < head.seq) return bad(last.seq + 1, 'truncated');
+      if (last.seq > head.seq) return bad(head.seq + 1, 'inserted');
+      if (last.hash !== head.hash) return bad(head.seq, 'rewritten');
+    }
+    if (checkpoint) {
+      if (!this.checkpointValid(checkpoint) || (against.conversationId !== undefined && checkpoint.conversationId !== against.conversationId)) {
+        return bad(checkpoint.seq, 'forged_checkpoint');
+      }
+      if (last.seq < checkpoint.seq) return bad(last.seq + 1, 'truncated');
+      if (records[checkpoint.seq - 1]!.hash !== checkpoint.hash) return bad(checkpoint.seq, 'rewritten');
+    }
+    if (records.length === 0 && (against.expectRecords || head)) return bad(1, 'truncated');
+    return { ok: true, records: records.length };
   }
-  return { ok: true, records: records.length };
 }

@@ -18,11 +18,12 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { Language } from '../understanding/schema.js';
-import { verify } from './chain.js';
+import { Chain } from './chain.js';
+import { FileCheckpointLog } from './checkpoints.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from './export.js';
 import { RedisTranscriptStore } from './redisStore.js';
 import { DEFAULT_RETENTION_DAYS, runRetention } from './retention.js';
-import { MemoryTranscriptStore, parseStored, type TranscriptStore } from './store.js';
+import { MemoryTranscriptStore, parseStored, verifyConversation, type TranscriptStore } from './store.js';
 
 const Out = z.string().min(1).optional();
 
@@ -39,6 +40,9 @@ const RetentionArgs = z.object({
 const CliEnv = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   REDIS_KEY_PREFIX: z.string().default('forbear:'),
+  /** The bot's key: without it no record can be checked (or sealed). */
+  TRANSCRIPT_HMAC_KEY: z.string().min(32, 'must be the bot\'s key (at least 32 characters)').optional(),
+  TRANSCRIPT_CHECKPOINT_DIR: z.string().min(1).default('data/checkpoints'),
 });
 
 export class UsageError extends Error {}
@@ -96,15 +100,23 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       case 'verify': {
         const a = parse(VerifyArgs, { conversationId: positionals[0] });
         const { records, head } = await io.store.stored(a.conversationId);
-        if (records.length === 0 && head === null) throw new UsageError(`<conversationId>: no transcript "${a.conversationId}"`);
-        const result = verify(records, head);
+        const anchored = await io.store.sealing.checkpoints.latest(a.conversationId);
+        const summary = await io.store.summary(a.conversationId);
+        if (records.length === 0 && head === null && anchored === null && summary === null) {
+          throw new UsageError(`<conversationId>: no transcript "${a.conversationId}"`);
+        }
+        const result = await verifyConversation(io.store, a.conversationId);
         io.stdout.write(`${JSON.stringify({ conversationId: a.conversationId, ...result })}\n`);
         return result.ok ? 0 : 1;
       }
       case 'html': {
         const a = parse(HtmlArgs, { conversationId: positionals[0], lang: values.lang, out: values.out });
-        const { records, head } = await io.store.stored(a.conversationId);
-        const html = renderTranscriptHtml(a.conversationId, parseStored(a.conversationId, records), { lang: a.lang, verification: verify(records, head), exportedAt: io.now() });
+        const { records } = await io.store.stored(a.conversationId);
+        const html = renderTranscriptHtml(a.conversationId, parseStored(a.conversationId, records), {
+          lang: a.lang,
+          verification: await verifyConversation(io.store, a.conversationId),
+          exportedAt: io.now(),
+        });
         await withOutput(a.out, io, async (out) => void out.write(html));
         return 0;
       }
@@ -132,8 +144,16 @@ async function main(): Promise<void> {
     process.stderr.write(`transcripts: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
     process.exit(2);
   }
+  if (env.data.REDIS_URL && !env.data.TRANSCRIPT_HMAC_KEY) {
+    process.stderr.write('transcripts: TRANSCRIPT_HMAC_KEY: must be set to the bot\'s key to read transcripts in Redis\n');
+    process.exit(2);
+  }
   const redis = env.data.REDIS_URL ? new Redis(env.data.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : null;
-  const store = redis ? new RedisTranscriptStore(redis, env.data.REDIS_KEY_PREFIX) : new MemoryTranscriptStore();
+  const sealing = {
+    chain: env.data.TRANSCRIPT_HMAC_KEY ? new Chain(env.data.TRANSCRIPT_HMAC_KEY) : Chain.ephemeral(),
+    checkpoints: new FileCheckpointLog(env.data.TRANSCRIPT_CHECKPOINT_DIR),
+  };
+  const store = redis ? new RedisTranscriptStore(redis, env.data.REDIS_KEY_PREFIX, sealing) : new MemoryTranscriptStore(sealing);
   try {
     process.exitCode = await run(process.argv.slice(2), { store, stdout: process.stdout, stderr: process.stderr, now: () => new Date() });
   } finally {

@@ -6,13 +6,13 @@
  * Globally: `transcripts:index:{all}` sorted set (conversation id by start time, ms) and the
  * retention log `transcripts:retention:{all}` (stream + head, hash-chained like a transcript).
  *
- * Appending is compare-and-set: the client seals the record against the head it read (Redis Lua
- * has no sha256), and the script writes it only if the head is unchanged, else returns the current
- * head to retry against. Two instances therefore can never both extend the same head.
+ * Appending is compare-and-set: the client seals the record against the head it read (the key
+ * never goes to Redis), and the script writes it only if the head is unchanged, else returns the
+ * current head to retry against. Two instances therefore can never both extend the same head.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../storage/keys.js';
-import { EMPTY_HEAD, link, type Linked } from './chain.js';
+import { EMPTY_HEAD, type Linked } from './chain.js';
 import {
   ChainHead,
   ConversationFilter,
@@ -24,9 +24,11 @@ import {
 } from './schema.js';
 import {
   RetentionRecord,
+  anchor,
   nextRecord,
   parseStored,
   retentionEntry,
+  type Sealing,
   type StoredChain,
   type TranscriptStore,
 } from './store.js';
@@ -62,6 +64,7 @@ export class RedisTranscriptStore implements TranscriptStore {
   constructor(
     private readonly client: Redis | Cluster,
     prefix = 'forbear:',
+    readonly sealing: Sealing,
   ) {
     this.keys = new RedisKeys(prefix);
     if (typeof (client as unknown as Record<string, unknown>)['transcriptAppend'] !== 'function') {
@@ -100,13 +103,14 @@ export class RedisTranscriptStore implements TranscriptStore {
     const record = await this.appendLinked(
       [k.stream, k.head, k.summary, k.flags, k.policies],
       (head) => {
-        const r = nextRecord(conversationId, head, entry);
+        const r = nextRecord(this.sealing.chain, conversationId, head, entry);
         return { record: r, extra: [JSON.stringify(summaryDelta(r))] };
       },
       (await this.head(conversationId)) ?? EMPTY_HEAD,
     );
     // The index is another slot under Cluster, so it cannot join the script; NX keeps the first start time.
     await this.client.zadd(this.index, 'NX', Date.parse(record.at), conversationId);
+    await anchor(this.sealing, conversationId, record);
     return record;
   }
 
@@ -177,7 +181,7 @@ export class RedisTranscriptStore implements TranscriptStore {
     // Logged before deleting: a crash in between leaves a logged removal that the next run repeats, never a silent one.
     const logged = await this.appendLinked(
       [r.stream, r.head],
-      (h) => ({ record: RetentionRecord.parse(link(h, entry)), extra: [] }),
+      (h) => ({ record: RetentionRecord.parse(this.sealing.chain.link(h, entry)), extra: [] }),
       toHead(await this.client.hgetall(r.head)) ?? EMPTY_HEAD,
     );
     const k = this.conv(conversationId);

@@ -1,10 +1,12 @@
 /**
  * Where transcripts live. `append` is the only way in: it validates the entry, assigns the next
- * sequence number and hashes in one atomic step (so two bot instances can never fork a chain) and
- * updates the conversation's search summary. `remove` exists only for retention and leaves a
- * record of itself in a separate, equally hash-chained retention log.
+ * sequence number and seals it with the keyed hash in one atomic step (so two bot instances can
+ * never fork a chain), updates the conversation's search summary, and then writes a signed
+ * checkpoint of the new head outside the store. `remove` exists only for retention and leaves a
+ * record of itself in a separate, equally chained retention log.
  */
-import { EMPTY_HEAD, link, verify, type Linked, type Verification } from './chain.js';
+import { Chain, EMPTY_HEAD, type Checkpoint, type Linked, type Verification } from './chain.js';
+import { MemoryCheckpointLog, type CheckpointLog } from './checkpoints.js';
 import {
   ChainHead,
   ConversationFilter,
@@ -27,7 +29,17 @@ export interface StoredChain {
   head: ChainHead | null;
 }
 
+/** How records are sealed and where the heads are anchored; the same for every store of a deployment. */
+export interface Sealing {
+  chain: Chain;
+  checkpoints: CheckpointLog;
+}
+
+/** Embedded use and tests: a random key and in-memory checkpoints. */
+export const ephemeralSealing = (): Sealing => ({ chain: Chain.ephemeral(), checkpoints: new MemoryCheckpointLog() });
+
 export interface TranscriptStore {
+  readonly sealing: Sealing;
   append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord>;
   /** Parsed records, oldest first; a record that no longer fits the schema throws. */
   read(conversationId: string): Promise<TranscriptRecord[]>;
@@ -42,9 +54,24 @@ export interface TranscriptStore {
   retentionLog(): Promise<{ records: RetentionRecord[]; head: ChainHead }>;
 }
 
+/**
+ * The whole check of one conversation: records, the head beside them, the conversation id, the
+ * signed checkpoint from outside the store, and the search summary (a summary with no records is
+ * a deleted log, not an empty one).
+ */
 export async function verifyConversation(store: TranscriptStore, conversationId: string): Promise<Verification> {
-  const { records, head } = await store.stored(conversationId);
-  return verify(records, head);
+  const [{ records, head }, checkpoint, summary] = await Promise.all([
+    store.stored(conversationId),
+    store.sealing.checkpoints.latest(conversationId),
+    store.summary(conversationId),
+  ]);
+  return store.sealing.chain.verify(records, { head, conversationId, checkpoint, expectRecords: summary !== null });
+}
+
+/** After a successful append: the signed checkpoint of the new head goes to the sink outside the store. */
+export function anchor(sealing: Sealing, conversationId: string, record: Linked & { at: string }): Promise<void> {
+  const checkpoint: Checkpoint = sealing.chain.checkpoint(conversationId, { seq: record.seq, hash: record.hash }, record.at);
+  return sealing.checkpoints.append([checkpoint]);
 }
 
 export function parseStored(conversationId: string, raw: unknown[]): TranscriptRecord[] {
@@ -56,8 +83,8 @@ export function parseStored(conversationId: string, raw: unknown[]): TranscriptR
 }
 
 /** Builds the record `append` stores next; shared so both stores seal records identically. */
-export function nextRecord(conversationId: string, head: ChainHead, entry: TranscriptEntryInput): TranscriptRecord {
-  return link(head, { conversationId, ...TranscriptEntry.parse(entry) }) as TranscriptRecord;
+export function nextRecord(chain: Chain, conversationId: string, head: ChainHead, entry: TranscriptEntryInput): TranscriptRecord {
+  return chain.link(head, { conversationId, ...TranscriptEntry.parse(entry) }) as TranscriptRecord;
 }
 
 export function retentionEntry(
@@ -83,15 +110,18 @@ export class MemoryTranscriptStore implements TranscriptStore {
   private readonly logs = new Map<string, { records: string[]; head: ChainHead; summary: ConversationSummary }>();
   private readonly retention: { records: string[]; head: ChainHead } = { records: [], head: EMPTY_HEAD };
 
+  constructor(readonly sealing: Sealing = ephemeralSealing()) {}
+
   async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
     const log = this.logs.get(conversationId);
-    const record = nextRecord(conversationId, log?.head ?? EMPTY_HEAD, entry);
+    const record = nextRecord(this.sealing.chain, conversationId, log?.head ?? EMPTY_HEAD, entry);
     const summary = applyDelta(log?.summary ?? null, summaryDelta(record));
     this.logs.set(conversationId, {
       records: [...(log?.records ?? []), JSON.stringify(record)],
       head: { seq: record.seq, hash: record.hash },
       summary,
     });
+    await anchor(this.sealing, conversationId, record);
     return record;
   }
 
@@ -122,7 +152,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
   async remove(conversationId: string, reason: string, now: Date = new Date()): Promise<RetentionRecord | null> {
     const log = this.logs.get(conversationId);
     if (!log) return null;
-    const record = RetentionRecord.parse(link(this.retention.head, retentionEntry(conversationId, reason, now, log.head, log.summary)));
+    const record = RetentionRecord.parse(this.sealing.chain.link(this.retention.head, retentionEntry(conversationId, reason, now, log.head, log.summary)));
     this.retention.records.push(JSON.stringify(record));
     this.retention.head = { seq: record.seq, hash: record.hash };
     this.logs.delete(conversationId);

@@ -27,6 +27,13 @@ describe('configuration', () => {
     }
   });
 
+  it('requires the transcript key with Redis, and a long one', () => {
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/TRANSCRIPT_HMAC_KEY/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.1:6379' })).toThrow(/TRANSCRIPT_HMAC_KEY/);
+    expect(() => loadConfig({ TRANSCRIPT_HMAC_KEY: 'too-short' })).toThrow(/TRANSCRIPT_HMAC_KEY/);
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32) }).TRANSCRIPT_HMAC_KEY).toBe('k'.repeat(32));
+  });
+
   it('accepts .env.example as shipped', () => {
     const env = Object.fromEntries(
       Object.entries(parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'))).filter(([, v]) => v !== ''),

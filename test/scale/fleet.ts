@@ -5,6 +5,9 @@
  * client talks to them over real HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, beforeEach } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { createForbear, type Forbear } from '../../bot/app.js';
@@ -18,6 +21,9 @@ import type { Understanding } from '../../bot/understanding/schema.js';
 
 /** Every instance must verify the others' tokens, so they share the secret (as N processes would). */
 const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';
+/** …and seal transcripts with one key, anchoring them in one checkpoint directory (a shared volume in production). */
+const SHARED_CHAIN_KEY = 'scale-test-chain-key-scale-test-chain-key';
+const SHARED_CHECKPOINT_DIR = mkdtempSync(join(tmpdir(), 'forbear-fleet-checkpoints-'));
 
 /** A fixed day, so the demo accounts' arrears and the offers are the same on every run. */
 export const TEST_CLOCK = fixedClock('2026-11-22T02:00:00Z');
@@ -60,6 +66,8 @@ export async function startInstance(name: string, redis: RedisSettingsInput, opt
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     DIRECTLINE_SECRET: SHARED_SECRET,
+    TRANSCRIPT_HMAC_KEY: SHARED_CHAIN_KEY,
+    TRANSCRIPT_CHECKPOINT_DIR: SHARED_CHECKPOINT_DIR,
     // All test traffic comes from 127.0.0.1 and scripts type faster than people: lift the
     // hardening limits for the test (the limits themselves are tested by the hardening tests).
     RATE_LIMIT_IP_PER_SEC: '100000',

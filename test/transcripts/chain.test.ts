@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_HEAD, canonicalJson, hashOf, headOf, link, verify } from '../../bot/transcripts/chain.js';
+import { Chain, EMPTY_HEAD, canonicalJson, headOf, type Linked } from '../../bot/transcripts/chain.js';
+import type { ChainHead } from '../../bot/transcripts/schema.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
-import { conversationEntries } from './fixtures.js';
+import { conversationEntries, testSealing } from './fixtures.js';
+
+const sealing = testSealing();
+const keyed = sealing.chain;
+const hashOf = (r: Linked) => keyed.hashOf(r);
+const link = <B extends object>(head: Parameters<Chain['link']>[0], body: B) => keyed.link(head, body);
+const verify = (records: readonly Linked[], head: ChainHead | null = null) => keyed.verify(records, { head });
 
 async function chain() {
-  const store = new MemoryTranscriptStore();
+  const store = new MemoryTranscriptStore(sealing);
   for (const e of conversationEntries()) await store.append('c', e);
   return store.stored('c');
 }
@@ -17,10 +24,43 @@ describe('hash chain', () => {
     expect(verify(records, head)).toEqual({ ok: true, records: 9 });
   });
 
-  it('hashes the RFC 8785 canonical form, so key order does not matter', () => {
+  it('hashes the RFC 8785 canonical form with the key, so key order does not matter and another key disagrees', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 'é', c: null }] })).toBe('{"a":[{"c":null,"d":"é"}],"b":1}');
     const r = link(EMPTY_HEAD, { x: 1, y: 'two' });
-    expect(hashOf({ hash: r.hash, y: 'two', prevHash: r.prevHash, seq: 1, x: 1 })).toBe(r.hash);
+    expect(hashOf({ hash: r.hash, y: 'two', prevHash: r.prevHash, seq: 1, x: 1 } as Linked)).toBe(r.hash);
+    const other = new Chain('another-key-another-key-another-key-0000');
+    expect(other.hashOf(r)).not.toBe(r.hash);
+    expect(other.verify([r])).toEqual({ ok: false, firstBadSeq: 1, problem: 'edited' });
+    expect(() => new Chain('short')).toThrow(/at least 32/);
+  });
+
+  it('seals a batch of records at once exactly as one by one', () => {
+    const bodies = [{ n: 1 }, { n: 2 }, { n: 3 }];
+    const batch = keyed.seal(EMPTY_HEAD, bodies);
+    let h = EMPTY_HEAD;
+    const single = bodies.map((b) => {
+      const r = link(h, b);
+      h = headOf([r]);
+      return r;
+    });
+    expect(batch).toEqual(single);
+    expect(verify(batch, headOf(batch))).toEqual({ ok: true, records: 3 });
+  });
+
+  it('checks records against a signed checkpoint and the conversation id', async () => {
+    const { records, head } = await chain();
+    const checkpoint = keyed.checkpoint('c', { seq: 7, hash: records[6]!.hash }, '2024-05-01T02:00:20.000Z');
+    expect(keyed.verify(records, { head, conversationId: 'c', checkpoint })).toEqual({ ok: true, records: 9 });
+    // Cut at 6 with the head moved along: consistent with the head, not with the checkpoint.
+    const cut = records.slice(0, 6);
+    expect(keyed.verify(cut, { head: headOf(cut), conversationId: 'c', checkpoint })).toEqual({ ok: false, firstBadSeq: 7, problem: 'truncated' });
+    expect(keyed.verify(records, { head, conversationId: 'other', checkpoint: null })).toEqual({ ok: false, firstBadSeq: 1, problem: 'misplaced' });
+    const forged = { ...checkpoint, seq: 3, hash: records[2]!.hash };
+    expect(keyed.verify(records, { head, conversationId: 'c', checkpoint: forged })).toEqual({ ok: false, firstBadSeq: 3, problem: 'forged_checkpoint' });
+    const elsewhere = keyed.checkpoint('c', { seq: 7, hash: 'f'.repeat(64) }, '2024-05-01T02:00:20.000Z');
+    expect(keyed.verify(records, { head, conversationId: 'c', checkpoint: elsewhere })).toEqual({ ok: false, firstBadSeq: 7, problem: 'rewritten' });
+    expect(keyed.verify([], { expectRecords: true })).toEqual({ ok: false, firstBadSeq: 1, problem: 'truncated' });
+    expect(keyed.verify([], {})).toEqual({ ok: true, records: 0 });
   });
 
   it('detects an edited record', async () => {
@@ -34,6 +74,7 @@ describe('hash chain', () => {
     const r = records[4]! as Record<string, unknown> & { hash: string; seq: number; prevHash: string };
     (r.payload as { outcome: string }).outcome = 'accept';
     r.hash = hashOf(r);
+    // Re-sealing needs the key; with it, the next record's link still gives the edit away.
     expect(verify(records, head)).toEqual({ ok: false, firstBadSeq: 5, problem: 'edited' });
   });
 

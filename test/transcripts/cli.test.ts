@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../bot/transcripts/cli.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
-import { conversationEntries } from './fixtures.js';
+import { FileCheckpointLog } from '../../bot/transcripts/checkpoints.js';
+import { conversationEntries, TEST_CHAIN_KEY, testSealing } from './fixtures.js';
 
 function io(store = new MemoryTranscriptStore()) {
   const stdout = new PassThrough();
@@ -62,10 +63,16 @@ afterAll(async () => {
 
 describe('transcripts CLI against Redis (npm script)', () => {
   it('exports JSONL to a file, verifies, and reports a tampered chain with exit 1', async () => {
-    const store = new RedisTranscriptStore(redis, PREFIX);
+    const checkpointDir = mkdtempSync(join(tmpdir(), 'checkpoints-'));
+    const store = new RedisTranscriptStore(redis, PREFIX, testSealing(new FileCheckpointLog(checkpointDir)));
     for (const e of conversationEntries('2024-04-30T10:00:00.000Z')) await store.append('cli-1', e);
-    const env = { ...process.env, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: PREFIX };
+    const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: PREFIX, TRANSCRIPT_CHECKPOINT_DIR: checkpointDir };
+    delete env.TRANSCRIPT_HMAC_KEY;
     const exec = promisify(execFile);
+    const keyless = await exec('npm', ['run', '-s', 'transcripts', '--', 'verify', 'cli-1'], { env }).catch((e: { code: number; stderr: string }) => e);
+    expect('code' in keyless && keyless.code).toBe(2);
+    expect('stderr' in keyless && keyless.stderr).toMatch(/TRANSCRIPT_HMAC_KEY/);
+    env.TRANSCRIPT_HMAC_KEY = TEST_CHAIN_KEY;
     const out = join(mkdtempSync(join(tmpdir(), 'transcripts-')), 'x.jsonl');
     await exec('npm', ['run', '-s', 'transcripts', '--', 'export', '--from', '2024-04-30', '--to', '2024-04-30', '--out', out], { env });
     expect(readFileSync(out, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as unknown)).toEqual(await store.read('cli-1'));
@@ -75,5 +82,12 @@ describe('transcripts CLI against Redis (npm script)', () => {
     const failed = await exec('npm', ['run', '-s', 'transcripts', '--', 'verify', 'cli-1'], { env }).catch((e: { code: number; stdout: string }) => e);
     expect('code' in failed && failed.code).toBe(1);
     expect(JSON.parse(failed.stdout)).toEqual({ conversationId: 'cli-1', ok: false, firstBadSeq: 5, problem: 'deleted' });
+    // Cut the tail and move the head: only the checkpoint outside Redis still knows there were 9 records.
+    for (const id of ['5-0', '6-0', '7-0', '8-0', '9-0']) await redis.xdel(`${PREFIX}{conv:cli-1}:transcript`, id);
+    const fourth = (await store.stored('cli-1')).records.at(-1)!;
+    await redis.hset(`${PREFIX}{conv:cli-1}:transcript:head`, 'seq', '4', 'hash', fourth.hash);
+    const cut = await exec('npm', ['run', '-s', 'transcripts', '--', 'verify', 'cli-1'], { env }).catch((e: { code: number; stdout: string }) => e);
+    expect('code' in cut && cut.code).toBe(1);
+    expect(JSON.parse(cut.stdout)).toEqual({ conversationId: 'cli-1', ok: false, firstBadSeq: 5, problem: 'truncated' });
   });
 });

@@ -1,7 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { verify } from '../../bot/transcripts/chain.js';
 import { CSV_COLUMNS, exportCsv, exportJsonl, renderTranscriptHtml } from '../../bot/transcripts/export.js';
 import { TranscriptRecord } from '../../bot/transcripts/schema.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
@@ -32,7 +31,7 @@ describe('export', () => {
     const lines = text.trimEnd().split('\n').map((l) => TranscriptRecord.parse(JSON.parse(l)));
     const expected = [...(await store.read('may1')), ...(await store.read('may3'))];
     expect(lines).toEqual(expected);
-    expect(verify(lines.filter((r) => r.conversationId === 'may1'), await store.head('may1'))).toEqual({ ok: true, records: 10 });
+    expect(store.sealing.chain.verify(lines.filter((r) => r.conversationId === 'may1'), { head: await store.head('may1'), conversationId: 'may1' })).toEqual({ ok: true, records: 10 });
   });
 
   it('selects by date range or by ids', async () => {

@@ -1,4 +1,7 @@
+import { Chain } from '../../bot/transcripts/chain.js';
+import { MemoryCheckpointLog, type CheckpointLog } from '../../bot/transcripts/checkpoints.js';
 import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';
+import type { Sealing } from '../../bot/transcripts/store.js';
 
 /** A realistic short conversation: verification, understanding, evaluation, offer, consent, arrangement. */
 export function conversationEntries(startIso = '2024-05-01T02:00:00.000Z'): TranscriptEntryInput[] {
@@ -61,4 +64,12 @@ export function conversationEntries(startIso = '2024-05-01T02:00:00.000Z'): Tran
     { kind: 'decision', actor: 'cardholder', at: at(20), payload: { type: 'consent', offerId: 'installment-12', redactedText: '同意' } },
     { kind: 'decision', actor: 'bot', at: at(21), payload: { type: 'arrangement_created', reference: 'ARR-0001', offerId: 'installment-12' } },
   ];
+}
+
+/** The key the tests seal with; production reads TRANSCRIPT_HMAC_KEY. */
+export const TEST_CHAIN_KEY = 'test-chain-key-test-chain-key-0123456789';
+
+/** A fixed test key and, unless given, in-memory checkpoints. */
+export function testSealing(checkpoints: CheckpointLog = new MemoryCheckpointLog()): Sealing {
+  return { chain: new Chain(TEST_CHAIN_KEY), checkpoints };
 }

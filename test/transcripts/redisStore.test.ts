@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verify } from '../../bot/transcripts/chain.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { verifyConversation } from '../../bot/transcripts/store.js';
-import { conversationEntries } from './fixtures.js';
+import { conversationEntries, testSealing } from './fixtures.js';
 
 const PREFIX = `test:transcripts:${process.pid}:${Date.now()}:`;
+const sealing = testSealing();
 const clients: Redis[] = [];
 const connect = () => {
   const c = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe('RedisTranscriptStore', () => {
   it('appends, reads back, verifies and summarises a conversation', async () => {
-    const store = new RedisTranscriptStore(clients[0]!, PREFIX);
+    const store = new RedisTranscriptStore(clients[0]!, PREFIX, sealing);
     for (const e of conversationEntries()) await store.append('conv-a', e);
     const records = await store.read('conv-a');
     expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -46,7 +46,7 @@ describe('RedisTranscriptStore', () => {
 
   it('detects a stream entry deleted with XDEL and a tail cut with XTRIM', async () => {
     const c = clients[0]!;
-    const store = new RedisTranscriptStore(c, PREFIX);
+    const store = new RedisTranscriptStore(c, PREFIX, sealing);
     for (const e of conversationEntries()) await store.append('conv-del', e);
     for (const e of conversationEntries()) await store.append('conv-trunc', e);
     const key = (id: string) => `${PREFIX}{conv:${id}}:transcript`;
@@ -58,7 +58,7 @@ describe('RedisTranscriptStore', () => {
   });
 
   it('lists conversations by date range and filters', async () => {
-    const store = new RedisTranscriptStore(clients[0]!, `${PREFIX}list:`);
+    const store = new RedisTranscriptStore(clients[0]!, `${PREFIX}list:`, sealing);
     const day1 = conversationEntries('2024-06-01T10:00:00.000Z');
     const day2 = conversationEntries('2024-06-02T10:00:00.000Z').slice(0, 4);
     for (const e of day1) await store.append('d1', e);
@@ -74,8 +74,8 @@ describe('RedisTranscriptStore', () => {
     const a = connect();
     const b = connect();
     await Promise.all([a.connect(), b.connect()]);
-    const storeA = new RedisTranscriptStore(a, PREFIX);
-    const storeB = new RedisTranscriptStore(b, PREFIX);
+    const storeA = new RedisTranscriptStore(a, PREFIX, sealing);
+    const storeB = new RedisTranscriptStore(b, PREFIX, sealing);
     const entry = (actor: 'bot' | 'agent', i: number) =>
       ({ kind: 'activity', actor, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), payload: { type: 'message', text: `${actor} ${i}` } }) as const;
     const results = await Promise.all(
@@ -84,12 +84,12 @@ describe('RedisTranscriptStore', () => {
     expect(new Set(results.map((r) => r.seq)).size).toBe(40);
     const { records, head } = await storeA.stored('race');
     expect(records).toHaveLength(40);
-    expect(verify(records, head)).toEqual({ ok: true, records: 40 });
+    expect(sealing.chain.verify(records, { head })).toEqual({ ok: true, records: 40 });
     expect((await storeB.summary('race'))?.records).toBe(40);
   });
 
   it('removes a conversation and logs the removal in a hash-chained retention log', async () => {
-    const store = new RedisTranscriptStore(clients[0]!, `${PREFIX}ret:`);
+    const store = new RedisTranscriptStore(clients[0]!, `${PREFIX}ret:`, sealing);
     for (const e of conversationEntries()) await store.append('old', e);
     const head = await store.head('old');
     const logged = await store.remove('old', 'retention: older than 1095 days', new Date('2028-01-01T00:00:00Z'));
@@ -100,6 +100,6 @@ describe('RedisTranscriptStore', () => {
     expect(await store.remove('old', 'again')).toBeNull();
     const log = await store.retentionLog();
     expect(log.records.map((r) => r.conversationId)).toEqual(['old']);
-    expect(verify(log.records, log.head)).toEqual({ ok: true, records: 1 });
+    expect(sealing.chain.verify(log.records, { head: log.head })).toEqual({ ok: true, records: 1 });
   });
 });

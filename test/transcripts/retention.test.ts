@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { verify } from '../../bot/transcripts/chain.js';
 import { runRetention } from '../../bot/transcripts/retention.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
 import { conversationEntries } from './fixtures.js';
@@ -25,7 +24,7 @@ describe('runRetention', () => {
     expect((await store.listConversations()).map((s) => s.conversationId)).toEqual(['revived', 'recent']);
     const log = await store.retentionLog();
     expect(log.records).toEqual([expect.objectContaining({ conversationId: 'old', records: 9, removedAt: now.toISOString(), reason: expect.stringContaining('1095 days') })]);
-    expect(verify(log.records, log.head)).toEqual({ ok: true, records: 1 });
+    expect(store.sealing.chain.verify(log.records, { head: log.head })).toEqual({ ok: true, records: 1 });
   });
 
   it('honours a configured period and dry run', async () => {
