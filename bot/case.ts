@@ -49,6 +49,8 @@ export const CaseFile = z.object({
   counteredProposal: Proposal.nullable(),
   /** The offer on the table, awaiting consent. */
   pendingOffer: Offer.nullable(),
+  /** The person whose approved terms are on the table (null: the bot's own offer). Consent is still the cardholder's. */
+  offeredBy: z.object({ role: AuthorityLevel, id: z.string() }).nullable().default(null),
   negotiationRounds: z.number().int().min(0),
   promise: PromiseToPay.nullable(),
   arrangementReference: z.string().nullable(),
@@ -78,6 +80,7 @@ export function newCase(language: Language): CaseFile {
     pendingProposal: null,
     counteredProposal: null,
     pendingOffer: null,
+    offeredBy: null,
     negotiationRounds: 0,
     promise: null,
     arrangementReference: null,

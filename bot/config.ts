@@ -41,6 +41,12 @@ export const Config = z
   /** Signs console session cookies (≥ 32 characters); unset = random per process. */
   CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'CONSOLE_SESSION_SECRET must be at least 32 characters').optional()),
   CONSOLE_SESSION_TTL_SEC: intFromEnv(8 * 3600, 60, 7 * 86_400),
+  /** The closed list of disposition codes an agent closes a case with (labels: `agent.disposition_<code>`). */
+  CASE_DISPOSITIONS: z
+    .string()
+    .default('resolved,callback_arranged,referred_specialist,hardship_review,dispute_opened,declined_terms,no_response')
+    .transform((v) => v.split(',').map((code) => code.trim()))
+    .pipe(z.array(z.string().regex(/^[a-z_]{1,40}$/, 'CASE_DISPOSITIONS: comma-separated codes of a-z and _')).min(1)),
   /** Conversations are kept this long after their last activity (China ≥ 2 years, Regulation F 3 years). */
   RETENTION_DAYS: intFromEnv(1095, 1, 36_500),
   /** How often the retention job runs; 0 turns it off (run `npm run -s transcripts -- retention` instead). */

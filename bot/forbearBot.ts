@@ -19,7 +19,9 @@ import { toCommands, type Command } from '../dialogs/commands.js';
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { MAIN_DIALOG, noAgentChoices } from '../dialogs/caseDialog.js';
 import { matchAction, say } from '../dialogs/speak.js';
-import { setTurnFacts } from '../dialogs/turn.js';
+import { consentTo, setTurnFacts } from '../dialogs/turn.js';
+import { concludeArrangement } from '../conversation/conclude.js';
+import { variantStamp } from './experiments/variant.js';
 import type { CaseServices } from '../dialogs/services.js';
 
 export interface BotParts {
@@ -165,6 +167,10 @@ export class ForbearBot extends ActivityHandler {
    */
   private async whileHandedOff(context: TurnContext, file: CaseFile, text: string): Promise<void> {
     const conversationId = context.activity.conversation.id;
+    if (file.offeredBy && file.pendingOffer) {
+      await this.answerPersonsTerms(context, file);
+      return;
+    }
     const ticket = await this.parts.desk.tickets.get(conversationId);
     if (ticket?.status !== 'waiting') return;
     const choice = matchAction(text, noAgentChoices(ticket.handoff));
@@ -185,13 +191,50 @@ export class ForbearBot extends ActivityHandler {
   }
 
   /**
+   * A person's approved terms are on the table: they bind nobody until the cardholder consents here,
+   * in their own channel, and then the arrangement is concluded by the same function as the bot's.
+   * Anything else the cardholder writes goes to the person, as every message does while they have the case.
+   */
+  private async answerPersonsTerms(context: TurnContext, file: CaseFile): Promise<void> {
+    const conversationId = context.activity.conversation.id;
+    const answer = consentTo(context);
+    if (answer === null) return;
+    const offeredBy = file.offeredBy!;
+    if (answer === 'disagree') {
+      Object.assign(file, { pendingOffer: null, offeredBy: null, expecting: 'none' });
+      await this.parts.desk.change(conversationId, (t) => ({ ...t, awaitingConsent: null }));
+      await say(context, file.language, 'consent.declined_person');
+      return;
+    }
+    const { services } = this.parts;
+    const record = await services.accounts.get(file.accountId!);
+    if (!record) throw new Error(`account ${file.accountId} vanished before consent`);
+    const arrangement = await concludeArrangement(context, services, {
+      file,
+      offer: file.pendingOffer!,
+      accountId: record.account.accountId,
+      currency: record.account.currency,
+      policy: services.policy(record.policyId),
+      consentText: (context.activity.text ?? '').trim(),
+      approvedBy: offeredBy,
+      variant: variantStamp(record),
+    });
+    await this.parts.desk.change(conversationId, (t) => ({
+      ...t,
+      awaitingConsent: null,
+      arrangement: { reference: arrangement.reference, offer: arrangement.offer, approvedBy: offeredBy.id },
+    }));
+    await this.parts.desk.finish(conversationId, 'closed', 'arrangement');
+  }
+
+  /**
    * Back to the negotiation after a handoff, at the authority a person granted (or the bot's own):
    * the ladder starts again from the least concession at that level.
    */
   async resume(context: TurnContext, authority: AuthorityLevel): Promise<void> {
     const file = await this.caseOf(context);
     // A person (or the cardholder's own choice) has dealt with what triggered the handoff.
-    Object.assign(file, { handoff: null, closed: false, authority, signals: [], ladderIndex: 0, pendingOffer: null, negotiationRounds: 0 });
+    Object.assign(file, { handoff: null, closed: false, authority, signals: [], ladderIndex: 0, pendingOffer: null, offeredBy: null, negotiationRounds: 0 });
     await this.dialogState.delete(context);
     await say(context, file.language, 'handoff.back_to_bot');
     await this.runDialogs(context, file);

@@ -129,7 +129,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     }
     return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
   };
-  registerAgentConsole(server, { forbear, users, signer, proactive });
+  const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
   registerComplianceConsole(server, { forbear, signer });
 
   server.get('/healthz', async (_req, res) => {
@@ -174,6 +174,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     close: async () => {
       clearInterval(retention);
       directLine.close();
+      agentConsole.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await forbear.close();
     },

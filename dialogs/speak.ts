@@ -2,8 +2,8 @@
  * Templates speak: every message the negotiation sends is built here from the message catalogs
  * and the policy's own numbers. No dialog formats an amount itself.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type TurnContext } from 'botbuilder';
-import type { Offer } from '../policy/model.js';
+import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder';
+import type { Offer, ScheduleLine } from '../policy/model.js';
 import { formatDate, formatMoney, t, type MessageVars } from '../bot/messages/index.js';
 import type { Language } from '../bot/understanding/schema.js';
 
@@ -46,6 +46,23 @@ export async function emit(context: TurnContext, name: 'offer' | 'agreement' | '
   await context.sendActivity({ type: ActivityTypes.Event, name, value });
 }
 
+/** Consecutive schedule lines with the same amount, so the text quotes exactly what the schedule says. */
+export function paymentRuns(schedule: readonly { n: number; amountMinor: number }[]): { from: number; to: number; amountMinor: number }[] {
+  const runs: { from: number; to: number; amountMinor: number }[] = [];
+  for (const line of schedule) {
+    const last = runs[runs.length - 1];
+    if (last && last.amountMinor === line.amountMinor) last.to = line.n;
+    else runs.push({ from: line.n, to: line.n, amountMinor: line.amountMinor });
+  }
+  return runs;
+}
+
+/** 1200 bps → "12%", 1050 → "10.5%", 1234 → "12.34%": exact, no floats. */
+export function formatRate(bps: number): string {
+  const cents = String(bps % 100).padStart(2, '0').replace(/0$/, '');
+  return `${Math.floor(bps / 100)}${bps % 100 === 0 ? '' : `.${cents}`}%`;
+}
+
 /** The lines that describe an offer, all numbers straight from the policy's Offer. */
 export function offerLines(offer: Offer, currency: string, lang: Language): string[] {
   const m = (minor: number) => formatMoney(minor, currency, lang);
@@ -64,19 +81,28 @@ export function offerLines(offer: Offer, currency: string, lang: Language): stri
   }
   if (offer.installment) {
     const i = offer.installment;
-    const last = i.schedule[i.schedule.length - 1];
-    lines.push(
-      t(lang, 'offer.installment', {
-        months: i.months,
-        monthly: m(i.monthlyPaymentMinor),
-        first: formatDate(i.firstDueDate, lang),
-      }),
-    );
-    if (last && last.amountMinor !== i.monthlyPaymentMinor) {
-      lines.push(t(lang, 'offer.installment_last', { last: m(last.amountMinor) }));
+    const runs = paymentRuns(i.schedule);
+    const [head, tail] = runs;
+    if (runs.length <= 2 && (!tail || tail.from === tail.to)) {
+      lines.push(t(lang, 'offer.installment', { months: i.months, monthly: m(head!.amountMinor), first: formatDate(i.firstDueDate, lang) }));
+      if (tail) lines.push(t(lang, 'offer.installment_last', { last: m(tail.amountMinor) }));
+    } else {
+      // Odd cents fall on several lines: each run is quoted as the schedule has it, never rounded to one figure.
+      lines.push(t(lang, 'offer.installment_runs', { months: i.months, first: formatDate(i.firstDueDate, lang) }));
+      for (const run of runs) {
+        lines.push(
+          run.from === run.to
+            ? t(lang, 'offer.run_one', { n: run.from, amount: m(run.amountMinor) })
+            : t(lang, 'offer.run_many', { from: run.from, to: run.to, amount: m(run.amountMinor) }),
+        );
+      }
     }
     const planInterest = i.schedule.reduce((sum, l) => sum + l.interestMinor, 0);
-    lines.push(planInterest === 0 ? t(lang, 'offer.no_interest') : t(lang, 'offer.plan_interest', { interest: m(planInterest) }));
+    lines.push(
+      planInterest === 0 && i.annualRateBps === 0
+        ? t(lang, 'offer.no_interest')
+        : t(lang, 'offer.annual_rate', { rate: formatRate(i.annualRateBps), interest: m(planInterest) }),
+    );
   }
   if (offer.feeWaiver) lines.push(t(lang, 'offer.fee_waiver', { amount: m(offer.feeWaiver.amountMinor) }));
   if (offer.interestWaiver) lines.push(t(lang, 'offer.interest_waiver', { amount: m(offer.interestWaiver.amountMinor) }));
@@ -84,26 +110,51 @@ export function offerLines(offer: Offer, currency: string, lang: Language): stri
   return lines;
 }
 
-/** The offer's terms as text (every channel shows text) and its payment schedule as a card. */
-export function offerActivity(offer: Offer, currency: string, lang: Language, key: string, actions: Action[]): Partial<Activity> {
-  const activity = MessageFactory.suggestedActions(
-    actions.map((a) => actionLabel(lang, a)),
-    [t(lang, key), ...offerLines(offer, currency, lang)].join('\n'),
-  );
+/**
+ * The payment schedule as an Adaptive Card: the first lines at a glance and every other line one tap
+ * away (Action.ShowCard); text channels such as WeChat print it in full.
+ */
+export function scheduleCard(offer: Offer, currency: string, lang: Language): Attachment | null {
   const schedule = offer.installment?.schedule ?? [];
-  if (schedule.length > 0) {
-    const shown = schedule.slice(0, SCHEDULE_LINES_SHOWN).map((l) =>
-      t(lang, 'offer.schedule_line', { n: l.n, date: formatDate(l.dueDate, lang), amount: formatMoney(l.amountMinor, currency, lang) }),
-    );
-    if (schedule.length > SCHEDULE_LINES_SHOWN) {
-      const last = schedule[schedule.length - 1]!;
-      shown.push(t(lang, 'offer.schedule_more', { count: schedule.length - SCHEDULE_LINES_SHOWN }));
-      shown.push(t(lang, 'offer.schedule_line', { n: last.n, date: formatDate(last.dueDate, lang), amount: formatMoney(last.amountMinor, currency, lang) }));
-    }
-    activity.attachments = [CardFactory.heroCard(t(lang, 'offer.card_title'), shown.join('\n\n'))];
-  }
+  if (schedule.length === 0) return null;
+  const line = (l: ScheduleLine) => ({
+    type: 'TextBlock',
+    text: t(lang, 'offer.schedule_line', { n: l.n, date: formatDate(l.dueDate, lang), amount: formatMoney(l.amountMinor, currency, lang) }),
+    wrap: true,
+    spacing: 'None',
+  });
+  const shown = schedule.slice(0, SCHEDULE_LINES_SHOWN);
+  const rest = schedule.slice(SCHEDULE_LINES_SHOWN);
+  const body: unknown[] = [{ type: 'TextBlock', text: t(lang, 'offer.card_title'), weight: 'Bolder', wrap: true }, ...shown.map(line)];
+  // The rest unfolds below the first lines, so the schedule reads in order; text channels print it all.
+  const actions =
+    rest.length > 0
+      ? [{ type: 'Action.ShowCard', title: t(lang, 'offer.schedule_all', { count: schedule.length }), card: { type: 'AdaptiveCard', body: rest.map(line) } }]
+      : [];
+  return CardFactory.adaptiveCard({ type: 'AdaptiveCard', version: '1.3', body, actions });
+}
+
+function termsActivity(offer: Offer, currency: string, lang: Language, lines: string[], actions: Action[]): Partial<Activity> {
+  const activity = MessageFactory.suggestedActions(actions.map((a) => actionLabel(lang, a)), lines.join('\n'));
+  const card = scheduleCard(offer, currency, lang);
+  if (card) activity.attachments = [card];
   return plain(activity);
 }
 
-/** A schedule card stays readable on a phone; the full schedule is in the arrangement record. */
+/** The offer's terms as text (every channel shows text) and its payment schedule as a card. */
+export function offerActivity(offer: Offer, currency: string, lang: Language, key: string, actions: Action[]): Partial<Activity> {
+  return termsActivity(offer, currency, lang, [t(lang, key), ...offerLines(offer, currency, lang)], actions);
+}
+
+export const CONSENT: Action[] = ['agree', 'disagree'];
+
+/**
+ * What the cardholder consents to: every term, then what happens if a payment is missed — before
+ * "同意", never after — with the whole schedule. The same words whoever proposed the terms.
+ */
+export function consentActivity(offer: Offer, currency: string, lang: Language): Partial<Activity> {
+  return termsActivity(offer, currency, lang, [t(lang, 'agreement.restate'), ...offerLines(offer, currency, lang), t(lang, 'agreement.missed_payment')], CONSENT);
+}
+
+/** A schedule card stays readable on a phone; the full schedule is one tap away. */
 const SCHEDULE_LINES_SHOWN = 3;

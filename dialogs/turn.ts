@@ -6,6 +6,7 @@
 import type { TurnContext } from 'botbuilder';
 import type { UnderstandingResult } from '../bot/understanding/schema.js';
 import type { Command } from './commands.js';
+import { CONSENT, matchAction } from './speak.js';
 
 export interface TurnFacts {
   text: string;
@@ -28,4 +29,17 @@ export function takeCommand<K extends Command['kind']>(
   kind: K,
 ): Extract<Command, { kind: K }> | undefined {
   return turnFacts(context).commands.find((c): c is Extract<Command, { kind: K }> => c.kind === kind);
+}
+
+/**
+ * The cardholder's answer to "do you agree to these terms?", for the bot's offers and for terms a
+ * person approved alike: a button label (WeChat's numbered reply arrives as the label), or a plain
+ * yes/no as the rules read it. Null: neither.
+ */
+export function consentTo(context: TurnContext): 'agree' | 'disagree' | null {
+  const pressed = matchAction(turnFacts(context).text, CONSENT);
+  if (pressed === 'agree' || pressed === 'disagree') return pressed;
+  if (takeCommand(context, 'affirm')) return 'agree';
+  if (takeCommand(context, 'deny')) return 'disagree';
+  return null;
 }

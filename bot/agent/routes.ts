@@ -19,7 +19,11 @@ import { ActionRefused, AgentActions, type Proactive } from './actions.js';
 const Login = z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
 const Message = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const Approve = z.object({ proposal: Proposal }).strict();
-const Close = z.object({ outcome: z.string().regex(/^[a-z_]{1,40}$/, 'an outcome code such as resolved or callback_arranged') }).strict();
+const ApprovalRequest = z.object({ proposal: Proposal, note: z.string().trim().max(1000).default('') }).strict();
+const Decide = z.object({ approve: z.boolean(), reason: z.string().trim().max(1000).default('') }).strict()
+  .refine((d) => d.approve || d.reason.length > 0, { path: ['reason'], message: 'a reason is required to decline' });
+const Transfer = z.object({ to: z.string().min(1).max(64) }).strict();
+const Note = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const CaseId = z.string().min(1).max(200);
 
 function body<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
@@ -34,13 +38,19 @@ function consoleTexts(): Record<Language, Record<string, string>> {
   return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
 }
 
+/** How often an open console's event stream looks for changes in the shared stores (other instances included). */
+const WATCH_MS = 1000;
+
 export function registerAgentConsole(
   server: Server,
-  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; proactive: Proactive },
-): void {
-  const { forbear, users, signer } = deps;
-  const actions = new AgentActions(forbear, deps.proactive);
+  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; proactive: Proactive; dispositions: readonly string[] },
+): { close(): void } {
+  const { forbear, users, signer, dispositions } = deps;
+  const actions = new AgentActions(forbear, deps.proactive, users);
   const staff = requireRole(signer, 'agent', 'supervisor');
+  const supervisor = requireRole(signer, 'supervisor');
+  const Close = z.object({ disposition: z.enum(dispositions as [string, ...string[]]), note: z.string().trim().max(2000).default('') }).strict();
+  const streams = new Set<() => void>();
 
   const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
   serveAssets(server, {
@@ -74,12 +84,49 @@ export function registerAgentConsole(
       res.json(200, (await run(req)) ?? { ok: true });
     } catch (err) {
       if (!(err instanceof ActionRefused)) throw err;
-      res.json(err.status, { error: { code: err.status === 403 ? 'Forbidden' : 'Conflict', message: err.message }, decision: err.decision });
+      res.json(err.status, { error: { code: err.status === 403 ? 'Forbidden' : err.status === 404 ? 'NotFound' : 'Conflict', reason: err.code, message: err.message }, decision: err.decision });
     }
   };
 
+  /** The queue as a console shows it, with each open case's transcript length so a console knows when to re-read. */
+  const snapshot = async () => {
+    const cases = await forbear.desk.list();
+    const heads = await Promise.all(cases.map(async (c) => [c.conversationId, (await forbear.transcripts.head(c.conversationId))?.seq ?? 0] as const));
+    return { cases, heads: Object.fromEntries(heads), approvals: cases.filter((c) => c.approval?.status === 'pending').length };
+  };
+
   server.get('/agent/api/queue', staff, async (_req: Request, res: Response) => {
-    res.json(200, { cases: await forbear.desk.list() });
+    res.json(200, await snapshot());
+  });
+  server.get('/agent/api/config', staff, async (_req: Request, res: Response) => {
+    res.json(200, { dispositions, colleagues: users.filter((u) => u.role === 'agent' || u.role === 'supervisor').map((u) => ({ name: u.name, role: u.role })) });
+  });
+  /**
+   * Server-Sent Events: the console gets the queue whenever it changes, without asking. The server
+   * compares a snapshot of the shared stores once a second, so a change made on another instance
+   * reaches this console too.
+   */
+  server.get('/agent/api/events', staff, async (req: Request, res: Response) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    let last = '';
+    const push = async () => {
+      const text = JSON.stringify(await snapshot());
+      if (text === last) return;
+      last = text;
+      res.write(`event: queue\ndata: ${text}\n\n`);
+    };
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => push().catch((err: unknown) => forbear.logger.warn({ err }, 'console event stream')), WATCH_MS);
+      const stop = () => {
+        clearInterval(timer);
+        streams.delete(stop);
+        res.end();
+        resolve();
+      };
+      streams.add(stop);
+      req.on('close', stop);
+      push().catch(() => undefined);
+    });
   });
   server.get('/agent/api/cases/:id', staff, async (req: Request, res: Response) => {
     const ticket = await ticketOf(req);
@@ -92,14 +139,49 @@ export function registerAgentConsole(
     acting(async (req) => actions.message(await ticketOf(req), sessionOf(req), body(Message, req).text)),
   );
   server.post(
+    '/agent/api/cases/:id/preview',
+    staff,
+    acting(async (req) => ({ previews: await actions.preview(await ticketOf(req), sessionOf(req), body(Approve, req).proposal) })),
+  );
+  server.post(
     '/agent/api/cases/:id/approve',
     staff,
     acting(async (req) => actions.approve(await ticketOf(req), sessionOf(req), body(Approve, req).proposal)),
   );
+  server.post(
+    '/agent/api/cases/:id/approval-request',
+    staff,
+    acting(async (req) => {
+      const { proposal, note } = body(ApprovalRequest, req);
+      return actions.requestApproval(await ticketOf(req), sessionOf(req), proposal, note);
+    }),
+  );
+  server.get('/agent/api/approvals', supervisor, async (_req: Request, res: Response) => {
+    res.json(200, { cases: await forbear.desk.approvals() });
+  });
+  server.post(
+    '/agent/api/cases/:id/approval-request/decision',
+    supervisor,
+    acting(async (req) => {
+      const { approve, reason } = body(Decide, req);
+      return actions.decideApproval(await ticketOf(req), sessionOf(req), approve, reason);
+    }),
+  );
+  server.post('/agent/api/cases/:id/release', staff, acting(async (req) => actions.release(await ticketOf(req), sessionOf(req))));
+  server.post(
+    '/agent/api/cases/:id/transfer',
+    staff,
+    acting(async (req) => actions.transfer(await ticketOf(req), sessionOf(req), body(Transfer, req).to)),
+  );
+  server.post('/agent/api/cases/:id/notes', staff, acting(async (req) => actions.note(await ticketOf(req), sessionOf(req), body(Note, req).text)));
   server.post('/agent/api/cases/:id/return', staff, acting(async (req) => actions.handBack(await ticketOf(req), sessionOf(req))));
   server.post(
     '/agent/api/cases/:id/close',
     staff,
-    acting(async (req) => actions.close(await ticketOf(req), sessionOf(req), body(Close, req).outcome)),
+    acting(async (req) => {
+      const { disposition, note } = body(Close, req);
+      return actions.close(await ticketOf(req), sessionOf(req), disposition, note);
+    }),
   );
+  return { close: () => [...streams].forEach((stop) => stop()) };
 }

@@ -8,7 +8,7 @@
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import { explain } from '../../policy/index.js';
-import { Handoff, HandoffUrgency, Proposal, type Offer } from '../../policy/model.js';
+import { Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/model.js';
 import type { Policy } from '../../policy/schema.js';
 import { Language } from '../understanding/schema.js';
 import { assessmentOf, type CaseFile } from '../case.js';
@@ -63,6 +63,26 @@ export type HandoffPacket = z.infer<typeof HandoffPacket>;
 
 export const TicketStatus = z.enum(['waiting', 'claimed', 'closed', 'returned']);
 
+/**
+ * An agent's request for a supervisor's approval: the terms the agent proposed, as the policy
+ * computed them at supervisor authority, waiting in the supervisors' queue. The agent keeps the
+ * chat; the supervisor approves (the terms go to the cardholder for consent) or declines with a reason.
+ */
+export const ApprovalRequest = z.object({
+  proposal: Proposal,
+  offer: Offer,
+  /** The policy's reasons (rule ids) for the offer and for why the agent's own authority was not enough. */
+  reasons: z.array(z.object({ code: z.string(), ruleId: z.string(), detail: z.string().optional() })),
+  note: z.string(),
+  requestedBy: z.string(),
+  requestedAt: z.string(),
+  status: z.enum(['pending', 'approved', 'declined']),
+  decidedBy: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionReason: z.string().nullable(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
 export const HandoffTicket = z.object({
   conversationId: z.string(),
   /** Bot Framework conversation reference: how to reach the cardholder on their own channel. */
@@ -78,6 +98,12 @@ export const HandoffTicket = z.object({
   outcome: z.string().nullable(),
   /** The call-back / continue-with-bot choice has been offered (outside hours, or the wait ran long). */
   alternativesOffered: z.boolean().default(false),
+  approval: ApprovalRequest.nullable().default(null),
+  /** Terms a person sent to the cardholder, waiting for their consent in the channel. */
+  awaitingConsent: z.object({ offer: Offer, by: z.string() }).nullable().default(null),
+  /** The arrangement the case ended in, for the agent who handled it. */
+  arrangement: z.object({ reference: z.string(), offer: Offer, approvedBy: z.string().nullable() }).nullable().default(null),
+  notes: z.array(z.object({ by: z.string(), at: z.string(), text: z.string() })).default([]),
 });
 export type HandoffTicket = z.infer<typeof HandoffTicket>;
 
@@ -148,6 +174,10 @@ export class QueueDesk implements HandoffDesk {
       claimedBy: null,
       outcome: null,
       alternativesOffered: !this.staffed(),
+      approval: null,
+      awaitingConsent: null,
+      arrangement: null,
+      notes: [],
     });
     const queue = await this.queue.update('open', (current = []) =>
       [...current.filter((e) => e.conversationId !== conversationId), { conversationId, urgency: handoff.urgency, openedAt }].sort(queueOrder),
@@ -175,6 +205,26 @@ export class QueueDesk implements HandoffDesk {
       return open ? { ...current!, status: 'claimed', claimedBy: current!.claimedBy ?? { name, role, at } } : current!;
     });
     return verdict.won ? ticket : 'taken';
+  }
+
+  /** Back to the queue (the agent releases it), or to a named colleague (a transfer). */
+  async reassign(conversationId: string, to: { name: string; role: string } | null): Promise<HandoffTicket> {
+    const at = this.deps.clock.now().toISOString();
+    return this.tickets.update(conversationId, (current) =>
+      to ? { ...current!, status: 'claimed', claimedBy: { ...to, at } } : { ...current!, status: 'waiting', claimedBy: null },
+    );
+  }
+
+  /** Any other change to a ticket (approval request, notes, terms awaiting consent), applied atomically. */
+  change(conversationId: string, apply: (ticket: HandoffTicket) => HandoffTicket): Promise<HandoffTicket> {
+    return this.tickets.update(conversationId, (current) => apply(current!));
+  }
+
+  /** Open cases with a pending approval request, oldest request first: the supervisors' queue. */
+  async approvals(): Promise<HandoffTicket[]> {
+    return (await this.list())
+      .filter((t) => t.approval?.status === 'pending')
+      .sort((a, b) => a.approval!.requestedAt.localeCompare(b.approval!.requestedAt));
   }
 
   /** True once, for a case left unclaimed longer than the queue time-out: the moment to offer alternatives. */

@@ -68,6 +68,10 @@ describe('handoff in the browser', () => {
     await expect.poll(() => desk.locator('#decision').textContent(), { timeout: 10_000 }).toBe('已完成。');
     await desk.screenshot({ path: 'test-output/agent-console.png' });
 
+    // The supervisor's approval binds nobody: the cardholder sees the terms and consents in the chat.
+    await expect.poll(() => bubbles(chat, '请在同意前仔细核对'), { timeout: 15_000 }).toBe(1);
+    expect(await forbear.stores.arrangements.listByAccount('cn-m2-li')).toHaveLength(0);
+    await chat.locator('.webchat__suggested-actions button', { hasText: '同意' }).first().click();
     await expect.poll(() => bubbles(chat, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
     await chat.screenshot({ path: 'test-output/handoff-agreement.png' });
     const [arrangement] = await forbear.stores.arrangements.listByAccount('cn-m2-li');

@@ -105,7 +105,9 @@ describe('handoff to a person', () => {
     expect(records.some((r) => r.kind === 'activity' && r.actor === 'agent')).toBe(true);
     expect(records.some((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'claim')).toBe(true);
 
-    expect((await owner.post(`cases/${c.conversationId}/close`, { outcome: 'resolved' })).status).toBe(200);
+    expect((await owner.post(`cases/${c.conversationId}/close`, { outcome: 'resolved' })).status).toBe(400);
+    expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'whatever' })).status).toBe(400);
+    expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'resolved', note: '已解释还款方式' })).status).toBe(200);
     expect(botMessages(await c.log(instance)).at(-1)).toMatch(/结束本次服务/);
     expect((await owner.get('queue')).body.cases.some((t: any) => t.conversationId === c.conversationId)).toBe(false);
   });
@@ -124,11 +126,51 @@ describe('handoff to a person', () => {
     const within = await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 18 } });
     expect(within.status).toBe(200);
     expect(within.body).toMatchObject({ outcome: 'accept', offer: { authority: 'agent', installment: { months: 18 } } });
-    const log = await c.log(instance);
+    // An approval binds nobody: the cardholder sees every term and is asked to consent.
+    let log = await c.log(instance);
+    expect(eventsNamed(log, 'agreement')).toHaveLength(0);
+    const terms = log.filter((a) => a.type === 'message').at(-1)!;
+    expect(terms.text).toMatch(/请在同意前仔细核对/);
+    expect(terms.text).toMatch(/分 18 期/);
+    expect(terms.text).toMatch(/分期年利率/);
+    expect(terms.text).toMatch(/您共需还款/);
+    expect(terms.text).toMatch(/未按期还款/);
+    expect(terms.suggestedActions?.actions.map((a) => a.title)).toEqual(['同意', '暂不同意']);
+    expect((terms.channelData as any).agent).toBe('agent');
+    expect((await alice.get(`cases/${c.conversationId}`)).body.ticket.awaitingConsent).toMatchObject({ by: 'agent', offer: { installment: { months: 18 } } });
+
+    // Something else is relayed to the agent, not taken as consent.
+    await c.say(instance, '利息能再少点吗');
+    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(0);
+
+    await c.say(instance, '同意');
+    log = await c.log(instance);
     const agreement = eventsNamed(log, 'agreement')[0]?.value as any;
-    expect(agreement).toMatchObject({ approvedBy: { role: 'agent', id: 'agent' }, offer: { installment: { months: 18 } } });
+    expect(agreement).toMatchObject({ approvedBy: { role: 'agent', id: 'agent' }, consentText: '同意', offer: { installment: { months: 18 } } });
     expect(botMessages(log).join('\n')).toContain(agreement.reference);
     expect(await forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(1);
+    const after = (await alice.get(`cases/${c.conversationId}`)).body.ticket;
+    expect(after).toMatchObject({ status: 'closed', outcome: 'arrangement', arrangement: { reference: agreement.reference, approvedBy: 'agent' } });
+    const records = await forbear.transcripts.read(c.conversationId);
+    expect(records.filter((r) => r.kind === 'decision' && r.payload.type === 'consent')).toHaveLength(1);
+
+    // A repeated yes changes nothing.
+    await c.say(instance, '同意');
+    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(1);
+  });
+
+  it('a cardholder can decline terms a person approved; nothing is created and the agent carries on', async () => {
+    const c = await cardholder([...NEGOTIATED, '每月只能还1500']);
+    const alice = await login('agent', 'agent-demo');
+    expect((await alice.post(`cases/${c.conversationId}/claim`)).status).toBe(200);
+    expect(botMessages(await c.log(instance)).join('\n')).toContain('客服 agent 已加入对话');
+    expect((await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 18 } })).status).toBe(200);
+    await c.say(instance, '暂不同意');
+    expect(botMessages(await c.log(instance)).at(-1)).toMatch(/不会生效/);
+    await c.say(instance, '同意');
+    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(0);
+    expect(await forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(0);
+    expect((await alice.get(`cases/${c.conversationId}`)).body.ticket).toMatchObject({ status: 'claimed', awaitingConsent: null });
   });
 
   it('hands the conversation back to the bot with the agent bounds', async () => {

@@ -58,6 +58,9 @@ describe('handoff across two instances', () => {
 
     const approved = await owner('POST', `cases/${c.conversationId}/approve`, { proposal: { months: 18 } });
     expect(approved.status).toBe(200);
+    // The approval shows the terms; the cardholder's consent, on their instance, concludes the arrangement.
+    expect(events(await c.log(a), 'agreement')).toHaveLength(0);
+    await c.say(a, '同意');
     const agreements = events(await c.log(a), 'agreement');
     expect(agreements).toHaveLength(1);
     const reference = (agreements[0]!.value as { reference: string }).reference;

@@ -129,7 +129,7 @@
   });
   $('claim').addEventListener('click', () => act('claim'));
   $('return').addEventListener('click', () => act('return'));
-  $('close').addEventListener('click', () => act('close', { outcome: 'resolved' }));
+  $('close').addEventListener('click', () => act('close', { disposition: 'resolved' }));
   $('reply').addEventListener('submit', async (e) => {
     e.preventDefault();
     const input = e.target.elements.text;

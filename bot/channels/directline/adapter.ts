@@ -142,7 +142,7 @@ export class DirectLineAdapter extends BotAdapter {
       const outgoing: Partial<Activity> = {
         ...activity,
         channelId: DIRECT_LINE_CHANNEL_ID,
-        from: activity.from ?? this.botAccount,
+        from: personOf(activity) ?? activity.from ?? this.botAccount,
         conversation: { ...activity.conversation, id: conversationId } as Activity['conversation'],
         timestamp: new Date(),
       };
@@ -193,4 +193,10 @@ export class DirectLineAdapter extends BotAdapter {
     });
     return current;
   }
+}
+
+/** A person's message (an agent's reply) is sent from that person, so clients can tell it from the bot's. */
+function personOf(activity: Partial<Activity>): Activity['from'] | undefined {
+  const name = (activity.channelData as { agent?: unknown } | undefined)?.agent;
+  return typeof name === 'string' ? { id: `agent:${name}`, name, role: 'bot' } : undefined;
 }

@@ -42,6 +42,8 @@ const Container = z.object({ items: z.array(z.unknown()) });
 const AdaptiveCard = z.object({ body: z.array(z.unknown()).optional(), actions: z.array(z.unknown()).optional() });
 const SubmitAction = z.object({ type: z.literal('Action.Submit'), title: z.string().min(1), data: z.unknown().optional() });
 const OpenUrlAction = z.object({ type: z.literal('Action.OpenUrl'), title: z.string().min(1), url: z.string() });
+/** What a card keeps folded (e.g. the rest of a payment schedule): text has no folding, so it is printed. */
+const ShowCardAction = z.object({ type: z.literal('Action.ShowCard'), card: AdaptiveCard });
 
 const CLICKABLE = new Set(['imBack', 'postBack', 'messageBack']);
 
@@ -90,6 +92,8 @@ function renderAttachment(contentType: string, content: unknown, lang: Language,
       if (submit.success) choices.push({ title: submit.data.title, value: submit.data.data ?? submit.data.title });
       const open = OpenUrlAction.safeParse(raw);
       if (open.success) lines.push(`${open.data.title} ${open.data.url}`);
+      const folded = ShowCardAction.safeParse(raw);
+      if (folded.success) lines.push(...adaptiveLines(folded.data.card.body ?? [], lang));
     }
   }
   return lines;
@@ -101,7 +105,10 @@ export function renderActivity(activity: Partial<Activity>, fallback: Language):
   const lang = languageOf(activity.locale, fallback);
   const choices: Choice[] = [];
   const blocks: string[] = [];
-  if (activity.text?.trim()) blocks.push(activity.text.trim());
+  // A person's words are labelled with their name: the follower must never take them for the bot's.
+  const person = (activity.channelData as { agent?: unknown } | undefined)?.agent;
+  const label = typeof person === 'string' ? t(lang, 'wechat.person_label', { name: person }) : '';
+  if (activity.text?.trim() || label) blocks.push(`${label}${activity.text?.trim() ?? ''}`);
   for (const attachment of activity.attachments ?? []) {
     const lines = renderAttachment(attachment.contentType, attachment.content, lang, choices);
     if (lines.length > 0) blocks.push(lines.join('\n'));

@@ -64,6 +64,35 @@
     status.hidden = false;
   }
 
+  function fill(template, vars) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return vars[k] === undefined ? '' : String(vars[k]); });
+  }
+
+  function asPerson(action, texts) {
+    var activity = action.payload && action.payload.activity;
+    var name = activity && activity.type === 'message' && activity.channelData && activity.channelData.agent;
+    if (typeof name !== 'string' || !activity.text) return action;
+    var label = fill(texts['web.person_label'], { name: name });
+    var card = {
+      contentType: 'application/vnd.microsoft.card.adaptive',
+      content: {
+        type: 'AdaptiveCard',
+        version: '1.3',
+        speak: fill(texts['web.person_said'], { name: name, text: activity.text }),
+        body: [{
+          type: 'Container',
+          style: 'accent',
+          items: [{ type: 'TextBlock', text: label, weight: 'Bolder', size: 'Small', color: 'Accent', wrap: true }].concat(
+            activity.text.split('\n').map(function (line) { return { type: 'TextBlock', text: line, wrap: true, spacing: 'Small' }; }),
+          ),
+        }],
+      },
+    };
+    var channelData = Object.assign({}, activity.channelData, { 'webchat:fallback-text': fill(texts['web.person_said'], { name: name, text: activity.text }) });
+    var person = Object.assign({}, activity, { text: '', attachments: [card].concat(activity.attachments || []), channelData: channelData });
+    return Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: person }) });
+  }
+
   async function main() {
     var catalog = await (await fetch('/assets/texts.json')).json();
     var lang = initialLanguage();
@@ -85,7 +114,17 @@
       if (status === 2) document.getElementById('status').hidden = true;
       if (status === 4) showStatus(catalog[lang], 'web.connection_failed', true);
     });
-    var store = window.WebChat.createStore();
+    // A person's message (channelData.agent) is shown as a person's: their name on a card of its own
+    // colour, and screen readers hear the name before the words (Web Chat's documented way to
+    // change an incoming activity is this store middleware).
+    var store = window.WebChat.createStore({}, function () {
+      return function (next) {
+        return function (action) {
+          if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') action = asPerson(action, catalog[lang]);
+          return next(action);
+        };
+      };
+    });
 
     function render() {
       // Re-rendering with another locale keeps the conversation; later activities carry the new locale.

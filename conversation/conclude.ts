@@ -1,0 +1,84 @@
+/**
+ * Concluding an arrangement: the one place where a cardholder's consent becomes an Arrangement,
+ * whoever put the terms forward — the bot from its ladder, or an agent or supervisor whose approval
+ * the policy checked. A person's approval never binds the cardholder by itself: the terms are shown
+ * in the channel, the cardholder consents there, and only then does this run, on that turn.
+ *
+ * Exactly once per conversation (`createOnce(conversationId)`): a repeated "同意" or a redelivered
+ * message returns the same reference and records nothing twice.
+ */
+import type { TurnContext } from 'botbuilder';
+import type { AuthorityLevel, Offer } from '../policy/index.js';
+import type { CaseFile } from '../bot/case.js';
+import type { Clock } from '../bot/clock.js';
+import type { Auditor } from '../bot/audit.js';
+import { formatDate, formatMoney, t } from '../bot/messages/index.js';
+import type { Arrangement, ArrangementRepository } from '../bot/storage/arrangements.js';
+
+export interface ConclusionPorts {
+  arrangements: ArrangementRepository;
+  audit: Auditor;
+  clock: Clock;
+}
+
+/** Who proposed terms above the bot's authority, as recorded on the arrangement; null for the bot's own offers. */
+export type Approver = { role: AuthorityLevel; id: string } | null;
+
+export interface Conclusion {
+  file: CaseFile;
+  offer: Offer;
+  accountId: string;
+  currency: string;
+  policy: { id: string; version: string };
+  /** The cardholder's own words (or button label) of consent, verbatim. */
+  consentText: string;
+  approvedBy: Approver;
+  /** The champion/challenger variant the terms were decided under, as recorded with the arrangement. */
+  variant: string | null;
+}
+
+/** The first payment the cardholder must make under an offer, if it names one. */
+export function firstPayment(offer: Offer): { amountMinor: number; dueDate: string } | null {
+  const line = offer.installment?.schedule[0];
+  if (line) return { amountMinor: line.amountMinor, dueDate: line.dueDate };
+  return offer.settlement ? { amountMinor: offer.settlement.amountMinor, dueDate: offer.settlement.payByDate } : null;
+}
+
+export async function concludeArrangement(context: TurnContext, ports: ConclusionPorts, c: Conclusion): Promise<Arrangement> {
+  const conversationId = context.activity.conversation.id;
+  const now = ports.clock.now().toISOString();
+  const { arrangement, created } = await ports.arrangements.createOnce(conversationId, (reference) => ({
+    reference,
+    conversationId,
+    accountId: c.accountId,
+    channel: context.activity.channelId,
+    language: c.file.language,
+    offer: c.offer,
+    policyId: c.policy.id,
+    policyVersion: c.policy.version,
+    variant: c.variant,
+    consentText: c.consentText,
+    consentAt: now,
+    approvedBy: c.approvedBy,
+    createdAt: now,
+  }));
+  Object.assign(c.file, {
+    arrangementReference: arrangement.reference,
+    pendingOffer: null,
+    offeredBy: null,
+    expecting: 'none',
+    closed: true,
+    handoff: null,
+  } satisfies Partial<CaseFile>);
+  if (created) await ports.audit.agreement(context, arrangement.offer, c.consentText, arrangement.reference, arrangement.variant);
+
+  const lang = c.file.language;
+  const send = (text: string) => context.sendActivity({ type: 'message', textFormat: 'plain', text });
+  await send(t(lang, 'agreement.done', { reference: arrangement.reference }));
+  const first = firstPayment(arrangement.offer);
+  if (first) {
+    await send(t(lang, 'agreement.first_payment', { amount: formatMoney(first.amountMinor, c.currency, lang), date: formatDate(first.dueDate, lang) }));
+  }
+  await context.sendActivity({ type: 'event', name: 'agreement', value: arrangement });
+  return arrangement;
+}
