@@ -12,6 +12,7 @@ import { createLogger } from '../../bot/logger.js';
 import { startServer } from '../../bot/server.js';
 import { memoryStores } from '../../bot/storage/index.js';
 import { Cardholder, TEST_CLOCK, type Instance } from '../scale/fleet.js';
+import { consoleLogin } from '../support/console.js';
 
 let instance: Instance;
 let forbear: Forbear;
@@ -36,26 +37,7 @@ afterAll(async () => {
   await instance?.server.close();
 });
 
-/** A console user's HTTP session (cookie + the CSRF header on writes). */
-async function login(name: string, password: string) {
-  const res = await fetch(`${instance.base}/agent/api/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ name, password }),
-  });
-  expect(res.status).toBe(200);
-  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
-  expect(res.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
-  const call = async (method: string, path: string, body?: unknown) => {
-    const r = await fetch(`${instance.base}/agent/api/${path}`, {
-      method,
-      headers: { cookie, 'x-forbear-console': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: r.status, body: (await r.json()) as any };
-  };
-  return { get: (path: string) => call('GET', path), post: (path: string, body: unknown = {}) => call('POST', path, body) };
-}
+const login = (name: string, password: string) => consoleLogin(instance.base, name, password);
 
 async function cardholder(lines: string[]) {
   const c = await Cardholder.open(instance, instance);
