@@ -1,64 +1,88 @@
 /**
- * `npm run bench`: how much load one Forbear instance carries, measured against a floor.
+ * `npm run bench`: what a Forbear turn costs, stated against a bare echo on the same stack.
  *
- * The full server (`createForbear` + `startServer`: hardening, Direct Line, lock and transcript
- * middleware) is driven over HTTP by concurrent Direct Line clients, each running complete
- * negotiations (verify, intake, offer, agree). The same run puts a trivial echo bot behind the
- * very same server stack and state store, so Forbear's cost is stated as a ratio to that floor —
- * absolute numbers on a shared machine are noise, ratios from one run are what count. Both run
- * with in-memory state and with Redis. Also: policy `evaluate` calls per second and heap per open
- * conversation. Writes bench/results.json; about 40 s in all.
+ * Four server processes (bench/server.ts): Forbear and the echo floor, each on in-memory state and
+ * on a Redis the bench owns. One load-generator process (bench/load.ts) drives them with scripted
+ * Direct Line conversations. Runs are interleaved — echo, Forbear, echo, Forbear… — and repeated,
+ * so a burst of load from whoever else shares the machine falls on both sides; each figure is the
+ * median over the rounds. Server CPU per turn comes from each server process's own counters;
+ * Redis commands and round trips per turn from the bench Redis's counters. Then heap and RSS per
+ * open conversation (a fresh server, K conversations left open), Redis bytes per completed
+ * conversation, and the compiled `npm start` start-up CPU. Any error in any run: the errors are
+ * printed, no ratio is given and the exit code is 1.
+ *
+ * Writes bench/results.json and bench/latency.svg (latency distributions).
  */
-import { execSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import v8 from 'node:v8';
-import vm from 'node:vm';
-import { ActivityHandler, ConversationState, type Activity } from 'botbuilder';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { createForbear, type Forbear } from '../bot/app.js';
-import { LocalAdapter } from '../bot/channels/local.js';
-import { fixedClock } from '../bot/clock.js';
-import { loadConfig } from '../bot/config.js';
-import type { ForbearBot } from '../bot/forbearBot.js';
-import { createLogger } from '../bot/logger.js';
-import { startServer } from '../bot/server.js';
-import { evaluate } from '../policy/index.js';
-import { demoAccount } from '../policy/demo-accounts.js';
-import { loadPolicy } from '../policy/load.js';
-import { Account } from '../policy/model.js';
+import type { OpenCommand, RunCommand, RunResult } from './load.js';
+import { startBenchRedis, type BenchRedis, type RedisCounters } from './redis.js';
+import { latencyChart } from './chart.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const Args = z.object({
-  concurrency: z.coerce.number().int().min(1).max(1000).default(32),
-  seconds: z.coerce.number().min(1).max(60).default(6),
-  conversations: z.coerce.number().int().min(10).max(20_000).default(500),
-  redis: z.url().default(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'),
+  quick: z.boolean().default(false),
+  rounds: z.coerce.number().int().min(1).max(50).optional(),
+  seconds: z.coerce.number().min(0.5).max(120).optional(),
+  concurrency: z.coerce.number().int().min(1).max(500).optional(),
+  conversations: z.coerce.number().int().min(10).max(20_000).optional(),
+  account: z.string().min(1).default('cn-m1-wang'),
   out: z.string().default('bench/results.json'),
+  chart: z.string().default('bench/latency.svg'),
 });
 type Args = z.infer<typeof Args>;
 
-function readArgs(): Args {
+interface Settings {
+  rounds: number;
+  seconds: number;
+  concurrency: number;
+  conversations: number;
+  account: string;
+  quick: boolean;
+}
+
+function readArgs(): { settings: Settings; out: string; chart: string } {
   try {
     const { values } = parseArgs({
       options: {
-        concurrency: { type: 'string' },
+        quick: { type: 'boolean' },
+        rounds: { type: 'string' },
         seconds: { type: 'string' },
+        concurrency: { type: 'string' },
         conversations: { type: 'string' },
-        redis: { type: 'string' },
+        account: { type: 'string' },
         out: { type: 'string' },
+        chart: { type: 'string' },
       },
       strict: true,
     });
     const parsed = Args.safeParse(values);
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`--${issue.path.join('.')}: ${issue.message}`);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Error(`--${issue.path.join('.')}: ${issue.message}`);
+    }
+    const a: Args = parsed.data;
+    return {
+      settings: {
+        quick: a.quick,
+        rounds: a.rounds ?? (a.quick ? 1 : 5),
+        seconds: a.seconds ?? (a.quick ? 1.5 : 6),
+        concurrency: a.concurrency ?? (a.quick ? 4 : 8),
+        conversations: a.conversations ?? (a.quick ? 40 : 2000),
+        account: a.account,
+      },
+      out: a.out,
+      chart: a.chart,
+    };
   } catch (err) {
     process.stderr.write(
-      `bench: ${(err as Error).message}\nusage: npm run bench -- [--concurrency N] [--seconds S] [--conversations K] [--redis URL] [--out FILE]\n`,
+      `bench: ${(err as Error).message}\nusage: npm run bench -- [--quick] [--rounds N] [--seconds S] [--concurrency C] [--conversations K] [--account REF] [--out FILE] [--chart FILE]\n`,
     );
     process.exit(2);
   }
@@ -66,300 +90,405 @@ function readArgs(): Args {
 
 /** A complete negotiation for the demo cardholder 王小明 (M1): verify, intake, an affordable offer, consent. */
 const SCRIPT = ['我这个月还不上了', '4821', '1988-03-14', '我失业了', '20000', '5000', '好的', '同意'];
-const DEMO_ACCOUNT = 'cn-m1-wang';
+/** Stops with the offer on the table: an open negotiation, not a closed one. */
+const OPEN_SCRIPT = SCRIPT.slice(0, 6);
 
-/** The server as the bench runs it: loopback, quiet, and rate limits far above what the clients send. */
-function benchEnv(redis: { url: string; prefix: string } | null): NodeJS.ProcessEnv {
-  return {
+type Bot = 'echo' | 'forbear';
+type Store = 'memory' | 'redis';
+
+/** The bench's servers are started from the TypeScript sources with tsx (`--import tsx`): turns cost the same as compiled. */
+const TS = ['--import', 'tsx', '--no-deprecation'];
+
+interface Child {
+  process: ChildProcess;
+  request<T>(message: object, key: string): Promise<T>;
+}
+
+/** Forks a bench process and waits for its `ready` message. */
+async function spawnChild(script: string, env: NodeJS.ProcessEnv): Promise<Child & { url?: string }> {
+  const child = fork(join(ROOT, script), [], { execArgv: TS, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const waiting = new Map<string, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
+  const request = <T>(message: object, key: string) =>
+    new Promise<T>((resolve, reject) => {
+      waiting.set(key, { resolve: resolve as (value: unknown) => void, reject });
+      child.send(message);
+    });
+  child.on('message', (message: Record<string, unknown>) => {
+    for (const [key, w] of waiting) {
+      if (key in message) {
+        waiting.delete(key);
+        w.resolve(message[key]);
+      }
+    }
+  });
+  child.on('exit', (code) => {
+    for (const w of waiting.values()) w.reject(new Error(`${script} exited with code ${String(code)}`));
+    waiting.clear();
+  });
+  const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    child.once('message', (m: Record<string, unknown>) => resolve(m));
+    child.once('exit', (code) => reject(new Error(`${script} exited with code ${String(code)} before it was ready`)));
+  });
+  return { process: child, request, ...(typeof ready['url'] === 'string' ? { url: ready['url'] } : {}) };
+}
+
+interface BenchServer {
+  bot: Bot;
+  store: Store;
+  url: string;
+  cpuMicros(): Promise<number>;
+  memory(): Promise<NodeJS.MemoryUsage>;
+  close(): Promise<void>;
+}
+
+async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, prefix: string): Promise<BenchServer> {
+  const env: NodeJS.ProcessEnv = {
+    BENCH_BOT: bot,
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
     DIRECTLINE_SECRET: 'bench-secret-bench-secret-bench-secret',
+    // Limits far above what the clients send: the bench measures turns, not refusals.
     RATE_LIMIT_IP_PER_SEC: '100000',
     RATE_LIMIT_IP_BURST: '1000000',
     RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
     RATE_LIMIT_CONVERSATION_BURST: '100000',
-    ...(redis
-      ? {
-          REDIS_URL: redis.url,
-          REDIS_KEY_PREFIX: redis.prefix,
-          TRANSCRIPT_HMAC_KEY: 'bench-chain-key-bench-chain-key-bench-chain',
-          TRANSCRIPT_CHECKPOINT_DIR: join(tmpdir(), `forbear-bench-checkpoints-${process.pid}`),
-        }
-      : {}),
+    REDIS_URL: store === 'redis' && redis ? redis.url : '',
+    REDIS_KEY_PREFIX: store === 'redis' ? prefix : '',
   };
-}
-
-/** The floor: echoes every message, keeping a turn counter in the same conversation-state store. */
-class EchoBot extends ActivityHandler {
-  constructor(private readonly state: ConversationState) {
-    super();
-    const turns = state.createProperty<number>('turns');
-    this.onMessage(async (context, next) => {
-      const n = (await turns.get(context, 0)) + 1;
-      await turns.set(context, n);
-      await context.sendActivity(`${String(n)}: ${context.activity.text ?? ''}`);
-      await next();
-    });
-  }
-
-  override async run(context: Parameters<ActivityHandler['run']>[0]): Promise<void> {
-    await super.run(context);
-    await this.state.saveChanges(context, false);
-  }
-}
-
-interface Client {
-  post(path: string, body: unknown, token?: string): Promise<{ status: number; json: Record<string, unknown> }>;
-  get(path: string, token: string): Promise<{ status: number; json: Record<string, unknown> }>;
-}
-
-function client(base: string): Client {
-  const call = async (method: string, path: string, body: unknown, token?: string) => {
-    const res = await fetch(new URL(path, base), {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
-  return { post: (path, body, token) => call('POST', path, body, token), get: (path, token) => call('GET', path, undefined, token) };
-}
-
-/** One Direct Line conversation through the script; returns each turn's latency (ms) and whether it ended in an agreement. */
-async function negotiate(http: Client, expectAgreement: boolean): Promise<{ latencies: number[]; ok: boolean }> {
-  const issued = await http.post('/v3/directline/tokens/generate', {});
-  const token = issued.json.token as string;
-  const started = await http.post('/v3/directline/conversations', { locale: 'zh-CN' }, token);
-  if (started.status >= 300) throw new Error(`start conversation: HTTP ${started.status}`);
-  const id = started.json.conversationId as string;
-  const latencies: number[] = [];
-  for (const text of SCRIPT) {
-    const t0 = performance.now();
-    const res = await http.post(
-      `/v3/directline/conversations/${id}/activities`,
-      { type: 'message', from: { id: `bench-${id}` }, text, locale: 'zh-CN', channelData: { accountRef: DEMO_ACCOUNT } },
-      token,
-    );
-    latencies.push(performance.now() - t0);
-    if (res.status !== 200) throw new Error(`turn "${text}": HTTP ${res.status} ${JSON.stringify(res.json)}`);
-  }
-  const log = await http.get(`/v3/directline/conversations/${id}/activities`, token);
-  const activities = (log.json.activities ?? []) as Partial<Activity>[];
-  const agreed = activities.some((a) => a.type === 'event' && a.name === 'agreement');
-  return { latencies, ok: expectAgreement ? agreed : activities.filter((a) => a.from?.role !== 'user').length >= SCRIPT.length };
-}
-
-const Latency = z.object({ p50: z.number(), p95: z.number(), p99: z.number(), mean: z.number() });
-function latencyOf(samples: number[]): z.infer<typeof Latency> {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0);
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), mean: round(sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length)) };
-}
-const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
-
-const Scenario = z.object({
-  bot: z.enum(['forbear', 'echo']),
-  store: z.enum(['memory', 'redis']),
-  conversations: z.number().int(),
-  completed: z.number().int(),
-  turns: z.number().int(),
-  errors: z.number().int(),
-  seconds: z.number(),
-  turnsPerSec: z.number(),
-  latencyMs: Latency,
-});
-type Scenario = z.infer<typeof Scenario>;
-
-async function runScenario(bot: 'forbear' | 'echo', store: 'memory' | 'redis', args: Args, prefix: string): Promise<Scenario> {
-  const env = benchEnv(store === 'redis' ? { url: args.redis, prefix } : null);
-  const config = loadConfig(env);
-  const forbear = await createForbear({ config, env, logger: createLogger('silent'), clock: fixedClock('2026-03-02T02:00:00Z') });
-  let target: Forbear = forbear;
-  if (bot === 'echo') {
-    // startServer only calls bot.run; the echo bot stands in for ForbearBot on that one method.
-    target = { ...forbear, bot: new EchoBot(new ConversationState(forbear.stores.storage)) as unknown as ForbearBot };
-  }
-  const server = await startServer(target, config, env);
-  const http = client(server.url);
-  const latencies: number[] = [];
-  let conversations = 0;
-  let completed = 0;
-  let errors = 0;
-  const deadline = performance.now() + args.seconds * 1000;
-  const t0 = performance.now();
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      conversations++;
-      try {
-        const run = await negotiate(http, bot === 'forbear');
-        latencies.push(...run.latencies);
-        if (run.ok) completed++;
-      } catch (err) {
-        errors++;
-        if (errors === 1) process.stderr.write(`  ${bot}/${store}: ${(err as Error).message}\n`);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: args.concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  await server.close();
-  return Scenario.parse({
+  const child = await spawnChild('bench/server.ts', env);
+  if (!child.url) throw new Error(`${bot}/${store} server did not report its address`);
+  return {
     bot,
     store,
-    conversations,
-    completed,
-    turns: latencies.length,
-    errors,
-    seconds: round(seconds),
-    turnsPerSec: round(latencies.length / seconds, 1),
-    latencyMs: latencyOf(latencies),
-  });
+    url: child.url,
+    cpuMicros: () => child.request<number>({ cmd: 'cpu' }, 'cpuMicros'),
+    memory: () => child.request<NodeJS.MemoryUsage>({ cmd: 'memory' }, 'memory'),
+    close: async () => {
+      if (child.process.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.process.once('exit', resolve));
+      child.process.send({ cmd: 'close' });
+      await exited;
+    },
+  };
 }
 
-/** Policy decisions per second: the pure function in a loop, on a proposal that needs real pricing. */
-function evaluateRate(): number {
-  const policy = loadPolicy('default-cn');
-  const account = Account.parse(demoAccount(DEMO_ACCOUNT));
-  const assessment = { asOf: '2026-03-02', hardshipReason: 'job_loss', monthlyIncomeMinor: 2_000_000, essentialExpensesMinor: 500_000, expectedDurationMonths: null, signals: [] };
-  const proposals = [{ monthlyPaymentMinor: 300_000 }, { months: 24 }, { months: 6, feeWaiverBps: 5000 }, { settlementDiscountBps: 9000 }];
-  let calls = 0;
-  const until = performance.now() + 2000;
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const round = (x: number, digits = 2) => (Number.isFinite(x) ? Math.round(x * 10 ** digits) / 10 ** digits : null);
+
+interface RunFigures {
+  turns: number;
+  conversations: number;
+  turnsPerSec: number;
+  cpuMsPerTurn: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  redisCommandsPerTurn: number | null;
+  redisRoundTripsPerTurn: number | null;
+  redisCpuMsPerTurn: number | null;
+}
+
+async function measuredRun(
+  server: BenchServer,
+  load: Child,
+  redis: BenchRedis | null,
+  s: Settings,
+): Promise<{ figures: RunFigures; latencies: number[]; errors: string[] }> {
+  const before: [number, RedisCounters | null] = [await server.cpuMicros(), redis && server.store === 'redis' ? await redis.counters() : null];
+  const command: RunCommand = {
+    cmd: 'run',
+    url: server.url,
+    concurrency: s.concurrency,
+    seconds: s.seconds,
+    script: SCRIPT,
+    account: s.account,
+    expect: server.bot === 'forbear' ? 'agreement' : 'answers',
+  };
+  const result = await load.request<RunResult>(command, 'result');
+  const cpu = (await server.cpuMicros()) - before[0];
+  const after = before[1] && redis ? await redis.counters() : null;
+  const turns = result.latencies.length;
+  const sorted = [...result.latencies].sort((a, b) => a - b);
+  // The two INFO calls of this measurement are Redis's own work, not the server's.
+  const perTurn = (a: number, b: number, own = 0) => (turns > 0 ? (a - b - own) / turns : NaN);
+  return {
+    latencies: result.latencies,
+    errors: result.errors.map((e) => `${server.bot}/${server.store}: ${e}`),
+    figures: {
+      turns,
+      conversations: result.conversations,
+      turnsPerSec: turns / result.seconds,
+      cpuMsPerTurn: turns > 0 ? cpu / 1000 / turns : NaN,
+      p50: quantile(sorted, 0.5),
+      p95: quantile(sorted, 0.95),
+      p99: quantile(sorted, 0.99),
+      redisCommandsPerTurn: after && before[1] ? perTurn(after.commands, before[1].commands, 1) : null,
+      redisRoundTripsPerTurn: after && before[1] ? perTurn(after.reads, before[1].reads, 1) : null,
+      redisCpuMsPerTurn: after && before[1] ? perTurn(after.cpuMs, before[1].cpuMs) : null,
+    },
+  };
+}
+
+/** Median of each figure over the rounds. */
+function summarise(runs: RunFigures[]) {
+  const m = (f: (r: RunFigures) => number | null) => {
+    const xs = runs.map(f).filter((x): x is number => x !== null && Number.isFinite(x));
+    return xs.length ? median(xs) : null;
+  };
+  return {
+    rounds: runs.length,
+    turns: runs.reduce((a, r) => a + r.turns, 0),
+    turnsPerSec: round(m((r) => r.turnsPerSec) ?? NaN, 1),
+    cpuMsPerTurn: round(m((r) => r.cpuMsPerTurn) ?? NaN, 3),
+    latencyMs: { p50: round(m((r) => r.p50) ?? NaN), p95: round(m((r) => r.p95) ?? NaN), p99: round(m((r) => r.p99) ?? NaN) },
+    redisCommandsPerTurn: round(m((r) => r.redisCommandsPerTurn) ?? NaN, 1),
+    redisRoundTripsPerTurn: round(m((r) => r.redisRoundTripsPerTurn) ?? NaN, 1),
+    redisCpuMsPerTurn: round(m((r) => r.redisCpuMsPerTurn) ?? NaN, 3),
+    perRound: runs.map((r) => ({
+      turns: r.turns,
+      turnsPerSec: round(r.turnsPerSec, 1),
+      cpuMsPerTurn: round(r.cpuMsPerTurn, 3),
+      p50: round(r.p50),
+      p95: round(r.p95),
+      p99: round(r.p99),
+      ...(r.redisRoundTripsPerTurn === null ? {} : { redisCommandsPerTurn: round(r.redisCommandsPerTurn!, 1), redisRoundTripsPerTurn: round(r.redisRoundTripsPerTurn, 1) }),
+    })),
+  };
+}
+
+/** Heap and RSS a server holds per open conversation: a fresh server, K conversations left at the offer. */
+async function memoryPerConversation(bot: Bot, load: Child, s: Settings) {
+  const server = await startServer(bot, 'memory', null, '');
+  try {
+    const open = (count: number) =>
+      load.request<{ opened: number; errors: string[] }>(
+        { cmd: 'open', url: server.url, concurrency: s.concurrency, count, script: OPEN_SCRIPT, account: s.account } satisfies OpenCommand,
+        'result',
+      );
+    // Warm-up: code, caches and pools are allocated once, not per conversation.
+    const warm = await open(Math.min(100, s.conversations));
+    const before = await server.memory();
+    const opened = await open(s.conversations);
+    const after = await server.memory();
+    const k = opened.opened || 1;
+    return {
+      errors: [...warm.errors, ...opened.errors].map((e) => `${bot}/memory (open conversations): ${e}`),
+      figures: {
+        conversations: opened.opened,
+        heapBytesPerConversation: Math.round((after.heapUsed - before.heapUsed) / k),
+        rssBytesPerConversation: Math.round((after.rss - before.rss) / k),
+        externalBytesPerConversation: Math.round((after.external - before.external) / k),
+        after: { heapUsed: after.heapUsed, rss: after.rss, external: after.external, arrayBuffers: after.arrayBuffers },
+      },
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+/** CPU a process has used, from /proc (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
+}
+
+/** `npm start`'s process (compiled JavaScript) from spawn to "Forbear is running": CPU and wall time. */
+async function startupOnce(): Promise<{ cpuMs: number; wallMs: number }> {
+  const entry = join(ROOT, 'dist', 'bot', 'index.js');
   const t0 = performance.now();
-  while (performance.now() < until) {
-    for (const p of proposals) evaluate(policy, account, assessment, p);
-    calls += proposals.length;
+  const child = spawn(process.execPath, [entry], {
+    cwd: ROOT,
+    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: '', RETENTION_INTERVAL_MIN: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Forbear is running')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`compiled start exited with code ${String(code)} before listening: ${stderr.slice(0, 400)}`)));
+    });
+    return { cpuMs: processCpuMs(child.pid!), wallMs: performance.now() - t0 };
+  } finally {
+    child.kill('SIGTERM');
   }
-  return Math.round(calls / ((performance.now() - t0) / 1000));
 }
 
-/** `global.gc` without asking the user for node flags: V8 lets a running process expose it. */
-function collector(): () => void {
-  v8.setFlagsFromString('--expose-gc');
-  const gc = vm.runInNewContext('gc') as () => void;
-  return () => {
-    gc();
-    gc();
-  };
+/** The newest modification time under the production folders. */
+function newestSource(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  return Math.max(0, ...readdirSync(dir, { withFileTypes: true }).map((e) => (e.isDirectory() ? newestSource(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs)));
 }
 
-/** Heap held per open conversation: K conversations brought to the offer stage on in-memory state. */
-async function memoryPerConversation(k: number): Promise<{ conversations: number; bytesPerConversation: number }> {
-  const gc = collector();
-  const env = benchEnv(null);
-  const forbear = await createForbear({ config: loadConfig(env), env, logger: createLogger('silent'), clock: fixedClock('2026-03-02T02:00:00Z') });
-  const channel = new LocalAdapter(forbear.bot, 'bench');
-  channel.use(forbear.transcriptMiddleware);
-  const open = async (id: string) => {
-    const message = { locale: 'zh-CN', channelData: { accountRef: DEMO_ACCOUNT } };
-    await channel.join(id, message);
-    // Stops with the offer on the table: an open negotiation, not a closed one.
-    for (const text of SCRIPT.slice(0, 6)) await channel.send(id, { ...message, text });
-  };
-  await open('warm-up');
-  gc();
-  const before = process.memoryUsage().heapUsed;
-  for (let i = 0; i < k; i++) await open(`open-${String(i)}`);
-  gc();
-  const after = process.memoryUsage().heapUsed;
-  await forbear.close();
-  return { conversations: k, bytesPerConversation: Math.round((after - before) / k) };
+/** Start-up is measured on the compiled server; a missing or stale build is rebuilt first. */
+function ensureBuild(): void {
+  const entry = join(ROOT, 'dist', 'bot', 'index.js');
+  const built = existsSync(entry) ? statSync(entry).mtimeMs : 0;
+  if (Math.max(...['bot', 'dialogs', 'policy', 'prompts', 'conversation'].map((d) => newestSource(join(ROOT, d)))) <= built) return;
+  process.stderr.write('bench: building the compiled server (npm run build)…\n');
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
-async function deletePrefix(url: string, prefix: string): Promise<number> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  let deleted = 0;
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 500 }) as AsyncIterable<string[]>) {
-    if (keys.length) deleted += await redis.unlink(...keys);
-  }
-  redis.disconnect();
-  return deleted;
+async function startup(times: number) {
+  ensureBuild();
+  const samples = [];
+  for (let i = 0; i < times; i++) samples.push(await startupOnce());
+  return { runs: times, cpuMs: round(median(samples.map((x) => x.cpuMs)), 0), wallMs: round(median(samples.map((x) => x.wallMs)), 0) };
 }
 
 function machine() {
   const cpuModel = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown';
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).map(Number);
   let nproc = cpus().length;
   try {
-    nproc = Number(execSync('nproc', { encoding: 'utf8' }).trim());
+    nproc = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
   } catch {
     // nproc is coreutils; os.cpus() is the fallback.
   }
-  return { nproc, cpuModel, node: process.version, platform: `${process.platform}-${process.arch}` };
+  return { nproc, cpuModel, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: load };
 }
 
-function table(rows: (string | number)[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
-  return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')).join('\n');
+function table(rows: (string | number | null)[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '-').length)));
+  return rows.map((r) => r.map((c, i) => String(c ?? '-').padEnd(widths[i]!)).join('  ')).join('\n');
 }
+
+/** A phase had errors: nothing after it is measured. */
+class Stop extends Error {}
 
 async function main(): Promise<void> {
-  const args = readArgs();
+  const { settings: s, out, chart } = readArgs();
   const startedAt = performance.now();
-  const prefix = `forbear-bench:${process.pid}:${Date.now().toString(36)}:`;
-  const scenarios: Scenario[] = [];
-  const failures: string[] = [];
+  const errors: string[] = [];
+  const prefix = (bot: Bot) => `bench:${bot}:`;
+  const redis = await startBenchRedis();
+  const load = await spawnChild('bench/load.ts', {});
+  const servers: BenchServer[] = [];
+  const runs = new Map<string, RunFigures[]>();
+  const latencies = new Map<string, number[]>();
+  let memory: Record<Bot, Awaited<ReturnType<typeof memoryPerConversation>>['figures']> | null = null;
+  let redisBytes: Awaited<ReturnType<BenchRedis['bytesUnder']>> & { conversations: number } = { keys: 0, bytes: 0, byCategory: {}, conversations: 0 };
+  let boot: Awaited<ReturnType<typeof startup>> | null = null;
   try {
     for (const store of ['memory', 'redis'] as const) {
-      for (const bot of ['echo', 'forbear'] as const) {
-        process.stderr.write(`bench: ${bot} on ${store} state, ${args.concurrency} concurrent conversations, ${args.seconds} s…\n`);
-        try {
-          scenarios.push(await runScenario(bot, store, args, `${prefix}${bot}:`));
-        } catch (err) {
-          failures.push(`${bot}/${store}: ${(err as Error).message}`);
-        }
+      for (const bot of ['echo', 'forbear'] as const) servers.push(await startServer(bot, store, redis, prefix(bot)));
+    }
+    process.stderr.write(`bench: warm-up…\n`);
+    for (const server of servers) {
+      const warm = await measuredRun(server, load, redis, { ...s, seconds: Math.min(2, s.seconds) });
+      errors.push(...warm.errors);
+    }
+    if (errors.length > 0) throw new Stop();
+    // What the measured runs leave in Redis is counted per conversation; the warm-up's is cleared.
+    const completedRedis = { forbear: 0 };
+    await redis.flush();
+    for (let round = 1; round <= s.rounds; round++) {
+      process.stderr.write(`bench: round ${round}/${s.rounds} (echo, forbear; memory, redis; ${s.seconds} s each, ${s.concurrency} clients)\n`);
+      for (const server of servers) {
+        const run = await measuredRun(server, load, redis, s);
+        const key = `${server.bot}/${server.store}`;
+        runs.set(key, [...(runs.get(key) ?? []), run.figures]);
+        latencies.set(key, [...(latencies.get(key) ?? []), ...run.latencies]);
+        errors.push(...run.errors);
+        if (server.bot === 'forbear' && server.store === 'redis') completedRedis.forbear += run.figures.conversations;
       }
+      if (errors.length > 0) throw new Stop();
     }
+    redisBytes = { ...(await redis.bytesUnder(prefix('forbear'))), conversations: completedRedis.forbear };
+    for (const server of servers.splice(0)) await server.close();
+    process.stderr.write(`bench: heap and RSS per open conversation (${s.conversations})…\n`);
+    const echoMemory = await memoryPerConversation('echo', load, s);
+    const forbearMemory = await memoryPerConversation('forbear', load, s);
+    errors.push(...echoMemory.errors, ...forbearMemory.errors);
+    if (errors.length > 0) throw new Stop();
+    memory = { echo: echoMemory.figures, forbear: forbearMemory.figures };
+    process.stderr.write('bench: compiled start-up…\n');
+    boot = await startup(s.quick ? 1 : 3);
+  } catch (err) {
+    if (!(err instanceof Stop)) errors.push((err as Error).message);
   } finally {
-    try {
-      await deletePrefix(args.redis, prefix);
-    } catch (err) {
-      failures.push(`redis cleanup: ${(err as Error).message}`);
-    }
+    for (const server of servers) await server.close().catch(() => undefined);
+    load.process.send({ cmd: 'exit' });
+    await redis.stop();
   }
-  process.stderr.write('bench: policy evaluate loop…\n');
-  const evaluatePerSec = evaluateRate();
-  process.stderr.write(`bench: heap per open conversation (${args.conversations})…\n`);
-  const memory = await memoryPerConversation(args.conversations);
 
-  const find = (bot: string, store: string) => scenarios.find((s) => s.bot === bot && s.store === store);
-  const overhead = (['memory', 'redis'] as const).flatMap((store) => {
-    const f = find('forbear', store);
-    const e = find('echo', store);
-    return f && e
-      ? [{ store, p50Ratio: round(f.latencyMs.p50 / e.latencyMs.p50), p95Ratio: round(f.latencyMs.p95 / e.latencyMs.p95), throughputRatio: round(e.turnsPerSec / f.turnsPerSec) }]
-      : [];
-  });
+  const scenarios = Object.fromEntries([...runs].map(([key, r]) => [key, summarise(r)]));
+  const get = (key: string) => scenarios[key];
+  const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? round(a / b) : null);
+  const ok = errors.length === 0;
+  const ratios = ok
+    ? {
+        cpuPerTurn: {
+          memory: ratio(get('forbear/memory')?.cpuMsPerTurn, get('echo/memory')?.cpuMsPerTurn),
+          redis: ratio(get('forbear/redis')?.cpuMsPerTurn, get('echo/redis')?.cpuMsPerTurn),
+        },
+        p50: { memory: ratio(get('forbear/memory')?.latencyMs.p50, get('echo/memory')?.latencyMs.p50), redis: ratio(get('forbear/redis')?.latencyMs.p50, get('echo/redis')?.latencyMs.p50) },
+        p99: { memory: ratio(get('forbear/memory')?.latencyMs.p99, get('echo/memory')?.latencyMs.p99), redis: ratio(get('forbear/redis')?.latencyMs.p99, get('echo/redis')?.latencyMs.p99) },
+        throughput: {
+          memory: ratio(get('echo/memory')?.turnsPerSec, get('forbear/memory')?.turnsPerSec),
+          redis: ratio(get('echo/redis')?.turnsPerSec, get('forbear/redis')?.turnsPerSec),
+        },
+      }
+    : null;
   const results = {
+    ok,
     measuredAt: new Date().toISOString(),
     machine: machine(),
-    settings: { concurrency: args.concurrency, secondsPerScenario: args.seconds, script: SCRIPT.length, account: DEMO_ACCOUNT },
+    settings: { ...s, script: SCRIPT.length, openScript: OPEN_SCRIPT.length },
+    errors: errors.slice(0, 50),
+    errorCount: errors.length,
+    ratios,
     scenarios,
-    overhead,
-    evaluatePerSec,
+    redisRoundTripsPerTurn: get('forbear/redis')?.redisRoundTripsPerTurn ?? null,
+    redisCommandsPerTurn: get('forbear/redis')?.redisCommandsPerTurn ?? null,
+    heapBytesPerConversation: memory?.forbear.heapBytesPerConversation ?? null,
+    rssBytesPerConversation: memory?.forbear.rssBytesPerConversation ?? null,
+    redisBytesPerConversation: redisBytes.conversations ? Math.round(redisBytes.bytes / redisBytes.conversations) : null,
+    redisBytesPerConversationByKind: Object.fromEntries(
+      Object.entries(redisBytes.byCategory).map(([k, v]) => [k, Math.round(v / Math.max(1, redisBytes.conversations))]),
+    ),
+    startupCpuMs: boot?.cpuMs ?? null,
+    startupWallMs: boot?.wallMs ?? null,
     memory,
-    failures,
     totalSeconds: round((performance.now() - startedAt) / 1000, 1),
   };
-  writeFileSync(args.out, `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  if (latencies.size > 0) writeFileSync(chart, latencyChart(latencies, results.measuredAt, results.machine));
 
-  const rows: (string | number)[][] = [['bot', 'state', 'conversations', 'agreed', 'errors', 'turns/s', 'p50 ms', 'p95 ms', 'p99 ms']];
-  for (const s of scenarios) {
-    rows.push([s.bot, s.store, s.conversations, s.bot === 'forbear' ? s.completed : '-', s.errors, s.turnsPerSec, s.latencyMs.p50, s.latencyMs.p95, s.latencyMs.p99]);
+  const rows: (string | number | null)[][] = [['run', 'turns', 'turns/s', 'CPU ms/turn', 'p50 ms', 'p95 ms', 'p99 ms', 'Redis cmds/turn', 'round trips/turn']];
+  for (const [key, v] of Object.entries(scenarios)) {
+    rows.push([key, v.turns, v.turnsPerSec, v.cpuMsPerTurn, v.latencyMs.p50, v.latencyMs.p95, v.latencyMs.p99, v.redisCommandsPerTurn, v.redisRoundTripsPerTurn]);
   }
-  process.stdout.write(`${table(rows)}\n\n`);
-  for (const o of overhead) {
-    process.stdout.write(`Forbear vs echo floor (${o.store}): p50 ×${o.p50Ratio}, p95 ×${o.p95Ratio}, throughput ÷${o.throughputRatio}\n`);
-  }
-  process.stdout.write(`policy evaluate: ${evaluatePerSec.toLocaleString('en-US')} calls/s\n`);
-  process.stdout.write(`heap per open conversation: ${(memory.bytesPerConversation / 1024).toFixed(1)} KiB (${memory.conversations} conversations)\n`);
-  process.stdout.write(`machine: ${results.machine.nproc} × ${results.machine.cpuModel}, node ${results.machine.node}; ${results.totalSeconds} s\n`);
-  if (failures.length) {
-    process.stdout.write(`failures:\n  ${failures.join('\n  ')}\n`);
+  process.stdout.write(`${table(rows)}\n(medians of ${s.rounds} interleaved round(s))\n\n`);
+  if (!ok) {
+    process.stdout.write(`bench FAILED: ${errors.length} error(s); no ratios are given.\n  ${[...new Set(errors)].slice(0, 20).join('\n  ')}\n`);
     process.exitCode = 1;
+  } else {
+    const r = ratios!;
+    process.stdout.write(
+      `Forbear ÷ echo: CPU/turn ×${r.cpuPerTurn.memory} (memory), ×${r.cpuPerTurn.redis} (redis); p99 ×${r.p99.memory} (memory), ×${r.p99.redis} (redis)\n`,
+    );
   }
-  process.stdout.write(`written to ${args.out}\n`);
+  if (memory) {
+    process.stdout.write(
+      `per open conversation (${memory.forbear.conversations}): heap ${(memory.forbear.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.forbear.rssBytesPerConversation / 1024).toFixed(1)} KiB (echo: heap ${(memory.echo.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.echo.rssBytesPerConversation / 1024).toFixed(1)} KiB)\n`,
+    );
+  }
+  if (results.redisBytesPerConversation !== null) process.stdout.write(`Redis per completed conversation: ${(results.redisBytesPerConversation / 1024).toFixed(1)} KiB ${JSON.stringify(results.redisBytesPerConversationByKind)}\n`);
+  if (boot) process.stdout.write(`compiled start-up to listening: ${boot.cpuMs} ms CPU, ${boot.wallMs} ms wall\n`);
+  process.stdout.write(`machine: ${results.machine.nproc} × ${results.machine.cpuModel}, node ${results.machine.node}, load ${results.machine.loadAverage.join(' ')}; ${results.totalSeconds} s\nwritten to ${out} and ${chart}\n`);
 }
 
 await main();

@@ -51,12 +51,19 @@ export function t(lang: Language, key: string, vars: MessageVars = {}): string {
 
 const LOCALE: Record<Language, string> = { 'zh-CN': 'zh-CN', 'zh-TW': 'zh-TW', en: 'en-US' };
 
+/** One currency formatter per language and currency: building one costs far more than using it. */
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+
 /** Formats integer minor units without ever converting to a float. */
 export function formatMoney(amountMinor: number, currency: string, lang: Language): string {
   const negative = amountMinor < 0;
   const digits = String(Math.abs(amountMinor)).padStart(3, '0');
   const decimal = `${negative ? '-' : ''}${digits.slice(0, -2)}.${digits.slice(-2)}`;
-  const format = new Intl.NumberFormat(LOCALE[lang], { style: 'currency', currency });
+  let format = moneyFormats.get(`${lang}|${currency}`);
+  if (!format) {
+    format = new Intl.NumberFormat(LOCALE[lang], { style: 'currency', currency });
+    moneyFormats.set(`${lang}|${currency}`, format);
+  }
   // Intl accepts a decimal string exactly (no binary rounding) since Node 19.
   return format.format(decimal as unknown as number);
 }

@@ -1,0 +1,108 @@
+/**
+ * One bench server, in its own process so its CPU counters measure the server alone (the load
+ * generator is another process). `BENCH_BOT=forbear` is the product exactly as `npm start` builds it;
+ * `BENCH_BOT=echo` is the floor: restify with the body parser the routes need, the same Direct Line
+ * routes, adapter and activity log, and a bot that echoes while keeping a turn counter in the same
+ * conversation-state store (memory or Redis) — nothing else: no hardening, lock, typing or transcript.
+ *
+ * Speaks to the bench over IPC: it sends `{ready, url}`; it answers `cpu` (process.cpuUsage),
+ * `memory` (after two full collections) and `close`.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import restify from 'restify';
+import { ActivityHandler, ConversationState, MemoryStorage, type TurnContext } from 'botbuilder';
+import { createForbear } from '../bot/app.js';
+import { loadConfig } from '../bot/config.js';
+import { createLogger } from '../bot/logger.js';
+import { startServer } from '../bot/server.js';
+import { fixedClock } from '../bot/clock.js';
+import { registerDirectLine } from '../bot/channels/directline/routes.js';
+import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
+import { openStores, redisSettingsFromEnv } from '../bot/storage/index.js';
+
+/** The floor: echoes every message, keeping a turn counter in conversation state. */
+class EchoBot extends ActivityHandler {
+  constructor(private readonly state: ConversationState) {
+    super();
+    const turns = state.createProperty<number>('turns');
+    this.onMessage(async (context, next) => {
+      const n = (await turns.get(context, 0)) + 1;
+      await turns.set(context, n);
+      await context.sendActivity(`${String(n)}: ${context.activity.text ?? ''}`);
+      await next();
+    });
+  }
+
+  override async run(context: TurnContext): Promise<void> {
+    await super.run(context);
+    await this.state.saveChanges(context, false);
+  }
+}
+
+async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(): Promise<void> }> {
+  const config = loadConfig(env);
+  const settings = redisSettingsFromEnv(env);
+  const stores = settings ? await openStores(settings) : null;
+  const storage = stores?.storage ?? new MemoryStorage();
+  const server = restify.createServer({ name: 'echo', handleUncaughtExceptions: false });
+  server.use(restify.plugins.queryParser({ mapParams: false }));
+  server.use(restify.plugins.bodyParser({ mapParams: false }));
+  const directLine = registerDirectLine(server, {
+    bot: new EchoBot(new ConversationState(storage)),
+    config,
+    ...(stores?.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const address = server.address();
+  return {
+    url: `http://127.0.0.1:${address.port}/`,
+    close: async () => {
+      directLine.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stores?.close();
+    },
+  };
+}
+
+async function forbearServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(): Promise<void> }> {
+  const config = loadConfig(env);
+  // A fixed clock keeps the scripted dates (due dates, date of birth) valid on any day the bench runs.
+  const forbear = await createForbear({ config, env, logger: createLogger('silent'), clock: fixedClock('2026-03-02T02:00:00Z') });
+  const running = await startServer(forbear, config, env);
+  return { url: running.url, close: () => running.close() };
+}
+
+/** `global.gc` without asking for node flags: V8 lets a running process expose it. */
+function collector(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  return () => {
+    gc();
+    gc();
+  };
+}
+
+const send = (message: object) => process.send?.(message);
+const gc = collector();
+const bot = process.env['BENCH_BOT'];
+const running = bot === 'echo' ? await echoServer(process.env) : bot === 'forbear' ? await forbearServer(process.env) : null;
+if (!running) {
+  process.stderr.write('bench server: BENCH_BOT must be echo or forbear\n');
+  process.exit(2);
+}
+process.on('message', (message: { cmd: string }) => {
+  if (message.cmd === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    send({ cpuMicros: user + system });
+  } else if (message.cmd === 'memory') {
+    gc();
+    send({ memory: process.memoryUsage() });
+  } else if (message.cmd === 'close') {
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  }
+});
+send({ ready: true, url: running.url });
