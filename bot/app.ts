@@ -31,6 +31,7 @@ import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from './understanding/schema.js';
 import type { CaseServices } from '../dialogs/services.js';
+import { createLifecycle, type Lifecycle } from './lifecycle/index.js';
 
 export interface ForbearOptions {
   config: Config;
@@ -64,6 +65,8 @@ export interface Forbear {
   logger: Logger;
   clock: Clock;
   understanding: Understanding;
+  /** After the agreement: ledgers, payments, the outbox, scheduled contact. */
+  lifecycle: Lifecycle;
   close(): Promise<void>;
 }
 
@@ -125,16 +128,30 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   for (const c of experiment.challengers) policy.challengers.set(challengerRef(c.policy), c.policy);
 
   const redisSettings = redisSettingsFromEnv(env);
-  const stores =
+  const shared =
     options.stores ??
     (redisSettings
       ? await openStores(redisSettings, { onEvent: (event, detail) => logger.info({ event, detail }, 'redis connection') })
       : memoryStores());
   const transcripts =
     options.transcripts ??
-    (stores.redis
-      ? new RedisTranscriptStore(stores.redis.client, stores.redis.keys.prefix, transcriptSealing(config, true, logger))
+    (shared.redis
+      ? new RedisTranscriptStore(shared.redis.client, shared.redis.keys.prefix, transcriptSealing(config, true, logger))
       : new MemoryTranscriptStore(transcriptSealing(config, false, logger)));
+  let desk: QueueDesk | undefined;
+  const lifecycle = createLifecycle({
+    config,
+    stores: shared,
+    transcripts,
+    policy,
+    clock,
+    logger,
+    openHandoffs: async () => ((await desk?.list()) ?? []).map((t) => t.conversationId),
+    onInstalmentStatus: (status) => metrics.instalments.inc({ status }),
+    onContactDecision: (channel, decision) => metrics.contacts.inc({ channel, decision }),
+  });
+  // Every arrangement concluded — by the bot or a person, whatever the code path — opens its ledger.
+  const stores: Stores = { ...shared, arrangements: lifecycle.book.watch(shared.arrangements) };
 
   // Every record passes through the variant assignment, injected account services included.
   const accounts = new VariantAccountService(
@@ -153,7 +170,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');
   const audit = new TranscriptAuditor(transcripts, clock);
-  const desk = new QueueDesk({
+  desk = new QueueDesk({
     stores,
     clock,
     transcripts,
@@ -209,6 +226,10 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     logger,
     clock,
     understanding,
-    close: () => stores.close(),
+    lifecycle,
+    close: async () => {
+      await lifecycle.close();
+      await stores.close();
+    },
   };
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DirectLineConfig } from './channels/directline/config.js';
 import { HttpConfig } from './http/config.js';
 import { intFromEnv, optionalString } from './http/env.js';
+import { LifecycleConfig } from './lifecycle/config.js';
 
 export const Config = z
   .object({
@@ -63,7 +64,8 @@ export const Config = z
   TRANSCRIPT_CHECKPOINT_DIR: optionalString,
 })
   .extend(HttpConfig.shape)
-  .extend(DirectLineConfig.shape);
+  .extend(DirectLineConfig.shape)
+  .extend(LifecycleConfig.shape);
 export type Config = z.infer<typeof Config>;
 
 export class ConfigError extends Error {}

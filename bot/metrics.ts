@@ -23,6 +23,18 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['outcome', 'reason'] as const,
       registers: [registry],
     }),
+    instalments: new Counter({
+      name: 'forbear_instalments_total',
+      help: 'Instalment status changes (due, partly_paid, paid, late, missed), as the ledgers record them.',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
+    contacts: new Counter({
+      name: 'forbear_contacts_total',
+      help: 'Scheduled contacts by channel and the decision: sent, unreachable, or the contact gate refusal reason.',
+      labelNames: ['channel', 'decision'] as const,
+      registers: [registry],
+    }),
     understanding: new Counter({
       name: 'forbear_understanding_total',
       help: 'Understanding results, by the engine that produced them.',

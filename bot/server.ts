@@ -36,7 +36,9 @@ import type { Proactive } from './agent/actions.js';
 import { SessionSigner } from './auth/session.js';
 import { loadConsoleUsers } from './auth/users.js';
 import { DIRECT_LINE_SERVICE_URL } from './channels/directline/adapter.js';
-import { WECHAT_CHANNEL_ID } from './channels/wechat/adapter.js';
+import { WECHAT_CHANNEL_ID, openIdOf } from './channels/wechat/adapter.js';
+import { registerPayments, PAYMENTS_PATH } from './lifecycle/routes.js';
+import type { WeChatSender } from './lifecycle/channels.js';
 
 export interface RunningServer {
   server: Server;
@@ -88,7 +90,8 @@ function prepare(adapter: BotAdapter, forbear: Forbear, { typing }: { typing: bo
 export async function startServer(forbear: Forbear, config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
   const { logger, bot, stores } = forbear;
   const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
-  hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH] });
+  // Signed callers from a few addresses (WeChat's servers, the issuer's payment system) are exempt from the per-IP limit.
+  hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH, PAYMENTS_PATH] });
 
   const cloud = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
@@ -117,6 +120,15 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   if (wechat) prepare(wechat, forbear, { typing: false });
 
   registerWebChat(server);
+  registerPayments(server, {
+    book: forbear.lifecycle.book,
+    dedupe: stores.dedupe,
+    clock: forbear.clock,
+    logger,
+    secret: config.PAYMENTS_WEBHOOK_SECRET,
+    toleranceSec: config.PAYMENTS_WEBHOOK_TOLERANCE_SEC,
+  });
+  forbear.lifecycle.start(wechat ? { wechat: { sender: wechat.sender as WeChatSender, openIdOf: (id) => openIdOf(id) } } : {});
 
   const { users, demo } = loadConsoleUsers(config.CONSOLE_USERS);
   if (demo) logger.warn('CONSOLE_USERS is not set: demo console users agent / supervisor / compliance exist (passwords <role>-demo)');

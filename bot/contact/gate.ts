@@ -39,10 +39,12 @@ export const ContactRequest = z.object({
   history: z.array(InstantString),
   stopContact: z.boolean(),
   disputeOpen: z.boolean(),
+  /** A person has the case (handoff waiting or claimed): the bot does not start contact of its own. */
+  handedOff: z.boolean().default(false),
 });
 export type ContactRequest = z.input<typeof ContactRequest>;
 
-export const RefusalReason = z.enum(['stop_contact', 'dispute_open', 'max_contacts', 'quiet_hours']);
+export const RefusalReason = z.enum(['stop_contact', 'dispute_open', 'handed_off', 'max_contacts', 'quiet_hours']);
 export type RefusalReason = z.infer<typeof RefusalReason>;
 
 export type ContactDecision = { allowed: true } | { allowed: false; reason: RefusalReason; nextAllowedAt?: string };
@@ -107,6 +109,7 @@ export function mayContact(input: ContactRequest): ContactDecision {
   const req = ContactRequest.parse(input);
   if (req.stopContact) return { allowed: false, reason: 'stop_contact' };
   if (req.disputeOpen) return { allowed: false, reason: 'dispute_open' };
+  if (req.handedOff) return { allowed: false, reason: 'handed_off' };
   const now = Date.parse(req.now);
   const recent = req.history.map(Date.parse).filter((t) => t > now - 7 * DAY_MS && t <= now).sort((a, b) => a - b);
   if (recent.length >= req.rules.maxPer7Days) {

@@ -71,7 +71,7 @@ export function allowedAmounts(records: readonly TranscriptRecord[]): Set<number
   for (const r of records) {
     if (r.kind !== 'decision') continue;
     const p = r.payload;
-    if (p.type === 'policy_evaluation' || p.type === 'offer_shown' || p.type === 'account_facts') Object.values(p.amounts).forEach((a) => allowed.add(a));
+    if (p.type === 'policy_evaluation' || p.type === 'offer_shown' || p.type === 'account_facts' || p.type === 'ledger') Object.values(p.amounts).forEach((a) => allowed.add(a));
     if (p.type === 'policy_evaluation') {
       for (const a of [p.proposal?.monthlyPaymentMinor, p.proposal?.settlementAmountMinor]) if (typeof a === 'number') allowed.add(a);
     }

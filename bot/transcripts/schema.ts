@@ -16,6 +16,7 @@ import {
   Proposal,
   Reason,
 } from '../../policy/model.js';
+import { LedgerEvent } from '../../policy/ledger.js';
 import { Entities, Intent, Language, UnderstandingSignal } from '../understanding/schema.js';
 import { Variant } from '../experiments/variant.js';
 
@@ -145,7 +146,7 @@ export const AccountFactsDecision = z.strictObject({
 
 export const ContactAttemptDecision = z.strictObject({
   type: z.literal('contact_attempt'),
-  purpose: z.enum(['reminder', 'follow_up', 'callback']),
+  purpose: z.enum(['reminder', 'follow_up', 'callback', 'missed_nudge', 'promise_check', 'breach_notice']),
   channel: z.string(),
   timezone: z.string(),
   allowed: z.boolean(),
@@ -191,6 +192,18 @@ export const FeedbackDecision = z.strictObject({
   variant: VariantStamp,
 });
 
+/**
+ * A change to the arrangement's ledger (a payment matched, an instalment late or missed, a catch-up,
+ * cancellation, completion), recorded in the chain of the conversation that made the arrangement.
+ * `amounts` names the figures a later reminder may quote, so the flags can vouch for them.
+ */
+export const LedgerDecision = z.strictObject({
+  type: z.literal('ledger'),
+  reference: z.string(),
+  event: LedgerEvent,
+  amounts: Amounts,
+});
+
 export const FlagKind = z.enum(['amount_mismatch', 'forbidden_phrase', 'contact_outside_hours', 'disclosure_before_verification']);
 export type FlagKind = z.infer<typeof FlagKind>;
 
@@ -219,6 +232,7 @@ export const DecisionPayload = z.discriminatedUnion('type', [
   VariantDecision,
   FeedbackAskedDecision,
   FeedbackDecision,
+  LedgerDecision,
 ]);
 export type DecisionPayload = z.infer<typeof DecisionPayload>;
 export type DecisionType = DecisionPayload['type'];

@@ -43,6 +43,11 @@ const EXAMPLES: Record<DecisionType, unknown> = {
   feedback: { type: 'feedback', satisfaction: 4, fair: null, variant: null },
   stop_contact: { type: 'stop_contact', source: 'cardholder', redactedText: '不要再联系我' },
   flag: { type: 'flag', flag: 'forbidden_phrase', recordSeq: 3, detail: 'bot: threat: 坐牢' },
+  ledger: {
+    type: 'ledger', reference: 'FB-2026-AAAA-BBBB',
+    event: { type: 'payment_applied', on: '2024-06-10', paymentId: 'pay-1', amountMinor: 150000, allocations: [{ n: 1, amountMinor: 150000 }], excessMinor: 0 },
+    amounts: { amountMinor: 150000 },
+  },
 };
 
 describe('decision records', () => {

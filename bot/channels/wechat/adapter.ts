@@ -37,7 +37,7 @@ export function conversationIdOf(openId: string): string {
   return `${CONVERSATION_PREFIX}${openId}`;
 }
 
-function openIdOf(conversationId: string | undefined): string {
+export function openIdOf(conversationId: string | undefined): string {
   if (!conversationId?.startsWith(CONVERSATION_PREFIX) || conversationId.length === CONVERSATION_PREFIX.length) {
     throw new Error('not a WeChat conversation');
   }
@@ -135,7 +135,8 @@ export type TurnMessage = TextMessage | EventMessage;
 
 export class WeChatAdapter extends BotAdapter {
   readonly locale: Language;
-  private readonly sender: CustomerServiceSender;
+  /** Also used by scheduled contact, so both share the API client's token cache. */
+  readonly sender: CustomerServiceSender;
   private readonly logger: Logger;
   private readonly choices: ChoiceStore;
   private readonly serviceUrl: string;

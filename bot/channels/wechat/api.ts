@@ -70,6 +70,20 @@ export class WeChatApi implements CustomerServiceSender {
     }
   }
 
+  /**
+   * A template message (模板消息), the only way to reach a follower outside the 48-hour
+   * customer-service window; `data` fills the template's fields, configured in the 公众号 console.
+   */
+  async sendTemplate(openId: string, templateId: string, data: Record<string, string>): Promise<void> {
+    const body = { touser: openId, template_id: templateId, data: Object.fromEntries(Object.entries(data).map(([k, value]) => [k, { value }])) };
+    try {
+      await this.transient.execute(() => this.postWithToken('/cgi-bin/message/template/send', body));
+    } catch (error) {
+      this.options.logger.error({ err: describe(error), openId }, 'wechat template send failed');
+      throw error;
+    }
+  }
+
   private async postWithToken(path: string, body: unknown): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const token = await this.accessToken();
