@@ -107,3 +107,15 @@ export function caseFacts(policy: Policy, accountInput: unknown, assessmentInput
     bucketRule: (path) => ruleId(policy, `buckets.${bucket.id}.${path}`),
   };
 }
+
+/**
+ * The case as a person sees it under an affordability override: the monthly payment may take the
+ * override's share of disposable income at their level instead of the standard share. Pure; the
+ * caller has checked that the override is allowed (`overrideRefusal`).
+ */
+export function withAffordabilityOverride(c: CaseFacts, level: 'agent' | 'supervisor'): CaseFacts {
+  const a = c.envelope.affordability;
+  const share = c.policy.affordabilityOverride?.maxShareOfDisposableBps[level];
+  if (a.status !== 'assessed' || share === undefined) return c;
+  return { ...c, envelope: { ...c.envelope, affordability: { ...a, maxMonthlyPaymentMinor: bpsOf(a.disposableMinor!, share) } } };
+}

@@ -20,7 +20,7 @@
  * `negotiation.counterToleranceBps` above the asked one; "closest" is the ladder offer with the same kinds of concession, then the nearest
  * term, then the nearest waiver/discount shares, then the nearest deferral, then the lower rank.
  */
-import { caseFacts, LEVELS, levelsUpTo, type CaseFacts } from './envelope.js';
+import { caseFacts, LEVELS, levelsUpTo, ruleId, withAffordabilityOverride, type CaseFacts } from './envelope.js';
 import { parseInput } from './errors.js';
 import { escalation, explainFacts, triggeredHandoff, triggerReasons } from './explain.js';
 import {
@@ -49,6 +49,15 @@ import { largestOf, schedule } from './schedule.js';
 import type { Policy } from './schema.js';
 
 const HARD_CAP_MONTHS = 60;
+
+/** Why an affordability override may not be used here: never by the bot, only where the policy has one, only with its reason codes. */
+function overrideRefusal(policy: Policy, authority: AuthorityLevel, reasonCode: string): Reason | null {
+  const section = policy.affordabilityOverride;
+  if (!section) return { code: 'override_not_in_policy', ruleId: ruleId(policy, 'affordabilityOverride'), detail: reasonCode };
+  if (authority === 'bot') return { code: 'override_needs_a_person', ruleId: ruleId(policy, 'affordabilityOverride.maxShareOfDisposableBps'), detail: reasonCode };
+  if (!section.reasonCodes.includes(reasonCode)) return { code: 'override_reason_unknown', ruleId: ruleId(policy, 'affordabilityOverride.reasonCodes'), detail: reasonCode };
+  return null;
+}
 const engineRule = (path: string) => `engine:${path}`;
 
 /** Requests no policy could grant: answered with reject before anything is priced. */
@@ -167,17 +176,25 @@ export function evaluate(
   proposal: unknown,
   opts?: EvaluateOptions,
 ): Decision {
-  const { authority } = parseInput(EvaluateOptions, opts ?? {}, 'options');
-  const c = caseFacts(policy, account, assessment);
+  const { authority, override } = parseInput(EvaluateOptions, opts ?? {}, 'options');
+  const facts = caseFacts(policy, account, assessment);
   const p = parseInput(Proposal, proposal, 'proposal');
+  const refusal = override ? overrideRefusal(policy, authority, override.reasonCode) : null;
+  // Under an override every answer cites it, so compliance sees which rule and reason widened affordability.
+  const overridden: Reason | null =
+    override && !refusal
+      ? { code: 'affordability_override', ruleId: ruleId(policy, `affordabilityOverride.maxShareOfDisposableBps.${authority}`), detail: override.reasonCode }
+      : null;
+  const c = overridden ? withAffordabilityOverride(facts, authority as 'agent' | 'supervisor') : facts;
   const decide = (outcome: Decision['outcome'], offer: Offer | null, handoff: Handoff | null, reasons: Reason[]): Decision => ({
     outcome,
-    offer,
+    offer: offer && overridden ? { ...offer, ruleIds: [...offer.ruleIds, overridden.ruleId] } : offer,
     handoff,
-    reasons,
+    reasons: overridden ? [...reasons, overridden] : reasons,
     policyId: policy.id,
     policyVersion: policy.version,
   });
+  if (refusal) return decide('reject', null, null, [refusal]);
 
   const trigger = triggeredHandoff(policy, c.assessment.signals);
   if (trigger) return decide('handoff', null, trigger, triggerReasons(policy, c.assessment.signals));

@@ -171,6 +171,11 @@ export type Decision = z.infer<typeof Decision>;
 export const EvaluateOptions = z.object({
   /** Whose authority the decision is made under; the bot's unless an agent approves or grants. */
   authority: AuthorityLevel.default('bot'),
+  /**
+   * A person's affordability override (policy `affordabilityOverride`): the reason code they give.
+   * Never valid at bot authority.
+   */
+  override: z.object({ reasonCode: z.string().min(1) }).strict().optional(),
 });
 export type EvaluateOptions = z.input<typeof EvaluateOptions>;
 

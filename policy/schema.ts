@@ -63,6 +63,18 @@ export const PolicyShape = z
         lumpSumMaxMonthsOfDisposable: z.number().int().min(0).max(120),
       })
       .strict(),
+    /**
+     * For people only, never the bot: when no plan is affordable at the standard share, an agent
+     * or supervisor may let the monthly payment take up to this share of disposable income, naming
+     * one of these reason codes. Absent: no override exists.
+     */
+    affordabilityOverride: z
+      .object({
+        reasonCodes: z.array(Key).min(1),
+        maxShareOfDisposableBps: z.object({ agent: Bps, supervisor: Bps }).strict(),
+      })
+      .strict()
+      .optional(),
     negotiation: z
       .object({
         /**
@@ -141,6 +153,16 @@ function checkLevels(levels: z.infer<typeof Levels>, at: (string | number)[], ct
 }
 
 export const Policy = PolicyShape.superRefine((policy, ctx) => {
+  const override = policy.affordabilityOverride;
+  if (override) {
+    const { agent, supervisor } = override.maxShareOfDisposableBps;
+    if (agent < policy.affordability.maxShareOfDisposableBps) {
+      ctx.addIssue({ code: 'custom', path: ['affordabilityOverride', 'maxShareOfDisposableBps', 'agent'], message: 'must be at least affordability.maxShareOfDisposableBps (an override only widens)' });
+    }
+    if (supervisor < agent) {
+      ctx.addIssue({ code: 'custom', path: ['affordabilityOverride', 'maxShareOfDisposableBps', 'supervisor'], message: `supervisor must be at least as generous as agent (${String(supervisor)} vs ${String(agent)})` });
+    }
+  }
   const buckets = Object.entries(policy.buckets).sort(([, a], [, b]) => a.minDaysPastDue - b.minDaysPastDue);
   let expectedMin = 0;
   buckets.forEach(([id, bucket], i) => {

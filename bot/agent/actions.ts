@@ -18,7 +18,10 @@ import type { HandoffTicket } from '../handoff/desk.js';
 import { t } from '../messages/index.js';
 import { consentActivity } from '../../dialogs/speak.js';
 import { evaluate, explain } from '../../policy/index.js';
-import type { Assessment, AuthorityLevel, Decision, Proposal } from '../../policy/model.js';
+import type { Assessment, AuthorityLevel, Decision, EvaluateOptions, Proposal } from '../../policy/model.js';
+
+/** A person's affordability override (the policy's `affordabilityOverride`), or none. */
+export type Override = EvaluateOptions['override'];
 import type { Policy } from '../../policy/schema.js';
 import type { CardholderRecord } from '../accounts/accountService.js';
 
@@ -60,6 +63,8 @@ export function authorityOf(session: Pick<Session, 'role'>): 'agent' | 'supervis
   }
   return session.role;
 }
+
+const overrideNote = (override: Override) => (override ? `affordability override: ${override.reasonCode}` : null);
 
 interface CaseFacts {
   record: CardholderRecord;
@@ -121,11 +126,11 @@ export class AgentActions {
   }
 
   /** The policy's answer at the caller's authority and at a supervisor's, before anything is sent. */
-  async preview(ticket: HandoffTicket, session: Session, proposal: Proposal): Promise<Preview[]> {
+  async preview(ticket: HandoffTicket, session: Session, proposal: Proposal, override?: Override): Promise<Preview[]> {
     const own = authorityOf(session);
     const levels: AuthorityLevel[] = own === 'supervisor' ? ['supervisor'] : ['agent', 'supervisor'];
     const { record, assessment, policy } = await this.facts(ticket);
-    return levels.map((authority) => ({ authority, decision: evaluate(policy, record.account, assessment, proposal, { authority }) }));
+    return levels.map((authority) => ({ authority, decision: evaluate(policy, record.account, assessment, proposal, { authority, ...(override ? { override } : {}) }) }));
   }
 
   /**
@@ -133,10 +138,10 @@ export class AgentActions {
    * agreed until they say so. Beyond it: 403 with the policy's reasons (an agent can then ask a
    * supervisor with `requestApproval`).
    */
-  async approve(ticket: HandoffTicket, session: Session, proposal: Proposal): Promise<Decision> {
+  async approve(ticket: HandoffTicket, session: Session, proposal: Proposal, override?: Override): Promise<Decision> {
     this.mustOwn(ticket, session);
-    const decision = await this.offerForConsent(ticket, session, authorityOf(session), proposal);
-    await this.audit(ticket, session, decision.outcome === 'accept' ? 'approve_offer' : 'approve_refused', decision.offer?.offerId ?? null);
+    const decision = await this.offerForConsent(ticket, session, authorityOf(session), proposal, override);
+    await this.audit(ticket, session, decision.outcome === 'accept' ? 'approve_offer' : 'approve_refused', decision.offer?.offerId ?? null, overrideNote(override));
     if (decision.outcome !== 'accept') {
       throw new ActionRefused(403, 'beyond_authority', `Not within ${authorityOf(session)} authority: the policy answered ${decision.outcome}.`, decision);
     }
@@ -144,9 +149,9 @@ export class AgentActions {
   }
 
   /** The agent asks a supervisor: the request waits in the supervisors' queue with the policy's computed offer. */
-  async requestApproval(ticket: HandoffTicket, session: Session, proposal: Proposal, note: string): Promise<HandoffTicket> {
+  async requestApproval(ticket: HandoffTicket, session: Session, proposal: Proposal, note: string, override?: Override): Promise<HandoffTicket> {
     this.mustOwn(ticket, session);
-    const [decision] = (await this.preview(ticket, { ...session, role: 'supervisor' }, proposal)).map((p) => p.decision);
+    const [decision] = (await this.preview(ticket, { ...session, role: 'supervisor' }, proposal, override)).map((p) => p.decision);
     if (decision!.outcome !== 'accept' || !decision!.offer) {
       throw new ActionRefused(403, 'not_within_any_authority', `Not within supervisor authority either: the policy answered ${decision!.outcome}.`, decision!);
     }
@@ -155,6 +160,7 @@ export class AgentActions {
       ...t,
       approval: {
         proposal,
+        override: override ?? null,
         offer: decision!.offer!,
         reasons: decision!.reasons,
         note,
@@ -176,7 +182,7 @@ export class AgentActions {
     const request = ticket.approval;
     if (!request || request.status !== 'pending' || ticket.status !== 'claimed') throw new ActionRefused(409, 'no_request', 'No pending approval request on this case.');
     if (approve) {
-      const decision = await this.offerForConsent(ticket, session, 'supervisor', request.proposal);
+      const decision = await this.offerForConsent(ticket, session, 'supervisor', request.proposal, request.override ?? undefined);
       if (decision.outcome !== 'accept') {
         throw new ActionRefused(409, 'not_within_any_authority', `The policy now answers ${decision.outcome}.`, decision);
       }
@@ -260,7 +266,7 @@ export class AgentActions {
    * Decides the proposal at `authority`; if the policy accepts, shows the cardholder every term and
    * asks for their consent in the channel. The approver is recorded with the terms on the table.
    */
-  private async offerForConsent(ticket: HandoffTicket, session: Session, authority: AuthorityLevel, proposal: Proposal): Promise<Decision> {
+  private async offerForConsent(ticket: HandoffTicket, session: Session, authority: AuthorityLevel, proposal: Proposal, override?: Override): Promise<Decision> {
     let decision: Decision | null = null;
     await this.proactive(ticket.reference, async (context) => {
       const file = await this.forbear.caseState.get(context);
@@ -268,7 +274,7 @@ export class AgentActions {
       if (!file || !record) throw new ActionRefused(409, 'not_verified', 'The cardholder is not verified: no arrangement can be made.');
       const policy = this.forbear.policy(record.policyId);
       const assessment = { ...assessmentOf(file, todayIn(this.forbear.clock, policy.timezone)), signals: [] };
-      decision = evaluate(policy, record.account, assessment, proposal, { authority });
+      decision = evaluate(policy, record.account, assessment, proposal, { authority, ...(override ? { override } : {}) });
       await this.forbear.audit.evaluation(context, proposal, decision, authority, explain(policy, record.account, assessment).envelope);
       if (decision.outcome !== 'accept' || !decision.offer) return;
       const offer = decision.offer;

@@ -18,8 +18,9 @@ import { ActionRefused, AgentActions, type Proactive } from './actions.js';
 
 const Login = z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
 const Message = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
-const Approve = z.object({ proposal: Proposal }).strict();
-const ApprovalRequest = z.object({ proposal: Proposal, note: z.string().trim().max(1000).default('') }).strict();
+const Override = z.object({ reasonCode: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,40}$/) }).strict().optional();
+const Approve = z.object({ proposal: Proposal, override: Override }).strict();
+const ApprovalRequest = z.object({ proposal: Proposal, override: Override, note: z.string().trim().max(1000).default('') }).strict();
 const Decide = z.object({ approve: z.boolean(), reason: z.string().trim().max(1000).default('') }).strict()
   .refine((d) => d.approve || d.reason.length > 0, { path: ['reason'], message: 'a reason is required to decline' });
 const Transfer = z.object({ to: z.string().min(1).max(64) }).strict();
@@ -130,7 +131,10 @@ export function registerAgentConsole(
   });
   server.get('/agent/api/cases/:id', staff, async (req: Request, res: Response) => {
     const ticket = await ticketOf(req);
-    res.json(200, { ticket, transcript: await forbear.transcripts.read(ticket.conversationId) });
+    const policyId = ticket.packet.account?.policyId;
+    // The reasons a person may give for an affordability override under this case's policy.
+    const overrideReasons = policyId ? (forbear.policy(policyId).affordabilityOverride?.reasonCodes ?? []) : [];
+    res.json(200, { ticket, transcript: await forbear.transcripts.read(ticket.conversationId), overrideReasons });
   });
   server.post('/agent/api/cases/:id/claim', staff, acting(async (req) => actions.claim(await ticketOf(req), sessionOf(req))));
   server.post(
@@ -141,19 +145,25 @@ export function registerAgentConsole(
   server.post(
     '/agent/api/cases/:id/preview',
     staff,
-    acting(async (req) => ({ previews: await actions.preview(await ticketOf(req), sessionOf(req), body(Approve, req).proposal) })),
+    acting(async (req) => {
+      const { proposal, override } = body(Approve, req);
+      return { previews: await actions.preview(await ticketOf(req), sessionOf(req), proposal, override) };
+    }),
   );
   server.post(
     '/agent/api/cases/:id/approve',
     staff,
-    acting(async (req) => actions.approve(await ticketOf(req), sessionOf(req), body(Approve, req).proposal)),
+    acting(async (req) => {
+      const { proposal, override } = body(Approve, req);
+      return actions.approve(await ticketOf(req), sessionOf(req), proposal, override);
+    }),
   );
   server.post(
     '/agent/api/cases/:id/approval-request',
     staff,
     acting(async (req) => {
-      const { proposal, note } = body(ApprovalRequest, req);
-      return actions.requestApproval(await ticketOf(req), sessionOf(req), proposal, note);
+      const { proposal, note, override } = body(ApprovalRequest, req);
+      return actions.requestApproval(await ticketOf(req), sessionOf(req), proposal, note, override);
     }),
   );
   server.get('/agent/api/approvals', supervisor, async (_req: Request, res: Response) => {

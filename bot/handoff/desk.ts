@@ -70,6 +70,8 @@ export const TicketStatus = z.enum(['waiting', 'claimed', 'closed', 'returned'])
  */
 export const ApprovalRequest = z.object({
   proposal: Proposal,
+  /** The affordability override reason the agent named, if any (policy `affordabilityOverride`). */
+  override: z.object({ reasonCode: z.string() }).nullable().default(null),
   offer: Offer,
   /** The policy's reasons (rule ids) for the offer and for why the agent's own authority was not enough. */
   reasons: z.array(z.object({ code: z.string(), ruleId: z.string(), detail: z.string().optional() })),

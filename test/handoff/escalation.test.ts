@@ -114,6 +114,30 @@ describe('escalation between people', () => {
     expect(actions).toEqual(expect.arrayContaining(['claim', 'approve_refused', 'request_approval', 'decline_request', 'approve_request']));
   });
 
+  it('a supervisor resolves an "unaffordable" case within the policy\'s override, naming a reason; the cardholder consents', async () => {
+    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三']);
+    const id = c.conversationId;
+    const supervisor = await login('supervisor', 'supervisor-demo');
+    const view = await supervisor.get(`cases/${id}`);
+    expect(view.body.ticket.handoff.reason).toBe('unaffordable');
+    expect(view.body.overrideReasons).toContain('income_recovering');
+    expect((await supervisor.post(`cases/${id}/claim`)).status).toBe(200);
+    expect((await supervisor.post(`cases/${id}/approve`, { proposal: { months: 60 } })).status).toBe(403);
+    const unknown = await supervisor.post(`cases/${id}/approve`, { proposal: { months: 60 }, override: { reasonCode: 'because' } });
+    expect(unknown.body.decision.reasons.map((r: any) => r.code)).toEqual(['override_reason_unknown']);
+    const granted = await supervisor.post(`cases/${id}/approve`, { proposal: { months: 60 }, override: { reasonCode: 'income_recovering' } });
+    expect(granted.status).toBe(200);
+    expect(granted.body.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.1:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
+    await c.say(instance, '同意');
+    const [made] = agreements(await c.log(instance));
+    expect(made!.value).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { installment: { months: 60 } } });
+    const records = await forbear.transcripts.read(id);
+    const evaluation = records.find((r) => r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.outcome === 'accept');
+    expect(JSON.stringify(evaluation)).toContain('affordabilityOverride.maxShareOfDisposableBps.supervisor');
+    const action = records.find((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'approve_offer');
+    expect(action?.payload).toMatchObject({ note: 'affordability override: income_recovering' });
+  });
+
   it('release, transfer, notes and dispositions from the configured list', async () => {
     const c = await handedOff(['4821', '1988-03-14', '转人工']);
     const id = c.conversationId;
