@@ -16,7 +16,7 @@ import { createForbear } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/logger.js';
 import { startServer } from '../bot/server.js';
-import { fixedClock } from '../bot/clock.js';
+import { fixedClock } from '../conversation/clock.js';
 import { registerDirectLine } from '../bot/channels/directline/routes.js';
 import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
 import { openStores, redisSettingsFromEnv } from '../bot/storage/index.js';

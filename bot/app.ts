@@ -6,14 +6,14 @@
  */
 import { ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import type { Registry } from 'prom-client';
-import { loadPolicy } from '../policy/load.js';
-import type { Policy } from '../policy/schema.js';
-import type { AccountService } from './accounts/accountService.js';
+import { loadPolicy } from '../policy/index.js';
+import type { Policy } from '../policy/index.js';
+import type { AccountService } from '../conversation/accounts.js';
 import { DemoAccountService } from './accounts/demoAccountService.js';
 import { HttpAccountService } from './accounts/httpAccountService.js';
 import { TranscriptAuditor, TranscriptMiddleware } from './audit.js';
-import type { CaseFile } from './case.js';
-import { systemClock, type Clock } from './clock.js';
+import type { CaseFile } from '../conversation/case.js';
+import { systemClock, type Clock } from '../conversation/clock.js';
 import type { Config } from './config.js';
 import { ForbearBot } from './forbearBot.js';
 import { QueueDesk } from './handoff/desk.js';
@@ -29,7 +29,7 @@ import { Chain } from './transcripts/chain.js';
 import { FileCheckpointLog, MemoryCheckpointLog } from './transcripts/checkpoints.js';
 import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
 import { RuleUnderstanding } from './understanding/rules.js';
-import type { Understanding } from './understanding/schema.js';
+import type { Understanding } from '../conversation/understanding.js';
 import type { CaseServices } from '../dialogs/services.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/index.js';
 

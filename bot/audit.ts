@@ -5,35 +5,17 @@
  * offer and see the policy rule and version that allowed it.
  */
 import type { Activity, Middleware, TurnContext } from 'botbuilder';
-import type { AuthorityLevel, Decision, Envelope, Handoff, Offer, Proposal } from '../policy/model.js';
-import type { UnderstandingResult } from './understanding/schema.js';
-import type { CaseFile } from './case.js';
-import type { Clock } from './clock.js';
+import type { AuthorityLevel, Decision, Envelope, Handoff, Offer, Proposal } from '../policy/index.js';
+import type { UnderstandingResult } from '../conversation/understanding.js';
+import type { CaseFile } from '../conversation/case.js';
+import type { Clock } from '../conversation/clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
-import type { DecisionPayload, FeedbackEnding } from './transcripts/schema.js';
-import type { Variant } from './experiments/variant.js';
+import type { DecisionPayload } from './transcripts/schema.js';
+import type { FeedbackEnding, Auditor } from '../conversation/audit.js';
+import type { Variant } from '../conversation/variant.js';
 import type { TranscriptStore } from './transcripts/store.js';
 import { loadForbiddenPhrases, newFlags, type FlagContext } from './transcripts/flags.js';
 import { ContactRules } from './contact/gate.js';
-
-export interface Auditor {
-  understanding(context: TurnContext, result: UnderstandingResult, text: string): Promise<void>;
-  verification(context: TurnContext, result: 'success' | 'failure' | 'locked_out', attempt: number, accountId: string | null): Promise<void>;
-  evaluation(context: TurnContext, proposal: Proposal | null, decision: Decision, authority: AuthorityLevel, envelope: Envelope): Promise<void>;
-  offerShown(context: TurnContext, offer: Offer, policy: { id: string; version: string }, currency: string, messageKey: string, text: string): Promise<void>;
-  /** `variant`: the stamp of the account's champion/challenger variant (variantLabel), null when unknown. */
-  agreement(context: TurnContext, offer: Offer, consentText: string, reference: string, variant: string | null): Promise<void>;
-  handoff(context: TurnContext, handoff: Handoff, variant: string | null): Promise<void>;
-  /** The variant the verified account drew; once per conversation and account. */
-  variant(context: TurnContext, accountId: string, variant: Variant): Promise<void>;
-  feedbackAsked(context: TurnContext, after: FeedbackEnding, variant: string | null): Promise<void>;
-  feedback(context: TurnContext, answer: { satisfaction: number | null; fair: boolean | null }, variant: string | null): Promise<void>;
-  promise(context: TurnContext, promise: NonNullable<CaseFile['promise']>): Promise<void>;
-  stopContact(context: TurnContext, text: string): Promise<void>;
-  /** Account figures the bot is about to quote (balance, minimum, interest, fees), as read from the system of record. */
-  accountFacts(context: TurnContext, accountId: string, currency: string, amounts: Record<string, number>): Promise<void>;
-  agentAction(conversationId: string, action: Extract<DecisionPayload, { type: 'agent_action' }>): Promise<void>;
-}
 
 /** Decisions recorded during a turn, waiting to be cited by the next bot message. */
 const BASIS = Symbol('forbear.audit.basis');

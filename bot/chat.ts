@@ -10,7 +10,7 @@ import { createForbear } from './app.js';
 import { LocalAdapter } from './channels/local.js';
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
-import { Language } from './understanding/schema.js';
+import { Language } from '../conversation/language.js';
 
 const USAGE = 'usage: npm run chat -- [--lang zh-CN|zh-TW|en] [--account <demo id>] [--json] [--conversation ID]';
 

@@ -5,23 +5,23 @@
  */
 import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
-import { newCase, restartCase, type CaseFile } from './case.js';
-import { todayIn } from './clock.js';
+import { newCase, restartCase, type CaseFile } from '../conversation/case.js';
+import { todayIn } from '../conversation/clock.js';
 import { redact } from './privacy/redact.js';
-import type { Expecting, Understanding, UnderstandingResult, Language } from './understanding/schema.js';
-import { Language as LanguageSchema } from './understanding/schema.js';
+import type { Expecting, Understanding, UnderstandingResult } from '../conversation/understanding.js';
+import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
-import type { Auditor } from './audit.js';
+import type { Auditor } from '../conversation/audit.js';
 import type { QueueDesk } from './handoff/desk.js';
-import type { AuthorityLevel } from '../policy/model.js';
+import type { AuthorityLevel } from '../policy/index.js';
 import { toCommands, type Command } from '../dialogs/commands.js';
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { MAIN_DIALOG, noAgentChoices } from '../dialogs/caseDialog.js';
 import { matchAction, say } from '../dialogs/speak.js';
 import { consentTo, setTurnFacts } from '../dialogs/turn.js';
 import { concludeArrangement } from '../conversation/conclude.js';
-import { variantStamp } from './experiments/variant.js';
+import { variantStamp } from '../conversation/variant.js';
 import type { CaseServices } from '../dialogs/services.js';
 
 export interface BotParts {
@@ -47,25 +47,6 @@ const RULES_ONLY = new Set<Expecting>(['verification_last4', 'verification_dob',
 /** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
 const RECENT_TURNS = 6;
 const VERIFICATION_PLACEHOLDER = '[verification answer]';
-
-const CJK = /[\u3400-\u9fff]/;
-const LATIN_WORD = /[a-z]{2,}/i;
-
-/** Language follows the cardholder, but only on positive evidence: "OK" does not turn 中文 into English. */
-export function nextLanguage(current: Language, text: string, detected: Language): Language {
-  const isChinese = CJK.test(text);
-  if (current === 'en') return isChinese ? detected : current;
-  if (!isChinese) return LATIN_WORD.test(text) && detected === 'en' ? 'en' : current;
-  return detected === 'zh-TW' ? 'zh-TW' : current;
-}
-
-export function localeLanguage(locale: string | undefined): Language | null {
-  if (!locale) return null;
-  const lower = locale.toLowerCase();
-  if (lower.startsWith('zh')) return /tw|hk|mo|hant/.test(lower) ? 'zh-TW' : 'zh-CN';
-  if (lower.startsWith('en')) return 'en';
-  return LanguageSchema.safeParse(locale).success ? (locale as Language) : null;
-}
 
 /** Facts the cardholder stated are recorded whatever step the conversation is at. */
 function applyFacts(file: CaseFile, commands: Command[]): void {

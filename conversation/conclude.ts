@@ -9,11 +9,11 @@
  */
 import type { TurnContext } from 'botbuilder';
 import type { AuthorityLevel, Offer } from '../policy/index.js';
-import type { CaseFile } from '../bot/case.js';
-import type { Clock } from '../bot/clock.js';
-import type { Auditor } from '../bot/audit.js';
-import { formatDate, formatMoney, t } from '../bot/messages/index.js';
-import type { Arrangement, ArrangementRepository } from '../bot/storage/arrangements.js';
+import type { CaseFile } from './case.js';
+import type { Clock } from './clock.js';
+import type { Auditor } from './audit.js';
+import { formatDate, formatMoney, t } from './messages/index.js';
+import type { Arrangement, ArrangementRepository } from './arrangement.js';
 
 export interface ConclusionPorts {
   arrangements: ArrangementRepository;

@@ -5,7 +5,7 @@
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { concludeArrangement } from '../conversation/conclude.js';
-import { variantStamp } from '../bot/experiments/variant.js';
+import { variantStamp } from '../conversation/variant.js';
 import { CaseDialog } from './caseDialog.js';
 import { consentActivity } from './speak.js';
 import type { CaseServices } from './services.js';

@@ -7,12 +7,12 @@
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { triggeredHandoff } from '../policy/index.js';
-import type { Handoff, Signal } from '../policy/model.js';
-import type { CaseFile } from '../bot/case.js';
-import { todayIn } from '../bot/clock.js';
-import { formatDate, formatMoney, hasMessage } from '../bot/messages/index.js';
-import type { CardholderRecord } from '../bot/accounts/accountService.js';
-import { variantStamp } from '../bot/experiments/variant.js';
+import type { Handoff, Signal } from '../policy/index.js';
+import type { CaseFile } from '../conversation/case.js';
+import { todayIn } from '../conversation/clock.js';
+import { formatDate, formatMoney, hasMessage } from '../conversation/messages/index.js';
+import type { CardholderRecord } from '../conversation/accounts.js';
+import { variantStamp } from '../conversation/variant.js';
 import { notePromise } from './promiseToPay.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';

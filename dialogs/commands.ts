@@ -3,8 +3,8 @@
  * ever see this small, closed set of commands and execute them deterministically; nothing an
  * engine says can reach the policy except as a `propose` command, which the policy then judges.
  */
-import type { HardshipReason, Proposal, Signal } from '../policy/model.js';
-import { TextualSignal, type Intent, type UnderstandingResult } from '../bot/understanding/schema.js';
+import type { HardshipReason, Proposal, Signal } from '../policy/index.js';
+import { TextualSignal, type Intent, type UnderstandingResult } from '../conversation/understanding.js';
 
 export type Question = 'balance' | 'minimum' | 'interest_fees' | 'how_to_pay' | 'due_date' | 'if_bot';
 

@@ -4,8 +4,8 @@
  * free-text message) is not asked again; each question is asked at most MAX_ASKS times.
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { CaseFile } from '../bot/case.js';
-import type { Expecting } from '../bot/understanding/schema.js';
+import type { CaseFile } from '../conversation/case.js';
+import type { Expecting } from '../conversation/understanding.js';
 import { CaseDialog } from './caseDialog.js';
 import { message } from './speak.js';
 import type { CaseServices } from './services.js';

@@ -4,7 +4,7 @@
  * step goes back to the ladder, which moves on to the next offer.
  */
 import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { Offer } from '../policy/model.js';
+import type { Offer } from '../policy/index.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';
 import { CaseDialog, MAIN_DIALOG } from './caseDialog.js';
 import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';

@@ -6,10 +6,9 @@
  */
 import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate, explain, triggeredHandoff } from '../policy/index.js';
-import type { Explanation, Handoff, Offer, Proposal } from '../policy/model.js';
-import type { Policy } from '../policy/schema.js';
-import { assessmentOf, type CaseFile } from '../bot/case.js';
-import type { CardholderRecord } from '../bot/accounts/accountService.js';
+import type { Explanation, Handoff, Offer, Proposal, Policy } from '../policy/index.js';
+import { assessmentOf, type CaseFile } from '../conversation/case.js';
+import type { CardholderRecord } from '../conversation/accounts.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, matchAction, message, offerActivity, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';

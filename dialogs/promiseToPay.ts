@@ -3,8 +3,8 @@
  * politely: the bot does not push a plan on someone who says they will pay.
  */
 import type { TurnContext } from 'botbuilder';
-import { formatDate, formatMoney } from '../bot/messages/index.js';
-import type { CaseFile } from '../bot/case.js';
+import { formatDate, formatMoney } from '../conversation/messages/index.js';
+import type { CaseFile } from '../conversation/case.js';
 import { say } from './speak.js';
 import type { CaseServices } from './services.js';
 

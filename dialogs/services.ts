@@ -4,20 +4,13 @@
  * account API and a real agent desk in production.
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
-import type { AccountService } from '../bot/accounts/accountService.js';
-import type { CaseFile } from '../bot/case.js';
-import type { Policy } from '../policy/schema.js';
-import type { Handoff } from '../policy/model.js';
-import type { Clock } from '../bot/clock.js';
-import type { OpenResult } from '../bot/handoff/desk.js';
-import type { Auditor } from '../bot/audit.js';
-import type { ArrangementRepository } from '../bot/storage/arrangements.js';
-
-/** Where a handed-off case goes: a person picks it up from here. */
-export interface HandoffDesk {
-  /** Queues the case; says whether a person is available now and the honest wait if so. */
-  open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult>;
-}
+import type { AccountService } from '../conversation/accounts.js';
+import type { CaseFile } from '../conversation/case.js';
+import type { Policy } from '../policy/index.js';
+import type { Clock } from '../conversation/clock.js';
+import type { HandoffDesk } from '../conversation/handoff.js';
+import type { Auditor } from '../conversation/audit.js';
+import type { ArrangementRepository } from '../conversation/arrangement.js';
 
 export interface CaseServices {
   caseState: StatePropertyAccessor<CaseFile>;

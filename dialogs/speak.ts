@@ -3,9 +3,9 @@
  * and the policy's own numbers. No dialog formats an amount itself.
  */
 import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder';
-import type { Offer, ScheduleLine } from '../policy/model.js';
-import { formatDate, formatMoney, t, type MessageVars } from '../bot/messages/index.js';
-import type { Language } from '../bot/understanding/schema.js';
+import type { Offer, ScheduleLine } from '../policy/index.js';
+import { formatDate, formatMoney, t, type MessageVars } from '../conversation/messages/index.js';
+import type { Language } from '../conversation/language.js';
 
 export type Action = 'accept' | 'other' | 'human' | 'agree' | 'disagree' | 'continue_bot' | 'callback';
 

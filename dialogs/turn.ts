@@ -4,7 +4,7 @@
  * from turn state so no dialog ever re-interprets the cardholder's words on its own.
  */
 import type { TurnContext } from 'botbuilder';
-import type { UnderstandingResult } from '../bot/understanding/schema.js';
+import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { Command } from './commands.js';
 import { CONSENT, matchAction } from './speak.js';
 

@@ -3,7 +3,7 @@
  * digits and the date of birth match. Too many failures lock the bot out and a person takes over.
  */
 import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { readDateOfBirth, readLast4 } from '../bot/accounts/verificationAnswers.js';
+import { readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';

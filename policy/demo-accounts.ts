@@ -4,13 +4,12 @@
  * Every name, number and date here is invented.
  */
 import { z } from 'zod';
-import { Language } from '../bot/understanding/schema.js';
 import { Account, IsoDate, NonNegativeMinor } from './model.js';
 
 export const DemoAccount = Account.extend({
   displayName: z.string().min(1),
-  /** The language the cardholder chose on the card account. */
-  language: Language,
+  /** The language the cardholder chose on the card account (a BCP 47 tag the bot's catalogs cover). */
+  language: z.enum(['zh-CN', 'zh-TW', 'en']),
   last4: z.string().regex(/^\d{4}$/),
   dateOfBirth: IsoDate,
   phoneMasked: z.string(),

@@ -1,11 +1,17 @@
-/** The policy engine's public surface: pure functions over a validated Policy. */
+/**
+ * The policy engine's public surface: pure functions over a validated Policy. The product imports
+ * `policy/` only through this file (the import-rule test enforces it).
+ */
 export { explain, triggeredHandoff } from './explain.js';
 export { evaluate } from './evaluate.js';
 export { bucketIdOf } from './envelope.js';
 export { Policy, PolicyShape, policyJsonSchema } from './schema.js';
+export { loadPolicy } from './load.js';
 export { schedule, type PlanTerms } from './schedule.js';
 export { bpsOf, split } from './money.js';
+export { addDays } from './dates.js';
 export { InputError, type InputIssue } from './errors.js';
+export { DEMO_ACCOUNTS, DemoAccount, demoAccount } from './demo-accounts.js';
 export * from './model.js';
 export {
   openLedger,

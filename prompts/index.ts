@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { Entities, Expecting, UnderstandingContext } from '../bot/understanding/schema.js';
-import { IsoDate } from '../policy/model.js';
+import { Entities, Expecting, UnderstandingContext } from '../conversation/understanding.js';
+import { IsoDate } from '../policy/index.js';
 import { UnderstandingOutput } from './understanding/v1/output.js';
 
 export { UnderstandingOutput };

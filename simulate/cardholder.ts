@@ -5,9 +5,9 @@
  * give the same reply.
  */
 import type { Activity } from 'botbuilder';
-import { catalogs } from '../bot/messages/index.js';
-import { Language } from '../bot/understanding/schema.js';
-import type { Offer } from '../policy/model.js';
+import { catalogs } from '../conversation/messages/index.js';
+import { Language } from '../conversation/language.js';
+import type { Offer } from '../policy/index.js';
 import { chineseAmount } from './chineseNumbers.js';
 import type { Persona } from './personas.js';
 import { fill, PHRASEBOOKS, type Phrasebook } from './utterances.js';

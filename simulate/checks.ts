@@ -4,8 +4,7 @@
  * and what would two fixed strategies have recovered from the same people.
  */
 import { evaluate, explain } from '../policy/index.js';
-import type { Account, Assessment, Offer, Proposal } from '../policy/model.js';
-import type { Policy } from '../policy/schema.js';
+import type { Account, Assessment, Offer, Proposal, Policy } from '../policy/index.js';
 import { wouldTake } from './cardholder.js';
 import type { Persona, Situation } from './personas.js';
 

@@ -4,7 +4,7 @@
  */
 import type { Activity } from 'botbuilder';
 import type { LocalAdapter } from '../bot/channels/local.js';
-import type { Handoff, Offer } from '../policy/model.js';
+import type { Handoff, Offer } from '../policy/index.js';
 import { freshMemory, readTurn, reply, type Ending } from './cardholder.js';
 import type { Persona } from './personas.js';
 

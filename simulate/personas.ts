@@ -11,9 +11,8 @@
  */
 import fc from 'fast-check';
 import { z } from 'zod';
-import { DemoAccount } from '../policy/demo-accounts.js';
-import { HardshipReason, NonNegativeMinor } from '../policy/model.js';
-import { Language } from '../bot/understanding/schema.js';
+import { DemoAccount, HardshipReason, NonNegativeMinor } from '../policy/index.js';
+import { Language } from '../conversation/language.js';
 import { InjectionKind, VulnerabilityKind } from './utterances.js';
 
 /** When in the conversation a behaviour shows itself. */

@@ -4,8 +4,7 @@
  * engine alone, so the same seed gives the same report byte for byte.
  */
 import { z } from 'zod';
-import type { Policy } from '../policy/schema.js';
-import type { Offer } from '../policy/model.js';
+import type { Policy, Offer } from '../policy/index.js';
 import { agreementViolations, assessmentOf, baselineOffer, handoffNeed, neededConcession, type Strategy } from './checks.js';
 import type { Conversation, Outcome } from './conversation.js';
 import { BEHAVIOUR_KINDS, LanguageChoice, type Persona } from './personas.js';

@@ -7,7 +7,7 @@ import type { Middleware } from 'botbuilder';
 import { createForbear, type Forbear } from '../bot/app.js';
 import { DemoAccountService } from '../bot/accounts/demoAccountService.js';
 import { LocalAdapter } from '../bot/channels/local.js';
-import { fixedClock, todayIn } from '../bot/clock.js';
+import { fixedClock, todayIn } from '../conversation/clock.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/logger.js';
 import { converse, type Conversation } from './conversation.js';

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { HardshipReason } from '../policy/model.js';
-import { Language } from '../bot/understanding/schema.js';
+import { HardshipReason } from '../policy/index.js';
+import { Language } from '../conversation/language.js';
 
 const Phrases = z.array(z.string().min(1)).min(1);
 

@@ -3,11 +3,9 @@
  * payment date is derived from the clock and their days past due, so the demo stays coherent on
  * any day it is run.
  */
-import { addDays } from '../../policy/dates.js';
-import { DEMO_ACCOUNTS, type DemoAccount } from '../../policy/demo-accounts.js';
-import { Account } from '../../policy/model.js';
-import { todayIn, type Clock } from '../clock.js';
-import type { AccountService, CardholderRecord, VerificationRequest } from './accountService.js';
+import { addDays, DEMO_ACCOUNTS, type DemoAccount, Account } from '../../policy/index.js';
+import { todayIn, type Clock } from '../../conversation/clock.js';
+import type { AccountService, CardholderRecord, VerificationRequest } from '../../conversation/accounts.js';
 
 export class DemoAccountService implements AccountService {
   constructor(

@@ -11,7 +11,7 @@ import {
   CardholderRecord,
   type AccountService,
   type VerificationRequest,
-} from './accountService.js';
+} from '../../conversation/accounts.js';
 
 export class HttpAccountService implements AccountService {
   constructor(

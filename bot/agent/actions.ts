@@ -10,20 +10,19 @@
  */
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Forbear } from '../app.js';
-import { assessmentOf } from '../case.js';
-import { todayIn } from '../clock.js';
+import { assessmentOf } from '../../conversation/case.js';
+import { todayIn } from '../../conversation/clock.js';
 import type { Session } from '../auth/session.js';
 import type { ConsoleUser } from '../auth/users.js';
 import type { HandoffTicket } from '../handoff/desk.js';
-import { t } from '../messages/index.js';
+import { t } from '../../conversation/messages/index.js';
 import { consentActivity } from '../../dialogs/speak.js';
 import { evaluate, explain } from '../../policy/index.js';
-import type { Assessment, AuthorityLevel, Decision, EvaluateOptions, Proposal } from '../../policy/model.js';
+import type { Assessment, AuthorityLevel, Decision, EvaluateOptions, Proposal, Policy } from '../../policy/index.js';
 
 /** A person's affordability override (the policy's `affordabilityOverride`), or none. */
 export type Override = EvaluateOptions['override'];
-import type { Policy } from '../../policy/schema.js';
-import type { CardholderRecord } from '../accounts/accountService.js';
+import type { CardholderRecord } from '../../conversation/accounts.js';
 
 /** Runs `logic` as a turn on the conversation's own channel adapter. */
 export type Proactive = (reference: Partial<ConversationReference>, logic: (context: TurnContext) => Promise<void>) => Promise<void>;

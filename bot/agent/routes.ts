@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { Proposal } from '../../policy/model.js';
+import { Proposal } from '../../policy/index.js';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { authenticate, type ConsoleUser } from '../auth/users.js';
 import { HttpError } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
 import type { Forbear } from '../app.js';
-import { catalogs } from '../messages/index.js';
-import { Language } from '../understanding/schema.js';
+import { catalogs } from '../../conversation/messages/index.js';
+import { Language } from '../../conversation/language.js';
 import { asset, serveAssets } from '../web/routes.js';
 import { ActionRefused, AgentActions, type Proactive } from './actions.js';
 

@@ -13,12 +13,12 @@ import type { Forbear } from '../app.js';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { HttpError } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
-import { catalogs } from '../messages/index.js';
+import { catalogs } from '../../conversation/messages/index.js';
 import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
 import { ConversationFilter, type TranscriptRecord } from '../transcripts/schema.js';
 import { verifyConversation } from '../transcripts/store.js';
-import { Language } from '../understanding/schema.js';
+import { Language } from '../../conversation/language.js';
 import { asset, serveAssets } from '../web/routes.js';
 
 const Review = z.object({ verdict: z.enum(['pass', 'fail', 'needs_followup']), comment: z.string().max(2000).default('') }).strict();

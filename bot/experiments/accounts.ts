@@ -3,8 +3,8 @@
  * desk read goes through here, so the policy that bounds the bot (and a person's approval) is the
  * variant's — `record.policyId` names the challenger (`default-cn@2026.2`) when the account drew it.
  */
-import type { AccountService, CardholderRecord, VerificationRequest } from '../accounts/accountService.js';
-import type { Policy } from '../../policy/schema.js';
+import type { AccountService, CardholderRecord, VerificationRequest } from '../../conversation/accounts.js';
+import type { Policy } from '../../policy/index.js';
 import { assignVariant, type Experiment } from './variant.js';
 
 export class VariantAccountService implements AccountService {

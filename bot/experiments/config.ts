@@ -16,9 +16,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { InputError } from '../../policy/errors.js';
-import { loadPolicy } from '../../policy/load.js';
-import type { Policy } from '../../policy/schema.js';
+import { InputError, loadPolicy } from '../../policy/index.js';
+import type { Policy } from '../../policy/index.js';
 import { ConfigError } from '../config.js';
 import { challengerRef, type Experiment } from './variant.js';
 

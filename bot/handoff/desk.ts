@@ -7,16 +7,15 @@
  */
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { explain } from '../../policy/index.js';
-import { Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/model.js';
-import type { Policy } from '../../policy/schema.js';
-import { Language } from '../understanding/schema.js';
-import { assessmentOf, type CaseFile } from '../case.js';
-import { todayIn, type Clock } from '../clock.js';
-import type { AccountService } from '../accounts/accountService.js';
+import { explain, Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/index.js';
+import type { Policy } from '../../policy/index.js';
+import { Language } from '../../conversation/language.js';
+import { assessmentOf, type CaseFile } from '../../conversation/case.js';
+import { todayIn, type Clock } from '../../conversation/clock.js';
+import type { AccountService } from '../../conversation/accounts.js';
 import type { KeyValueStore, Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
-import type { HandoffDesk } from '../../dialogs/services.js';
+import type { HandoffDesk, OpenResult } from '../../conversation/handoff.js';
 
 const Minor = z.number().int();
 
@@ -138,8 +137,6 @@ export interface DeskDependencies {
   defaultPolicyId: string;
   settings: DeskSettings;
 }
-
-export type OpenResult = { available: true; position: number; waitMinutes: number } | { available: false };
 
 function offerSummary(offer: Offer) {
   return {

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../conversation/clock.js';
 import type { ContactChannel, Outreach } from './scheduler.js';
 
 export const WINDOW_MS = 48 * 3600 * 1000;

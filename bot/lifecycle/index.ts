@@ -6,8 +6,8 @@
  */
 import { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
-import type { Policy } from '../../policy/schema.js';
-import type { Clock } from '../clock.js';
+import type { Policy } from '../../policy/index.js';
+import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';

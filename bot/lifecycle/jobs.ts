@@ -9,7 +9,7 @@
  * is one job: that is what makes planning reminders again, or enqueueing an event again, harmless.
  */
 import { DelayedError, Queue, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 
 export type JobOutcome = 'done' | { retryAt: Date };

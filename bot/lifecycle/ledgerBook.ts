@@ -21,14 +21,14 @@ import {
   PaymentId,
   supersede,
   type LedgerChange,
-} from '../../policy/ledger.js';
-import type { Policy } from '../../policy/schema.js';
-import type { Arrangement, ArrangementRepository, CreateOnceResult } from '../storage/arrangements.js';
+} from '../../policy/index.js';
+import type { Policy } from '../../policy/index.js';
+import type { Arrangement, ArrangementRepository, CreateOnceResult } from '../../conversation/arrangement.js';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
-import type { Clock } from '../clock.js';
-import { todayIn } from '../clock.js';
-import { Language } from '../understanding/schema.js';
+import type { Clock } from '../../conversation/clock.js';
+import { todayIn } from '../../conversation/clock.js';
+import { Language } from '../../conversation/language.js';
 import type { Outbox, OutboxEvent } from './outbox.js';
 
 export const LedgerRecord = z.object({

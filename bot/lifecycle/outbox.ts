@@ -8,7 +8,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 import type { JobHandler, JobQueue } from './jobs.js';
 import { signedHeaders } from './signature.js';

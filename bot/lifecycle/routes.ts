@@ -9,7 +9,7 @@ import type { Request, Response, Server } from 'restify';
 import { HttpError } from '../http/errors.js';
 import { isUnavailability } from '../storage/errors.js';
 import type { InboxDedupe } from '../storage/dedupe.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 import { PaymentNotice, type LedgerBook } from './ledgerBook.js';
 import { checkSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER } from './signature.js';

@@ -13,17 +13,15 @@
  */
 import { z } from 'zod';
 import { instantOf, mayContact, type ContactDecision } from '../contact/gate.js';
-import { addDays } from '../../policy/dates.js';
-import { plannedContacts, stillDue, type BreachNotice, type ContactPurpose, type LedgerEvent } from '../../policy/ledger.js';
-import { noticesOf } from '../../policy/ledger.js';
-import type { Policy } from '../../policy/schema.js';
-import type { Clock } from '../clock.js';
-import { todayIn } from '../clock.js';
+import { addDays, plannedContacts, stillDue, type BreachNotice, type ContactPurpose, type LedgerEvent, noticesOf } from '../../policy/index.js';
+import type { Policy } from '../../policy/index.js';
+import type { Clock } from '../../conversation/clock.js';
+import { todayIn } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
-import { formatDate, formatMoney, t } from '../messages/index.js';
+import { formatDate, formatMoney, t } from '../../conversation/messages/index.js';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
-import type { Language } from '../understanding/schema.js';
+import type { Language } from '../../conversation/language.js';
 import type { JobQueue } from './jobs.js';
 import type { LedgerBook, LedgerRecord } from './ledgerBook.js';
 

@@ -9,32 +9,11 @@ import {
   newReference,
   normalizeReference,
   type ArrangementReference,
-} from './arrangementSchema.js';
+  type ArrangementRepository,
+  type CreateOnceResult,
+} from '../../conversation/arrangement.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
-
-export { Arrangement, type ArrangementReference } from './arrangementSchema.js';
-
-export interface CreateOnceResult {
-  arrangement: Arrangement;
-  /** False when the key had already produced an arrangement: say the reference, do not act twice. */
-  created: boolean;
-}
-
-export interface ArrangementRepository {
-  /**
-   * Returns the arrangement made under `idempotencyKey`, creating it with `build(reference)` (which
-   * must put that reference in it) if there is none yet. The key names the consent being recorded,
-   * e.g. the conversation id when a conversation ends in at most one arrangement.
-   */
-  createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement): Promise<CreateOnceResult>;
-  /** By reference as a person typed it (case, separators and O/0, I/L/1 are forgiven). */
-  get(reference: string): Promise<Arrangement | undefined>;
-  /** Oldest first. */
-  listByConversation(conversationId: string): Promise<Arrangement[]>;
-  /** Oldest first. */
-  listByAccount(accountId: string): Promise<Arrangement[]>;
-}
 
 /** Random references collide about once in 10^12 draws a year; a few redraws make that never. */
 const MAX_REFERENCE_DRAWS = 8;

@@ -5,7 +5,8 @@
  */
 import { MemoryStorage, type Storage } from 'botbuilder';
 import type { z } from 'zod';
-import { MemoryArrangementRepository, RedisArrangementRepository, type ArrangementRepository } from './arrangements.js';
+import { MemoryArrangementRepository, RedisArrangementRepository } from './arrangements.js';
+import { type ArrangementRepository } from '../../conversation/arrangement.js';
 import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from './dedupe.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueOptions, type KeyValueStore } from './keyValue.js';
 import {
@@ -74,7 +75,7 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
 
 export { redisSettingsFromEnv, StoreHealth, type RedisSettings } from './redis.js';
 export { StoreUnavailableError, ETagConflictError, ConversationBusyError } from './errors.js';
-export { Arrangement, type ArrangementRepository, type CreateOnceResult } from './arrangements.js';
+export { Arrangement, type ArrangementRepository, type CreateOnceResult } from '../../conversation/arrangement.js';
 export type { ConversationLock } from './lock.js';
 export type { InboxDedupe } from './dedupe.js';
 export type { KeyValueStore, KeyValueOptions } from './keyValue.js';

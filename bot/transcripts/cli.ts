@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { Language } from '../understanding/schema.js';
+import { Language } from '../../conversation/language.js';
 import { Chain } from './chain.js';
 import { FileCheckpointLog } from './checkpoints.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from './export.js';

@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { Writable } from 'node:stream';
-import { t } from '../messages/index.js';
-import type { Language } from '../understanding/schema.js';
+import { t } from '../../conversation/messages/index.js';
+import type { Language } from '../../conversation/language.js';
 import { canonicalJson, type Verification } from './chain.js';
 import type { ConversationFilterInput, TranscriptRecord } from './schema.js';
 import type { TranscriptStore } from './store.js';

@@ -15,10 +15,12 @@ import {
   Offer,
   Proposal,
   Reason,
-} from '../../policy/model.js';
-import { LedgerEvent } from '../../policy/ledger.js';
-import { Entities, Intent, Language, UnderstandingSignal } from '../understanding/schema.js';
-import { Variant } from '../experiments/variant.js';
+} from '../../policy/index.js';
+import { LedgerEvent } from '../../policy/index.js';
+import { Entities, Intent, UnderstandingSignal } from '../../conversation/understanding.js';
+import { Language } from '../../conversation/language.js';
+import { Variant } from '../../conversation/variant.js';
+import { FeedbackEnding } from '../../conversation/audit.js';
 
 export const Hash = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase sha256 hex digest');
 export const GENESIS_HASH = '0'.repeat(64);
@@ -173,10 +175,6 @@ export const VariantDecision = z.strictObject({
   accountId: z.string(),
   ...Variant.shape,
 });
-
-/** When the one optional feedback question was put, and why the conversation was ending. */
-export const FeedbackEnding = z.enum(['agreement', 'handoff_closed', 'left']);
-export type FeedbackEnding = z.infer<typeof FeedbackEnding>;
 
 export const FeedbackAskedDecision = z.strictObject({
   type: z.literal('feedback_asked'),

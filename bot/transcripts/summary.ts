@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { FlagKind, Outcome, type ConversationFilter, type ConversationSummary, type TranscriptRecord } from './schema.js';
-import { Language } from '../understanding/schema.js';
+import { Language } from '../../conversation/language.js';
 
 export const SummaryDelta = z.object({
   conversationId: z.string(),

@@ -5,9 +5,10 @@
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { readCli, usageError } from '../cli/args.js';
-import { IsoDate } from '../../policy/model.js';
+import { IsoDate } from '../../policy/index.js';
 import { EngineName, createUnderstanding } from './engine.js';
-import { Expecting, Language, type UnderstandingContext } from './schema.js';
+import { Expecting, type UnderstandingContext } from '../../conversation/understanding.js';
+import { Language } from '../../conversation/language.js';
 
 const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine rules|llm | --llm] (TEXT | --jsonl < lines)`;
 

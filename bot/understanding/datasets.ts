@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Intent, type Understanding, type UnderstandingContext } from './schema.js';
+import { Intent, type Understanding, type UnderstandingContext } from '../../conversation/understanding.js';
 
 export const NluppExample = z.object({ text: z.string(), intents: z.array(z.string()).default([]) });
 export type NluppExample = z.infer<typeof NluppExample>;

@@ -4,7 +4,7 @@
  * timezone can never shift a day.
  */
 import { z } from 'zod';
-import { IsoDate } from '../../policy/model.js';
+import { IsoDate } from '../../policy/index.js';
 import { numeralToInt } from './numbers.js';
 
 export const DateMention = z.object({ date: IsoDate, start: z.number().int(), end: z.number().int() });

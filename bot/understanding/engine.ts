@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { llmUnderstandingFromEnv } from './llm/llm.js';
 import { RuleUnderstanding } from './rules.js';
-import type { Understanding } from './schema.js';
+import type { Understanding } from '../../conversation/understanding.js';
 
 export const EngineName = z.enum(['rules', 'llm']);
 export type EngineName = z.infer<typeof EngineName>;

@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { HardshipReason } from '../../policy/model.js';
-import { Concession, Intent, UnderstandingSignal } from './schema.js';
+import { HardshipReason } from '../../policy/index.js';
+import { Concession, Intent, UnderstandingSignal } from '../../conversation/understanding.js';
 
 /** Placeholders a pattern may use for a number already read as an amount or a plan length. */
 export const AMOUNT_TAG = '⟨a⟩';

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readCli } from '../cli/args.js';
-import { IsoDate } from '../../policy/model.js';
+import { IsoDate } from '../../policy/index.js';
 import { measure, type MeasureReport } from './datasets.js';
 import { EngineName, createUnderstanding } from './engine.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';

@@ -6,7 +6,7 @@
 import { findDates } from './dates.js';
 import { AMOUNT_TAG, MONTHS_TAG, loadLexicon, type Lexicon } from './lexicon.js';
 import { findQuantities, prepare, type Quantity } from './numbers.js';
-import type { Entities, Intent, Understanding, UnderstandingContext, UnderstandingResult } from './schema.js';
+import type { Entities, Intent, Understanding, UnderstandingContext, UnderstandingResult } from '../../conversation/understanding.js';
 import { detectLanguage } from './text.js';
 
 /** Clause boundaries: a slot cue ("收入", "rent") only claims the numbers of its own clause. */

@@ -4,7 +4,7 @@
  * simplified Chinese, and still match zh-TW messages.
  */
 import * as OpenCC from 'opencc-js';
-import type { Language } from './schema.js';
+import type { Language } from '../../conversation/language.js';
 
 const toSimplified = OpenCC.Converter({ from: 'tw', to: 'cn' });
 const toTraditional = OpenCC.Converter({ from: 'cn', to: 'tw' });

@@ -9,8 +9,8 @@ import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import type { Request, Response, Server } from 'restify';
 import { pageCsp } from '../http/headers.js';
-import { catalogs } from '../messages/index.js';
-import { Language } from '../understanding/schema.js';
+import { catalogs } from '../../conversation/messages/index.js';
+import { Language } from '../../conversation/language.js';
 
 export interface Asset {
   type: string;

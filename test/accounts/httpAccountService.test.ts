@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AccountServiceUnavailableError, type CardholderRecord } from '../../bot/accounts/accountService.js';
+import { AccountServiceUnavailableError, type CardholderRecord } from '../../conversation/accounts.js';
 import { HttpAccountService } from '../../bot/accounts/httpAccountService.js';
 
 const record: CardholderRecord = {

@@ -5,7 +5,7 @@
 import type { Activity } from 'botbuilder';
 import { createForbear, type Forbear, type ForbearOptions } from '../../bot/app.js';
 import { LocalAdapter } from '../../bot/channels/local.js';
-import { fixedClock } from '../../bot/clock.js';
+import { fixedClock } from '../../conversation/clock.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 

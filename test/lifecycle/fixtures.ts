@@ -3,7 +3,7 @@ import { demoAccount } from '../../policy/demo-accounts.js';
 import { explain, type Offer } from '../../policy/index.js';
 import { loadPolicy } from '../../policy/load.js';
 import type { Forbear } from '../../bot/app.js';
-import type { Arrangement } from '../../bot/storage/arrangements.js';
+import type { Arrangement } from '../../conversation/arrangement.js';
 import { signedHeaders } from '../../bot/lifecycle/signature.js';
 
 export const SECRET = 'test-payments-secret-0123456789abcdef';

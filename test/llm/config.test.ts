@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { loadLlmSettings } from '../../bot/understanding/llm/config.js';
 import { llmUnderstandingFromEnv } from '../../bot/understanding/llm/llm.js';
-import type { Understanding } from '../../bot/understanding/schema.js';
+import type { Understanding } from '../../conversation/understanding.js';
 
 describe('LLM settings from the environment', () => {
   it('stays off without a key or a base URL', () => {

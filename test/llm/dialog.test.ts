@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, harness, texts, type Harness } from '../dialogs/harness.js';
 import { startFakeOpenAI, type FakeOpenAI } from './fakeOpenAI.js';
-import type { Entities } from '../../bot/understanding/schema.js';
+import type { Entities } from '../../conversation/understanding.js';
 
 let fake: FakeOpenAI;
 

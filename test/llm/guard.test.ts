@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evidenceFrom, guard, isDerivable } from '../../bot/understanding/llm/guard.js';
-import { Entities, type UnderstandingResult } from '../../bot/understanding/schema.js';
+import { Entities, type UnderstandingResult } from '../../conversation/understanding.js';
 
 const noEntities = Entities.parse(Object.fromEntries(Object.keys(Entities.shape).map((k) => [k, null])));
 

@@ -9,7 +9,7 @@ import {
   UnderstandingResult,
   type Understanding,
   type UnderstandingContext,
-} from '../../bot/understanding/schema.js';
+} from '../../conversation/understanding.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
 import { startFakeOpenAI, type FakeOpenAI, type Step } from './fakeOpenAI.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PROMPT_VERSION, promptExamples, renderUnderstandingMessages } from '../../prompts/index.js';
 import { NumericEntity, evidenceFrom, isDerivable } from '../../bot/understanding/llm/guard.js';
-import { Language } from '../../bot/understanding/schema.js';
+import { Language } from '../../conversation/language.js';
 
 describe('understanding prompt v1', () => {
   it('records a version that names the template and hashes its content', () => {

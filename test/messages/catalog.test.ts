@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalogs, formatMoney, t } from '../../bot/messages/index.js';
+import { catalogs, formatMoney, t } from '../../conversation/messages/index.js';
 
 describe('message catalogs', () => {
   it('every language has exactly the same keys', () => {

@@ -4,9 +4,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bpsOf, evaluate, Policy, type Proposal } from '../../policy/index.js';
+import { bpsOf, evaluate, Policy, type Proposal, Account } from '../../policy/index.js';
 import { loadPolicy } from '../../policy/load.js';
-import { Account } from '../../policy/index.js';
 import { DEMO_ACCOUNTS } from '../../policy/demo-accounts.js';
 import { account, assessment, policyDoc } from './fixtures.js';
 

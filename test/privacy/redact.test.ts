@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatMoney } from '../../bot/messages/index.js';
+import { formatMoney } from '../../conversation/messages/index.js';
 import { keepHealthCategory, luhnValid, pinoRedactPaths, redact, redactValue, residentIdValid } from '../../bot/privacy/redact.js';
 
 describe('redact: Chinese text', () => {

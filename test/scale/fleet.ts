@@ -11,13 +11,13 @@ import { join } from 'node:path';
 import { beforeAll, beforeEach } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { createForbear, type Forbear } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
+import { fixedClock } from '../../conversation/clock.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
-import type { Understanding } from '../../bot/understanding/schema.js';
+import type { Understanding } from '../../conversation/understanding.js';
 
 /** Every instance must verify the others' tokens, so they share the secret (as N processes would). */
 const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';

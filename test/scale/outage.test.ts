@@ -8,10 +8,10 @@
  * (append-only file, fsync always).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { t } from '../../bot/messages/index.js';
+import { t } from '../../conversation/messages/index.js';
 import { StoreUnavailableError, type Arrangement } from '../../bot/storage/index.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
-import type { Understanding } from '../../bot/understanding/schema.js';
+import type { Understanding } from '../../conversation/understanding.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
 import { Cardholder, events, fromBot, probe, setUpOnce, startInstance, until, type Instance } from './fleet.js';
 

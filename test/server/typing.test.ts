@@ -5,12 +5,12 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForbear } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
+import { fixedClock } from '../../conversation/clock.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 import { startServer, type RunningServer } from '../../bot/server.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
-import type { Understanding } from '../../bot/understanding/schema.js';
+import type { Understanding } from '../../conversation/understanding.js';
 
 let running: RunningServer;
 const rules = new RuleUnderstanding();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixedClock, todayIn } from '../../bot/clock.js';
+import { fixedClock, todayIn } from '../../conversation/clock.js';
 import { explain, evaluate } from '../../policy/index.js';
 import { demoAccount } from '../../policy/demo-accounts.js';
 import { loadPolicy } from '../../policy/load.js';

@@ -1,4 +1,4 @@
-import type { Arrangement, ArrangementReference } from '../../bot/storage/arrangementSchema.js';
+import type { Arrangement, ArrangementReference } from '../../conversation/arrangement.js';
 import type { Offer } from '../../policy/model.js';
 
 export const offer: Offer = {

@@ -6,11 +6,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConversationBusyError } from '../../bot/storage/errors.js';
-import {
-  MemoryConversationLock,
-  RedisConversationLock,
-  type ConversationLock,
-} from '../../bot/storage/lock.js';
+import { MemoryConversationLock, RedisConversationLock, type ConversationLock } from '../../bot/storage/lock.js';
 import type { RedisConnection } from '../../bot/storage/redis.js';
 import { useTestRedis } from '../support/redis.js';
 

@@ -4,12 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { newReference, type ArrangementReference } from '../../bot/storage/arrangementSchema.js';
-import {
-  MemoryArrangementRepository,
-  RedisArrangementRepository,
-  type ArrangementRepository,
-} from '../../bot/storage/arrangements.js';
+import { newReference, type ArrangementReference, type ArrangementRepository } from '../../conversation/arrangement.js';
+import { MemoryArrangementRepository, RedisArrangementRepository } from '../../bot/storage/arrangements.js';
 import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from '../../bot/storage/dedupe.js';
 import { StoreUnavailableError } from '../../bot/storage/errors.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../../bot/storage/keyValue.js';

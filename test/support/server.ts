@@ -1,5 +1,5 @@
 import { createForbear, type Forbear, type ForbearOptions } from '../../bot/app.js';
-import { fixedClock } from '../../bot/clock.js';
+import { fixedClock } from '../../conversation/clock.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 import { startServer, type RunningServer } from '../../bot/server.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ContactRules } from '../../bot/contact/gate.js';
-import { formatMoney } from '../../bot/messages/index.js';
+import { formatMoney } from '../../conversation/messages/index.js';
 import { amountsIn, flagsFor, forbiddenPhrasesIn, loadForbiddenPhrases, newFlags } from '../../bot/transcripts/flags.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
 import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';

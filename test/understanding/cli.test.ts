@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { UnderstandingResult } from '../../bot/understanding/schema.js';
+import { UnderstandingResult } from '../../conversation/understanding.js';
 
 const cli = (args: string[], input?: string) =>
   spawnSync(process.execPath, ['--import', 'tsx', 'bot/understanding/cli.ts', ...args], { encoding: 'utf8', input });

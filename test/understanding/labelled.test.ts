@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Intent, UnderstandingResult } from '../../bot/understanding/schema.js';
+import { Intent, UnderstandingResult } from '../../conversation/understanding.js';
 import { loadLabelled, scoreLabelled } from './labelled.js';
 
 const cases = loadLabelled();

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
-import { Entities, Expecting, Intent, Language, UnderstandingSignal, type UnderstandingResult } from '../../bot/understanding/schema.js';
+import { Entities, Expecting, Intent, UnderstandingSignal, type UnderstandingResult } from '../../conversation/understanding.js';
+import { Language } from '../../conversation/language.js';
 
 export const TODAY = '2025-03-12';
 

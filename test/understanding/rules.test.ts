@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createUnderstanding } from '../../bot/understanding/engine.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
-import { UnderstandingResult, type Expecting, type Language } from '../../bot/understanding/schema.js';
+import { UnderstandingResult, type Expecting } from '../../conversation/understanding.js';
+import { type Language } from '../../conversation/language.js';
 import { detectLanguage } from '../../bot/understanding/text.js';
 
 const rules = new RuleUnderstanding();

@@ -15,7 +15,7 @@ import {
 } from 'botbuilder';
 import type { Logger } from '../../logger.js';
 import { type KeyValueStore, MemoryKeyValueStore } from '../../storage/keyValue.js';
-import type { Language } from '../../understanding/schema.js';
+import type { Language } from '../../../conversation/language.js';
 import type { CustomerServiceSender } from './api.js';
 import { type Choice, Choices, pickChoice, renderActivity } from './render.js';
 import type { EventMessage, TextMessage } from './xml.js';

@@ -4,7 +4,7 @@
  * surfacing as 401s from WeChat hours later.
  */
 import { z } from 'zod';
-import { Language } from '../../understanding/schema.js';
+import { Language } from '../../../conversation/language.js';
 
 const blankAsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 

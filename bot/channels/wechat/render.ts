@@ -5,8 +5,8 @@
  */
 import type { Activity } from 'botbuilder';
 import { z } from 'zod';
-import { t } from '../../messages/index.js';
-import type { Language } from '../../understanding/schema.js';
+import { t } from '../../../conversation/messages/index.js';
+import type { Language } from '../../../conversation/language.js';
 
 /** A numbered option; `value` is what the bot receives when the follower answers its number. */
 export const Choice = z.object({ title: z.string(), value: z.unknown() });

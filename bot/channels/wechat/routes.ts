@@ -9,7 +9,7 @@ import type { TurnContext } from 'botbuilder';
 import type restify from 'restify';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
-import { t } from '../../messages/index.js';
+import { t } from '../../../conversation/messages/index.js';
 import { createRateLimiter, type RateLimit } from '../../http/rateLimit.js';
 import { memoryStores, type Stores } from '../../storage/index.js';
 import { CHOICE_STORE, type TurnMessage, WeChatAdapter, type WeChatTurn } from './adapter.js';

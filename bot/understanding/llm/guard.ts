@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { UnderstandingOutput } from '../../../prompts/index.js';
 import { findQuantities, prepare, type Quantity } from '../numbers.js';
-import { Entities, UnderstandingSignal, type Expecting, type UnderstandingResult } from '../schema.js';
+import { Entities, UnderstandingSignal, type Expecting, type UnderstandingResult } from '../../../conversation/understanding.js';
 
 export const NumericEntity = z.enum(['amountMinor', 'incomeMinor', 'expensesMinor', 'months', 'percentBps', 'deferralDays', 'optionIndex']);
 export type NumericEntity = z.infer<typeof NumericEntity>;

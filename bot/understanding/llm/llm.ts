@@ -25,7 +25,7 @@ import { Counter, register as globalRegistry, type Registry } from 'prom-client'
 import { z } from 'zod';
 import { PROMPT_VERSION, UnderstandingOutput, renderUnderstandingMessages } from '../../../prompts/index.js';
 import { redact } from '../../privacy/redact.js';
-import { UnderstandingResult, type Understanding, type UnderstandingContext } from '../schema.js';
+import { UnderstandingResult, type Understanding, type UnderstandingContext } from '../../../conversation/understanding.js';
 import { LlmSettings, loadLlmSettings } from './config.js';
 import { NumericEntity, guard } from './guard.js';
 

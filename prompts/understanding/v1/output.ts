@@ -4,7 +4,7 @@
  * drift apart.
  */
 import type { z } from 'zod';
-import { UnderstandingResult } from '../../../bot/understanding/schema.js';
+import { UnderstandingResult } from '../../../conversation/understanding.js';
 
 export const UnderstandingOutput = UnderstandingResult.omit({ engine: true, promptVersion: true });
 export type UnderstandingOutput = z.infer<typeof UnderstandingOutput>;

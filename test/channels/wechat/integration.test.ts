@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
-import { t } from '../../../bot/messages/index.js';
+import { t } from '../../../conversation/messages/index.js';
 import { openStores, type Stores } from '../../../bot/storage/index.js';
 import { cipher, FakeWeChatApi, newMsgId, postPlain, postSafe, signedQuery, startBotServer, TestBot, textXml } from './helpers.js';
 

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForbear, type Forbear } from '../../../bot/app.js';
-import { fixedClock } from '../../../bot/clock.js';
+import { fixedClock } from '../../../conversation/clock.js';
 import { loadConfig } from '../../../bot/config.js';
 import { createLogger } from '../../../bot/logger.js';
 import { startServer, type RunningServer } from '../../../bot/server.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XMLParser } from 'fast-xml-parser';
 import { wechatSignature } from '../../../bot/channels/wechat/crypto.js';
-import { t } from '../../../bot/messages/index.js';
+import { t } from '../../../conversation/messages/index.js';
 import {
   BOT_ID,
   cipher,

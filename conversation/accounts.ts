@@ -4,9 +4,9 @@
  * same port with the HTTP adapter. Verification answers never leave this boundary in logs.
  */
 import { z } from 'zod';
-import { Account, IsoDate } from '../../policy/model.js';
-import { Language } from '../understanding/schema.js';
-import { Variant } from '../experiments/variant.js';
+import { Account, IsoDate } from '../policy/index.js';
+import { Language } from './language.js';
+import { Variant } from './variant.js';
 
 export const CardholderRecord = z.object({
   account: Account,

@@ -13,8 +13,9 @@ import {
   Proposal,
   Signal,
   type Assessment,
-} from '../policy/model.js';
-import { Expecting, Language } from './understanding/schema.js';
+} from '../policy/index.js';
+import { Expecting } from './understanding.js';
+import { Language } from './language.js';
 
 export const PromiseToPay = z.object({
   date: IsoDate.nullable(),

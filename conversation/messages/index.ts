@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { Language } from '../understanding/schema.js';
+import { Language } from '../language.js';
 
 const Catalog = z.record(z.string(), z.string());
 type Catalog = z.infer<typeof Catalog>;

@@ -5,10 +5,8 @@
  * OpenAI structured output requires every key to be present.
  */
 import { z } from 'zod';
-import { HardshipReason, IsoDate, Signal } from '../../policy/model.js';
-
-export const Language = z.enum(['zh-CN', 'zh-TW', 'en']);
-export type Language = z.infer<typeof Language>;
+import { HardshipReason, IsoDate, Signal } from '../policy/index.js';
+import { Language } from './language.js';
 
 export const Intent = z.enum([
   'greeting',

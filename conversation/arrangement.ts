@@ -8,8 +8,8 @@
  */
 import { randomInt } from 'node:crypto';
 import { z } from 'zod';
-import { AuthorityLevel, Offer } from '../../policy/model.js';
-import { Language } from '../understanding/schema.js';
+import { AuthorityLevel, Offer } from '../policy/index.js';
+import { Language } from './language.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const GROUP = `[${CROCKFORD}]{4}`;
@@ -62,4 +62,25 @@ export function normalizeReference(input: string): ArrangementReference | null {
   if (!match) return null;
   const parsed = ArrangementReference.safeParse(`FB-${match[1]}-${match[2]}-${match[3]}`);
   return parsed.success ? parsed.data : null;
+}
+
+export interface CreateOnceResult {
+  arrangement: Arrangement;
+  /** False when the key had already produced an arrangement: say the reference, do not act twice. */
+  created: boolean;
+}
+
+export interface ArrangementRepository {
+  /**
+   * Returns the arrangement made under `idempotencyKey`, creating it with `build(reference)` (which
+   * must put that reference in it) if there is none yet. The key names the consent being recorded,
+   * e.g. the conversation id when a conversation ends in at most one arrangement.
+   */
+  createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement): Promise<CreateOnceResult>;
+  /** By reference as a person typed it (case, separators and O/0, I/L/1 are forgiven). */
+  get(reference: string): Promise<Arrangement | undefined>;
+  /** Oldest first. */
+  listByConversation(conversationId: string): Promise<Arrangement[]>;
+  /** Oldest first. */
+  listByAccount(accountId: string): Promise<Arrangement[]>;
 }
