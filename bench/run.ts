@@ -14,8 +14,8 @@
  * Writes bench/results.json and bench/latency.svg (latency distributions).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import { startBenchRedis, type BenchRedis, type RedisCounters } from './redis.js
 import { latencyChart } from './chart.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const CHECKPOINT_DIR = join(tmpdir(), `forbear-bench-checkpoints-${process.pid}`);
 
 const Args = z.object({
   quick: z.boolean().default(false),
@@ -156,6 +157,9 @@ async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, pre
     RATE_LIMIT_CONVERSATION_BURST: '100000',
     REDIS_URL: store === 'redis' && redis ? redis.url : '',
     REDIS_KEY_PREFIX: store === 'redis' ? prefix : '',
+    TRANSCRIPT_HMAC_KEY: 'bench-chain-key-bench-chain-key-bench-chain',
+    // Signed checkpoints outside Redis, as production keeps them: files in a directory of the bench's own.
+    TRANSCRIPT_CHECKPOINT_DIR: store === 'redis' ? CHECKPOINT_DIR : '',
   };
   const child = await spawnChild('bench/server.ts', env);
   if (!child.url) throw new Error(`${bot}/${store} server did not report its address`);
@@ -381,6 +385,7 @@ async function main(): Promise<void> {
   let memory: Record<Bot, Awaited<ReturnType<typeof memoryPerConversation>>['figures']> | null = null;
   let redisBytes: Awaited<ReturnType<BenchRedis['bytesUnder']>> & { conversations: number } = { keys: 0, bytes: 0, byCategory: {}, conversations: 0 };
   let boot: Awaited<ReturnType<typeof startup>> | null = null;
+  const sequential: Partial<Record<Bot, { turns: number; redisCommandsPerTurn: number | null; redisRoundTripsPerTurn: number | null }>> = {};
   try {
     for (const store of ['memory', 'redis'] as const) {
       for (const bot of ['echo', 'forbear'] as const) servers.push(await startServer(bot, store, redis, prefix(bot)));
@@ -407,6 +412,13 @@ async function main(): Promise<void> {
       if (errors.length > 0) throw new Stop();
     }
     redisBytes = { ...(await redis.bytesUnder(prefix('forbear'))), conversations: completedRedis.forbear };
+    // Under load Redis reads several clients' requests at once, so reads per turn understate the
+    // round trips one turn waits for; one client alone shows them exactly.
+    for (const server of servers.filter((x) => x.store === 'redis')) {
+      const run = await measuredRun(server, load, redis, { ...s, concurrency: 1 });
+      errors.push(...run.errors);
+      sequential[server.bot] = { turns: run.figures.turns, redisCommandsPerTurn: round(run.figures.redisCommandsPerTurn ?? NaN, 1), redisRoundTripsPerTurn: round(run.figures.redisRoundTripsPerTurn ?? NaN, 1) };
+    }
     for (const server of servers.splice(0)) await server.close();
     process.stderr.write(`bench: heap and RSS per open conversation (${s.conversations})…\n`);
     const echoMemory = await memoryPerConversation('echo', load, s);
@@ -422,6 +434,7 @@ async function main(): Promise<void> {
     for (const server of servers) await server.close().catch(() => undefined);
     load.process.send({ cmd: 'exit' });
     await redis.stop();
+    rmSync(CHECKPOINT_DIR, { recursive: true, force: true });
   }
 
   const scenarios = Object.fromEntries([...runs].map(([key, r]) => [key, summarise(r)]));
@@ -451,8 +464,10 @@ async function main(): Promise<void> {
     errorCount: errors.length,
     ratios,
     scenarios,
-    redisRoundTripsPerTurn: get('forbear/redis')?.redisRoundTripsPerTurn ?? null,
-    redisCommandsPerTurn: get('forbear/redis')?.redisCommandsPerTurn ?? null,
+    /** One client alone, so every wait on Redis is its own read event; conversation start and the final fetch included. */
+    redisRoundTripsPerTurn: sequential.forbear?.redisRoundTripsPerTurn ?? null,
+    redisCommandsPerTurn: sequential.forbear?.redisCommandsPerTurn ?? null,
+    redisSequential: sequential,
     heapBytesPerConversation: memory?.forbear.heapBytesPerConversation ?? null,
     rssBytesPerConversation: memory?.forbear.rssBytesPerConversation ?? null,
     redisBytesPerConversation: redisBytes.conversations ? Math.round(redisBytes.bytes / redisBytes.conversations) : null,
@@ -467,7 +482,7 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   if (latencies.size > 0) writeFileSync(chart, latencyChart(latencies, results.measuredAt, results.machine));
 
-  const rows: (string | number | null)[][] = [['run', 'turns', 'turns/s', 'CPU ms/turn', 'p50 ms', 'p95 ms', 'p99 ms', 'Redis cmds/turn', 'round trips/turn']];
+  const rows: (string | number | null)[][] = [['run', 'turns', 'turns/s', 'CPU ms/turn', 'p50 ms', 'p95 ms', 'p99 ms', 'Redis cmds/turn', 'Redis reads/turn']];
   for (const [key, v] of Object.entries(scenarios)) {
     rows.push([key, v.turns, v.turnsPerSec, v.cpuMsPerTurn, v.latencyMs.p50, v.latencyMs.p95, v.latencyMs.p99, v.redisCommandsPerTurn, v.redisRoundTripsPerTurn]);
   }
@@ -487,6 +502,7 @@ async function main(): Promise<void> {
     );
   }
   if (results.redisBytesPerConversation !== null) process.stdout.write(`Redis per completed conversation: ${(results.redisBytesPerConversation / 1024).toFixed(1)} KiB ${JSON.stringify(results.redisBytesPerConversationByKind)}\n`);
+  for (const [bot, v] of Object.entries(sequential)) process.stdout.write(`Redis per turn, one client alone (${bot}): ${v.redisRoundTripsPerTurn} round trips, ${v.redisCommandsPerTurn} commands\n`);
   if (boot) process.stdout.write(`compiled start-up to listening: ${boot.cpuMs} ms CPU, ${boot.wallMs} ms wall\n`);
   process.stdout.write(`machine: ${results.machine.nproc} × ${results.machine.cpuModel}, node ${results.machine.node}, load ${results.machine.loadAverage.join(' ')}; ${results.totalSeconds} s\nwritten to ${out} and ${chart}\n`);
 }

@@ -4,29 +4,73 @@
  * sends is linked (`basedOn`) to the decisions it expresses — so compliance staff can click an
  * offer and see the policy rule and version that allowed it.
  */
-import type { Activity, Middleware, TurnContext } from 'botbuilder';
+import { DeliveryModes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
 import type { AuthorityLevel, Decision, Envelope, Handoff, Offer, Proposal } from '../policy/index.js';
 import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { CaseFile } from '../conversation/case.js';
 import type { Clock } from '../conversation/clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
-import type { DecisionPayload } from './transcripts/schema.js';
+import type { ChainHead, DecisionPayload, TranscriptEntryInput, TranscriptRecord } from './transcripts/schema.js';
 import type { FeedbackEnding, Auditor } from '../conversation/audit.js';
 import type { Variant } from '../conversation/variant.js';
 import type { TranscriptStore } from './transcripts/store.js';
-import { loadForbiddenPhrases, newFlags, type FlagContext } from './transcripts/flags.js';
+import { FRESH_MEMORY, flagsAfter, loadForbiddenPhrases, type FlagContext, type FlagMemory } from './transcripts/flags.js';
 import { ContactRules } from './contact/gate.js';
 
-/** Decisions recorded during a turn, waiting to be cited by the next bot message. */
-const BASIS = Symbol('forbear.audit.basis');
+/**
+ * The records of one turn, held until the turn ends and then stored as one atomic batch: a crash
+ * part-way through a turn leaves none of its records, never half of them. Decisions wait here to
+ * be cited (`basedOn`) by the next bot message; positions become seqs when the batch is sealed.
+ */
+export class TurnRecords {
+  private static readonly KEY = Symbol('forbear.audit.turn');
+  private entries: { entry: TranscriptEntryInput; basedOn: number[] }[] = [];
+  /** Decisions not yet cited by a bot message, by position in `entries`. */
+  private uncited: number[] = [];
 
-function basisOf(context: TurnContext): number[] {
-  let list = context.turnState.get(BASIS) as number[] | undefined;
-  if (!list) {
-    list = [];
-    context.turnState.set(BASIS, list);
+  static of(context: TurnContext): TurnRecords | undefined {
+    return context.turnState.get(TurnRecords.KEY) as TurnRecords | undefined;
   }
-  return list;
+
+  static open(context: TurnContext, store: (records: TurnRecords) => Promise<void>): TurnRecords {
+    const records = new TurnRecords(store);
+    context.turnState.set(TurnRecords.KEY, records);
+    return records;
+  }
+
+  /**
+   * Stores what the turn has recorded so far. The bot calls it before saving conversation state,
+   * so a turn whose records could not be stored leaves no state behind either.
+   */
+  static async store(context: TurnContext): Promise<void> {
+    const records = TurnRecords.of(context);
+    if (records) await records.storeHeld(records);
+  }
+
+  private constructor(private readonly storeHeld: (records: TurnRecords) => Promise<void>) {}
+
+  decision(entry: TranscriptEntryInput): void {
+    this.uncited.push(this.entries.push({ entry, basedOn: [] }) - 1);
+  }
+
+  /** A bot message cites the decisions recorded since the previous one; events only carry structure. */
+  activity(entry: TranscriptEntryInput & { kind: 'activity' }, cites: boolean): void {
+    this.entries.push({ entry, basedOn: cites ? this.uncited.splice(0) : [] });
+  }
+
+  /** Takes what is held so far; what the turn records after this goes into the next batch. */
+  take(): { entries: TranscriptEntryInput[]; sealAfter(head: ChainHead): TranscriptEntryInput[] } {
+    const held = this.entries;
+    this.entries = [];
+    this.uncited = [];
+    return {
+      entries: held.map((h) => h.entry),
+      sealAfter: (head) =>
+        held.map(({ entry, basedOn }) =>
+          entry.kind === 'activity' && basedOn.length > 0 ? { ...entry, payload: { ...entry.payload, basedOn: basedOn.map((i) => head.seq + 1 + i) } } : entry,
+        ),
+    };
+  }
 }
 
 /** Named amounts of an offer, so the compliance flags can check every amount a message states. */
@@ -71,14 +115,12 @@ export class TranscriptAuditor implements Auditor {
     private readonly clock: Clock,
   ) {}
 
+  /** Held with the turn's other records when the transcript middleware runs the turn; stored at once otherwise. */
   private async decide(context: TurnContext, payload: DecisionPayload, actor: 'bot' | 'system' = 'bot'): Promise<void> {
-    const record = await this.store.append(context.activity.conversation.id, {
-      kind: 'decision',
-      actor,
-      at: this.clock.now().toISOString(),
-      payload,
-    });
-    basisOf(context).push(record.seq);
+    const entry: TranscriptEntryInput = { kind: 'decision', actor, at: this.clock.now().toISOString(), payload };
+    const turn = TurnRecords.of(context);
+    if (turn) turn.decision(entry);
+    else await this.store.append(context.activity.conversation.id, entry);
   }
 
   understanding(context: TurnContext, r: UnderstandingResult, text: string) {
@@ -175,12 +217,23 @@ export class TranscriptAuditor implements Auditor {
   }
 }
 
+/** Flag memory kept for this many conversations; one not kept is rebuilt from its transcript once. */
+const FLAG_MEMORIES = 10_000;
+
 /**
- * Records every inbound and outbound activity of a conversation, redacted, in order. Verification
+ * Records every inbound and outbound activity of a conversation, redacted, in order, with the
+ * turn's decisions and the compliance flags they raise, as one atomic batch per turn. Verification
  * answers are replaced before they are written: the transcript proves they were asked, not what
  * they were.
+ *
+ * A reply reaches the channel only after its record is stored: the turn runs in Bot Framework's
+ * `expectReplies` delivery mode, so replies wait in the turn context; once the batch is stored
+ * they go to the adapter together.
  */
 export class TranscriptMiddleware implements Middleware {
+  /** What each conversation's records up to a head established, so a turn's flags need only its own records. */
+  private readonly memories = new Map<string, { head: ChainHead; memory: FlagMemory }>();
+
   constructor(
     private readonly store: TranscriptStore,
     private readonly clock: Clock,
@@ -190,48 +243,86 @@ export class TranscriptMiddleware implements Middleware {
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const conversationId = context.activity.conversation.id;
+    const turn = TurnRecords.open(context, (held) => this.flush(conversationId, held));
     if (context.activity.type === 'message') {
       const secret = await this.isVerificationAnswer(context);
-      await this.write(conversationId, 'cardholder', context.activity, secret ? '[verification answer]' : null, []);
+      turn.activity(this.entry('cardholder', context.activity, secret ? '[verification answer]' : null), false);
     }
-    let spoke = false;
-    context.onSendActivities(async (ctx, activities, proceed) => {
-      const responses = await proceed();
-      for (const activity of activities) {
-        if (activity.type !== 'message' && activity.type !== 'event') continue;
-        spoke ||= activity.type === 'message';
-        // What the cardholder reads is what the decisions are cited for; events only carry structure.
-        const basis = activity.type === 'message' ? basisOf(ctx).splice(0) : [];
-        await this.write(conversationId, 'bot', activity, null, basis);
+    let ended = false;
+    context.onSendActivities(async (_ctx, activities, proceed) => {
+      const recorded = activities.filter((a) => a.type === 'message' || a.type === 'event');
+      if (!ended) {
+        for (const a of recorded) turn.activity(this.entry('bot', a, null), a.type === 'message');
+      } else if (recorded.length > 0) {
+        // Sent after the turn's batch (the turn-error reply): recorded before it goes out.
+        await this.store.appendBatch(conversationId, () => recorded.map((a) => this.entry('bot', a, null)));
       }
-      return responses;
+      return proceed();
     });
-    await next();
-    if (spoke) await this.raiseFlags(conversationId);
+    const deliveryMode = context.activity.deliveryMode;
+    const hold = deliveryMode !== DeliveryModes.ExpectReplies;
+    if (hold) context.activity.deliveryMode = DeliveryModes.ExpectReplies;
+    let failure: unknown = null;
+    try {
+      await next();
+    } catch (err) {
+      failure = err;
+    } finally {
+      if (hold) context.activity.deliveryMode = deliveryMode;
+      ended = true;
+    }
+    try {
+      await TurnRecords.store(context);
+    } catch (err) {
+      // Not stored, so not delivered: the replies stay with the failed turn.
+      if (hold) context.bufferedReplyActivities.splice(0);
+      throw failure ?? err;
+    }
+    if (hold) {
+      const replies = context.bufferedReplyActivities.splice(0);
+      if (replies.length > 0) await context.adapter.sendActivities(context, replies);
+    }
+    if (failure) throw failure;
   }
 
   /**
-   * Compliance flags are raised as the conversation happens, once per turn that said something: an
-   * amount no policy output or account fact vouches for, a forbidden phrase, an account detail
-   * before verification. Each becomes a `flag` decision, searchable in the review console.
+   * Stores what the turn has recorded so far as one batch, with the compliance flags its records
+   * raise — an amount no policy output or account fact vouches for, a forbidden phrase, an account
+   * detail before verification — each a `flag` decision, searchable in the review console.
    */
-  private async raiseFlags(conversationId: string): Promise<void> {
-    const records = await this.store.read(conversationId);
-    for (const flag of newFlags(records, this.flagContext)) {
-      await this.store.append(conversationId, { kind: 'decision', actor: 'system', at: this.clock.now().toISOString(), payload: { type: 'flag', ...flag } });
-    }
+  private async flush(conversationId: string, turn: TurnRecords): Promise<void> {
+    const held = turn.take();
+    if (held.entries.length === 0) return;
+    let memory: FlagMemory = FRESH_MEMORY;
+    const stored = await this.store.appendBatch(conversationId, async (head) => {
+      const entries = held.sealAfter(head);
+      // Flags cite records by seq; seqs are known before sealing, so no record is hashed twice.
+      const numbered = entries.map((e, i) => ({ ...e, conversationId, seq: head.seq + 1 + i })) as unknown as TranscriptRecord[];
+      const raised = flagsAfter(await this.memoryAt(conversationId, head), numbered, this.flagContext);
+      memory = raised.memory;
+      const at = this.clock.now().toISOString();
+      return [...entries, ...raised.flags.map((flag): TranscriptEntryInput => ({ kind: 'decision', actor: 'system', at, payload: { type: 'flag', ...flag } }))];
+    });
+    const last = stored.at(-1);
+    if (!last) return;
+    this.memories.delete(conversationId);
+    this.memories.set(conversationId, { head: { seq: last.seq, hash: last.hash }, memory });
+    if (this.memories.size > FLAG_MEMORIES) this.memories.delete(this.memories.keys().next().value!);
   }
 
-  private async write(
-    conversationId: string,
-    actor: 'cardholder' | 'bot',
-    activity: Partial<Activity>,
-    replacement: string | null,
-    basedOn: number[],
-  ): Promise<void> {
+  /** The memory at `head`: kept from this instance's last batch, or rebuilt from the stored records. */
+  private async memoryAt(conversationId: string, head: ChainHead): Promise<FlagMemory> {
+    if (head.seq === 0) return FRESH_MEMORY;
+    const known = this.memories.get(conversationId);
+    if (known && known.head.seq === head.seq && known.head.hash === head.hash) return known.memory;
+    const earlier = (await this.store.read(conversationId)).filter((r) => r.seq <= head.seq);
+    return flagsAfter(FRESH_MEMORY, earlier, this.flagContext).memory;
+  }
+
+  private entry(actor: 'cardholder' | 'bot', activity: Partial<Activity>, replacement: string | null): TranscriptEntryInput & { kind: 'activity' } {
     const text = replacement ?? (activity.text ? redact(activity.text).text : null);
     const channelData = (activity.channelData ?? {}) as { messageKey?: string; agent?: string };
-    await this.store.append(conversationId, {
+    return {
       kind: 'activity',
       // An agent's reply goes out through the same adapter as the bot's; the transcript keeps them apart.
       actor: actor === 'bot' && channelData.agent ? 'agent' : actor,
@@ -243,9 +334,8 @@ export class TranscriptMiddleware implements Middleware {
         language: null,
         attachments: (activity.attachments ?? []).map((a) => ({ contentType: a.contentType, name: a.name ?? null })),
         suggestedActions: (activity.suggestedActions?.actions ?? []).map((a) => String(a.title ?? a.value)),
-        basedOn,
-        channel: activity.channelId ?? null,
+        basedOn: [],
       },
-    });
+    };
   }
 }

@@ -13,6 +13,7 @@ import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Auditor } from '../conversation/audit.js';
+import { TurnRecords } from './audit.js';
 import type { QueueDesk } from './handoff/desk.js';
 import type { AuthorityLevel } from '../policy/index.js';
 import { toCommands, type Command } from '../dialogs/commands.js';
@@ -91,6 +92,7 @@ export class ForbearBot extends ActivityHandler {
       return next();
     });
     await super.run(context);
+    await TurnRecords.store(context);
     await this.parts.conversationState.saveChanges(context, false);
   }
 
@@ -219,6 +221,7 @@ export class ForbearBot extends ActivityHandler {
     await this.dialogState.delete(context);
     await say(context, file.language, 'handoff.back_to_bot');
     await this.runDialogs(context, file);
+    await TurnRecords.store(context);
     await this.parts.conversationState.saveChanges(context, false);
   }
 

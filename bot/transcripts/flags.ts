@@ -29,16 +29,36 @@ const fold = (s: string) => halfWidth(s).toLowerCase().replace(/\s+/g, ' ');
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+interface CompiledPhrases {
+  /** Chinese phrases as folded, space-free needles. */
+  zh: { hit: string; needle: string }[];
+  /** English phrases as whole-word patterns over folded text. */
+  en: { hit: string; pattern: RegExp }[];
+}
+
+/** Folding and pattern building happen once per list, not once per message. */
+const compiled = new WeakMap<ForbiddenPhrases, CompiledPhrases>();
+
+function compile(phrases: ForbiddenPhrases): CompiledPhrases {
+  let c = compiled.get(phrases);
+  if (!c) {
+    c = {
+      zh: Object.entries(phrases.zh).flatMap(([category, list]) => list.map((p) => ({ hit: `${category}: ${p}`, needle: fold(p).replace(/ /g, '') }))),
+      en: Object.entries(phrases.en).flatMap(([category, list]) => list.map((p) => ({ hit: `${category}: ${p}`, pattern: new RegExp(`\\b${escapeRegExp(fold(p))}\\b`) }))),
+    };
+    compiled.set(phrases, c);
+  }
+  return c;
+}
+
 /** Phrases found in a text as "category: phrase"; English matches whole words ("closer" is not "loser"). */
 export function forbiddenPhrasesIn(text: string, phrases: ForbiddenPhrases): string[] {
+  const { zh, en } = compile(phrases);
   const folded = fold(text);
+  const solid = folded.replace(/ /g, '');
   const hits: string[] = [];
-  for (const [category, list] of Object.entries(phrases.zh)) {
-    for (const p of list) if (folded.replace(/ /g, '').includes(fold(p).replace(/ /g, ''))) hits.push(`${category}: ${p}`);
-  }
-  for (const [category, list] of Object.entries(phrases.en)) {
-    for (const p of list) if (new RegExp(`\\b${escapeRegExp(fold(p))}\\b`).test(folded)) hits.push(`${category}: ${p}`);
-  }
+  for (const p of zh) if (solid.includes(p.needle)) hits.push(p.hit);
+  for (const p of en) if (p.pattern.test(folded)) hits.push(p.hit);
   return hits;
 }
 
@@ -88,11 +108,25 @@ export interface FlagContext {
   contactRules: ContactRules;
 }
 
-export function flagsFor(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
-  const allowed = allowedAmounts(records);
+/** What a conversation's earlier records established, so a turn's flags need only the turn's own records. */
+export interface FlagMemory {
+  verified: boolean;
+  /** Amounts the earlier decisions vouch for. */
+  allowed: ReadonlySet<number>;
+}
+
+export const FRESH_MEMORY: FlagMemory = { verified: false, allowed: new Set() };
+
+/**
+ * The flags raised by `records` — the newest records of a conversation, in order — given what the
+ * records before them established, and the memory to carry into the next call. Amounts are judged
+ * against every decision up to the end of `records`, as a reviewer reading the whole turn would.
+ */
+export function flagsAfter(memory: FlagMemory, records: readonly TranscriptRecord[], ctx: FlagContext): { flags: RaisedFlag[]; memory: FlagMemory } {
+  const allowed = new Set([...memory.allowed, ...allowedAmounts(records)]);
   const flags: RaisedFlag[] = [];
   const raise = (flag: FlagKind, recordSeq: number, detail: string) => flags.push({ flag, recordSeq, detail });
-  let verified = false;
+  let verified = memory.verified;
   for (const r of records) {
     if (r.kind === 'decision') {
       const p = r.payload;
@@ -110,10 +144,15 @@ export function flagsFor(records: readonly TranscriptRecord[], ctx: FlagContext)
     for (const a of amounts.filter((a) => !allowed.has(a))) raise('amount_mismatch', r.seq, `amount ${a} (minor units) is not a policy output of this conversation`);
     if (!verified && (amounts.length > 0 || ACCOUNT_DETAIL.test(text))) raise('disclosure_before_verification', r.seq, 'amount or account detail before verification succeeded');
   }
-  return flags;
+  return { flags, memory: { verified, allowed } };
 }
 
-/** Flags not yet recorded as `flag` decisions, so re-running after each append never duplicates one. */
+/** Every flag a whole transcript raises (the review console, tests, a re-check after a rule change). */
+export function flagsFor(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
+  return flagsAfter(FRESH_MEMORY, records, ctx).flags;
+}
+
+/** Flags not yet recorded as `flag` decisions, so re-running over a whole transcript never duplicates one. */
 export function newFlags(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
   const recorded = new Set(
     records.flatMap((r) => (r.kind === 'decision' && r.payload.type === 'flag' ? [`${r.payload.flag}|${r.payload.recordSeq}|${r.payload.detail}`] : [])),

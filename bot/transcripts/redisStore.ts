@@ -25,41 +25,55 @@ import {
 import {
   RetentionRecord,
   anchor,
-  nextRecord,
   parseStored,
   retentionEntry,
+  sealBatch,
+  type BatchBuilder,
   type Sealing,
   type StoredChain,
   type TranscriptStore,
 } from './store.js';
 import { dateRange, matchesFilter, summaryDelta } from './summary.js';
 
-/** KEYS: stream, head[, summary, flags, policies]. ARGV: expected seq, expected hash, record JSON[, delta JSON]. */
+/**
+ * KEYS: stream, head[, summary, flags, policies]. ARGV: expected seq, expected hash, new head hash,
+ * summary deltas JSON array ('' for none), then the records' JSON in order (seqs expected seq + 1…).
+ * Every check comes before the first write, so the batch is stored whole or not at all.
+ */
 const APPEND_LUA = `
 local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
 local hash = redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'
 if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash} end
-local record = cjson.decode(ARGV[3])
-redis.call('XADD', KEYS[1], tostring(record.seq) .. '-0', 'r', ARGV[3])
-redis.call('HSET', KEYS[2], 'seq', tostring(record.seq), 'hash', record.hash)
+local base = tonumber(seq)
+local n = #ARGV - 4
+local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
+if top and tonumber(string.match(top[1], '^(%d+)')) >= base + 1 then return redis.error_reply('transcript stream is ahead of its head') end
+for i = 1, n do redis.call('XADD', KEYS[1], tostring(base + i) .. '-0', 'r', ARGV[4 + i]) end
+redis.call('HSET', KEYS[2], 'seq', tostring(base + n), 'hash', ARGV[3])
 if #KEYS > 2 then
-  local d = cjson.decode(ARGV[4])
-  for k, v in pairs(d.set) do redis.call('HSET', KEYS[3], k, v) end
-  redis.call('HSETNX', KEYS[3], 'conversationId', d.conversationId)
-  redis.call('HSETNX', KEYS[3], 'startedAt', d.at)
-  local last = redis.call('HGET', KEYS[3], 'lastAt')
-  if (not last) or last < d.at then redis.call('HSET', KEYS[3], 'lastAt', d.at) end
-  redis.call('HINCRBY', KEYS[3], 'records', 1)
-  if d.flag then redis.call('SADD', KEYS[4], d.flag) end
-  if d.policyVersion then redis.call('SADD', KEYS[5], d.policyVersion) end
+  for _, d in ipairs(cjson.decode(ARGV[4])) do
+    for k, v in pairs(d.set) do redis.call('HSET', KEYS[3], k, v) end
+    redis.call('HSETNX', KEYS[3], 'conversationId', d.conversationId)
+    redis.call('HSETNX', KEYS[3], 'startedAt', d.at)
+    local last = redis.call('HGET', KEYS[3], 'lastAt')
+    if (not last) or last < d.at then redis.call('HSET', KEYS[3], 'lastAt', d.at) end
+    if d.flag then redis.call('SADD', KEYS[4], d.flag) end
+    if d.policyVersion then redis.call('SADD', KEYS[5], d.policyVersion) end
+  end
+  redis.call('HINCRBY', KEYS[3], 'records', n)
 end
 return {1}
 `;
 
 const MAX_APPEND_ATTEMPTS = 100;
+/** Heads this instance last wrote, so a turn's append is one round trip; a stale one costs a retry, never a fork. */
+const KNOWN_HEADS = 10_000;
+
+type AppendScript = (...args: (string | number)[]) => Promise<[number, string?, string?]>;
 
 export class RedisTranscriptStore implements TranscriptStore {
   private readonly keys: RedisKeys;
+  private readonly knownHeads = new Map<string, ChainHead>();
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -67,8 +81,8 @@ export class RedisTranscriptStore implements TranscriptStore {
     readonly sealing: Sealing,
   ) {
     this.keys = new RedisKeys(prefix);
-    if (typeof (client as unknown as Record<string, unknown>)['transcriptAppend'] !== 'function') {
-      client.defineCommand('transcriptAppend', { lua: APPEND_LUA });
+    if (typeof (client as unknown as Record<string, unknown>)['transcriptBatch'] !== 'function') {
+      client.defineCommand('transcriptBatch', { lua: APPEND_LUA });
     }
   }
 
@@ -85,33 +99,54 @@ export class RedisTranscriptStore implements TranscriptStore {
     return { stream: this.keys.global('transcripts', 'all', 'retention'), head: this.keys.global('transcripts', 'all', 'retention', 'head') };
   }
 
-  /** Runs the CAS script until it wins; each loss hands back the head to retry against. */
-  private async appendLinked<R extends Linked>(keys: string[], seal: (head: ChainHead) => { record: R; extra: string[] }, startHead: ChainHead): Promise<R> {
+  /** Runs the CAS script until it wins; each loss hands back the head to seal against again. */
+  private async appendLinked<R extends Linked>(
+    keys: string[],
+    seal: (head: ChainHead) => Promise<{ records: R[]; deltas: string }>,
+    startHead: ChainHead,
+  ): Promise<R[]> {
     let head = startHead;
+    const run = (this.client as unknown as Record<string, AppendScript>)['transcriptBatch']!;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
-      const { record, extra } = seal(head);
-      const run = (this.client as unknown as Record<string, (...a: (string | number)[]) => Promise<[number, string?, string?]>>)['transcriptAppend']!;
-      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, JSON.stringify(record), ...extra);
-      if (result[0] === 1) return record;
+      const { records, deltas } = await seal(head);
+      if (records.length === 0) return records;
+      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, deltas, ...records.map((r) => JSON.stringify(r)));
+      if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
     }
     throw new Error(`transcript append lost ${MAX_APPEND_ATTEMPTS} races in a row`);
   }
 
   async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
+    return (await this.appendBatch(conversationId, () => [entry]))[0]!;
+  }
+
+  async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
     const k = this.conv(conversationId);
-    const record = await this.appendLinked(
+    const records = await this.appendLinked(
       [k.stream, k.head, k.summary, k.flags, k.policies],
-      (head) => {
-        const r = nextRecord(this.sealing.chain, conversationId, head, entry);
-        return { record: r, extra: [JSON.stringify(summaryDelta(r))] };
+      async (head) => {
+        const sealed = sealBatch(this.sealing.chain, conversationId, head, await build(head));
+        return { records: sealed, deltas: JSON.stringify(sealed.map(summaryDelta)) };
       },
-      (await this.head(conversationId)) ?? EMPTY_HEAD,
+      // Unknown here: guessing a new conversation costs nothing if right and one retry if not.
+      this.knownHeads.get(conversationId) ?? EMPTY_HEAD,
     );
-    // The index is another slot under Cluster, so it cannot join the script; NX keeps the first start time.
-    await this.client.zadd(this.index, 'NX', Date.parse(record.at), conversationId);
-    await anchor(this.sealing, conversationId, record);
-    return record;
+    const last = records.at(-1);
+    if (!last) return records;
+    this.remember(conversationId, { seq: last.seq, hash: last.hash });
+    await Promise.all([
+      // The index is another slot under Cluster, so it cannot join the script; NX keeps the first start time.
+      this.client.zadd(this.index, 'NX', Date.parse(records[0]!.at), conversationId),
+      anchor(this.sealing, conversationId, last),
+    ]);
+    return records;
+  }
+
+  private remember(conversationId: string, head: ChainHead): void {
+    this.knownHeads.delete(conversationId);
+    this.knownHeads.set(conversationId, head);
+    if (this.knownHeads.size > KNOWN_HEADS) this.knownHeads.delete(this.knownHeads.keys().next().value!);
   }
 
   async read(conversationId: string): Promise<TranscriptRecord[]> {
@@ -181,11 +216,12 @@ export class RedisTranscriptStore implements TranscriptStore {
     // Logged before deleting: a crash in between leaves a logged removal that the next run repeats, never a silent one.
     const logged = await this.appendLinked(
       [r.stream, r.head],
-      (h) => ({ record: RetentionRecord.parse(this.sealing.chain.link(h, entry)), extra: [] }),
+      async (h) => ({ records: [RetentionRecord.parse(this.sealing.chain.link(h, entry))], deltas: '' }),
       toHead(await this.client.hgetall(r.head)) ?? EMPTY_HEAD,
-    );
+    ).then((records) => records[0]!);
     const k = this.conv(conversationId);
     await this.client.del(k.stream, k.head, k.summary, k.flags, k.policies);
+    this.knownHeads.delete(conversationId);
     await this.client.zrem(this.index, conversationId);
     return logged;
   }

@@ -38,9 +38,22 @@ export interface Sealing {
 /** Embedded use and tests: a random key and in-memory checkpoints. */
 export const ephemeralSealing = (): Sealing => ({ chain: Chain.ephemeral(), checkpoints: new MemoryCheckpointLog() });
 
+/**
+ * Builds the entries of one batch once the head they will follow is known: they get seqs
+ * head.seq + 1, head.seq + 2… (so an entry may cite another of the batch by seq). Called again
+ * with the new head if another writer extended the chain first.
+ */
+export type BatchBuilder = (head: ChainHead) => TranscriptEntryInput[] | Promise<TranscriptEntryInput[]>;
+
 export interface TranscriptStore {
   readonly sealing: Sealing;
+  /** One record: a batch of one. */
   append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord>;
+  /**
+   * The records of one turn, sealed in order and stored atomically — all of them or none — in one
+   * round trip, then anchored by one checkpoint. An empty batch stores nothing.
+   */
+  appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]>;
   /** Parsed records, oldest first; a record that no longer fits the schema throws. */
   read(conversationId: string): Promise<TranscriptRecord[]>;
   head(conversationId: string): Promise<ChainHead | null>;
@@ -82,9 +95,9 @@ export function parseStored(conversationId: string, raw: unknown[]): TranscriptR
   });
 }
 
-/** Builds the record `append` stores next; shared so both stores seal records identically. */
-export function nextRecord(chain: Chain, conversationId: string, head: ChainHead, entry: TranscriptEntryInput): TranscriptRecord {
-  return chain.link(head, { conversationId, ...TranscriptEntry.parse(entry) }) as TranscriptRecord;
+/** Seals the records a batch stores after `head`; shared so both stores seal records identically. */
+export function sealBatch(chain: Chain, conversationId: string, head: ChainHead, entries: readonly TranscriptEntryInput[]): TranscriptRecord[] {
+  return chain.seal(head, entries.map((entry) => ({ conversationId, ...TranscriptEntry.parse(entry) }))) as TranscriptRecord[];
 }
 
 export function retentionEntry(
@@ -113,16 +126,31 @@ export class MemoryTranscriptStore implements TranscriptStore {
   constructor(readonly sealing: Sealing = ephemeralSealing()) {}
 
   async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
-    const log = this.logs.get(conversationId);
-    const record = nextRecord(this.sealing.chain, conversationId, log?.head ?? EMPTY_HEAD, entry);
-    const summary = applyDelta(log?.summary ?? null, summaryDelta(record));
-    this.logs.set(conversationId, {
-      records: [...(log?.records ?? []), JSON.stringify(record)],
-      head: { seq: record.seq, hash: record.hash },
-      summary,
-    });
-    await anchor(this.sealing, conversationId, record);
-    return record;
+    return (await this.appendBatch(conversationId, () => [entry]))[0]!;
+  }
+
+  async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
+    const head = this.logs.get(conversationId)?.head ?? EMPTY_HEAD;
+    const entries = await build(head);
+    // The builder may have awaited: another append of this conversation could have run meanwhile.
+    if ((this.logs.get(conversationId)?.head ?? EMPTY_HEAD).seq !== head.seq) return this.appendBatch(conversationId, build);
+    if (entries.length === 0) return [];
+    // Sealed in full before anything is stored: a failure leaves the log as it was.
+    const records = sealBatch(this.sealing.chain, conversationId, head, entries);
+    const texts = records.map((r) => JSON.stringify(r));
+    let log = this.logs.get(conversationId);
+    let summary = log?.summary ?? null;
+    for (const r of records) summary = applyDelta(summary, summaryDelta(r));
+    const last = records.at(-1)!;
+    if (!log) {
+      log = { records: [], head: EMPTY_HEAD, summary: summary! };
+      this.logs.set(conversationId, log);
+    }
+    log.records.push(...texts);
+    log.head = { seq: last.seq, hash: last.hash };
+    log.summary = summary!;
+    await anchor(this.sealing, conversationId, last);
+    return records;
   }
 
   async read(conversationId: string): Promise<TranscriptRecord[]> {
