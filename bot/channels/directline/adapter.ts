@@ -130,11 +130,24 @@ export class DirectLineAdapter extends BotAdapter {
     await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, full), logic));
   }
 
+  /** A turn's replies go into the log together (one store round trip); typing and delays keep their place. */
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     const responses: ResourceResponse[] = [];
+    let held: { conversationId: string; activity: Partial<Activity> }[] = [];
+    const store = async () => {
+      if (held.length === 0) return;
+      const batch = held;
+      held = [];
+      const conversationId = batch[0]!.conversationId;
+      const first = await this.log.appendReplies(conversationId, batch.map((b) => b.activity));
+      this.signals.publish(conversationId, { kind: 'appended' });
+      batch.forEach((_, i) => responses.push({ id: activityId(conversationId, first + i) }));
+    };
     for (const activity of activities) {
       const conversationId = activity.conversation?.id ?? context.activity.conversation.id;
+      if (held.length > 0 && held[0]!.conversationId !== conversationId) await store();
       if (activity.type === 'delay') {
+        await store();
         await new Promise((resolve) => setTimeout(resolve, typeof activity.value === 'number' ? activity.value : 1000));
         responses.push({ id: '' });
         continue;
@@ -147,15 +160,15 @@ export class DirectLineAdapter extends BotAdapter {
         timestamp: new Date(),
       };
       if (activity.type === ActivityTypes.Typing) {
+        await store();
         const id = `${conversationId}|typing-${randomUUID()}`;
         this.signals.publish(conversationId, { kind: 'ephemeral', activity: { ...outgoing, id } });
         responses.push({ id });
         continue;
       }
-      const { seq } = await this.log.append(conversationId, outgoing);
-      this.signals.publish(conversationId, { kind: 'appended' });
-      responses.push({ id: activityId(conversationId, seq) });
+      held.push({ conversationId, activity: outgoing });
     }
+    await store();
     return responses;
   }
 

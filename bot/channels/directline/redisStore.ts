@@ -22,8 +22,17 @@ for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 return {length - 1, 0}
 `;
 
+/** KEYS: open, log, dedupe. ARGV: ttl, then the activities' JSON in order. Answers the first seq, -1 for no conversation. */
+const APPEND_REPLIES = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
+return length - (#ARGV - 1)
+`;
+
 export class RedisConversationLog implements ConversationLog {
   private readonly appendScript: (keys: string[], args: Array<string | number>) => Promise<unknown>;
+  private readonly repliesScript: (keys: string[], args: Array<string | number>) => Promise<unknown>;
 
   constructor(
     private readonly client: RedisClient,
@@ -31,6 +40,7 @@ export class RedisConversationLog implements ConversationLog {
     private readonly ttlSec: number,
   ) {
     this.appendScript = defineScript(client, 'forbearDirectLineAppend', 3, APPEND);
+    this.repliesScript = defineScript(client, 'forbearDirectLineReplies', 3, APPEND_REPLIES);
   }
 
   private keysOf(conversationId: string) {
@@ -57,6 +67,13 @@ export class RedisConversationLog implements ConversationLog {
     )) as [number, number];
     if (seq < 0) throw new UnknownConversationError(conversationId);
     return { seq, duplicate: duplicate === 1 };
+  }
+
+  async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
+    const k = this.keysOf(conversationId);
+    const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], [this.ttlSec, ...activities.map((a) => JSON.stringify(a))]))) as number;
+    if (first < 0) throw new UnknownConversationError(conversationId);
+    return first;
   }
 
   async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {

@@ -34,6 +34,11 @@ export interface ConversationLog {
    * @throws UnknownConversationError
    */
   append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended>;
+  /**
+   * Appends the bot's replies of one turn together, in order, in one step; answers the seq of the
+   * first. @throws UnknownConversationError
+   */
+  appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number>;
   /** Entries after `afterSeq` (from the start when undefined), oldest first, at most `limit`. */
   read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]>;
 }
@@ -76,6 +81,15 @@ export class MemoryConversationLog implements ConversationLog {
     const seq = conversation.activities.length - 1;
     if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, seq);
     return { seq, duplicate: false };
+  }
+
+  async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
+    const conversation = this.live(conversationId);
+    if (!conversation) throw new UnknownConversationError(conversationId);
+    conversation.expiresAtMs = this.expiry();
+    const first = conversation.activities.length;
+    for (const activity of activities) conversation.activities.push(structuredClone(activity));
+    return first;
   }
 
   async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {

@@ -70,9 +70,24 @@ describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
     expect(new Set(results.map((r) => r.seq))).toEqual(new Set([0]));
   });
 
+  it("appends a turn's replies together, in order, after what is there", async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    await log.append(id, msg('question'), 'client-2');
+    expect(await log.appendReplies(id, [msg('one'), msg('two'), msg('three')])).toBe(1);
+    expect((await log.read(id, undefined, 10)).map((e) => [e.seq, e.activity.text])).toEqual([
+      [0, 'question'],
+      [1, 'one'],
+      [2, 'two'],
+      [3, 'three'],
+    ]);
+  });
+
   it('refuses to append to or read a conversation that was never opened', async () => {
     const log = await make();
     await expect(log.append(newId(), msg('x'))).rejects.toBeInstanceOf(UnknownConversationError);
+    await expect(log.appendReplies(newId(), [msg('x')])).rejects.toBeInstanceOf(UnknownConversationError);
     await expect(log.read(newId(), undefined, 10)).rejects.toBeInstanceOf(UnknownConversationError);
   });
 });
