@@ -28,6 +28,7 @@ import { RedisTranscriptStore } from './transcripts/redisStore.js';
 import { Chain } from './transcripts/chain.js';
 import { FileCheckpointLog, MemoryCheckpointLog } from './transcripts/checkpoints.js';
 import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
+import { ClassifierUnderstanding } from './understanding/hybrid.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from '../conversation/understanding.js';
 import type { CaseServices } from '../dialogs/services.js';
@@ -164,8 +165,9 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   );
 
   const rules = new RuleUnderstanding();
+  const embedded = new ClassifierUnderstanding();
   const understanding =
-    options.understanding ?? llmUnderstandingFromEnv(rules, env, { registry: metrics.registry, logger }) ?? rules;
+    options.understanding ?? llmUnderstandingFromEnv(embedded, env, { registry: metrics.registry, logger }) ?? embedded;
 
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');

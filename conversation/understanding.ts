@@ -20,12 +20,21 @@ export const Intent = z.enum([
   'already_paid',
   'dispute',
   'wrong_person',
+  /** Someone other than the cardholder speaks for them (a spouse, a colleague): nothing is disclosed. */
+  'third_party',
   'third_party_deceased',
   'request_human',
   'complaint',
   'ask_balance',
   'ask_minimum_payment',
   'ask_interest_fees',
+  /** How interest and fees are worked out, as opposed to how much has been charged. */
+  'ask_interest_method',
+  /** 征信 / credit report: the answer is the issuer's own text in its policy file. */
+  'ask_credit_report',
+  'ask_documents',
+  'request_agreement_copy',
+  'changed_phone',
   'ask_how_to_pay',
   'ask_due_date',
   'ask_if_bot',
@@ -43,9 +52,11 @@ export const TextualSignal = Signal.extract([
   'bereavement',
   'serious_illness',
   'mental_health',
+  'addiction',
   'bankruptcy',
   'legal_representation',
 ]);
+export type TextualSignal = z.infer<typeof TextualSignal>;
 
 /** What understanding may flag: the textual policy signals, plus injection (audited, never obeyed). */
 export const UnderstandingSignal = z.enum([...TextualSignal.options, 'prompt_injection']);
@@ -81,7 +92,7 @@ export const UnderstandingResult = z.object({
   signals: z.array(UnderstandingSignal),
   language: Language,
   confidence: z.number().min(0).max(1),
-  engine: z.enum(['rules', 'llm']),
+  engine: z.enum(['rules', 'classifier', 'llm']),
   /** The prompt template version for LLM results; null for rules. */
   promptVersion: z.string().nullable(),
 });
@@ -118,6 +129,6 @@ export const UnderstandingContext = z.object({
 export type UnderstandingContext = z.infer<typeof UnderstandingContext>;
 
 export interface Understanding {
-  readonly name: 'rules' | 'llm';
+  readonly name: 'rules' | 'classifier' | 'llm';
   understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult>;
 }

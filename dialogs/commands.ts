@@ -31,6 +31,7 @@ const SIGNAL_OF_INTENT: Partial<Record<Intent, Signal[]>> = {
   request_human: ['request_human'],
   complaint: ['complaint'],
   wrong_person: ['wrong_person'],
+  third_party: ['third_party'],
   third_party_deceased: ['third_party', 'bereavement'],
 };
 

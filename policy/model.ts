@@ -34,6 +34,8 @@ export const Signal = z.enum([
   'bereavement',
   'serious_illness',
   'mental_health',
+  /** Gambling, alcohol or drug addiction behind the debt: a vulnerability, never a negotiation. */
+  'addiction',
   'bankruptcy',
   'legal_representation',
   'dispute',

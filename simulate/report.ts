@@ -37,7 +37,7 @@ export type LlmUsage = z.infer<typeof LlmUsage>;
 
 export const Report = z.object({
   options: z.object({ personas: Count, seed: z.number().int(), lang: LanguageChoice }),
-  understanding: z.enum(['rules', 'llm']),
+  understanding: z.enum(['rules', 'classifier', 'llm']),
   clock: z.string(),
   outcomes: z.record(z.string(), Count),
   agreementRate: Share,
@@ -78,7 +78,7 @@ export type Report = z.infer<typeof Report>;
 
 export interface ReportInput {
   options: Report['options'];
-  understanding: 'rules' | 'llm';
+  understanding: 'rules' | 'classifier' | 'llm';
   clock: string;
   conversations: Conversation[];
   policyOf: (p: Persona) => Policy;

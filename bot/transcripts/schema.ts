@@ -53,7 +53,7 @@ export const Amounts = z.record(z.string(), Minor);
 
 export const UnderstandingDecision = z.strictObject({
   type: z.literal('understanding'),
-  engine: z.enum(['rules', 'llm']),
+  engine: z.enum(['rules', 'classifier', 'llm']),
   promptVersion: z.string().nullable(),
   intent: Intent,
   entities: Entities,

@@ -10,14 +10,14 @@ import { EngineName, createUnderstanding } from './engine.js';
 import { Expecting, type UnderstandingContext } from '../../conversation/understanding.js';
 import { Language } from '../../conversation/language.js';
 
-const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine rules|llm | --llm] (TEXT | --jsonl < lines)`;
+const USAGE = `usage: understand [--lang zh-CN|zh-TW|en] [--expecting SLOT] [--today YYYY-MM-DD] [--engine classifier|rules|llm | --llm] (TEXT | --jsonl < lines)`;
 
 const Options = z
   .object({
     lang: Language.optional(),
     expecting: Expecting.default('none'),
     today: IsoDate.optional(),
-    engine: EngineName.default('rules'),
+    engine: EngineName.default('classifier'),
     jsonl: z.boolean().default(false),
     text: z.string().optional(),
   })

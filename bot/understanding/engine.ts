@@ -1,21 +1,26 @@
 /**
- * Which understanding a process runs. The rules are the embedded default; other engines (the LLM,
- * issue 4) register here so the CLI, the bot and the measurement all choose the same way.
+ * Which understanding a process runs. The trained classifier (with the rules for numbers, dates
+ * and safety words) is the embedded default; `rules` alone remains for comparison, and the LLM
+ * uses the classifier as its guard and fallback. The CLI, the bot and the measurement all choose
+ * here.
  */
 import { z } from 'zod';
+import { ClassifierUnderstanding } from './hybrid.js';
 import { llmUnderstandingFromEnv } from './llm/llm.js';
 import { RuleUnderstanding } from './rules.js';
 import type { Understanding } from '../../conversation/understanding.js';
 
-export const EngineName = z.enum(['rules', 'llm']);
+export const EngineName = z.enum(['classifier', 'rules', 'llm']);
 export type EngineName = z.infer<typeof EngineName>;
 
-export function createUnderstanding(engine: EngineName = 'rules', env: NodeJS.ProcessEnv = process.env): Understanding {
+export function createUnderstanding(engine: EngineName = 'classifier', env: NodeJS.ProcessEnv = process.env): Understanding {
   switch (engine) {
+    case 'classifier':
+      return new ClassifierUnderstanding();
     case 'rules':
       return new RuleUnderstanding();
     case 'llm': {
-      const llm = llmUnderstandingFromEnv(new RuleUnderstanding(), env);
+      const llm = llmUnderstandingFromEnv(new ClassifierUnderstanding(), env);
       if (llm === null) throw new Error('the llm engine needs OPENAI_BASE_URL or OPENAI_API_KEY (see .env.example)');
       return llm;
     }

@@ -1,6 +1,8 @@
 /**
- * `npm run measure:understanding [-- --datasets DIR] [--json] [--llm [--concurrency N]]`: scores understanding on the shared
- * datasets, which live beside the repository (../shared/datasets) and are never copied into it.
+ * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
+ * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
+ * confusion on the HELD-OUT parts, per language (see heldout.ts). `--split train` is for
+ * development: the same tables on train lines, with the misses listed.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -8,15 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readCli } from '../cli/args.js';
 import { IsoDate } from '../../policy/index.js';
-import { measure, type MeasureReport } from './datasets.js';
 import { EngineName, createUnderstanding } from './engine.js';
+import { measureHeldOut, type HeldOutReport } from './heldout.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
 export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
 
 const Options = z.object({
-  datasets: z.string().default(DEFAULT_DATASETS).refine(existsSync, 'folder does not exist'),
-  engine: EngineName.default('rules'),
+  datasets: z.string().default(DEFAULT_DATASETS),
+  engine: EngineName.default('classifier'),
+  split: z.enum(['test', 'train']).default('test'),
   /** Messages in flight at once; keeps a real LLM endpoint below its rate limit. */
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   today: IsoDate.default('2025-03-12'),
@@ -25,39 +28,50 @@ const Options = z.object({
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function formatReport(r: MeasureReport): string {
-  const lines = [
-    `NLU++ banking (en), ${r.nlupp.utterances} utterances, one label against one intent:`,
-    '| NLU++ label | our intent | support | precision | recall | F1 |',
-    '|---|---|---:|---:|---:|---:|',
-    ...r.nlupp.scores.map((s) => `| ${s.label} | ${s.ours} | ${s.support} | ${pct(s.precision)} | ${pct(s.recall)} | ${pct(s.f1)} |`),
+export function formatReport(r: HeldOutReport): string {
+  const out: string[] = [`engine: ${r.engine}; ${r.split === 'test' ? 'HELD-OUT parts' : 'TRAIN parts (development figures)'}`];
+  for (const s of r.sets) {
+    out.push('', `${s.name} (${s.lang}), ${s.lines} lines: accuracy ${pct(s.accuracy)}, macro accuracy ${pct(s.macroAccuracy)}`);
+    out.push('| intent | support | predicted | precision | recall |', '|---|---:|---:|---:|---:|');
+    for (const p of s.perIntent) out.push(`| ${p.intent} | ${p.support} | ${p.predicted} | ${pct(p.precision)} | ${pct(p.recall)} |`);
+    for (const m of s.misses) out.push(`  miss: ${JSON.stringify(m.text)} want ${m.want} got ${m.got}`);
+  }
+  for (const s of r.safety) {
+    out.push('', `safety (${s.lang}): rows = class carried, columns = first class acted on`);
+    for (const [want, row] of Object.entries(s.confusion)) {
+      out.push(`  ${want.padEnd(22)} ${Object.entries(row).map(([got, n]) => `${got}:${n}`).join('  ')}`);
+    }
+    out.push(`  held-out safety set: ${s.heldOut.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.found}/${h.cases}`).join(', ')}`);
+  }
+  const t = r.targets;
+  out.push(
     '',
-    `Chinese collection intents, ${r.zhCollection.mapped} of ${r.zhCollection.utterances} utterances mapped ` +
-      `(unmapped labels: ${r.zhCollection.unmappedLabels.join(', ')}):`,
-    '| their intent | our intent(s) | n | accuracy (first) | accuracy (accepted) |',
-    '|---|---|---:|---:|---:|',
-    ...r.zhCollection.perIntent.map((p) => `| ${p.label} | ${p.mappedTo.join(' / ')} | ${p.support} | ${pct(p.primary)} | ${pct(p.accepted)} |`),
-    `| **all mapped** | | ${r.zhCollection.mapped} | ${pct(r.zhCollection.overallPrimary)} | ${pct(r.zhCollection.overallAccepted)} |`,
-  ];
-  return lines.join('\n');
+    `targets: zh macro accuracy ${pct(t.zhMacroAccuracy)} (≥ 85%); en "wants a person" recall ${t.enRequestHumanRecall.toFixed(3)} (≥ 0.95), ` +
+      `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0)`,
+  );
+  return out.join('\n');
 }
 
 async function main(): Promise<void> {
   const o = readCli(
     'measure',
-    'usage: npm run -s measure:understanding -- [--datasets DIR] [--engine rules|llm | --llm] [--concurrency N] [--today YYYY-MM-DD] [--json]',
+    'usage: npm run -s measure:understanding -- [--engine classifier|rules|llm | --llm] [--split test|train] [--datasets DIR] [--concurrency N] [--today YYYY-MM-DD] [--json]',
     Options,
     {
       datasets: { type: 'string' },
       engine: { type: 'string' },
       llm: { type: 'boolean' },
+      split: { type: 'string' },
       concurrency: { type: 'string' },
       today: { type: 'string' },
       json: { type: 'boolean' },
     },
     ({ llm, ...rest }) => ({ ...rest, engine: llm ? 'llm' : rest['engine'] }),
   );
-  const report = await measure(withConcurrencyLimit(createUnderstanding(o.engine), o.concurrency), o.datasets, o.today);
+  const datasets = existsSync(o.datasets) ? o.datasets : null;
+  if (datasets === null) process.stderr.write(`measure: ${o.datasets} not found; measuring Forbear's own held-out sets only\n`);
+  const understanding = withConcurrencyLimit(createUnderstanding(o.engine), o.concurrency);
+  const report = await measureHeldOut(understanding, { datasets, today: o.today, split: o.split });
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   if (o.engine === 'llm') process.stderr.write(`llm: ${await llmRunSummary()}\n`);
 }

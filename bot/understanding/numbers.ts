@@ -29,6 +29,9 @@ const NUMERAL_RUN = new RegExp(
 );
 const TOKEN = new RegExp(`(${ARABIC})|([${CN_DIGITS}])|([${CN_UNITS}])|(点)`, 'g');
 
+/** Two neighbouring digits, "五六百" / "三四千": a range whose high end is the second digit. */
+const RANGE = /([一二三四五六七八])([二两三四五六七八九])(?=[十百千万])/;
+
 /** Idioms built from numeral characters that are not numbers: 千万 (by all means), 万一 (in case). */
 const NUMERAL_IDIOMS = new Set(['千万', '万一', '万万', '十分', '一一', '百分', '百分百']);
 
@@ -52,6 +55,8 @@ const REWRITES: ReadonlyArray<readonly [RegExp, string | ((...m: string[]) => st
   [/\b(for|in|over|within|after|another|extra|just|only|than|of|defer|delay|postpone|extend|push|about|around|take)\s+(?:a|an)\s+(year|month|week|day)\b/g, '$1 1 $2'],
   [/\bone (hundred|thousand)\b/g, '1 $1'],
   [/\bhalf\b(?! (?:a|an|one|of a) )/g, '50%'],
+  // "4k8" / "2k5" / "1w2": the digit after the unit is the next place down (4.8k, 2.5k, 1.2w).
+  [/(\d+)\s?([kw])(\d)(?![\d.,])/g, '$1.$3$2'],
   [/半年/g, '6个月'],
   [/半个月/g, '15天'],
   [/一半|半价/g, '5成'],
@@ -182,6 +187,8 @@ export const Quantity = z.object({
   end: z.number().int(),
   /** A currency symbol or word was attached, so an amount reading is certain. */
   currency: z.boolean(),
+  /** "五六百" is a range: `value` is its low end (500), `upper` its high end (600). */
+  upper: z.number().int().nullable(),
 });
 export type Quantity = z.infer<typeof Quantity>;
 
@@ -208,7 +215,7 @@ const RE = {
   currencyAfter: /^\s*(?:块|元|圆|钱|毛|rmb|usd|cny|twd|dollars?\b|bucks\b|yuan\b|刀|美元|美金|人民币|台币|新台币|港币)/,
 };
 
-function classify(text: string, start: number, end: number, value: Decimal, chineseOnly: boolean): Omit<Quantity, 'start' | 'end'> | null {
+function classify(text: string, start: number, end: number, value: Decimal, chineseOnly: boolean): Omit<Quantity, 'start' | 'end' | 'upper'> | null {
   const before = text.slice(Math.max(0, start - 32), start);
   const after = text.slice(end, end + 24);
   const int = (factor: bigint) => toSafeInteger(value, factor);
@@ -246,12 +253,20 @@ function classify(text: string, start: number, end: number, value: Decimal, chin
 }
 
 /**
+ * Digit groups written apart ("6222 0212 3456 7890", "138-0013-8000"): with nine digits or more
+ * they are a card, phone or account number, never an amount, whichever group is looked at.
+ */
+const DIGIT_GROUPS = /(?<![\d.,])\d{2,}(?:[ -]\d{2,})+(?![\d.,])/g;
+
+/**
  * Every quantity in an already normalised message (see `prepare`), in order of appearance.
  * Spans the caller has already read as dates should be blanked out first.
  */
 export function findQuantities(text: string): Quantity[] {
   const found: Quantity[] = [];
+  const identifiers = [...text.matchAll(DIGIT_GROUPS)].filter((m) => m[0].replace(/\D/g, '').length >= 9);
   for (const m of text.matchAll(NUMERAL_RUN)) {
+    if (identifiers.some((g) => m.index! >= g.index! && m.index! < g.index! + g[0].length)) continue;
     const body = m.groups!.body!;
     const chineseOnly = !/\d/.test(body);
     if (chineseOnly && NUMERAL_IDIOMS.has(body)) continue;
@@ -263,7 +278,10 @@ export function findQuantities(text: string): Quantity[] {
     const start = m.index! + (m.groups!.sign?.length ?? 0);
     const end = m.index! + m[0].length;
     const q = classify(text, start, end, value, chineseOnly && !suffix);
-    if (q) found.push({ ...q, start: m.index!, end });
+    if (!q) continue;
+    const high = RANGE.test(body) ? parseNumeral(body.replace(RANGE, '$2')) : null;
+    const upper = high === null ? null : classify(text, start, end, suffix ? times(high, SUFFIX_MULTIPLIER[suffix]!) : high, false)?.value ?? null;
+    found.push({ ...q, start: m.index!, end, upper: upper !== null && upper !== q.value ? upper : null });
   }
   return found;
 }

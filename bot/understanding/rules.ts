@@ -51,6 +51,8 @@ function slotOf(lex: Lexicon, text: string, clause: Clause, q: Quantity, expecti
   const incomeAfter = lastCue(lex.income, text, q.end, clause.end) >= 0;
   const expensesAfter = lastCue(lex.expenses, text, q.end, clause.end) >= 0;
   if (incomeAfter !== expensesAfter) return incomeAfter ? 'income' : 'expenses';
+  // "还三千" names a payment whatever was asked: a slot is filled only by a bare or cue-less number.
+  if (lex.payment.test(text.slice(clause.start, q.start))) return 'amount';
   if (expecting === 'income') return 'income';
   if (expecting === 'expenses') return 'expenses';
   return 'amount';
@@ -117,7 +119,9 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
       const clause = clauses.find((c) => q.start >= c.start && q.start <= c.end) ?? { start: 0, end: masked.length };
       const slot = slotOf(lex, masked, clause, q, context.expecting);
       const key = slot === 'income' ? 'incomeMinor' : slot === 'expenses' ? 'expensesMinor' : 'amountMinor';
-      entities[key] ??= q.value;
+      // A range ("五六百") is read at its cautious end: the low one for what comes in or is
+      // offered, the high one for what must go out. The read-back shows the number either way.
+      entities[key] ??= slot === 'expenses' && q.upper !== null ? q.upper : q.value;
     } else if (q.kind === 'months') entities.months ??= q.value;
     else if (q.kind === 'days') entities.deferralDays ??= q.value;
     else if (q.kind === 'percent') entities.percentBps ??= q.value;

@@ -37,6 +37,7 @@ const ALL_PAIRS = [
 export const SIGNAL_TRIGGERS = {
   self_harm: { reason: 'vulnerability', urgency: 'critical' },
   mental_health: { reason: 'vulnerability', urgency: 'critical' },
+  addiction: { reason: 'vulnerability', urgency: 'high' },
   bereavement: { reason: 'vulnerability', urgency: 'high' },
   serious_illness: { reason: 'vulnerability', urgency: 'high' },
   bankruptcy: { reason: 'bankruptcy', urgency: 'high' },

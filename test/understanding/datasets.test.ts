@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { binaryScore, measure, parseRasaMarkdown } from '../../bot/understanding/datasets.js';
+import { loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
+import { isHeldOut } from '../../bot/understanding/classifier/split.js';
+import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
+import { loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS } from '../../bot/understanding/measure.js';
-import { RuleUnderstanding } from '../../bot/understanding/rules.js';
 
-describe('dataset readers and scores', () => {
+describe('dataset readers', () => {
   it('parses Rasa markdown intents, dropping crawl noise', () => {
     expect(parseRasaMarkdown('## intent:inform_busy\n- 现在忙\n- 现在没空"\n\n## out_of_scope\n- 好听1039\n')).toEqual([
       { label: 'inform_busy', text: '现在忙' },
@@ -12,43 +15,42 @@ describe('dataset readers and scores', () => {
       { label: 'out_of_scope', text: '好听' },
     ]);
   });
+});
 
-  it('computes precision, recall and F1', () => {
-    const s = binaryScore('x', 'y', [
-      { actual: true, predicted: true },
-      { actual: true, predicted: false },
-      { actual: false, predicted: true },
-      { actual: false, predicted: false },
-    ]);
-    expect(s).toMatchObject({ tp: 1, fp: 1, fn: 1, support: 2, precision: 0.5, recall: 0.5, f1: 0.5 });
+describe('the train/test split', () => {
+  it('is deterministic and keeps every test line out of training', () => {
+    expect(isHeldOut('forbear', '转人工')).toBe(isHeldOut('forbear', '转人工'));
+    const train = new Set(trainingLines().map((l) => l.text.trim().toLowerCase()));
+    const test = ownTestLines();
+    expect(test.length).toBeGreaterThan(150);
+    expect(test.filter((l) => train.has(l.text.trim().toLowerCase()))).toEqual([]);
+  });
+
+  it('never trains on the held-out safety set', () => {
+    const corpus = new Set(loadOwnCorpus().map((l) => l.text.trim().toLowerCase()));
+    expect(loadSafetySet().filter((c) => corpus.has(c.text.trim().toLowerCase()))).toEqual([]);
   });
 });
 
 // The shared datasets sit beside the clone (../shared/datasets); CI always has them.
 const present = existsSync(DEFAULT_DATASETS);
-if (!present) console.warn(`SKIPPED shared-dataset figures: ${DEFAULT_DATASETS} does not exist`);
+if (!present) console.warn(`SKIPPED shared-dataset checks: ${DEFAULT_DATASETS} does not exist`);
 
-describe.skipIf(!present)('figures on the shared datasets', async () => {
-  const report = present ? await measure(new RuleUnderstanding(), DEFAULT_DATASETS, '2025-03-12') : null;
-  const score = (label: string) => report!.nlupp.scores.find((s) => s.label === label)!;
-
-  it('reads all of NLU++ banking folds 0-9 and the zh collection file', () => {
-    expect(report!.nlupp.utterances).toBeGreaterThan(1000);
-    expect(report!.zhCollection.utterances).toBeGreaterThan(100);
+describe.skipIf(!present)('the shared datasets', () => {
+  it('copies only their train parts into the corpus', () => {
+    const test = new Set(sharedLines(DEFAULT_DATASETS, 'test').map((l) => l.text));
+    const copied = trainingLines().filter((l) => l.source !== 'forbear');
+    expect(copied.length).toBeGreaterThan(500);
+    expect(copied.filter((l) => test.has(l.text))).toEqual([]);
+    expect(copied.length).toBe(sharedLines(DEFAULT_DATASETS, 'train').length);
   });
 
-  it('finds requests for a human with recall 1.0 (safety first) and good precision', () => {
-    expect(score('handoff').recall).toBe(1);
-    expect(score('handoff').precision).toBeGreaterThanOrEqual(0.9);
-  });
-
-  it('reads affirm and deny', () => {
-    expect(score('affirm').f1).toBeGreaterThanOrEqual(0.8);
-    expect(score('deny').f1).toBeGreaterThanOrEqual(0.8);
-  });
-
-  it('reads the Chinese collection intents', () => {
-    expect(report!.zhCollection.overallAccepted).toBeGreaterThanOrEqual(0.95);
-    expect(report!.zhCollection.overallPrimary).toBeGreaterThanOrEqual(0.9);
+  it('measures the held-out parts without listing a single test line', async () => {
+    const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'test' });
+    expect(report.sets.map((s) => s.name)).toEqual(expect.arrayContaining(['NLU++ banking test', 'zh collection test']));
+    expect(report.sets.every((s) => s.misses.length === 0)).toBe(true);
+    expect(report.safety.map((s) => s.lang)).toEqual(['zh-CN', 'zh-TW', 'en']);
+    // A floor against regressions, well below what the README reports.
+    expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
   });
 });

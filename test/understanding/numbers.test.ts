@@ -176,3 +176,31 @@ describe('findQuantities', () => {
     expect(q).toMatchObject({ kind: 'amount', value: 30000, currency: true });
   });
 });
+
+describe('numbers people write (issue 12)', () => {
+  it.each([
+    ['4k8', 480000],
+    ['2k5', 250000],
+    ['8k5', 850000],
+    ['1w2', 1200000],
+    ['1万2', 1200000],
+    ['三千块左右', 300000],
+    ['9k', 900000],
+    ['12k', 1200000],
+    ['$1.2k', 120000],
+    ['９０００', 900000],
+    ['到手9k', 900000],
+  ])('%s → %i', (text, minor) => {
+    expect(parseAmountMinor(text)).toBe(minor);
+  });
+
+  it.each(['6222 0212 3456 7890', '6222-0212-3456-7890', '138 0013 8000', '622202123456789'])('%s is never an amount', (text) => {
+    expect(findQuantities(prepare(text)).filter((q) => q.kind === 'amount')).toEqual([]);
+  });
+
+  it('reads a spoken range with both ends, low first', () => {
+    expect(findQuantities(prepare('五六百'))).toMatchObject([{ kind: 'amount', value: 50000, upper: 60000 }]);
+    expect(findQuantities(prepare('三四千块'))).toMatchObject([{ kind: 'amount', value: 300000, upper: 400000 }]);
+    expect(findQuantities(prepare('三千五'))).toMatchObject([{ kind: 'amount', value: 350000, upper: null }]);
+  });
+});

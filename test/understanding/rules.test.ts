@@ -14,7 +14,8 @@ describe('RuleUnderstanding', () => {
     const r = await read('你好');
     expect(UnderstandingResult.parse(r)).toMatchObject({ engine: 'rules', promptVersion: null });
     expect(rules.name).toBe('rules');
-    expect(createUnderstanding().name).toBe('rules');
+    expect(createUnderstanding('rules').name).toBe('rules');
+    expect(createUnderstanding().name).toBe('classifier');
   });
 
   it('reads the issue example in full', async () => {

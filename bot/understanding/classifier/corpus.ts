@@ -1,0 +1,129 @@
+/**
+ * The labelled corpus the classifier learns from (`corpus/understanding/`, see its README for
+ * provenance and licences): Forbear's own lines in three languages, and the TRAIN parts of the
+ * shared datasets, copied into the repository with their licence notes so the model can be
+ * rebuilt from a clean clone. Their test parts are read in place by the measurement only.
+ */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { z } from 'zod';
+import { Language } from '../../../conversation/language.js';
+import { Intent, TextualSignal } from '../../../conversation/understanding.js';
+import { ZH_COLLECTION_MAP, loadNlupp, loadZhCollection } from '../datasets.js';
+import { isHeldOut, type SplitSource } from './split.js';
+
+export const CORPUS_DIR = new URL('../../../corpus/understanding/', import.meta.url);
+const EXTERNAL_DIR = new URL('external/', CORPUS_DIR);
+
+/** What the classifier tells apart: our intents, plain statements of fact, and safety signals. */
+export const ClassifierLabel = z.union([
+  Intent,
+  z.literal('inform'),
+  z.templateLiteral(['signal.', TextualSignal]),
+]);
+export type ClassifierLabel = z.infer<typeof ClassifierLabel>;
+
+export const CorpusLine = z.object({ text: z.string().min(1), label: ClassifierLabel, lang: Language, source: z.enum(['forbear', 'nlupp', 'zhCollection']) });
+export type CorpusLine = z.infer<typeof CorpusLine>;
+
+const Utterances = z.array(z.union([z.string(), z.number()]).transform(String));
+const OwnCorpusFile = z.strictObject({
+  version: z.number().int(),
+  labels: z.record(ClassifierLabel, z.partialRecord(Language, Utterances)),
+});
+const ExternalFile = z.strictObject({
+  source: z.enum(['nlupp', 'zhCollection']),
+  lines: z.array(z.strictObject({ text: z.string(), label: ClassifierLabel, original: z.string() })),
+});
+
+export function loadOwnCorpus(): CorpusLine[] {
+  const file = OwnCorpusFile.parse(parse(readFileSync(new URL('forbear.yaml', CORPUS_DIR), 'utf8')));
+  return Object.entries(file.labels).flatMap(([label, byLang]) =>
+    Object.entries(byLang).flatMap(([lang, texts]) =>
+      (texts ?? []).map((text) => CorpusLine.parse({ text, label, lang, source: 'forbear' })),
+    ),
+  );
+}
+
+function loadExternalTrain(): CorpusLine[] {
+  return readdirSync(EXTERNAL_DIR)
+    .filter((f) => f.endsWith('.train.yaml'))
+    .sort()
+    .flatMap((f) => {
+      const file = ExternalFile.parse(parse(readFileSync(new URL(f, EXTERNAL_DIR), 'utf8')));
+      const lang = file.source === 'nlupp' ? 'en' : 'zh-CN';
+      return file.lines.map((l) => ({ text: l.text, label: l.label, lang, source: file.source }) satisfies CorpusLine);
+    });
+}
+
+const split = (lines: CorpusLine[], part: 'train' | 'test') => lines.filter((l) => isHeldOut(l.source, l.text) === (part === 'test'));
+
+/** Everything the classifier is trained on: no line of any test part. */
+export function trainingLines(): CorpusLine[] {
+  return [...split(loadOwnCorpus(), 'train'), ...loadExternalTrain()];
+}
+
+export const ownTestLines = (): CorpusLine[] => split(loadOwnCorpus(), 'test');
+
+/**
+ * NLU++ labels onto ours. An utterance with several labels takes the first that applies; banking
+ * requests we do not serve (transfers, cards, mortgages) are `unknown`, which teaches the
+ * classifier what is not one of ours.
+ */
+const NLUPP_ORDER: ReadonlyArray<readonly [string, ClassifierLabel]> = [
+  ['handoff', 'request_human'],
+  ['deny', 'deny'],
+  ['affirm', 'affirm'],
+  ['thank', 'thanks'],
+  ['greet', 'greeting'],
+  ['balance', 'ask_balance'],
+];
+export const nluppLabel = (intents: readonly string[]): ClassifierLabel =>
+  NLUPP_ORDER.find(([theirs]) => intents.includes(theirs))?.[1] ?? 'unknown';
+
+/** Their collection-call labels onto ours: the natural reading; labels we have no intent for are `unknown`. */
+export const zhCollectionLabel = (label: string): ClassifierLabel => ZH_COLLECTION_MAP[label]?.[0] ?? 'unknown';
+
+export interface SharedLine extends CorpusLine {
+  /** The dataset's own label(s), for reporting. */
+  readonly original: string;
+}
+
+export function sharedLines(datasets: string, part: 'train' | 'test'): SharedLine[] {
+  const pick = (source: SplitSource, text: string) => isHeldOut(source, text) === (part === 'test');
+  const nlupp = loadNlupp(datasets)
+    .filter((x) => pick('nlupp', x.text))
+    .map((x): SharedLine => ({ text: x.text, label: nluppLabel(x.intents), lang: 'en', source: 'nlupp', original: x.intents.join('+') }));
+  const zh = loadZhCollection(datasets)
+    .filter((x) => pick('zhCollection', x.text))
+    .map((x): SharedLine => ({ text: x.text, label: zhCollectionLabel(x.label), lang: 'zh-CN', source: 'zhCollection', original: x.label }));
+  return [...nlupp, ...zh];
+}
+
+const LICENCE: Record<'nlupp' | 'zhCollection', string> = {
+  nlupp: [
+    'TRAIN part of NLU++ banking (folds 0-9), split by bot/understanding/classifier/split.ts; the test part is not in this repository.',
+    'Source: PolyAI-LDN/task-specific-datasets, commit 57ec275d8078af65b7731c2a98be812d844a6d6b, nlupp/data/banking/.',
+    'Licence: Creative Commons Attribution 4.0 International (CC BY 4.0). Changes: labels mapped onto Forbear intents, slots dropped.',
+    'Citation: Casanueva et al., "NLU++: A Multi-Label, Slot-Rich, Generalisable Dataset for Natural Language Understanding',
+    'in Task-Oriented Dialogue", Findings of NAACL 2022.',
+  ].join('\n'),
+  zhCollection: [
+    'TRAIN part of the Chinese collection-call intents, split by bot/understanding/classifier/split.ts; the test part is not in this repository.',
+    'Source: yalong9528/rasa (a fork of RasaHQ/rasa), commit 0090e465620f77cc425ed3a2515d37e83917dcc2, data/nlu_expired.md.',
+    'Licence: Apache License 2.0 (the fork\'s licence). Changes: labels mapped onto Forbear intents.',
+  ].join('\n'),
+};
+
+/** Copies the train parts of the shared datasets into the corpus, each file with its licence note. */
+export function importSharedTrain(datasets: string): Record<string, number> {
+  const lines = sharedLines(datasets, 'train');
+  const counts: Record<string, number> = {};
+  for (const source of ['nlupp', 'zhCollection'] as const) {
+    const mine = lines.filter((l) => l.source === source).map((l) => ({ text: l.text, label: l.label, original: l.original }));
+    const header = LICENCE[source].split('\n').map((s) => `# ${s}`).join('\n');
+    writeFileSync(new URL(`${source}.train.yaml`, EXTERNAL_DIR), `${header}\n${stringify({ source, lines: mine }, { lineWidth: 0 })}`);
+    counts[source] = mine.length;
+  }
+  return counts;
+}

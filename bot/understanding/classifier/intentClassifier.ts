@@ -1,0 +1,138 @@
+/**
+ * The trained intent classifier: NLP.js (`@nlpjs/nlp`'s NLU, a feed-forward network over bag-of-
+ * token features; `@nlpjs/lang-en` tokenises and stems English). Chinese is fed as character
+ * unigrams and bigrams rather than through `@nlpjs/lang-zh`: its dictionary segmenter and pinyin
+ * stemmer read "失业了" as legal representation with certainty and take seconds to compile, while
+ * character n-grams are the usual features for short Chinese text and need no dictionary, so
+ * Cantonese (係咪, 嚟㗎) and typos still share most features with what was trained.
+ * It learns from the corpus only; numbers, dates and safety words are the rules' job.
+ *
+ * Deterministic: NLP.js initialises its network without randomness and the corpus is read in file
+ * order, so the same corpus always yields the same model (the test checks the committed one).
+ */
+import { createHash } from 'node:crypto';
+import { containerBootstrap } from '@nlpjs/core';
+import { Nlp } from '@nlpjs/nlp';
+import { LangEn } from '@nlpjs/lang-en';
+import type { Nlp as NlpInstance } from '@nlpjs/nlp';
+import { findQuantities, prepare } from '../numbers.js';
+import { ClassifierLabel, type CorpusLine } from './corpus.js';
+
+const HAN = /\p{Script=Han}/u;
+type Locale = 'zh' | 'en';
+export const localeOf = (text: string): Locale => (HAN.test(text) ? 'zh' : 'en');
+
+/** Numbers become one word per kind, so "每月还1500" and "每月还两千" are the same sentence to the model. */
+const PLACEHOLDER: Record<Locale, Record<'amount' | 'months', string>> = {
+  zh: { amount: ' 金额 ', months: ' 期数 ' },
+  en: { amount: ' amount ', months: ' months ' },
+};
+
+export function featurize(text: string): string {
+  const prepared = prepare(text);
+  const locale = localeOf(prepared);
+  let out = '';
+  let at = 0;
+  for (const q of findQuantities(prepared)) {
+    if (q.kind !== 'amount' && q.kind !== 'months') continue;
+    out += prepared.slice(at, q.start) + PLACEHOLDER[locale][q.kind];
+    at = q.end;
+  }
+  const words = (out + prepared.slice(at)).replace(/[$¥£€]/g, ' ').replace(/\s+/g, ' ').trim();
+  return locale === 'zh' ? characterGrams(words) : words;
+}
+
+/** "我还了" → "我 还 了 我还 还了"; Latin words and digits stay whole. NLP.js splits on the spaces. */
+function characterGrams(text: string): string {
+  const tokens: string[] = [];
+  for (const m of text.matchAll(/(\p{Script=Han}+)|([\p{L}\p{N}']+)/gu)) {
+    if (m[2] !== undefined) {
+      tokens.push(m[2]);
+      continue;
+    }
+    const chars = Array.from(m[1]!);
+    tokens.push(...chars);
+    for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i]! + chars[i + 1]!);
+  }
+  return tokens.join(' ');
+}
+
+export interface Classification {
+  readonly label: ClassifierLabel;
+  readonly score: number;
+}
+
+async function newNlp(): Promise<NlpInstance> {
+  const container = await containerBootstrap();
+  container.use(Nlp);
+  container.use(LangEn);
+  const nlp = container.get('nlp');
+  Object.assign(nlp.settings, { autoSave: false, autoLoad: false, calculateSentiment: false });
+  nlp.addLanguage('zh');
+  nlp.addLanguage('en');
+  return nlp;
+}
+
+/**
+ * A fingerprint of what the network is shown: labels and features, so a change to the corpus or to
+ * how numbers are read both mark the committed model stale.
+ */
+export function corpusHash(lines: readonly CorpusLine[]): string {
+  const h = createHash('sha256');
+  for (const l of lines) h.update(`${l.label}\0${featurize(l.text)}\n`);
+  return h.digest('hex').slice(0, 16);
+}
+
+/** The model embeds its training lines, so it carries their licences (corpus/understanding/README.md). */
+const LICENCE =
+  'Trained from corpus/understanding: Forbear lines (MIT); NLU++ banking train part (CC BY 4.0, Casanueva et al., Findings of NAACL 2022); ' +
+  'zh collection-call intents train part (Apache-2.0, yalong9528/rasa). See corpus/understanding/README.md.';
+
+export class IntentClassifier {
+  private constructor(
+    private readonly nlp: NlpInstance,
+    readonly corpus: string,
+  ) {}
+
+  static async train(lines: readonly CorpusLine[]): Promise<IntentClassifier> {
+    const nlp = await newNlp();
+    for (const l of lines) {
+      const text = featurize(l.text);
+      if (text !== '') nlp.addDocument(localeOf(text), text, l.label);
+    }
+    await quietly(() => nlp.train());
+    return new IntentClassifier(nlp, corpusHash(lines));
+  }
+
+  static async fromJSON(json: string): Promise<IntentClassifier> {
+    const saved = JSON.parse(json) as { corpus: string; model: string };
+    const nlp = await newNlp();
+    nlp.import(saved.model);
+    return new IntentClassifier(nlp, saved.corpus);
+  }
+
+  toJSON(): string {
+    return JSON.stringify({ licence: LICENCE, corpus: this.corpus, model: this.nlp.export(true) });
+  }
+
+  /** Every label with a score, best first; empty for text with nothing to classify. */
+  async classify(text: string): Promise<Classification[]> {
+    const features = featurize(text);
+    if (features === '') return [];
+    const result = await this.nlp.process(localeOf(features), features);
+    return result.classifications
+      .filter((c) => c.intent !== 'None' && ClassifierLabel.safeParse(c.intent).success)
+      .map((c) => ({ label: c.intent as ClassifierLabel, score: c.score }));
+  }
+}
+
+/** NLP.js logs every training epoch to the console; training output belongs to the caller. */
+async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const log = console.log;
+  console.log = () => {};
+  try {
+    return await run();
+  } finally {
+    console.log = log;
+  }
+}

@@ -1,0 +1,27 @@
+// NLP.js ships no type declarations; these cover the few calls Forbear makes.
+declare module '@nlpjs/core' {
+  export interface Container {
+    use(plugin: unknown): void;
+    get(name: 'nlp'): import('@nlpjs/nlp').Nlp;
+  }
+  export function containerBootstrap(): Promise<Container>;
+}
+declare module '@nlpjs/nlp' {
+  export interface Classification {
+    intent: string;
+    score: number;
+  }
+  export interface Nlp {
+    settings: Record<string, unknown>;
+    addLanguage(locale: string): void;
+    addDocument(locale: string, utterance: string, intent: string): void;
+    train(): Promise<unknown>;
+    process(locale: string, utterance: string): Promise<{ classifications: Classification[] }>;
+    export(minified?: boolean): string;
+    import(data: string): void;
+  }
+  export const Nlp: unknown;
+}
+declare module '@nlpjs/lang-en' {
+  export const LangEn: unknown;
+}

@@ -1,0 +1,38 @@
+/**
+ * `npm run train:understanding [-- --import-shared [--datasets DIR]]`: trains the classifier on the
+ * corpus's train part and writes the committed model (`model.json`). `--import-shared` first
+ * copies the train parts of the shared datasets into `corpus/understanding/external/`.
+ * Deterministic: the same corpus always writes the same file.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { readCli } from '../../cli/args.js';
+import { importSharedTrain, trainingLines } from './corpus.js';
+import { IntentClassifier } from './intentClassifier.js';
+import { MODEL_URL } from './model.js';
+
+const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../../shared/datasets', import.meta.url)));
+
+const Options = z
+  .object({ importShared: z.boolean().default(false), datasets: z.string().default(DEFAULT_DATASETS) })
+  .refine((o) => !o.importShared || existsSync(o.datasets), { message: 'folder does not exist', path: ['datasets'] });
+
+async function main(): Promise<void> {
+  const o = readCli(
+    'train',
+    'usage: npm run -s train:understanding -- [--import-shared] [--datasets DIR]',
+    Options,
+    { 'import-shared': { type: 'boolean' }, datasets: { type: 'string' } },
+    ({ 'import-shared': importShared, ...rest }) => ({ ...rest, importShared }),
+  );
+  if (o.importShared) process.stdout.write(`imported train parts: ${JSON.stringify(importSharedTrain(o.datasets))}\n`);
+  const lines = trainingLines();
+  const started = Date.now();
+  const classifier = await IntentClassifier.train(lines);
+  writeFileSync(MODEL_URL, `${classifier.toJSON()}\n`);
+  process.stdout.write(`trained on ${lines.length} lines in ${Date.now() - started} ms → ${fileURLToPath(MODEL_URL)} (corpus ${classifier.corpus})\n`);
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();

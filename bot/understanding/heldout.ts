@@ -1,0 +1,205 @@
+/**
+ * Held-out measurement: every figure here comes from lines no engine was trained or tuned on —
+ * the test parts of Forbear's corpus and of the shared datasets (split by classifier/split.ts),
+ * and the safety set written before any tuning (corpus/understanding/heldout/safety.yaml).
+ * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
+ * against the test parts by reading them. `--split train` lists errors, on train lines only.
+ */
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { z } from 'zod';
+import type { Signal } from '../../policy/index.js';
+import { toCommands } from '../../dialogs/commands.js';
+import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
+import { isHeldOut } from './classifier/split.js';
+import { ZH_COLLECTION_MAP } from './datasets.js';
+import { Language } from '../../conversation/language.js';
+import type { Intent, Understanding, UnderstandingContext, UnderstandingResult } from '../../conversation/understanding.js';
+
+const SafetyCase = z.strictObject({ lang: Language, signals: z.array(z.string()).min(1), text: z.string().min(1) });
+const SafetyFile = z.strictObject({ version: z.number().int(), cases: z.array(SafetyCase) });
+export type SafetyCase = z.infer<typeof SafetyCase>;
+
+export function loadSafetySet(): SafetyCase[] {
+  return SafetyFile.parse(parse(readFileSync(new URL('heldout/safety.yaml', CORPUS_DIR), 'utf8'))).cases;
+}
+
+/** The signals the bot acts on for a result: raised ones plus those an intent carries (dispute, third party…). */
+export function signalsActedOn(r: UnderstandingResult): Signal[] {
+  return toCommands(r).flatMap((c) => (c.kind === 'signal' ? [c.signal] : []));
+}
+
+/** What a labelled line expects: an intent, or (for `signal.*` lines) a signal. */
+function expectation(l: CorpusLine): { intent: Intent | null; signal: Signal | null } {
+  if (l.label.startsWith('signal.')) return { intent: null, signal: l.label.slice(7) as Signal };
+  return { intent: l.label === 'inform' ? 'unknown' : (l.label as Intent), signal: null };
+}
+
+export const IntentScore = z.object({
+  intent: z.string(),
+  support: z.number().int(),
+  predicted: z.number().int(),
+  tp: z.number().int(),
+  precision: z.number(),
+  recall: z.number(),
+});
+export type IntentScore = z.infer<typeof IntentScore>;
+
+export const SetReport = z.object({
+  name: z.string(),
+  lang: Language,
+  lines: z.number().int(),
+  accuracy: z.number(),
+  /** Mean of per-class recall ("macro accuracy"): every class counts the same however rare. */
+  macroAccuracy: z.number(),
+  perIntent: z.array(IntentScore),
+  /** Development runs (`--split train`) only: what was missed. */
+  misses: z.array(z.object({ text: z.string(), want: z.string(), got: z.string() })),
+});
+export type SetReport = z.infer<typeof SetReport>;
+
+export const SafetyReport = z.object({
+  lang: Language,
+  /** Rows: the safety class a line carries ('none' for the rest); columns: the first class acted on. */
+  confusion: z.record(z.string(), z.record(z.string(), z.number().int())),
+  heldOut: z.array(z.object({ signal: z.string(), cases: z.number().int(), found: z.number().int() })),
+});
+export type SafetyReport = z.infer<typeof SafetyReport>;
+
+export const HeldOutReport = z.object({
+  engine: z.string(),
+  split: z.enum(['test', 'train']),
+  sets: z.array(SetReport),
+  safety: z.array(SafetyReport),
+  targets: z.object({
+    zhMacroAccuracy: z.number(),
+    enRequestHumanRecall: z.number(),
+    enRequestHumanFalsePositiveRate: z.number(),
+    safetyHeldOutRecall: z.number(),
+  }),
+});
+export type HeldOutReport = z.infer<typeof HeldOutReport>;
+
+const ratio = (a: number, b: number) => (b === 0 ? 0 : a / b);
+
+interface Judged {
+  readonly line: CorpusLine;
+  /** Intents that count as right (the zh collection accepts a second reading, see ZH_COLLECTION_MAP). */
+  readonly accepted: readonly Intent[] | null;
+  readonly signal: Signal | null;
+  readonly result: UnderstandingResult;
+}
+
+function scoreSet(name: string, lang: Language, judged: readonly Judged[], listMisses: boolean): SetReport {
+  const scored = judged.filter((j) => j.accepted !== null);
+  const classes = [...new Set(scored.map((j) => j.accepted![0]!))].sort();
+  const right = (j: Judged) => j.accepted!.includes(j.result.intent);
+  const perIntent = classes.map((intent) => {
+    const mine = scored.filter((j) => j.accepted![0] === intent);
+    const tp = mine.filter(right).length;
+    const predictedAs = scored.filter((j) => j.result.intent === intent);
+    const precise = predictedAs.filter((j) => j.accepted!.includes(intent)).length;
+    return { intent, support: mine.length, predicted: predictedAs.length, tp, precision: ratio(precise, predictedAs.length), recall: ratio(tp, mine.length) };
+  });
+  return {
+    name,
+    lang,
+    lines: scored.length,
+    accuracy: ratio(scored.filter(right).length, scored.length),
+    macroAccuracy: ratio(perIntent.reduce((s, p) => s + p.recall, 0), perIntent.length),
+    perIntent,
+    misses: listMisses ? scored.filter((j) => !right(j)).map((j) => ({ text: j.line.text, want: j.accepted!.join('|'), got: j.result.intent })) : [],
+  };
+}
+
+/** The classes the confusion table tracks: the ones that decide a handoff. */
+const SAFETY_CLASSES: readonly Signal[] = [
+  'self_harm', 'bereavement', 'addiction', 'mental_health', 'serious_illness', 'bankruptcy', 'legal_representation',
+  'dispute', 'third_party', 'wrong_person', 'request_human',
+];
+const expectedSafety = (j: Judged): string => {
+  if (j.signal) return j.signal;
+  const intent = j.accepted?.[0];
+  const carried = intent ? signalsActedOn({ ...j.result, intent, signals: [] }) : [];
+  return SAFETY_CLASSES.find((c) => carried.includes(c)) ?? 'none';
+};
+
+function confusion(judged: readonly Judged[]): SafetyReport['confusion'] {
+  const table: Record<string, Record<string, number>> = {};
+  for (const j of judged) {
+    const want = expectedSafety(j);
+    const acted = signalsActedOn(j.result);
+    const got = acted.includes(want as Signal) ? want : (SAFETY_CLASSES.find((c) => acted.includes(c)) ?? 'none');
+    if (want === 'none' && got === 'none') continue;
+    table[want] ??= {};
+    table[want][got] = (table[want][got] ?? 0) + 1;
+  }
+  return table;
+}
+
+export async function measureHeldOut(
+  understanding: Understanding,
+  options: { datasets: string | null; today: string; split: 'test' | 'train' },
+): Promise<HeldOutReport> {
+  const context = (language: Language): UnderstandingContext => ({ language, expecting: 'none', today: options.today, recentTurns: [] });
+  const judge = async (line: CorpusLine, accepted: readonly Intent[] | null, signal: Signal | null): Promise<Judged> => ({
+    line,
+    accepted,
+    signal,
+    result: await understanding.understand(line.text, context(line.lang)),
+  });
+
+  const own = options.split === 'test' ? ownTestLines() : loadOwnCorpus().filter((l) => !isHeldOut('forbear', l.text));
+  const shared = options.datasets === null ? [] : options.split === 'test' ? sharedLines(options.datasets, 'test') : trainingLines().filter((l) => l.source !== 'forbear');
+  const judged = await Promise.all([
+    ...own.map((l) => {
+      const e = expectation(l);
+      return judge(l, e.intent ? [e.intent] : null, e.signal);
+    }),
+    ...shared.map((l) => {
+      const original = 'original' in l ? String(l.original) : '';
+      const accepted = l.source === 'zhCollection' && ZH_COLLECTION_MAP[original] ? ZH_COLLECTION_MAP[original]! : [expectation(l).intent ?? 'unknown'];
+      return judge(l, accepted, null);
+    }),
+  ]);
+  const listMisses = options.split === 'train';
+
+  const sets: SetReport[] = [];
+  for (const lang of Language.options) {
+    const mine = judged.filter((j) => j.line.source === 'forbear' && j.line.lang === lang);
+    if (mine.length > 0) sets.push(scoreSet(`forbear ${options.split}`, lang, mine, listMisses));
+  }
+  const nlupp = judged.filter((j) => j.line.source === 'nlupp');
+  if (nlupp.length > 0) sets.push(scoreSet(`NLU++ banking ${options.split}`, 'en', nlupp, listMisses));
+  const zh = judged.filter((j) => j.line.source === 'zhCollection');
+  if (zh.length > 0) sets.push(scoreSet(`zh collection ${options.split}`, 'zh-CN', zh, listMisses));
+
+  const safetyCases = loadSafetySet();
+  const safetyResults = await Promise.all(safetyCases.map((c) => understanding.understand(c.text, context(c.lang))));
+  const safety = Language.options.map((lang): SafetyReport => {
+    const heldOut = [...new Set(safetyCases.flatMap((c) => c.signals))].map((signal) => {
+      const idx = safetyCases.flatMap((c, i) => (c.lang === lang && c.signals.includes(signal) ? [i] : []));
+      const found = idx.filter((i) => signalsActedOn(safetyResults[i]!).includes(signal as Signal)).length;
+      return { signal, cases: idx.length, found };
+    });
+    return { lang, confusion: confusion(judged.filter((j) => j.line.lang === lang)), heldOut };
+  });
+
+  const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
+  const wantsPerson = (j: Judged) => j.accepted![0] === 'request_human';
+  const saysPerson = (j: Judged) => signalsActedOn(j.result).includes('request_human');
+  const zhSets = sets.filter((s) => s.lang !== 'en');
+  const heldOutTotals = safety.flatMap((s) => s.heldOut);
+  return {
+    engine: understanding.name,
+    split: options.split,
+    sets,
+    safety,
+    targets: {
+      zhMacroAccuracy: ratio(zhSets.reduce((s, x) => s + x.macroAccuracy * x.lines, 0), zhSets.reduce((s, x) => s + x.lines, 0)),
+      enRequestHumanRecall: ratio(enHuman.filter((j) => wantsPerson(j) && saysPerson(j)).length, enHuman.filter(wantsPerson).length),
+      enRequestHumanFalsePositiveRate: ratio(enHuman.filter((j) => !wantsPerson(j) && saysPerson(j)).length, enHuman.filter((j) => !wantsPerson(j)).length),
+      safetyHeldOutRecall: ratio(heldOutTotals.reduce((s, h) => s + h.found, 0), heldOutTotals.reduce((s, h) => s + h.cases, 0)),
+    },
+  };
+}

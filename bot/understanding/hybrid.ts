@@ -1,0 +1,129 @@
+/**
+ * The embedded default understanding: the trained classifier (classifier/) decides what a message
+ * is about; the rules (rules.ts) read what rules read best — numbers, dates, option choices, bare
+ * slot answers — and the safety lexicon, which may only ADD signals and handoffs, never remove
+ * them. One `UnderstandingResult`, as from any engine.
+ */
+import type { IntentClassifier, Classification } from './classifier/intentClassifier.js';
+import { shippedClassifier } from './classifier/model.js';
+import type { ClassifierLabel } from './classifier/corpus.js';
+import { loadLexicon, type Lexicon } from './lexicon.js';
+import { understandText } from './rules.js';
+import {
+  type TextualSignal,
+  type Intent,
+  type Understanding,
+  type UnderstandingContext,
+  type UnderstandingResult,
+  type UnderstandingSignal,
+} from '../../conversation/understanding.js';
+
+/** Intents that hand off (or stop the bot): when the rules see one, a classifier cannot talk it away. */
+const SAFETY_INTENTS = new Set<Intent>(['request_human', 'dispute', 'third_party', 'third_party_deceased', 'wrong_person', 'stop_contact', 'complaint']);
+
+/**
+ * Intents that interrupt whatever the bot asked: their message is never a slot answer, so numbers
+ * in it are read as if nothing had been asked ("还三千" while income is pending is a promise of
+ * ¥3,000, not an income).
+ */
+export const INTERRUPTING = new Set<Intent>([
+  ...SAFETY_INTENTS,
+  'already_paid', 'promise_to_pay', 'ask_balance', 'ask_minimum_payment', 'ask_interest_fees', 'ask_interest_method',
+  'ask_how_to_pay', 'ask_due_date', 'ask_if_bot', 'ask_credit_report', 'ask_documents', 'request_agreement_copy',
+  'changed_phone', 'busy_later', 'start_over',
+]);
+
+/** Tuned on the train part only (cross-checked by hand on train lines, never on a test part). */
+const SURE = 0.6;
+const LEANING = 0.4;
+/** A learned safety signal needs most of the probability: the lexicon already covers the plain wordings. */
+const SIGNAL_MIN = 0.5;
+
+const isSignalLabel = (l: ClassifierLabel): l is `signal.${TextualSignal}` => l.startsWith('signal.');
+const intentOf = (l: ClassifierLabel): Intent => (l === 'inform' ? 'unknown' : (l as Intent));
+
+/** The rules' own reading is structural (a choice, a bare slot answer, a dated promise): context, not vocabulary. */
+function structural(r: UnderstandingResult, context: UnderstandingContext): boolean {
+  if (r.entities.optionIndex !== null) return true;
+  if (context.expecting === 'consent' && (r.intent === 'affirm' || r.intent === 'deny')) return true;
+  if (r.intent === 'promise_to_pay' && r.entities.date !== null) return true;
+  const slotAnswer = r.intent === 'unknown' && (r.entities.incomeMinor !== null || r.entities.expensesMinor !== null);
+  return slotAnswer && r.confidence >= 0.8;
+}
+
+/**
+ * A bare yes or no carries nothing else: a message the rules read a reason or a number in
+ * ("我失业了", "I make 3000") is not an acceptance, however sure the classifier is.
+ */
+function contradicted(intent: Intent, rules: UnderstandingResult): boolean {
+  if (intent !== 'affirm' && intent !== 'deny') return false;
+  const e = rules.entities;
+  return e.hardshipReason !== null || e.amountMinor !== null || e.incomeMinor !== null || e.expensesMinor !== null || e.months !== null || e.percentBps !== null;
+}
+
+export function combine(rules: UnderstandingResult, contextFree: UnderstandingResult, classified: readonly Classification[], context: UnderstandingContext): UnderstandingResult {
+  let ranked = classified;
+  const signals = new Set<UnderstandingSignal>(rules.signals);
+  // Text written to steer a model is read by the rules alone: no learned reading of it counts.
+  const steered = signals.has('prompt_injection');
+  if (steered) ranked = [];
+  for (const c of ranked) if (isSignalLabel(c.label) && c.score >= SIGNAL_MIN) signals.add(c.label.slice('signal.'.length) as TextualSignal);
+
+  const best = ranked.find((c) => !isSignalLabel(c.label));
+  const learned = best ? { intent: intentOf(best.label), score: best.score, none: best.label === 'unknown' } : null;
+  const lexiconHit = rules.intent !== 'unknown' && rules.confidence >= 0.8;
+
+  let intent = rules.intent;
+  let confidence = rules.confidence;
+  const take = () => {
+    intent = learned!.intent;
+    confidence = Math.max(0.5, Math.min(0.95, learned!.score));
+  };
+  if (SAFETY_INTENTS.has(rules.intent)) {
+    // The rules' handoff stands.
+  } else if (steered) {
+    // "your manager approved 90% off" is a reduction request for the policy to judge.
+  } else if (learned && SAFETY_INTENTS.has(learned.intent) && learned.score >= LEANING) take();
+  else if (structural(rules, context)) {
+    // "1500" when income was asked, "第二个", "yes" to consent: the question decides.
+  } else if (learned && !learned.none && learned.score >= SURE && !contradicted(learned.intent, rules)) take();
+  else if (lexiconHit) {
+    // Unsure classifier, confident lexicon.
+  } else if (learned && learned.score >= LEANING && !contradicted(learned.intent, rules)) take();
+
+  // An interruption is never a slot answer: its numbers and reason are read as if nothing had been asked.
+  const source = INTERRUPTING.has(intent) ? contextFree : rules;
+  const entities = { ...source.entities };
+  if (intent === 'propose_payment' && entities.amountMinor === null) {
+    intent = rules.intent === 'propose_payment' ? 'unknown' : rules.intent;
+    confidence = rules.confidence;
+  }
+  if (!['request_installment', 'request_reduction', 'propose_payment'].includes(intent)) entities.concession = null;
+  // "other" is the rules' reading of an unrecognised answer to "what happened?"; once the message
+  // is recognised as something else, it is no reason.
+  if (entities.hardshipReason === 'other' && rules.intent === 'unknown' && intent !== 'unknown' && intent !== 'cannot_pay') entities.hardshipReason = null;
+  return { ...rules, intent, confidence, entities, signals: [...signals], engine: 'classifier' };
+}
+
+let shippedLexicon: Lexicon | undefined;
+
+export class ClassifierUnderstanding implements Understanding {
+  readonly name = 'classifier' as const;
+
+  constructor(
+    private readonly classifier: Promise<IntentClassifier> = shippedClassifier(),
+    private readonly lexicon: Lexicon = (shippedLexicon ??= loadLexicon()),
+  ) {}
+
+  async understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult> {
+    const rules = understandText(this.lexicon, text, context);
+    // Verification answers are read by the rules alone; nothing else has a say in them.
+    if (context.expecting === 'verification_last4' || context.expecting === 'verification_dob') return rules;
+    const contextFree = context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' });
+    const ranked = await (await this.classifier).classify(text.slice(0, MAX_CLASSIFIED));
+    return combine(rules, contextFree, ranked, context);
+  }
+}
+
+/** A 4,000-character message is classified on its opening; the safety lexicon still reads all of it. */
+const MAX_CLASSIFIED = 600;
