@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = resolve(root, process.argv[2] ?? 'dist');
 // Kept in step with tsconfig.build.json's "include".
-const FOLDERS = ['bot', 'dialogs', 'prompts', 'policy', 'conversation'];
+// `corpus` has no TypeScript: the classifier's loader reads it to check the committed model is current.
+const FOLDERS = ['bot', 'dialogs', 'prompts', 'policy', 'conversation', 'corpus'];
 
 rmSync(outDir, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
