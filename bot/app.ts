@@ -12,6 +12,7 @@ import type { AccountService } from '../conversation/accounts.js';
 import { DemoAccountService } from './accounts/demoAccountService.js';
 import { HttpAccountService } from './accounts/httpAccountService.js';
 import { TranscriptAuditor, TranscriptMiddleware } from './audit.js';
+import { InboundPrivacy } from './privacy/inbound.js';
 import type { CaseFile } from '../conversation/case.js';
 import { systemClock, type Clock } from '../conversation/clock.js';
 import type { Config } from './config.js';
@@ -58,6 +59,8 @@ export interface Forbear {
   /** For turns the bot did not start (an agent's action): load and save the case like a turn does. */
   conversationState: ConversationState;
   caseState: StatePropertyAccessor<CaseFile>;
+  /** The privacy boundary every stored or sent copy of a cardholder's message goes through. */
+  inbound: InboundPrivacy;
   audit: TranscriptAuditor;
   transcriptMiddleware: TranscriptMiddleware;
   policy(id: string): Policy;
@@ -171,7 +174,11 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
 
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');
-  const audit = new TranscriptAuditor(transcripts, clock);
+  const inbound = new InboundPrivacy(async (context) => {
+    const file = await caseState.get(context);
+    return { awaitingVerification: file?.expecting.startsWith('verification_') ?? false, verified: file?.verification.verified ?? false };
+  });
+  const audit = new TranscriptAuditor(transcripts, clock, inbound);
   desk = new QueueDesk({
     stores,
     clock,
@@ -196,11 +203,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     claimedAccount,
     settings: { defaultPolicyId: config.DEFAULT_POLICY, maxVerificationAttempts: config.VERIFICATION_MAX_ATTEMPTS },
   };
-  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger });
-  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, async (context) => {
-    const file = await caseState.get(context);
-    return file?.expecting.startsWith('verification_') ?? false;
-  });
+  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger, inbound });
+  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound);
 
   logger.info(
     {
@@ -220,6 +224,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     accounts,
     conversationState,
     caseState,
+    inbound,
     audit,
     transcriptMiddleware,
     policy,

@@ -10,6 +10,7 @@ import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { CaseFile } from '../conversation/case.js';
 import type { Clock } from '../conversation/clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
+import type { InboundPrivacy } from './privacy/inbound.js';
 import type { ChainHead, DecisionPayload, TranscriptEntryInput, TranscriptRecord } from './transcripts/schema.js';
 import type { FeedbackEnding, Auditor } from '../conversation/audit.js';
 import type { Variant } from '../conversation/variant.js';
@@ -113,7 +114,14 @@ export class TranscriptAuditor implements Auditor {
   constructor(
     private readonly store: TranscriptStore,
     private readonly clock: Clock,
+    private readonly inbound: InboundPrivacy,
   ) {}
+
+  /** The turn's own message is stored as the privacy boundary stored it; other text is redacted. */
+  private async stored(context: TurnContext, text: string): Promise<string> {
+    if (context.activity.type === 'message' && text.trim() === (context.activity.text ?? '').trim()) return (await this.inbound.of(context)).stored;
+    return redact(text).text;
+  }
 
   /** Held with the turn's other records when the transcript middleware runs the turn; stored at once otherwise. */
   private async decide(context: TurnContext, payload: DecisionPayload, actor: 'bot' | 'system' = 'bot'): Promise<void> {
@@ -123,17 +131,20 @@ export class TranscriptAuditor implements Auditor {
     else await this.store.append(context.activity.conversation.id, entry);
   }
 
-  understanding(context: TurnContext, r: UnderstandingResult, text: string) {
+  async understanding(context: TurnContext, r: UnderstandingResult, text: string) {
+    const inbound = await this.inbound.of(context);
+    const stored = await this.stored(context, text);
     return this.decide(context, {
       type: 'understanding',
       engine: r.engine,
       promptVersion: r.promptVersion,
       intent: r.intent,
-      entities: r.entities,
+      // A verification answer or a masked number read as an amount or a date would be the value again.
+      entities: inbound.sensitive ? blankEntities(r.entities) : r.entities,
       signals: r.signals,
       confidence: r.confidence,
       language: r.language,
-      redactedText: keepHealthCategory(redact(text).text, r.signals).text,
+      redactedText: keepHealthCategory(stored, r.signals).text,
     });
   }
 
@@ -173,7 +184,7 @@ export class TranscriptAuditor implements Auditor {
   }
 
   async agreement(context: TurnContext, offer: Offer, consentText: string, reference: string, variant: string | null) {
-    await this.decide(context, { type: 'consent', offerId: offer.offerId, redactedText: redact(consentText).text });
+    await this.decide(context, { type: 'consent', offerId: offer.offerId, redactedText: await this.stored(context, consentText) });
     await this.decide(context, { type: 'arrangement_created', reference, offerId: offer.offerId, variant });
   }
 
@@ -204,8 +215,8 @@ export class TranscriptAuditor implements Auditor {
     return this.decide(context, { type: 'promise_to_pay', date: p.date, amountMinor: p.amountMinor });
   }
 
-  stopContact(context: TurnContext, text: string) {
-    return this.decide(context, { type: 'stop_contact', source: 'cardholder', redactedText: redact(text).text });
+  async stopContact(context: TurnContext, text: string) {
+    return this.decide(context, { type: 'stop_contact', source: 'cardholder', redactedText: await this.stored(context, text) });
   }
 
   accountFacts(context: TurnContext, accountId: string, currency: string, amounts: Record<string, number>) {
@@ -217,14 +228,18 @@ export class TranscriptAuditor implements Auditor {
   }
 }
 
+function blankEntities(entities: UnderstandingResult['entities']): UnderstandingResult['entities'] {
+  return Object.fromEntries(Object.keys(entities).map((k) => [k, null])) as UnderstandingResult['entities'];
+}
+
 /** Flag memory kept for this many conversations; one not kept is rebuilt from its transcript once. */
 const FLAG_MEMORIES = 10_000;
 
 /**
  * Records every inbound and outbound activity of a conversation, redacted, in order, with the
- * turn's decisions and the compliance flags they raise, as one atomic batch per turn. Verification
- * answers are replaced before they are written: the transcript proves they were asked, not what
- * they were.
+ * turn's decisions and the compliance flags they raise, as one atomic batch per turn. The
+ * cardholder's message is stored as the privacy boundary stored it (verification answers replaced:
+ * the transcript proves they were asked, not what they were).
  *
  * A reply reaches the channel only after its record is stored: the turn runs in Bot Framework's
  * `expectReplies` delivery mode, so replies wait in the turn context; once the batch is stored
@@ -237,7 +252,7 @@ export class TranscriptMiddleware implements Middleware {
   constructor(
     private readonly store: TranscriptStore,
     private readonly clock: Clock,
-    private readonly isVerificationAnswer: (context: TurnContext) => Promise<boolean>,
+    private readonly inbound: InboundPrivacy,
     private readonly flagContext: FlagContext = { phrases: loadForbiddenPhrases(), contactRules: ContactRules.parse({}) },
   ) {}
 
@@ -245,8 +260,7 @@ export class TranscriptMiddleware implements Middleware {
     const conversationId = context.activity.conversation.id;
     const turn = TurnRecords.open(context, (held) => this.flush(conversationId, held));
     if (context.activity.type === 'message') {
-      const secret = await this.isVerificationAnswer(context);
-      turn.activity(this.entry('cardholder', context.activity, secret ? '[verification answer]' : null), false);
+      turn.activity(this.entry('cardholder', context.activity, (await this.inbound.of(context)).stored), false);
     }
     let ended = false;
     context.onSendActivities(async (_ctx, activities, proceed) => {

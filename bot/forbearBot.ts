@@ -7,7 +7,7 @@ import { ActivityHandler, type Activity, type ConversationState, type StatePrope
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
 import { newCase, restartCase, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
-import { redact } from './privacy/redact.js';
+import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
 import type { Expecting, Understanding, UnderstandingResult } from '../conversation/understanding.js';
 import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
@@ -33,6 +33,8 @@ export interface BotParts {
   understanding: Understanding;
   /** Verification answers are read by rules only: they never leave the process. */
   rules: Understanding;
+  /** What of each message may be kept or sent (verification answers and personal data masked). */
+  inbound: InboundPrivacy;
   audit: Auditor;
   desk: QueueDesk;
   metrics: Metrics;
@@ -47,7 +49,6 @@ const RULES_ONLY = new Set<Expecting>(['verification_last4', 'verification_dob',
 
 /** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
 const RECENT_TURNS = 6;
-const VERIFICATION_PLACEHOLDER = '[verification answer]';
 
 /** Facts the cardholder stated are recorded whatever step the conversation is at. */
 function applyFacts(file: CaseFile, commands: Command[]): void {
@@ -118,9 +119,10 @@ export class ForbearBot extends ActivityHandler {
     const started = process.hrtime.bigint();
     const file = await this.caseOf(context);
     const text = (context.activity.text ?? '').trim();
-    const understanding = await this.understand(file, text);
+    const inbound = await this.parts.inbound.of(context);
+    const understanding = await this.understand(file, text, inbound);
     file.language = nextLanguage(file.language, text, understanding.language);
-    this.remember(file, 'cardholder', file.expecting.startsWith('verification_') ? VERIFICATION_PLACEHOLDER : redact(text).text);
+    this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
     applyFacts(file, commands);
     setTurnFacts(context, { text, understanding, commands });
@@ -225,11 +227,11 @@ export class ForbearBot extends ActivityHandler {
     await this.parts.conversationState.saveChanges(context, false);
   }
 
-  private async understand(file: CaseFile, text: string): Promise<UnderstandingResult> {
+  private async understand(file: CaseFile, text: string, inbound: InboundText): Promise<UnderstandingResult> {
     const { services } = this.parts;
     const record = file.accountId ? await services.accounts.get(file.accountId) : null;
     const policy = services.policy(record?.policyId ?? services.settings.defaultPolicyId);
-    const engine = RULES_ONLY.has(file.expecting) ? this.parts.rules : this.parts.understanding;
+    const engine = RULES_ONLY.has(file.expecting) || inbound.sensitive ? this.parts.rules : this.parts.understanding;
     const result = await engine.understand(text, {
       language: file.language,
       expecting: file.expecting,

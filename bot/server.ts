@@ -112,6 +112,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     logger,
     lock: stores.lock,
     retryLater: (locale) => t(localeLanguage(locale) ?? 'zh-CN', 'service.retry_later'),
+    storedText: async (context) => (await forbear.inbound.of(context)).stored,
     ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
   });
   prepare(directLine.adapter, forbear, { typing: true });

@@ -3,20 +3,29 @@
  * identity numbers and health are sensitive). Redaction runs before anything is stored or sent
  * to an LLM, so the rest of the system only ever sees masked text.
  *
+ * Conservative by design — a false mask costs a little context, a missed one leaks a card: any
+ * run of 13–19 digits (grouped or not, Luhn-valid or not) is a card; an 18-character ID-shaped
+ * string with a plausible birth date is an ID whatever its check digit; a full date whose year
+ * could be a birth year is masked (a date of birth is a verification answer); digits after
+ * "CVV", "安全码", "有效期", "expiry", "后四位" are masked; digits written as Chinese numerals
+ * ("一三八一二三四五六七八") are read as digits for all of this.
+ *
  * Detection rules run in a fixed order over the parts of the text not yet masked, so a later
- * rule can never re-mask (or partly un-mask) an earlier one: e-mail, 18-digit resident ID
- * (checksum), card number (Luhn), 15-digit legacy ID, phone, the caller's known secrets, names.
+ * rule can never re-mask (or partly un-mask) an earlier one: e-mail, resident ID, card, 15-digit
+ * legacy ID, phone, card security context, birth dates, the caller's known secrets, names.
  * Numbers are matched with digit boundaries, so amounts such as "每月还1500", "$1,200" or
  * "20000元" and plan lengths are never touched.
  */
 import { z } from 'zod';
 
-export const RedactionKind = z.enum(['email', 'id_number', 'card', 'phone', 'secret', 'name', 'health']);
+export const RedactionKind = z.enum(['email', 'id_number', 'card', 'phone', 'card_security', 'birth_date', 'secret', 'name', 'health']);
 export type RedactionKind = z.infer<typeof RedactionKind>;
 
 export const RedactOptions = z.object({
   /** Values the caller knows are secret in this conversation: verification answers, names on file. */
   extraSecrets: z.array(z.string()).optional(),
+  /** The year a birth date cannot be later than (default: 14 years before now). */
+  latestBirthYear: z.number().int().optional(),
 });
 export type RedactOptions = z.infer<typeof RedactOptions>;
 
@@ -38,6 +47,16 @@ type Finder = (text: string) => Span[];
 const FULLWIDTH_DIGIT = /[０-９]/g;
 /** Full-width digits are common in Chinese input; mapping them 1:1 keeps offsets valid for the original. */
 const halfWidth = (s: string) => s.replace(FULLWIDTH_DIGIT, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
+
+/** Chinese digit characters as read aloud digit by digit (幺 is how 1 is said in phone numbers). */
+const CJK_DIGITS: Record<string, string> = { 〇: '0', 零: '0', 一: '1', 幺: '1', 二: '2', 两: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
+const CJK_DIGIT_RUN = /[〇零一幺二两三四五六七八九](?:[\s\-._/\u3000]?[〇零一幺二两三四五六七八九]){5,}/g;
+/**
+ * For the number finders: half-width digits, and runs of six or more Chinese digit characters
+ * (a number read out digit by digit, never an amount, which has 十/百/千/万) as ASCII digits. 1:1,
+ * so offsets stay valid for the original text.
+ */
+const numberForm = (s: string) => halfWidth(s).replace(CJK_DIGIT_RUN, (run) => run.replace(/./g, (c) => CJK_DIGITS[c] ?? c));
 
 const spansOf = (text: string, pattern: RegExp, toSpan: (m: RegExpExecArray) => Omit<Span, 'start' | 'end'> | null): Span[] => {
   const spans: Span[] = [];
@@ -79,46 +98,48 @@ function plausibleBirthDate(yyyymmdd: string): boolean {
   return y >= 1900 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-const ID18 = /(?<![\dA-Za-z])\d{6} ?\d{8} ?\d{3}[\dXx](?![\dA-Za-z])/;
+const ID18 = /(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])/;
 const ID15 = /(?<!\d)\d{15}(?!\d)/;
 
+/** ID-shaped with a plausible birth date: masked whether or not the check digit is right (a typo is still someone's ID). */
 const findResidentIds: Finder = (text) =>
-  spansOf(text, ID18, (m) => (residentIdValid(m[0].replace(/ /g, '')) ? { replacement: '[ID]', kind: 'id_number' } : null));
+  spansOf(text, ID18, (m) => (plausibleBirthDate(m[0].replace(/[ -]/g, '').slice(6, 14)) ? { replacement: '[ID]', kind: 'id_number' } : null));
 
 /** Pre-1999 IDs have no check digit, so a plausible YYMMDD birth date is the only evidence. */
 const findLegacyIds: Finder = (text) =>
   spansOf(text, ID15, (m) => (plausibleBirthDate(`19${m[0].slice(6, 12)}`) ? { replacement: '[ID]', kind: 'id_number' } : null));
 
 /**
- * Cards are typed contiguous or in groups ("6222 0213 4567 8901", "3782-822463-10005"). Every
- * window of consecutive groups is tried, longest first, so a card followed by another number
- * ("… 1234 2025") is still found. A run after "+" is an international phone number, not a card.
+ * Cards are typed contiguous or in groups ("6222 0213 4567 8901", "3782-822463-10005",
+ * "6222.0212.3456.7890"). Any window of consecutive groups holding 13–19 digits is masked, Luhn
+ * valid or not (a mistyped card is still a card), longest window first, so a card followed by
+ * another number ("… 1234 2025") is still found; in a window of several groups each has at least
+ * three digits, so "86 138…" stays a phone. A contiguous run of 13 or more digits is masked
+ * whatever its length. A run after "+" is an international phone number. The whole number is
+ * masked, last 4 included: the last 4 are a verification answer.
  */
-function findCards(secrets: readonly string[]): Finder {
-  return (text) => {
-    const spans: Span[] = [];
-    for (const run of text.matchAll(/(?<![\d+])\d+(?:[ -]\d+)*/g)) {
-      const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({ start: run.index + g.index, end: run.index + g.index + g[0].length, digits: g[0] }));
-      let i = 0;
-      while (i < groups.length) {
-        let matchedTo = -1;
-        for (let j = groups.length - 1; j >= i; j--) {
-          const digits = groups.slice(i, j + 1).map((g) => g.digits).join('');
-          if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) {
-            const last4 = digits.slice(-4);
-            // Keeping the last 4 is the usual card mask, unless they are this conversation's verification answer.
-            const replacement = secrets.includes(last4) ? '[CARD]' : `[CARD ****${last4}]`;
-            spans.push({ start: groups[i]!.start, end: groups[j]!.end, replacement, kind: 'card' });
-            matchedTo = j;
-            break;
-          }
+const findCards: Finder = (text) => {
+  const spans: Span[] = [];
+  for (const run of text.matchAll(/(?<![\d+])\d+(?:[ \t.\-_/\u3000]\d+)*/g)) {
+    const groups = [...run[0].matchAll(/\d+/g)].map((g) => ({ start: run.index + g.index, end: run.index + g.index + g[0].length, digits: g[0] }));
+    let i = 0;
+    while (i < groups.length) {
+      let matchedTo = -1;
+      for (let j = groups.length - 1; j >= i; j--) {
+        const window = groups.slice(i, j + 1);
+        const length = window.reduce((n, g) => n + g.digits.length, 0);
+        const grouped = window.length === 1 || window.every((g) => g.digits.length >= 3);
+        if (grouped && length >= 13 && (length <= 19 || window.length === 1)) {
+          spans.push({ start: groups[i]!.start, end: groups[j]!.end, replacement: '[CARD]', kind: 'card' });
+          matchedTo = j;
+          break;
         }
-        i = matchedTo >= 0 ? matchedTo + 1 : i + 1;
       }
+      i = matchedTo >= 0 ? matchedTo + 1 : i + 1;
     }
-    return spans;
-  };
-}
+  }
+  return spans;
+};
 
 const SEP = '[ \\t.-]?';
 const CN_MOBILE = new RegExp(`(?<![\\d])(?:(?:\\+|00)?86${SEP})?1[3-9]\\d${SEP}\\d{4}${SEP}\\d{4}(?!\\d)`);
@@ -133,6 +154,67 @@ const findPhones: Finder = (text) => [
 ];
 
 const findEmails: Finder = (text) => spansOf(text, EMAIL, () => ({ replacement: '[EMAIL]', kind: 'email' }));
+
+/** Masks only the value a context phrase introduces (group 1), e.g. the "321" of "cvv 321". */
+function valueAfter(pattern: RegExp, replacement: string, kind: RedactionKind): Finder {
+  const global = new RegExp(pattern.source, `${pattern.flags.replace('g', '')}gd`);
+  return (text) =>
+    [...text.matchAll(global)].flatMap((m) => {
+      const at = m.indices?.[1];
+      return at ? [{ start: at[0], end: at[1], replacement, kind }] : [];
+    });
+}
+
+const IS = '\\s*(?:是|为|為|:|：|is|are|=|#|no\\.?)?\\s*';
+/** Card security code, one-time codes and card expiry, in the words people use for them. */
+const findCardSecurity: Finder = (text) => [
+  ...valueAfter(new RegExp(`(?:cvv2?|cvc2?|cid|csc|security\\s*code|安全码|安全碼|校验码|校驗碼|背面(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?|卡背(?:面)?(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?)${IS}(\\d{3,4})(?!\\d)`, 'i'), '[CVV]', 'card_security')(text),
+  ...valueAfter(new RegExp(`(?:验证码|驗證碼|动态码|動態碼|otp|one[-\\s]?time\\s*(?:pass)?code)${IS}(\\d{4,8})(?!\\d)`, 'i'), '[CODE]', 'card_security')(text),
+  ...valueAfter(
+    new RegExp(`(?:有效期(?:至|到)?|到期(?:日|日期|时间|時間)?|exp(?:iry|iration|ires?)?(?:\\s*date)?|valid\\s*(?:thru|through|until))${IS}((?:\\d{1,2}\\s*[/\\-.]\\s*\\d{2,4})|(?:\\d{4}\\s*[/\\-.年]\\s*\\d{1,2}\\s*月?)|(?:\\d{1,2}\\s*月\\s*\\d{2,4}\\s*年?)|(?:\\d{4}))(?!\\d)`, 'i'),
+    '[EXPIRY]',
+    'card_security',
+  )(text),
+  // "卡号后四位4821", "尾号 4821", "last four 4821": the last 4 are a verification answer.
+  ...valueAfter(new RegExp(`(?:后四位|後四位|尾号|尾號|末四位|last\\s*(?:4|four)(?:\\s*digits)?|ending\\s*(?:in|with))${IS}(\\d{4})(?!\\d)`, 'i'), '[REDACTED]', 'secret')(text),
+];
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH_NAME = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+const CJK_NUMBER: Record<string, number> = { 〇: 0, 零: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+/** "十四" → 14, "三" → 3, "二十" → 20: month and day numbers only. */
+function smallChineseNumber(s: string): number {
+  if (!s.includes('十')) return CJK_NUMBER[s] ?? NaN;
+  const [tens, ones] = s.split('十') as [string, string];
+  return (tens === '' ? 1 : (CJK_NUMBER[tens] ?? NaN)) * 10 + (ones === '' ? 0 : (CJK_NUMBER[ones] ?? NaN));
+}
+
+/**
+ * A full date whose year could be a birth year is a date of birth until shown otherwise: the
+ * negotiation itself only ever needs recent or future dates (a promise, a job lost last year).
+ */
+function findBirthDates(latestYear: number): Finder {
+  const birth = (y: number, m: number, d: number) => y <= latestYear && plausibleBirthDate(`${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}`);
+  const span = (_m: RegExpExecArray): Omit<Span, 'start' | 'end'> => ({ replacement: '[DATE]', kind: 'birth_date' });
+  return (text) => [
+    ...spansOf(text, /(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号號]?/, (m) => (birth(+m[1]!, +m[2]!, +m[3]!) ? span(m) : null)),
+    ...spansOf(text, /(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)/, (m) => (birth(+m[1]!, +m[2]!, +m[3]!) ? span(m) : null)),
+    // 03/14/1988 or 14/03/1988 or 14.3.1988: either reading will do.
+    ...spansOf(text, /(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/, (m) =>
+      birth(+m[3]!, +m[1]!, +m[2]!) || birth(+m[3]!, +m[2]!, +m[1]!) ? span(m) : null,
+    ),
+    ...spansOf(text, new RegExp(`\\b${MONTH_NAME}\\s*(\\d{1,2})(?:st|nd|rd|th)?,?\\s*(\\d{4})(?!\\d)`, 'i'), (m) =>
+      birth(+m[3]!, MONTHS.indexOf(m[1]!.slice(0, 3).toLowerCase()) + 1, +m[2]!) ? span(m) : null,
+    ),
+    ...spansOf(text, new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s*(?:of\\s*)?${MONTH_NAME},?\\s*(\\d{4})(?!\\d)`, 'i'), (m) =>
+      birth(+m[3]!, MONTHS.indexOf(m[2]!.slice(0, 3).toLowerCase()) + 1, +m[1]!) ? span(m) : null,
+    ),
+    ...spansOf(text, /([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号號]?/, (m) => {
+      const year = Number([...m[1]!].map((c) => CJK_NUMBER[c]).join(''));
+      return birth(year, smallChineseNumber(m[2]!), smallChineseNumber(m[3]!)) ? span(m) : null;
+    }),
+  ];
+}
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -185,14 +267,14 @@ const findEnglishNames: Finder = (text) => {
 const findChineseNames: Finder = (text) => spansOf(text, ZH_NAME, () => ({ replacement: '[NAME]', kind: 'name' }));
 
 /** Applies one finder to every unmasked segment; masked segments are frozen. */
-function apply(segments: { text: string; masked: boolean }[], finder: Finder, found: Set<RedactionKind>) {
+function apply(segments: { text: string; masked: boolean }[], [finder, normalise]: [Finder, (s: string) => string], found: Set<RedactionKind>) {
   const out: { text: string; masked: boolean }[] = [];
   for (const seg of segments) {
     if (seg.masked) {
       out.push(seg);
       continue;
     }
-    const normal = halfWidth(seg.text);
+    const normal = normalise(seg.text);
     const spans = finder(normal)
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
@@ -210,15 +292,18 @@ function apply(segments: { text: string; masked: boolean }[], finder: Finder, fo
 
 export function redact(text: string, opts: RedactOptions = {}): Redaction {
   const secrets = (opts.extraSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
-  const finders: Finder[] = [
-    findEmails,
-    findResidentIds,
-    findCards(secrets),
-    findLegacyIds,
-    findPhones,
-    findSecrets(secrets),
-    findChineseNames,
-    findEnglishNames,
+  const latestBirthYear = opts.latestBirthYear ?? new Date().getUTCFullYear() - 14;
+  const finders: [Finder, (s: string) => string][] = [
+    [findEmails, halfWidth],
+    [findResidentIds, numberForm],
+    [findLegacyIds, numberForm],
+    [findCards, numberForm],
+    [findPhones, numberForm],
+    [findCardSecurity, numberForm],
+    [findBirthDates(latestBirthYear), halfWidth],
+    [findSecrets(secrets), halfWidth],
+    [findChineseNames, halfWidth],
+    [findEnglishNames, halfWidth],
   ];
   const found = new Set<RedactionKind>();
   let segments = [{ text, masked: false }];

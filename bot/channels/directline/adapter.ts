@@ -60,6 +60,11 @@ export interface DirectLineAdapterOptions {
   lock?: ConversationLock;
   signals?: ConversationSignals;
   bot?: ChannelAccount;
+  /**
+   * What of a client message's text the log may keep (the privacy boundary); asked under the lock,
+   * before appending, with a context for the activity. Absent: the text is kept as sent.
+   */
+  storedText?: (context: TurnContext) => Promise<string>;
 }
 
 type Logic = (context: TurnContext) => Promise<void>;
@@ -69,6 +74,7 @@ export class DirectLineAdapter extends BotAdapter {
   readonly signals: ConversationSignals;
   readonly botAccount: ChannelAccount;
   private readonly lock: ConversationLock | undefined;
+  private readonly storedText: ((context: TurnContext) => Promise<string>) | undefined;
   /** Turns of one conversation run one after another, as a person's messages are read in order. */
   private readonly turnChains = new Map<string, Promise<void>>();
 
@@ -78,6 +84,7 @@ export class DirectLineAdapter extends BotAdapter {
     this.signals = options.signals ?? new ConversationSignals();
     this.botAccount = options.bot ?? { id: 'forbear', name: 'Forbear', role: 'bot' };
     this.lock = options.lock;
+    this.storedText = options.storedText;
   }
 
   /**
@@ -105,7 +112,10 @@ export class DirectLineAdapter extends BotAdapter {
       return { id, duplicate: false };
     }
     const logAndRun = async () => {
-      const { seq, duplicate } = await this.log.append(conversationId, incoming, dedupeKey);
+      // The log is read back by the client and kept in Redis: it holds the text as the privacy boundary stores it.
+      const logged =
+        this.storedText && typeof incoming.text === 'string' ? { ...incoming, text: await this.storedText(new TurnContext(this, { ...incoming })) } : incoming;
+      const { seq, duplicate } = await this.log.append(conversationId, logged, dedupeKey);
       const id = activityId(conversationId, seq);
       if (duplicate) return { id, duplicate };
       this.signals.publish(conversationId, { kind: 'appended' });

@@ -41,6 +41,8 @@ export interface DirectLineDeps {
   now?: () => number;
   /** The "please try again shortly" sentence for a 503, in the language of `locale` when given. */
   retryLater?: (locale: string | undefined) => string;
+  /** The privacy boundary for the log (see DirectLineAdapterOptions.storedText). */
+  storedText?: (context: TurnContext) => Promise<string>;
 }
 
 export interface DirectLineChannel {
@@ -77,7 +79,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.
 export function registerDirectLine(server: Server, deps: DirectLineDeps): DirectLineChannel {
   const { bot, config, logger } = deps;
   const log = deps.adapter?.log ?? deps.log ?? new MemoryConversationLog(config.DIRECTLINE_CONVERSATION_TTL_SEC, deps.now);
-  const adapter = deps.adapter ?? new DirectLineAdapter({ log, ...(deps.lock ? { lock: deps.lock } : {}) });
+  const adapter =
+    deps.adapter ?? new DirectLineAdapter({ log, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.storedText ? { storedText: deps.storedText } : {}) });
   const tokens = createTokenService({
     secret: resolveTokenSecret(config.DIRECTLINE_SECRET, logger),
     ttlSec: config.DIRECTLINE_TOKEN_TTL_SEC,
