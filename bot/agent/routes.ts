@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { Proposal } from '../../policy/index.js';
-import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import { COOKIE, requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { authenticate, type ConsoleUser } from '../auth/users.js';
 import { HttpError } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
@@ -69,6 +69,11 @@ export function registerAgentConsole(
     res.header('Set-Cookie', cookie);
     res.json(200, { name: session.name, role: session.role });
   });
+  // Signing out clears the session cookie (h13's server-side sessions can revoke on top of this).
+  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance'), async (_req: Request, res: Response) => {
+    res.header('Set-Cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    res.json(200, { ok: true });
+  });
   server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance'), async (req: Request, res: Response) => {
     const { name, role } = sessionOf(req);
     res.json(200, { name, role });
@@ -111,10 +116,11 @@ export function registerAgentConsole(
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     let last = '';
     const push = async () => {
-      const text = JSON.stringify(await snapshot());
+      const current = await snapshot();
+      const text = JSON.stringify(current);
       if (text === last) return;
       last = text;
-      res.write(`event: queue\ndata: ${text}\n\n`);
+      res.write(`event: queue\ndata: ${JSON.stringify({ ...current, now: forbear.clock.now().toISOString() })}\n\n`);
     };
     await new Promise<void>((resolve) => {
       const timer = setInterval(() => push().catch((err: unknown) => forbear.logger.warn({ err }, 'console event stream')), WATCH_MS);

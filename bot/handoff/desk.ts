@@ -265,6 +265,10 @@ export class QueueDesk implements HandoffDesk {
     const offersMade = records.flatMap((r) =>
       r.kind === 'decision' && r.payload.type === 'offer_shown' && r.payload.offer ? [offerSummary(r.payload.offer)] : [],
     );
+    // What the cardholder last asked for, even if the policy refused it outright ("90% off").
+    const lastAsked = records
+      .flatMap((r) => (r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.proposal ? [r.payload.proposal] : []))
+      .at(-1);
     const cardholderSaid = records
       .flatMap((r) => (r.kind === 'activity' && r.actor === 'cardholder' && r.payload.text ? [r.payload.text] : []))
       .slice(-10);
@@ -298,7 +302,7 @@ export class QueueDesk implements HandoffDesk {
         signals: file.signals,
       },
       offersMade,
-      counterProposal: file.counteredProposal ?? file.pendingProposal,
+      counterProposal: file.counteredProposal ?? file.pendingProposal ?? lastAsked ?? null,
       cardholderSaid,
       transcript: `/agent/api/cases/${encodeURIComponent(conversationId)}`,
     };

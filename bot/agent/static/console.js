@@ -1,14 +1,43 @@
-// The agent console: plain DOM, polling the console API every 2 s. Texts come from the catalogs.
+// The agent console: plain DOM. The queue arrives by Server-Sent Events (no polling); every label
+// comes from the message catalogs; amounts stay integer minor units until they are displayed.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { texts: {}, lang: localStorage.getItem('forbear.agent.lang') || 'zh-CN', selected: null, me: null };
-  const text = (key) => (state.texts[state.lang] || {})[key] || key;
+  const el = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  };
+  const state = {
+    texts: {},
+    lang: localStorage.getItem('forbear.agent.lang') || 'zh-CN',
+    me: null,
+    config: { dispositions: [], colleagues: [] },
+    cases: [],
+    heads: {},
+    selected: null,
+    view: null,
+    seen: null,
+    events: null,
+    audio: null,
+    clockOffset: 0,
+  };
+  const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  const known = (key) => Boolean((state.texts[state.lang] || {})[key]);
+  const label = (prefix, code) => (known(`${prefix}${code}`) ? text(`${prefix}${code}`) : code);
+
   const api = async (path, body) => {
     const init = body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify(body) };
     const res = await fetch(`/agent/api/${path}`, init);
     const data = await res.json().catch(() => ({}));
     return { ok: res.ok, status: res.status, data };
   };
+  const errorText = (res) => {
+    const error = res.data && res.data.error;
+    if (error && error.reason && known(`agent.error_${error.reason}`)) return text(`agent.error_${error.reason}`);
+    if (res.status === 400 && error) return text('agent.error_invalid', { detail: error.message });
+    return text('agent.error_generic', { status: res.status });
+  };
+
   // Amounts stay integers of minor units; they become decimal strings only for display.
   const decimal = (minor) => {
     const digits = String(Math.abs(minor)).padStart(3, '0');
@@ -17,130 +46,242 @@
   const money = (minor, currency) =>
     minor === null || minor === undefined ? '—' : new Intl.NumberFormat(state.lang, { style: 'currency', currency: currency || 'CNY' }).format(decimal(minor));
   const toMinor = (value) => {
-    const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(value.trim());
+    const m = /^(\d+)(?:\.(\d{1,2}))?$/.exec(value.trim().replace(/,/g, ''));
     return m ? Number(m[1]) * 100 + Number((m[2] || '').padEnd(2, '0')) : undefined;
   };
+  const pct = (bps) => `${bps / 100}`;
+  const rate = (bps) => `${bps / 100}%`;
+  const localTime = (iso) => new Intl.DateTimeFormat(state.lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+  const localDate = (ymd) => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
+  // Waiting time on the server's clock (the snapshot says what time it is there).
+  const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - state.clockOffset - Date.parse(iso)) / 60000));
 
   function translate() {
     document.documentElement.lang = state.lang;
     $('language').value = state.lang;
-    for (const el of document.querySelectorAll('[data-text]')) el.textContent = text(el.dataset.text);
+    for (const node of document.querySelectorAll('[data-text]')) node.textContent = text(node.dataset.text);
+    for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', text(node.dataset.label));
+    fillSelects();
   }
 
-  async function showDesk() {
-    $('login').hidden = true;
-    $('desk').hidden = false;
-    $('who').textContent = `${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
-    await refresh();
-    setInterval(refresh, 2000);
+  function fillSelects() {
+    const dispositions = document.querySelector('#close select[name="disposition"]');
+    dispositions.replaceChildren(...state.config.dispositions.map((code) => el('option', { value: code, textContent: label('agent.disposition_', code) })));
+    $('transfer-to').replaceChildren(
+      ...state.config.colleagues
+        .filter((c) => !state.me || c.name !== state.me.name)
+        .map((c) => el('option', { value: c.name, textContent: `${c.name} (${text(`agent.role_${c.role}`)})` })),
+    );
+    const reasons = (state.view && state.view.overrideReasons) || [];
+    document.querySelector('#approve select[name="override"]').replaceChildren(
+      el('option', { value: '', textContent: text('agent.override_none') }),
+      ...reasons.map((code) => el('option', { value: code, textContent: label('agent.override_', code) })),
+    );
   }
 
-  async function refresh() {
-    const queue = await api('queue');
-    if (!queue.ok) return;
-    const list = $('queue');
-    list.replaceChildren(
-      ...queue.data.cases.map((c) => {
-        const li = document.createElement('li');
-        li.className = `urgency-${c.handoff.urgency}${c.conversationId === state.selected ? ' selected' : ''}`;
-        li.dataset.id = c.conversationId;
-        li.textContent = `${text(`agent.reason_${c.handoff.reason}`)} · ${text(`agent.status_${c.status}`)} · ${c.openedAt.slice(11, 16)}`;
-        li.addEventListener('click', () => select(c.conversationId));
-        return li;
+  // ---- what the policy and the cardholder said, in words ----
+  function describeOffer(offer, currency) {
+    const parts = [];
+    if (offer.settlement) parts.push(text('agent.offer_settlement', { amount: money(offer.settlement.amountMinor, currency), date: localDate(offer.settlement.payByDate) }));
+    if (offer.deferral) parts.push(text('agent.offer_deferral', { days: offer.deferral.days }));
+    if (offer.installment) {
+      const i = offer.installment;
+      parts.push(text('agent.offer_plan', { months: i.months, first: localDate(i.firstDueDate), amount: money(i.schedule[0].amountMinor, currency) }));
+      parts.push(text('agent.offer_rate', { rate: rate(i.annualRateBps) }));
+    }
+    if (offer.concessionMinor > 0 && !offer.settlement) parts.push(text('agent.offer_waiver', { amount: money(offer.concessionMinor, currency) }));
+    parts.push(text('agent.offer_total', { total: money(offer.totalRepayableMinor, currency) }));
+    return parts.join('；');
+  }
+  function describeProposal(p, currency) {
+    if (!p) return '—';
+    const parts = [];
+    if (p.months != null) parts.push(text('agent.proposal_months', { months: p.months }));
+    if (p.monthlyPaymentMinor != null) parts.push(text('agent.proposal_monthly', { amount: money(p.monthlyPaymentMinor, currency) }));
+    if (p.settlementAmountMinor != null) parts.push(text('agent.proposal_settlement', { amount: money(p.settlementAmountMinor, currency) }));
+    if (p.settlementDiscountBps != null) parts.push(text('agent.proposal_settlement_pct', { pct: pct(p.settlementDiscountBps) }));
+    if (p.interestWaiverBps) parts.push(text('agent.proposal_interest', { pct: pct(p.interestWaiverBps) }));
+    if (p.feeWaiverBps) parts.push(text('agent.proposal_fee', { pct: pct(p.feeWaiverBps) }));
+    if (p.deferralDays != null) parts.push(text('agent.proposal_deferral', { days: p.deferralDays }));
+    return parts.join('，') || '—';
+  }
+  const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${r.code}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
+
+  // ---- the queue ----
+  function renderQueue() {
+    const open = state.cases;
+    $('queue-empty').hidden = open.length > 0;
+    $('queue').replaceChildren(
+      ...open.map((c) => {
+        const p = c.packet;
+        const button = el(
+          'button',
+          { type: 'button', className: 'row' },
+          el('span', { className: 'row-title', textContent: `${label('agent.reason_', c.handoff.reason)} · ${text(`agent.urgency_${c.handoff.urgency}`)}` }),
+          el('span', {
+            className: 'row-detail',
+            textContent: [p.identity.accountId || text('agent.unverified'), p.account ? p.account.bucket : null, text(`agent.lang_${c.language}`), text('agent.waited', { minutes: minutesSince(c.openedAt) })]
+              .filter(Boolean)
+              .join(' · '),
+          }),
+          el('span', { className: 'row-status', textContent: c.status === 'claimed' && c.claimedBy ? text('agent.claimed_by', { name: c.claimedBy.name }) : text(`agent.status_${c.status}`) }),
+        );
+        button.setAttribute('aria-current', c.conversationId === state.selected ? 'true' : 'false');
+        button.addEventListener('click', () => select(c.conversationId));
+        return el('li', { className: `urgency-${c.handoff.urgency}${c.conversationId === state.selected ? ' selected' : ''}` }, button);
       }),
     );
-    if (state.selected) await showCase(state.selected);
+    renderApprovals();
   }
 
+  function renderApprovals() {
+    const supervisor = state.me && state.me.role === 'supervisor';
+    const pending = state.cases.filter((c) => c.approval && c.approval.status === 'pending');
+    $('approvals-panel').hidden = !supervisor || pending.length === 0;
+    if (!supervisor) return;
+    $('approvals').replaceChildren(
+      ...pending.map((c) => {
+        const a = c.approval;
+        const currency = c.packet.account && c.packet.account.currency;
+        const reason = el('input', { name: 'reason', required: false });
+        const labelled = el('label', {}, el('span', { textContent: text('agent.decline_reason') }), reason);
+        const approve = el('button', { type: 'button', textContent: text('agent.approve_request') });
+        const decline = el('button', { type: 'button', className: 'secondary', textContent: text('agent.decline_request') });
+        const status = el('p', { className: 'status', role: 'status' });
+        const decide = async (yes) => {
+          const res = await api(`cases/${encodeURIComponent(c.conversationId)}/approval-request/decision`, { approve: yes, reason: reason.value });
+          status.textContent = res.ok ? text('agent.sent') : errorText(res);
+        };
+        approve.addEventListener('click', () => decide(true));
+        decline.addEventListener('click', () => decide(false));
+        return el(
+          'li',
+          { className: 'approval card' },
+          el('strong', { textContent: `${c.packet.identity.accountId || '—'} · ${text('agent.requested_by', { name: a.requestedBy })}` }),
+          el('p', { textContent: `${text('agent.proposed')}: ${describeProposal(a.proposal, currency)}${a.override ? ` · ${label('agent.override_', a.override.reasonCode)}` : ''}` }),
+          el('p', { textContent: `${text('agent.terms')}: ${describeOffer(a.offer, currency)}` }),
+          a.note ? el('p', { textContent: text('agent.agent_note', { note: a.note }) }) : null,
+          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(a.reasons)),
+          labelled,
+          el('div', { className: 'actions' }, approve, decline),
+          status,
+        );
+      }),
+    );
+  }
+
+  // ---- one case ----
   async function select(id) {
     state.selected = id;
-    $('decision').textContent = '';
-    await refresh();
+    $('status').textContent = '';
+    $('preview-result').replaceChildren();
+    renderQueue();
+    await showCase();
+    $('case-title').focus();
   }
 
-  async function showCase(id) {
-    const res = await api(`cases/${encodeURIComponent(id)}`);
+  function speakerOf(record, records) {
+    if (record.actor === 'cardholder') return text('agent.speaker_cardholder');
+    if (record.actor === 'bot') return text('agent.speaker_bot');
+    if (record.actor === 'agent') {
+      // The person behind a reply is the one whose action is recorded next to it.
+      let best = null;
+      for (const r of records) {
+        if (r.kind !== 'decision' || r.payload.type !== 'agent_action') continue;
+        if (!best || Math.abs(r.seq - record.seq) < Math.abs(best.seq - record.seq)) best = r;
+      }
+      return text('agent.speaker_agent', { name: best ? best.payload.agentId : '' });
+    }
+    return text('agent.speaker_system');
+  }
+
+  async function showCase() {
+    if (!state.selected) return;
+    const res = await api(`cases/${encodeURIComponent(state.selected)}`);
     if (!res.ok) return;
+    state.view = res.data;
     const { ticket, transcript } = res.data;
     const p = ticket.packet;
-    $('case').hidden = false;
-    $('case-title').textContent = `${text(`agent.reason_${p.reason}`)} — ${p.identity.accountId || text('agent.unverified')}`;
-    const mine = ticket.status === 'claimed' && ticket.claimedBy && ticket.claimedBy.name === state.me.name;
-    $('claim').disabled = ticket.status !== 'waiting';
-    for (const id of ['return', 'close']) $(id).disabled = !mine;
-    for (const form of ['reply', 'approve']) for (const el of $(form).elements) el.disabled = !mine;
     const currency = p.account && p.account.currency;
+    $('no-case').hidden = true;
+    $('case-body').hidden = false;
+    $('case-title').textContent = `${label('agent.reason_', p.reason)} — ${p.identity.accountId || text('agent.unverified')}`;
+    const mine = ticket.status === 'claimed' && ticket.claimedBy && ticket.claimedBy.name === state.me.name;
+    const open = ticket.status === 'waiting' || ticket.status === 'claimed';
+    $('claim').disabled = ticket.status !== 'waiting';
+    $('release').disabled = !mine;
+    $('transfer').disabled = !(mine || (open && ticket.status === 'claimed' && state.me.role === 'supervisor'));
+    $('return').disabled = !mine;
+    for (const form of ['reply', 'approve', 'close']) for (const input of $(form).elements) input.disabled = !mine;
+    // Notes stay open after the case ends: the wrap-up is written then.
+    $('request-approval').hidden = state.me.role === 'supervisor';
+    fillSelects();
+
+    const offers = [];
+    for (const o of p.offersMade) if (!offers.some((x) => x.offerId === o.offerId)) offers.push(o);
     const rows = [
       ['agent.urgency', text(`agent.urgency_${p.urgency}`)],
+      ['agent.account', p.identity.accountId || text('agent.unverified')],
+      ['agent.language', text(`agent.lang_${p.language}`)],
       ['agent.bucket', p.account ? `${p.account.bucket} (${p.account.daysPastDue})` : '—'],
       ['agent.balance', money(p.account && p.account.balanceMinor, currency)],
-      ['agent.reason', p.situation.hardshipReason || '—'],
+      ['agent.reason', p.situation.hardshipReason ? label('agent.hardship_', p.situation.hardshipReason) : '—'],
       ['agent.income', money(p.situation.incomeMinor, currency)],
       ['agent.expenses', money(p.situation.expensesMinor, currency)],
       ['agent.max_monthly', money(p.situation.maxMonthlyPaymentMinor, currency)],
-      ['agent.offers', p.offersMade.map((o) => `${o.offerId} (${money(o.monthlyPaymentMinor, currency)})`).join(', ') || '—'],
-      ['agent.asked', p.counterProposal ? JSON.stringify(p.counterProposal) : '—'],
+      ['agent.signals', p.situation.signals.map((s) => label('agent.signal_', s)).join('、') || '—'],
+      ['agent.offers', offers.map((o) => (o.months ? `${text('agent.proposal_months', { months: o.months })} · ${money(o.monthlyPaymentMinor, currency)}` : money(o.totalRepayableMinor, currency))).join('；') || '—'],
+      ['agent.asked', describeProposal(p.counterProposal, currency)],
       ['agent.rules', p.ruleIds.join(', ')],
     ];
-    $('packet').replaceChildren(
-      ...rows.flatMap(([key, value]) => {
-        const dt = document.createElement('dt');
-        dt.textContent = text(key);
-        const dd = document.createElement('dd');
-        dd.textContent = value;
-        return [dt, dd];
-      }),
-    );
+    $('packet').replaceChildren(...rows.flatMap(([key, value]) => [el('dt', { textContent: text(key) }), el('dd', { textContent: value })]));
+
+    const progress = [];
+    if (ticket.arrangement) {
+      progress.push(el('p', { className: 'done', textContent: text('agent.arrangement_done', { reference: ticket.arrangement.reference }) }));
+      progress.push(el('p', { textContent: describeOffer(ticket.arrangement.offer, currency) }));
+    } else if (ticket.awaitingConsent) {
+      progress.push(el('p', { className: 'pending', textContent: text('agent.awaiting_consent', { name: ticket.awaitingConsent.by }) }));
+      progress.push(el('p', { textContent: describeOffer(ticket.awaitingConsent.offer, currency) }));
+    }
+    if (ticket.approval) {
+      const a = ticket.approval;
+      if (a.status === 'pending') progress.push(el('p', { className: 'pending', textContent: `${text('agent.approval_pending', { name: a.requestedBy })} ${describeOffer(a.offer, currency)}` }));
+      if (a.status === 'declined') progress.push(el('p', { className: 'error', textContent: text('agent.approval_declined', { name: a.decidedBy, reason: a.decisionReason }) }));
+      if (a.status === 'approved' && !ticket.arrangement) progress.push(el('p', { textContent: text('agent.approval_approved', { name: a.decidedBy }) }));
+    }
+    $('progress').replaceChildren(...progress);
+
     $('transcript').replaceChildren(
       ...transcript
         .filter((r) => r.kind === 'activity' && r.payload.type === 'message' && r.payload.text)
-        .map((r) => {
-          const li = document.createElement('li');
-          li.className = r.actor;
-          li.textContent = r.payload.text;
-          return li;
-        }),
+        .map((r) =>
+          el(
+            'li',
+            { className: r.actor },
+            el('span', { className: 'speaker', textContent: `${speakerOf(r, transcript)} · ` }),
+            el('time', { dateTime: r.at, textContent: localTime(r.at) }),
+            el('span', { className: 'said', textContent: r.payload.text }),
+          ),
+        ),
     );
+    const list = $('transcript');
+    list.scrollTop = list.scrollHeight;
+    $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${n.by}: ${n.text}` })));
   }
 
-  async function act(path, body) {
+  async function act(path, body, done) {
     const res = await api(`cases/${encodeURIComponent(state.selected)}/${path}`, body || {});
-    $('decision').textContent = res.ok ? text('agent.done') : `${text('agent.refused')}: ${res.data.error ? res.data.error.message : res.status}`;
-    await refresh();
+    $('status').textContent = res.ok ? done(res.data) : errorText(res);
+    $('status').className = res.ok ? '' : 'error';
+    await showCase();
     return res;
   }
 
-  $('language').addEventListener('change', (e) => {
-    state.lang = e.target.value;
-    localStorage.setItem('forbear.agent.lang', state.lang);
-    translate();
-    if (state.me) refresh();
-  });
-  $('login').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const form = new FormData(e.target);
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
-    if (!res.ok) {
-      $('login-error').textContent = text('agent.login_failed');
-      return;
-    }
-    state.me = await res.json();
-    await showDesk();
-  });
-  $('claim').addEventListener('click', () => act('claim'));
-  $('return').addEventListener('click', () => act('return'));
-  $('close').addEventListener('click', () => act('close', { disposition: 'resolved' }));
-  $('reply').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const input = e.target.elements.text;
-    await act('messages', { text: input.value });
-    input.value = '';
-  });
-  $('approve').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const f = e.target.elements;
+  function proposalFromForm() {
+    const f = $('approve').elements;
     const minor = (v) => (v === '' ? undefined : toMinor(v));
-    const bps = (v) => (v === '' ? undefined : toMinor(v));
+    const bps = (v) => (v === '' ? undefined : Math.round(Number(v) * 100));
     const proposal = {
       months: f.months.value === '' ? undefined : Number(f.months.value),
       monthlyPaymentMinor: minor(f.monthly.value),
@@ -148,14 +289,159 @@
       interestWaiverBps: bps(f.interest.value),
       settlementAmountMinor: minor(f.settlement.value),
     };
-    await act('approve', { proposal: JSON.parse(JSON.stringify(proposal)) });
+    const body = { proposal: JSON.parse(JSON.stringify(proposal)) };
+    if (f.override.value) body.override = { reasonCode: f.override.value };
+    return body;
+  }
+
+  // ---- live updates, alerts ----
+  function beep() {
+    try {
+      state.audio = state.audio || new AudioContext();
+      const osc = state.audio.createOscillator();
+      const gain = state.audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.value = 0.15;
+      osc.connect(gain).connect(state.audio.destination);
+      osc.start();
+      osc.stop(state.audio.currentTime + 0.25);
+    } catch {
+      /* no audio device: the visual and screen-reader alerts remain */
+    }
+  }
+
+  function alertNewUrgent(cases) {
+    const ids = new Set(cases.map((c) => c.conversationId));
+    if (state.seen) {
+      for (const c of cases) {
+        if (state.seen.has(c.conversationId) || c.handoff.urgency === 'normal' || c.status !== 'waiting') continue;
+        const message = text('agent.new_case_notification', { reason: label('agent.reason_', c.handoff.reason) });
+        $('announce').textContent = message;
+        document.body.dataset.alerts = String(Number(document.body.dataset.alerts || 0) + 1);
+        beep();
+        if ('Notification' in window && Notification.permission === 'granted') new Notification('Forbear', { body: message, tag: c.conversationId });
+      }
+    }
+    state.seen = ids;
+  }
+
+  function listen() {
+    state.events = new EventSource('/agent/api/events');
+    state.events.addEventListener('queue', async (event) => {
+      const data = JSON.parse(event.data);
+      const changed = state.selected && (data.heads[state.selected] !== state.heads[state.selected] || JSON.stringify(data.cases.find((c) => c.conversationId === state.selected)) !== JSON.stringify(state.cases.find((c) => c.conversationId === state.selected)));
+      state.clockOffset = Date.now() - Date.parse(data.now);
+      alertNewUrgent(data.cases);
+      state.cases = data.cases;
+      state.heads = data.heads;
+      renderQueue();
+      if (changed) await showCase();
+    });
+  }
+
+  async function showDesk() {
+    $('login').hidden = true;
+    $('desk').hidden = false;
+    $('logout').hidden = false;
+    $('alerts').hidden = !('Notification' in window) || Notification.permission !== 'default';
+    $('who').textContent = `${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
+    const config = await api('config');
+    if (config.ok) state.config = config.data;
+    translate();
+    listen();
+    // Time waited moves on by itself; the queue itself only changes when the server says so.
+    setInterval(renderQueue, 30_000);
+  }
+
+  $('language').addEventListener('change', (e) => {
+    state.lang = e.target.value;
+    localStorage.setItem('forbear.agent.lang', state.lang);
+    translate();
+    if (state.me) {
+      $('who').textContent = `${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
+      renderQueue();
+      showCase();
+    }
+  });
+  $('alerts').addEventListener('click', async () => {
+    beep();
+    await Notification.requestPermission();
+    $('alerts').hidden = Notification.permission !== 'default';
+  });
+  $('logout').addEventListener('click', async () => {
+    await api('logout', {});
+    if (state.events) state.events.close();
+    location.reload();
+  });
+  $('login').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const form = new FormData(e.target);
+    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
+    const me = await res.json().catch(() => ({}));
+    if (!res.ok || (me.role !== 'agent' && me.role !== 'supervisor')) {
+      $('login-error').textContent = text('agent.login_failed');
+      return;
+    }
+    state.me = me;
+    await showDesk();
+  });
+  $('claim').addEventListener('click', () => act('claim', {}, () => text('agent.claimed')));
+  $('release').addEventListener('click', () => act('release', {}, () => text('agent.released')));
+  $('transfer').addEventListener('click', () => {
+    const to = $('transfer-to').value;
+    return act('transfer', { to }, () => text('agent.transferred', { name: to }));
+  });
+  $('return').addEventListener('click', () => act('return', {}, () => text('agent.done')));
+  $('close').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    return act('close', { disposition: f.disposition.value, note: f.note.value }, () => text('agent.closed', { disposition: label('agent.disposition_', f.disposition.value) }));
+  });
+  $('reply').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = e.target.elements.text;
+    const res = await act('messages', { text: input.value }, () => text('agent.sent'));
+    if (res.ok) input.value = '';
+  });
+  $('note').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = e.target.elements.text;
+    const res = await act('notes', { text: input.value }, () => text('agent.note_saved'));
+    if (res.ok) input.value = '';
+  });
+  $('preview').addEventListener('click', async () => {
+    const res = await api(`cases/${encodeURIComponent(state.selected)}/preview`, proposalFromForm());
+    const currency = state.view.ticket.packet.account && state.view.ticket.packet.account.currency;
+    if (!res.ok) {
+      $('preview-result').replaceChildren(el('p', { className: 'error', textContent: errorText(res) }));
+      return;
+    }
+    $('preview-result').replaceChildren(
+      ...res.data.previews.map(({ authority, decision }) =>
+        el(
+          'div',
+          { className: `preview card outcome-${decision.outcome}` },
+          el('strong', { textContent: text('agent.preview_at', { level: text(`agent.role_${authority}`), outcome: text(`agent.outcome_${decision.outcome}`) }) }),
+          decision.offer ? el('p', { textContent: describeOffer(decision.offer, currency) }) : null,
+          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(decision.reasons)),
+        ),
+      ),
+    );
+  });
+  $('approve').addEventListener('submit', (e) => {
+    e.preventDefault();
+    return act('approve', proposalFromForm(), () => text('agent.sent'));
+  });
+  $('request-approval').addEventListener('click', () => {
+    const body = { ...proposalFromForm(), note: $('approve').elements.note.value };
+    return act('approval-request', body, () => text('agent.sent'));
   });
 
   (async () => {
     state.texts = await (await fetch('/agent/assets/texts.json')).json();
     translate();
     const me = await api('me');
-    if (me.ok) {
+    if (me.ok && (me.data.role === 'agent' || me.data.role === 'supervisor')) {
       state.me = me.data;
       await showDesk();
     }
