@@ -34,6 +34,7 @@ import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from '../conversation/understanding.js';
 import type { CaseServices } from '../dialogs/services.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/index.js';
+import { lifecyclePort } from './lifecycle/port.js';
 
 export interface ForbearOptions {
   config: Config;
@@ -202,6 +203,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     clock,
     claimedAccount,
     settings: { defaultPolicyId: config.DEFAULT_POLICY, maxVerificationAttempts: config.VERIFICATION_MAX_ATTEMPTS },
+    lifecycle: lifecyclePort(lifecycle),
   };
   const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger, inbound });
   const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound);

@@ -14,6 +14,7 @@ import { formatDate, formatMoney, hasMessage } from '../conversation/messages/in
 import type { CardholderRecord } from '../conversation/accounts.js';
 import { variantStamp } from '../conversation/variant.js';
 import { notePromise } from './promiseToPay.js';
+import { checkPaid } from './returning.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { turnFacts, type TurnFacts } from './turn.js';
@@ -130,7 +131,8 @@ export abstract class CaseDialog extends ComponentDialog {
         case 'already_paid':
           file.closed = true;
           file.expecting = 'none';
-          await say(inner.context, file.language, 'flow.already_paid');
+          // With an arrangement, "我已经还了" is checked against its ledger rather than taken on trust.
+          if (!(await checkPaid(inner.context, file, this.services))) await say(inner.context, file.language, 'flow.already_paid');
           await inner.cancelAllDialogs(true);
           return { status: DialogTurnStatus.complete };
         default:

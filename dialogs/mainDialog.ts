@@ -11,6 +11,7 @@ import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';
 import { NEGOTIATION_DIALOG, NegotiationDialog } from './negotiationDialog.js';
 import { notePromise } from './promiseToPay.js';
 import { say } from './speak.js';
+import { tellArrangement } from './returning.js';
 import type { CaseServices } from './services.js';
 import { VERIFICATION_DIALOG, VerificationDialog } from './verificationDialog.js';
 
@@ -53,6 +54,9 @@ export class MainDialog extends CaseDialog {
 
   private async intake(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
+    // A returning cardholder hears about the arrangement they have before anything else: a change
+    // is negotiated as a change to it (the new one supersedes it), never as a second arrangement.
+    await tellArrangement(step.context, file, this.services);
     if (file.promise) {
       await notePromise(step.context, file, this.services);
       return step.endDialog();

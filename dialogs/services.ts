@@ -11,6 +11,7 @@ import type { Clock } from '../conversation/clock.js';
 import type { HandoffDesk } from '../conversation/handoff.js';
 import type { Auditor } from '../conversation/audit.js';
 import type { ArrangementRepository } from '../conversation/arrangement.js';
+import type { LifecyclePort } from '../conversation/lifecycle.js';
 
 export interface CaseServices {
   caseState: StatePropertyAccessor<CaseFile>;
@@ -23,4 +24,6 @@ export interface CaseServices {
   /** The account the channel vouches this conversation is about (a signed-in session), if any. */
   claimedAccount(context: TurnContext): string | null;
   settings: { defaultPolicyId: string; maxVerificationAttempts: number };
+  /** After the agreement: the cardholder's current arrangement and waiting messages; absent = not wired (tests of other parts). */
+  lifecycle?: LifecyclePort;
 }

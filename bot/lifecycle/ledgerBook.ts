@@ -183,8 +183,10 @@ export class LedgerBook {
   async open(arrangement: Arrangement): Promise<LedgerRecord> {
     const policy = this.deps.policy(arrangement.policyId);
     const today = todayIn({ now: () => new Date(arrangement.createdAt) }, policy.timezone);
-    await this.ledgers.update(arrangement.reference, (current) =>
-      current ?? {
+    let opened = false;
+    await this.ledgers.update(arrangement.reference, (current) => {
+      opened = current === undefined;
+      return current ?? {
         ledger: openLedger(arrangement.reference, arrangement.offer, today),
         conversationId: arrangement.conversationId,
         accountId: arrangement.accountId,
@@ -193,9 +195,15 @@ export class LedgerBook {
         language: arrangement.language,
         channel: arrangement.channel,
         published: -1,
-      },
-    );
+      };
+    });
     await this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference]));
+    if (opened) {
+      // A change of terms: the cardholder never has two arrangements at once; the new one replaces the old.
+      for (const other of await this.byAccount(arrangement.accountId)) {
+        if (other.ledger.reference !== arrangement.reference && other.ledger.status === 'active') await this.supersede(other.ledger.reference, arrangement.reference);
+      }
+    }
     return this.publish(arrangement.reference, arrangement);
   }
 
