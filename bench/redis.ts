@@ -51,8 +51,8 @@ function info(text: string): Map<string, string> {
 function category(key: string, prefix: string): string {
   const rest = key.slice(prefix.length).replace(/\{[^}]*\}:?/g, '');
   const parts = rest.split(':').filter(Boolean);
-  if (parts[0] === 'state') return 'state';
-  return parts.slice(0, 2).join(':') || 'other';
+  // A second part that names a kind (`transcript:head`) is kept; one that is an id (`contact:<job>`) is not.
+  return (/^[a-z-]+$/.test(parts[1] ?? '') && parts[0] !== 'state' ? parts.slice(0, 2).join(':') : parts[0]) ?? 'other';
 }
 
 export async function startBenchRedis(): Promise<BenchRedis> {

@@ -16,7 +16,6 @@ import { createForbear } from '../bot/app.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/logger.js';
 import { startServer } from '../bot/server.js';
-import { fixedClock } from '../conversation/clock.js';
 import { registerDirectLine } from '../bot/channels/directline/routes.js';
 import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
 import { openStores, redisSettingsFromEnv } from '../bot/storage/index.js';
@@ -67,8 +66,9 @@ async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(
 
 async function forbearServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(): Promise<void> }> {
   const config = loadConfig(env);
-  // A fixed clock keeps the scripted dates (due dates, date of birth) valid on any day the bench runs.
-  const forbear = await createForbear({ config, env, logger: createLogger('silent'), clock: fixedClock('2026-03-02T02:00:00Z') });
+  // The system clock, as in production: reminders of the agreements the bench makes are scheduled
+  // for their real dates, not run at once as a clock fixed in the past would make them.
+  const forbear = await createForbear({ config, env, logger: createLogger('silent') });
   const running = await startServer(forbear, config, env);
   return { url: running.url, close: () => running.close() };
 }

@@ -12,7 +12,7 @@ import { rateLimitBy, type RateLimit } from '../../http/rateLimit.js';
 import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
 import { ClientActivity, ConversationIdParam, Locale, StartConversation, Watermark } from './schema.js';
-import { MemoryConversationLog, type ConversationLog } from './store.js';
+import { MemoryConversationLog, UnknownConversationError, type ConversationLog } from './store.js';
 import type { ConversationLock } from '../../storage/lock.js';
 import { ConversationBusyError, isUnavailability } from '../../storage/errors.js';
 import { attachStream } from './stream.js';
@@ -211,10 +211,13 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
       authorize(req, conversationId);
       const activity = parse(ClientActivity, req.body, 'activity');
-      await requireConversation(conversationId);
       const dedupeKey = activity.channelData?.clientActivityID;
-      const { id } = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey);
-      res.send(200, { id });
+      // The log's append checks that the conversation exists, in the same step: no extra round trip.
+      const received = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey).catch((err: unknown) => {
+        if (err instanceof UnknownConversationError) throw new HttpError(404, 'NotFound', 'No such conversation.');
+        throw err;
+      });
+      res.send(200, { id: received.id });
     }),
   );
 

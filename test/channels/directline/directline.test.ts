@@ -205,6 +205,10 @@ describe('Direct Line over HTTP', () => {
     expect(r.body.streamUrl).toContain('watermark=0');
     const unknown = createTokenService({ secret: 'test-secret-test-secret-test-secret-0123', ttlSec: 60 }).issue('never-started');
     expect((await call('GET', `${running.baseUrl}/v3/directline/conversations/never-started`, unknown.token)).status).toBe(404);
+    // Posting to it is refused as well, by the log's own append, and leaves nothing behind.
+    const posted = await call('POST', `${running.baseUrl}/v3/directline/conversations/never-started/activities`, unknown.token, { type: 'message', from: { id: 'u' }, text: 'hi' });
+    expect(posted.status).toBe(404);
+    expect((await call('GET', `${running.baseUrl}/v3/directline/conversations/never-started`, unknown.token)).status).toBe(404);
   });
 });
 
