@@ -22,6 +22,7 @@ import { createLogger, type Logger } from './logger.js';
 import { VariantAccountService } from './experiments/accounts.js';
 import { loadChallengers } from './experiments/config.js';
 import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
+import { variantLabel } from '../conversation/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryStores, openStores, redisSettingsFromEnv, type Stores } from './storage/index.js';
 import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
@@ -166,6 +167,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
         : new DemoAccountService(clock, (id) => policy(id).timezone)),
     experiment,
     policy,
+    (v) => metrics.variantAssignments.inc({ variant: variantLabel(v), bucket: v.bucket }),
   );
 
   const rules = new RuleUnderstanding();

@@ -23,6 +23,7 @@ import { matchAction, say } from '../dialogs/speak.js';
 import { consentTo, setTurnFacts } from '../dialogs/turn.js';
 import { concludeArrangement } from '../conversation/conclude.js';
 import { variantStamp } from '../conversation/variant.js';
+import { askFeedback, takeFeedback } from '../dialogs/feedback.js';
 import type { CaseServices } from '../dialogs/services.js';
 
 export interface BotParts {
@@ -101,7 +102,10 @@ export class ForbearBot extends ActivityHandler {
   private countOutcomes(activities: Partial<Activity>[]): void {
     for (const a of activities) {
       if (a.type !== 'event') continue;
-      if (a.name === 'agreement') this.parts.metrics.outcomes.inc({ outcome: 'agreement', reason: '' });
+      if (a.name === 'agreement') {
+        this.parts.metrics.outcomes.inc({ outcome: 'agreement', reason: '' });
+        this.parts.metrics.variantAgreements.inc({ variant: (a.value as { variant?: string | null }).variant ?? 'none' });
+      }
       if (a.name === 'handoff') this.parts.metrics.outcomes.inc({ outcome: 'handoff', reason: (a.value as { reason?: string }).reason ?? 'unknown' });
     }
   }
@@ -119,6 +123,11 @@ export class ForbearBot extends ActivityHandler {
     const started = process.hrtime.bigint();
     const file = await this.caseOf(context);
     const text = (context.activity.text ?? '').trim();
+    // A tap on the feedback question is an answer to it, not something to understand.
+    if (await takeFeedback(context, file, this.parts.services, text)) {
+      this.parts.metrics.feedback.inc({ kind: file.feedback === 'fair' ? 'satisfaction' : 'fair' });
+      return;
+    }
     const inbound = await this.parts.inbound.of(context);
     const understanding = await this.understand(file, text, inbound);
     file.language = nextLanguage(file.language, text, understanding.language);
@@ -210,6 +219,7 @@ export class ForbearBot extends ActivityHandler {
       arrangement: { reference: arrangement.reference, offer: arrangement.offer, approvedBy: offeredBy.id },
     }));
     await this.parts.desk.finish(conversationId, 'closed', 'arrangement');
+    await askFeedback(context, file, services, 'agreement');
   }
 
   /**

@@ -35,6 +35,24 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['channel', 'decision'] as const,
       registers: [registry],
     }),
+    variantAssignments: new Counter({
+      name: 'forbear_variant_assignments_total',
+      help: 'Verified cardholders by the champion/challenger variant they drew and its bucket.',
+      labelNames: ['variant', 'bucket'] as const,
+      registers: [registry],
+    }),
+    variantAgreements: new Counter({
+      name: 'forbear_variant_agreements_total',
+      help: 'Arrangements by the champion/challenger variant they were made under.',
+      labelNames: ['variant'] as const,
+      registers: [registry],
+    }),
+    feedback: new Counter({
+      name: 'forbear_feedback_answers_total',
+      help: 'Feedback taps recorded, by question (satisfaction, fair).',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
     understanding: new Counter({
       name: 'forbear_understanding_total',
       help: 'Understanding results, by the engine that produced them.',

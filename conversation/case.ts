@@ -59,6 +59,11 @@ export const CaseFile = z.object({
   authority: AuthorityLevel,
   handoff: Handoff.nullable(),
   closed: z.boolean(),
+  /**
+   * The one optional feedback question at the end: not asked yet, waiting for the satisfaction tap
+   * or the fairness tap, done (answered or passed over), or never (a crisis handoff, or not the cardholder).
+   */
+  feedback: z.enum(['not_asked', 'satisfaction', 'fair', 'done', 'never']),
   /** The last few turns, redacted, so understanding can resolve "yes" or "the second one". */
   recentTurns: z.array(z.object({ role: z.enum(['cardholder', 'bot']), text: z.string() })),
 });
@@ -88,6 +93,7 @@ export function newCase(language: Language): CaseFile {
     authority: 'bot',
     handoff: null,
     closed: false,
+    feedback: 'not_asked',
     recentTurns: [],
   };
 }
@@ -101,6 +107,8 @@ export function restartCase(file: CaseFile): CaseFile {
     accountId: file.accountId,
     authority: file.authority,
     signals: file.signals,
+    // Never asked twice, and never of someone in crisis, however often the conversation restarts.
+    feedback: file.feedback,
   };
 }
 

@@ -10,6 +10,7 @@ import { CaseDialog } from './caseDialog.js';
 import { consentActivity } from './speak.js';
 import type { CaseServices } from './services.js';
 import { consentTo, turnFacts } from './turn.js';
+import { askFeedback } from './feedback.js';
 
 export const AGREEMENT_DIALOG = 'agreement';
 const PROMPT = 'agreement.prompt';
@@ -53,6 +54,7 @@ export class AgreementDialog extends CaseDialog {
         approvedBy: null,
         variant: variantStamp(record),
       });
+      await askFeedback(step.context, file, this.services, 'agreement');
       return step.endDialog(true);
     }
     const { asks } = step.values as Asks;

@@ -15,6 +15,7 @@ import type { CardholderRecord } from '../conversation/accounts.js';
 import { variantStamp } from '../conversation/variant.js';
 import { notePromise } from './promiseToPay.js';
 import { checkPaid } from './returning.js';
+import { askFeedback, excludeFromFeedback } from './feedback.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { turnFacts, type TurnFacts } from './turn.js';
@@ -70,6 +71,7 @@ export abstract class CaseDialog extends ComponentDialog {
     const file = await this.caseOf(dc.context);
     file.handoff = handoff;
     file.expecting = 'none';
+    excludeFromFeedback(file, handoff);
     const desk = await this.services.desk.open(dc.context, file, handoff);
     await this.services.audit.handoff(dc.context, handoff, variantStamp(await this.record(dc.context)));
     await say(dc.context, file.language, handoffMessageKey(file, handoff));
@@ -133,6 +135,7 @@ export abstract class CaseDialog extends ComponentDialog {
           file.expecting = 'none';
           // With an arrangement, "我已经还了" is checked against its ledger rather than taken on trust.
           if (!(await checkPaid(inner.context, file, this.services))) await say(inner.context, file.language, 'flow.already_paid');
+          await askFeedback(inner.context, file, this.services, 'left');
           await inner.cancelAllDialogs(true);
           return { status: DialogTurnStatus.complete };
         default:

@@ -6,6 +6,7 @@ import type { TurnContext } from 'botbuilder';
 import { formatDate, formatMoney } from '../conversation/messages/index.js';
 import type { CaseFile } from '../conversation/case.js';
 import { say } from './speak.js';
+import { askFeedback } from './feedback.js';
 import type { CaseServices } from './services.js';
 
 export async function notePromise(context: TurnContext, file: CaseFile, services: CaseServices): Promise<void> {
@@ -22,4 +23,5 @@ export async function notePromise(context: TurnContext, file: CaseFile, services
   file.promise = null;
   file.expecting = 'none';
   file.closed = true;
+  await askFeedback(context, file, services, 'left');
 }

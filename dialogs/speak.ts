@@ -7,7 +7,21 @@ import type { Offer, ScheduleLine } from '../policy/index.js';
 import { formatDate, formatMoney, t, type MessageVars } from '../conversation/messages/index.js';
 import type { Language } from '../conversation/language.js';
 
-export type Action = 'accept' | 'other' | 'human' | 'agree' | 'disagree' | 'continue_bot' | 'callback';
+export type Action =
+  | 'accept'
+  | 'other'
+  | 'human'
+  | 'agree'
+  | 'disagree'
+  | 'continue_bot'
+  | 'callback'
+  | 'rate_1'
+  | 'rate_2'
+  | 'rate_3'
+  | 'rate_4'
+  | 'rate_5'
+  | 'fair_yes'
+  | 'fair_no';
 
 export function actionLabel(lang: Language, action: Action): string {
   return t(lang, `action.${action}`);

@@ -17,6 +17,7 @@ import type { ConsoleUser } from '../auth/users.js';
 import type { HandoffTicket } from '../handoff/desk.js';
 import { t } from '../../conversation/messages/index.js';
 import { consentActivity } from '../../dialogs/speak.js';
+import { askFeedback } from '../../dialogs/feedback.js';
 import { evaluate, explain } from '../../policy/index.js';
 import type { Assessment, AuthorityLevel, Decision, EvaluateOptions, Proposal, Policy } from '../../policy/index.js';
 
@@ -239,6 +240,7 @@ export class AgentActions {
       const file = await this.forbear.caseState.get(context);
       if (file) Object.assign(file, { closed: true, handoff: null, expecting: 'none', pendingOffer: null, offeredBy: null });
       await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(file?.language ?? ticket.language, 'handoff.case_closed') });
+      if (file) await askFeedback(context, file, this.forbear, 'handoff_closed');
       await this.forbear.conversationState.saveChanges(context, false);
     });
     await this.audit(ticket, session, 'close', null, note ? `${disposition}: ${note}` : disposition);

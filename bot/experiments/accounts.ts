@@ -5,6 +5,7 @@
  */
 import type { AccountService, CardholderRecord, VerificationRequest } from '../../conversation/accounts.js';
 import type { Policy } from '../../policy/index.js';
+import type { Variant } from '../../conversation/variant.js';
 import { assignVariant, type Experiment } from './variant.js';
 
 export class VariantAccountService implements AccountService {
@@ -12,10 +13,14 @@ export class VariantAccountService implements AccountService {
     private readonly inner: AccountService,
     private readonly experiment: Experiment,
     private readonly policy: (id: string) => Policy,
+    /** Told of each verified cardholder's variant (the Prometheus counter). */
+    private readonly onAssigned?: (variant: Variant) => void,
   ) {}
 
   async verify(request: VerificationRequest): Promise<CardholderRecord | null> {
-    return this.assigned(await this.inner.verify(request));
+    const record = this.assigned(await this.inner.verify(request));
+    if (record?.variant) this.onAssigned?.(record.variant);
+    return record;
   }
 
   async get(accountId: string): Promise<CardholderRecord | null> {

@@ -12,18 +12,27 @@
  * - time to agreement: conversation start → arrangement recorded (median and mean, seconds).
  * - concessions: per arrangement, interest waived, fees waived and settlement discount ÷ balance;
  *   the figure is the mean over arrangements (basis points), so currencies never mix.
- * - kept / cure rate: of arrangements with a ledger status, kept = on schedule or completed,
- *   cured = completed (see `LedgerStatus`); null when no ledger is consulted.
+ * - kept / cure rate: of arrangements whose ledger has had something fall due, kept = on schedule
+ *   or completed, cured = completed (paid in full); null when no arrangement has a ledger yet.
  * - feedback: questions asked, answers, mean satisfaction (1–5), share answering "fair: yes".
  */
+import type { Ledger } from '../../policy/index.js';
 import type { TranscriptRecord } from '../transcripts/schema.js';
 import { twoProportionTest, type ProportionTest } from './stats.js';
 
 export const DIMENSIONS = ['bucket', 'language', 'channel', 'variant', 'week'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
-/** What the arrangement ledger says about one arrangement, when a ledger is consulted. */
-export type LedgerStatus = 'on_schedule' | 'completed' | 'missed' | 'cancelled' | 'pending';
+/** Where an arrangement stands by its ledger; `pending`: nothing has fallen due yet. */
+export type LedgerOutcome = 'on_schedule' | 'completed' | 'missed' | 'cancelled' | 'pending';
+
+/** A superseded arrangement is judged by the one that replaced it, so it has no outcome of its own. */
+export function ledgerOutcome(ledger: Ledger): LedgerOutcome | null {
+  if (ledger.status === 'completed' || ledger.status === 'cancelled') return ledger.status;
+  if (ledger.status === 'superseded') return null;
+  if (ledger.instalments.some((i) => i.status === 'missed')) return 'missed';
+  return ledger.instalments.some((i) => i.dueDate <= ledger.asOf) ? 'on_schedule' : 'pending';
+}
 
 export interface ConversationFacts {
   conversationId: string;
@@ -37,6 +46,8 @@ export interface ConversationFacts {
   variant: string;
   arm: 'champion' | 'challenger' | null;
   arrangement: string | null;
+  /** Filled in from the ledger by the caller that has one (see `collectFacts`). */
+  ledger: LedgerOutcome | null;
   secondsToAgreement: number | null;
   /** Basis points of the balance, per kind. */
   concessionBps: { interest: number; fees: number; settlement: number } | null;
@@ -73,6 +84,7 @@ export function conversationFacts(records: readonly TranscriptRecord[]): Convers
     variant: 'none',
     arm: null,
     arrangement: null,
+    ledger: null,
     secondsToAgreement: null,
     concessionBps: null,
     handoffReason: null,
@@ -157,14 +169,14 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export function figures(rows: readonly ConversationFacts[], ledger?: (reference: string) => LedgerStatus | null): Figures {
+export function figures(rows: readonly ConversationFacts[]): Figures {
   const agreed = rows.filter((r) => r.arrangement !== null);
   const handed = rows.filter((r) => r.handoffReason !== null);
   const byReason: Record<string, number> = {};
   for (const r of handed) byReason[r.handoffReason!] = (byReason[r.handoffReason!] ?? 0) + 1;
   const times = agreed.flatMap((r) => (r.secondsToAgreement === null ? [] : [r.secondsToAgreement]));
   const conceded = agreed.flatMap((r) => (r.concessionBps ? [r.concessionBps] : []));
-  const statuses = ledger ? agreed.map((r) => ledger(r.arrangement!)).filter((s): s is LedgerStatus => s !== null && s !== 'pending') : [];
+  const statuses = agreed.flatMap((r) => (r.ledger === null || r.ledger === 'pending' ? [] : [r.ledger]));
   const scores = rows.flatMap((r) => (r.satisfaction === null ? [] : [r.satisfaction]));
   const fairness = rows.flatMap((r) => (r.fair === null ? [] : [r.fair]));
   const fairYes = fairness.filter(Boolean).length;
@@ -245,17 +257,13 @@ export interface OutcomeReport {
   comparisons: Comparison[];
 }
 
-export function buildReport(
-  rows: readonly ConversationFacts[],
-  range: { from?: string | undefined; to?: string | undefined } = {},
-  ledger?: (reference: string) => LedgerStatus | null,
-): OutcomeReport {
+export function buildReport(rows: readonly ConversationFacts[], range: { from?: string | undefined; to?: string | undefined } = {}): OutcomeReport {
   const by = Object.fromEntries(
     DIMENSIONS.map((d) => {
       const groups = new Map<string, ConversationFacts[]>();
       for (const r of rows) groups.set(r[d], [...(groups.get(r[d]) ?? []), r]);
-      return [d, Object.fromEntries([...groups.keys()].sort().map((k) => [k, figures(groups.get(k)!, ledger)]))];
+      return [d, Object.fromEntries([...groups.keys()].sort().map((k) => [k, figures(groups.get(k)!)]))];
     }),
   ) as Record<Dimension, Record<string, Figures>>;
-  return { from: range.from ?? null, to: range.to ?? null, overall: figures(rows, ledger), by, comparisons: comparisons(rows) };
+  return { from: range.from ?? null, to: range.to ?? null, overall: figures(rows), by, comparisons: comparisons(rows) };
 }

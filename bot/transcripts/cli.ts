@@ -138,14 +138,18 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function main(): Promise<void> {
-  const env = CliEnv.safeParse(process.env);
+/**
+ * The transcript store a command-line tool reads: Redis with the bot's chain key when REDIS_URL is
+ * set, otherwise an empty in-process store. A bad variable exits 2 naming it, as `program: VARIABLE: …`.
+ */
+export function storeFromEnv(program: string, environment: NodeJS.ProcessEnv = process.env): { store: TranscriptStore; close(): void } {
+  const env = CliEnv.safeParse(environment);
   if (!env.success) {
-    process.stderr.write(`transcripts: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
+    process.stderr.write(`${program}: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
     process.exit(2);
   }
   if (env.data.REDIS_URL && !env.data.TRANSCRIPT_HMAC_KEY) {
-    process.stderr.write('transcripts: TRANSCRIPT_HMAC_KEY: must be set to the bot\'s key to read transcripts in Redis\n');
+    process.stderr.write(`${program}: TRANSCRIPT_HMAC_KEY: must be set to the bot's key to read transcripts in Redis\n`);
     process.exit(2);
   }
   const redis = env.data.REDIS_URL ? new Redis(env.data.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : null;
@@ -154,10 +158,15 @@ async function main(): Promise<void> {
     checkpoints: new FileCheckpointLog(env.data.TRANSCRIPT_CHECKPOINT_DIR),
   };
   const store = redis ? new RedisTranscriptStore(redis, env.data.REDIS_KEY_PREFIX, sealing) : new MemoryTranscriptStore(sealing);
+  return { store, close: () => redis?.disconnect() };
+}
+
+async function main(): Promise<void> {
+  const { store, close } = storeFromEnv('transcripts');
   try {
     process.exitCode = await run(process.argv.slice(2), { store, stdout: process.stdout, stderr: process.stderr, now: () => new Date() });
   } finally {
-    redis?.disconnect();
+    close();
   }
 }
 

@@ -90,7 +90,8 @@ describe('handoff to a person', () => {
     expect((await owner.post(`cases/${c.conversationId}/close`, { outcome: 'resolved' })).status).toBe(400);
     expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'whatever' })).status).toBe(400);
     expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'resolved', note: '已解释还款方式' })).status).toBe(200);
-    expect(botMessages(await c.log(instance)).at(-1)).toMatch(/结束本次服务/);
+    // The closing line, then the one optional feedback question (issue 17).
+    expect(botMessages(await c.log(instance)).slice(-2).join('\n')).toMatch(/结束本次服务[\s\S]*满意吗/);
     expect((await owner.get('queue')).body.cases.some((t: any) => t.conversationId === c.conversationId)).toBe(false);
   });
 
