@@ -32,6 +32,7 @@ import { registerWebChat } from './web/routes.js';
 import { runRetention } from './transcripts/retention.js';
 import { registerAgentConsole } from './agent/routes.js';
 import { registerComplianceConsole } from './compliance/routes.js';
+import { registerOpsDashboard } from './operations/routes.js';
 import type { Proactive } from './agent/actions.js';
 import { SessionSigner } from './auth/session.js';
 import { loadConsoleUsers } from './auth/users.js';
@@ -132,7 +133,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   forbear.lifecycle.start(wechat ? { wechat: { sender: wechat.sender as WeChatSender, openIdOf: (id) => openIdOf(id) } } : {});
 
   const { users, demo } = loadConsoleUsers(config.CONSOLE_USERS);
-  if (demo) logger.warn('CONSOLE_USERS is not set: demo console users agent / supervisor / compliance exist (passwords <role>-demo)');
+  if (demo) logger.warn('CONSOLE_USERS is not set: demo console users agent / supervisor / compliance / operations exist (passwords <role>-demo)');
   const signer = new SessionSigner(config.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('hex'), config.CONSOLE_SESSION_TTL_SEC);
   /** An agent's action reaches the cardholder through the adapter of the channel they wrote on. */
   const proactive: Proactive = (reference, logic) => {
@@ -144,6 +145,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   };
   const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
   registerComplianceConsole(server, { forbear, signer });
+  registerOpsDashboard(server, { forbear, signer });
 
   server.get('/healthz', async (_req, res) => {
     res.json(200, { status: 'ok' });

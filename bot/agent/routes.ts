@@ -70,11 +70,11 @@ export function registerAgentConsole(
     res.json(200, { name: session.name, role: session.role });
   });
   // Signing out clears the session cookie (h13's server-side sessions can revoke on top of this).
-  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance'), async (_req: Request, res: Response) => {
+  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (_req: Request, res: Response) => {
     res.header('Set-Cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
     res.json(200, { ok: true });
   });
-  server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance'), async (req: Request, res: Response) => {
+  server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
     const { name, role } = sessionOf(req);
     res.json(200, { name, role });
   });

@@ -6,7 +6,8 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 
-export const ConsoleRole = z.enum(['agent', 'supervisor', 'compliance']);
+/** `operations` reads the outcome dashboard (/ops) and nothing else. */
+export const ConsoleRole = z.enum(['agent', 'supervisor', 'compliance', 'operations']);
 export type ConsoleRole = z.infer<typeof ConsoleRole>;
 
 export const ConsoleUser = z.object({
@@ -34,6 +35,7 @@ export const DEMO_PASSWORDS: Readonly<Record<ConsoleRole, string>> = {
   agent: 'agent-demo',
   supervisor: 'supervisor-demo',
   compliance: 'compliance-demo',
+  operations: 'operations-demo',
 };
 
 /** `CONSOLE_USERS=name:role:scrypt$salt$hash,…`; unset → the demo users (`demo: true`). */
