@@ -349,6 +349,7 @@ export class TranscriptMiddleware implements Middleware {
         attachments: (activity.attachments ?? []).map((a) => ({ contentType: a.contentType, name: a.name ?? null })),
         suggestedActions: (activity.suggestedActions?.actions ?? []).map((a) => String(a.title ?? a.value)),
         basedOn: [],
+        channel: activity.channelId ?? null,
       },
     };
   }
