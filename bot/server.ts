@@ -40,6 +40,7 @@ import { DIRECT_LINE_SERVICE_URL } from './channels/directline/adapter.js';
 import { WECHAT_CHANNEL_ID, openIdOf } from './channels/wechat/adapter.js';
 import { registerPayments, PAYMENTS_PATH } from './lifecycle/routes.js';
 import type { WeChatSender } from './lifecycle/channels.js';
+import { registerDocuments } from './lifecycle/documentRoutes.js';
 
 export interface RunningServer {
   server: Server;
@@ -146,6 +147,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
   registerComplianceConsole(server, { forbear, signer });
   registerOpsDashboard(server, { forbear, signer });
+  registerDocuments(server, { forbear, signer });
 
   server.get('/healthz', async (_req, res) => {
     res.json(200, { status: 'ok' });

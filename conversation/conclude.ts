@@ -14,11 +14,14 @@ import type { Clock } from './clock.js';
 import type { Auditor } from './audit.js';
 import { formatDate, formatMoney, t } from './messages/index.js';
 import type { Arrangement, ArrangementRepository } from './arrangement.js';
+import type { LifecyclePort } from './lifecycle.js';
 
 export interface ConclusionPorts {
   arrangements: ArrangementRepository;
   audit: Auditor;
   clock: Clock;
+  /** Where the printable agreement is; absent in tests of other parts. */
+  lifecycle?: Pick<LifecyclePort, 'documentLink'>;
 }
 
 /** Who proposed terms above the bot's authority, as recorded on the arrangement; null for the bot's own offers. */
@@ -79,6 +82,7 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
   if (first) {
     await send(t(lang, 'agreement.first_payment', { amount: formatMoney(first.amountMinor, c.currency, lang), date: formatDate(first.dueDate, lang) }));
   }
+  if (ports.lifecycle) await send(t(lang, 'agreement.document', { url: ports.lifecycle.documentLink(arrangement.reference) }));
   await context.sendActivity({ type: 'event', name: 'agreement', value: arrangement });
   return arrangement;
 }

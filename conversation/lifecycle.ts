@@ -23,5 +23,7 @@ export interface LifecyclePort {
   /** Messages left for the cardholder while they were away, removed as they are handed over. */
   takeNotices(accountId: string): Promise<string[]>;
   /** Schedules the check of a promise to pay on its date. */
+  /** The link to the printable agreement, carrying the cardholder's token (only they and staff can open it). */
+  documentLink(reference: string): string;
   promised(context: TurnContext, accountId: string, policyId: string, promise: { date: string | null; amountMinor: number | null }): Promise<void>;
 }

@@ -20,6 +20,10 @@ export const LifecycleConfig = z.object({
   OUTBOX_TIMEOUT_MS: intFromEnv(5000, 100, 60_000),
   /** WeChat template (模板消息) for reminders outside the 48-hour window; its one field is {{content.DATA}}. Unset = such reminders are recorded as unreachable. */
   WECHAT_REMINDER_TEMPLATE_ID: optionalString,
+  /** Signs the cardholder's link to their printable agreement (≥ 32 characters, the same on every instance); unset = random per process. */
+  DOCUMENT_LINK_SECRET: Secret('DOCUMENT_LINK_SECRET'),
+  /** The public address links are built on (https://bank.example/chat); unset = links relative to the chat page. */
+  PUBLIC_BASE_URL: optionalString.pipe(z.url().optional()),
   /** Minutes between ledger assessments (late, missed, breach) of every active arrangement; 0 = off. */
   LEDGER_ASSESS_INTERVAL_MIN: intFromEnv(60, 0, 1440),
 });

@@ -4,6 +4,7 @@
  * the composition root; workers start only in the server (`start`), so the terminal chat and the
  * simulator build the same product without running deliveries.
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 import type { Policy } from '../../policy/index.js';
@@ -17,6 +18,7 @@ import { Outbox, type OutboxEvent } from './outbox.js';
 import { ContactScheduler, type ContactChannel, type ContactFacts, type ContactJob } from './scheduler.js';
 import { WebChatInbox, WeChatContact, type WeChatSender } from './channels.js';
 import type { LifecycleConfig } from './config.js';
+import { documentPath, documentToken } from './document.js';
 
 export interface LifecycleDeps {
   config: LifecycleConfig;
@@ -37,6 +39,10 @@ export interface Lifecycle {
   scheduler: ContactScheduler;
   inbox: WebChatInbox;
   queues: { outbox: JobQueue<OutboxEvent>; contact: JobQueue<ContactJob> };
+  /** Signs the cardholders' agreement links. */
+  documentSecret: string;
+  /** The cardholder's link to their printable agreement. */
+  documentLink(reference: string): string;
   /** Starts deliveries, scheduled contact and the periodic ledger assessment (the server calls this). */
   start(channels: { wechat?: { sender: WeChatSender; openIdOf(conversationId: string): string } }): void;
   close(): Promise<void>;
@@ -108,12 +114,15 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   book.listen({ changed: (record, events) => scheduler.planFor(record, events) });
 
   let assessTimer: NodeJS.Timeout | undefined;
+  const documentSecret = config.DOCUMENT_LINK_SECRET ?? randomBytes(32).toString('hex');
   return {
     book,
     outbox,
     scheduler,
     inbox,
     queues,
+    documentSecret,
+    documentLink: (reference) => `${config.PUBLIC_BASE_URL?.replace(/\/$/, '') ?? ''}${documentPath(reference)}?token=${documentToken(documentSecret, reference)}`,
     start(channels) {
       if (channels.wechat) {
         const { sender, openIdOf } = channels.wechat;

@@ -23,6 +23,7 @@ export function lifecyclePort(lifecycle: Lifecycle): LifecyclePort {
       };
       return status;
     },
+    documentLink: (reference) => lifecycle.documentLink(reference),
     async takeNotices(accountId) {
       return (await inbox.take(accountId)).map((m) => m.text);
     },
