@@ -52,8 +52,11 @@ async function call(base: string, method: string, path: string, body: unknown, t
   return json;
 }
 
-/** One conversation through `script`; pushes each message's latency (ms). */
+let conversationsStarted = 0;
+
+/** One conversation through `script`, as its own cardholder (`<account>~<n>`); pushes each message's latency (ms). */
 async function converse(base: string, script: string[], account: string, latencies: number[]): Promise<unknown> {
+  const accountRef = `${account}~${String(process.pid)}-${String(++conversationsStarted)}`;
   const { token } = (await call(base, 'POST', '/v3/directline/tokens/generate', {})) as { token: string };
   const started = await call(base, 'POST', '/v3/directline/conversations', { locale: 'zh-CN' }, token);
   const id = started.conversationId as string;
@@ -63,7 +66,7 @@ async function converse(base: string, script: string[], account: string, latenci
       base,
       'POST',
       `/v3/directline/conversations/${id}/activities`,
-      { type: 'message', from: { id: `bench-${id}` }, text, locale: 'zh-CN', channelData: { accountRef: account } },
+      { type: 'message', from: { id: `bench-${id}` }, text, locale: 'zh-CN', channelData: { accountRef } },
       token,
     );
     latencies.push(performance.now() - t0);

@@ -13,6 +13,10 @@ import vm from 'node:vm';
 import restify from 'restify';
 import { ActivityHandler, ConversationState, MemoryStorage, type TurnContext } from 'botbuilder';
 import { createForbear } from '../bot/app.js';
+import { DemoAccountService } from '../bot/accounts/demoAccountService.js';
+import { systemClock } from '../conversation/clock.js';
+import type { AccountService, CardholderRecord, VerificationRequest } from '../conversation/accounts.js';
+import { loadPolicy } from '../policy/index.js';
 import { loadConfig } from '../bot/config.js';
 import { createLogger } from '../bot/logger.js';
 import { startServer } from '../bot/server.js';
@@ -64,11 +68,34 @@ async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(
   };
 }
 
+/**
+ * Every bench conversation is its own cardholder, as in real traffic: the demo account's figures
+ * and answers under the account id the client names (`<demo id>~<n>`). With one shared demo
+ * account, each conversation would add an agreement to the same cardholder, and the per-account
+ * look-ups of later turns would grow with the length of the run.
+ */
+class OneCardholderPerConversation implements AccountService {
+  private readonly demo = new DemoAccountService(systemClock, (policyId) => loadPolicy(policyId).timezone);
+
+  private static alias(record: CardholderRecord | null, accountId: string): CardholderRecord | null {
+    return record && { ...record, account: { ...record.account, accountId } };
+  }
+
+  async verify(request: VerificationRequest): Promise<CardholderRecord | null> {
+    const demoId = request.accountRef?.split('~')[0] ?? null;
+    return OneCardholderPerConversation.alias(await this.demo.verify({ ...request, accountRef: demoId }), request.accountRef ?? '');
+  }
+
+  async get(accountId: string): Promise<CardholderRecord | null> {
+    return OneCardholderPerConversation.alias(await this.demo.get(accountId.split('~')[0]!), accountId);
+  }
+}
+
 async function forbearServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(): Promise<void> }> {
   const config = loadConfig(env);
   // The system clock, as in production: reminders of the agreements the bench makes are scheduled
   // for their real dates, not run at once as a clock fixed in the past would make them.
-  const forbear = await createForbear({ config, env, logger: createLogger('silent') });
+  const forbear = await createForbear({ config, env, logger: createLogger('silent'), accounts: new OneCardholderPerConversation() });
   const running = await startServer(forbear, config, env);
   return { url: running.url, close: () => running.close() };
 }

@@ -34,6 +34,9 @@ function referenceExhausted(): Error {
 export class MemoryArrangementRepository implements ArrangementRepository {
   private readonly byKey = new Map<string, string>();
   private readonly byReference = new Map<string, string>();
+  /** References per conversation and per account, like the Redis sets: a listing reads only its own. */
+  private readonly byConversation = new Map<string, string[]>();
+  private readonly byAccount = new Map<string, string[]>();
 
   constructor(private readonly draw: () => ArrangementReference = newReference) {}
 
@@ -47,6 +50,9 @@ export class MemoryArrangementRepository implements ArrangementRepository {
       const text = JSON.stringify(arrangement);
       this.byKey.set(idempotencyKey, text);
       this.byReference.set(reference, text);
+      for (const [index, id] of [[this.byConversation, arrangement.conversationId], [this.byAccount, arrangement.accountId]] as const) {
+        index.set(id, [...(index.get(id) ?? []), reference]);
+      }
       return { arrangement, created: true };
     }
     throw referenceExhausted();
@@ -59,15 +65,15 @@ export class MemoryArrangementRepository implements ArrangementRepository {
   }
 
   async listByConversation(conversationId: string) {
-    return this.all().filter((a) => a.conversationId === conversationId);
+    return this.listed(this.byConversation.get(conversationId));
   }
 
   async listByAccount(accountId: string) {
-    return this.all().filter((a) => a.accountId === accountId);
+    return this.listed(this.byAccount.get(accountId));
   }
 
-  private all(): Arrangement[] {
-    return [...this.byReference.values()].map((t) => Arrangement.parse(JSON.parse(t))).sort(oldestFirst);
+  private listed(references: string[] = []): Arrangement[] {
+    return references.map((r) => Arrangement.parse(JSON.parse(this.byReference.get(r)!))).sort(oldestFirst);
   }
 }
 
