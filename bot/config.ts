@@ -62,6 +62,12 @@ export const Config = z
   TRANSCRIPT_HMAC_KEY: optionalString.pipe(z.string().min(32, 'TRANSCRIPT_HMAC_KEY must be at least 32 characters').optional()),
   /** Where signed checkpoints of transcript heads are appended (outside Redis); default data/checkpoints with Redis, memory when embedded. */
   TRANSCRIPT_CHECKPOINT_DIR: optionalString,
+  /** `/metrics` on the chat port answers only `Authorization: Bearer <token>` (≥ 32 characters); unset = not on the chat port. */
+  METRICS_TOKEN: optionalString.pipe(z.string().min(32, 'METRICS_TOKEN must be at least 32 characters').optional()),
+  /** `/metrics` on its own port (for the scraper, behind the firewall); unset = no separate port. */
+  METRICS_PORT: optionalString.pipe(z.coerce.number<string | undefined>().int().min(0).max(65_535).optional()),
+  /** Address of the metrics port; default 127.0.0.1. */
+  METRICS_HOST: optionalString,
 })
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape)

@@ -4,8 +4,8 @@
  * across instances, the transcript, and one turn-error policy: a store outage gets a polite "try
  * again shortly" in the cardholder's language, never a crash.
  */
-import { randomBytes } from 'node:crypto';
-import type { Server as HttpServer } from 'node:http';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import restify, { type Server } from 'restify';
 import {
   CloudAdapter,
@@ -156,9 +156,40 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     const store = await stores.health();
     res.json(store.status === 'up' ? 200 : 503, { status: store.status === 'up' ? 'ready' : 'not_ready', store });
   });
-  server.get('/metrics', async (_req, res) => {
-    res.sendRaw(200, await forbear.metrics.registry.metrics(), { 'content-type': forbear.metrics.registry.contentType });
-  });
+  // Metrics describe the business (outcomes, handoff reasons): never public. On the chat port only
+  // with a bearer token; otherwise on their own port, bound to loopback unless told otherwise.
+  const metricsBody = async () => ({ body: await forbear.metrics.registry.metrics(), type: forbear.metrics.registry.contentType });
+  if (config.METRICS_TOKEN) {
+    const expected = createHash('sha256').update(`Bearer ${config.METRICS_TOKEN}`).digest();
+    server.get('/metrics', async (req, res) => {
+      const given = createHash('sha256').update(req.header('authorization') ?? '').digest();
+      if (!timingSafeEqual(given, expected)) {
+        res.sendRaw(401, 'metrics need the bearer token\n', { 'content-type': 'text/plain; charset=utf-8' });
+        return;
+      }
+      const { body, type } = await metricsBody();
+      res.sendRaw(200, body, { 'content-type': type });
+    });
+  }
+  const metricsServer =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : createHttpServer((req, res) => {
+          // restify patches ServerResponse, so writeHead's return value is not relied on.
+          const answer = (status: number, body = '', type = 'text/plain; charset=utf-8') => {
+            res.statusCode = status;
+            res.setHeader('content-type', type);
+            res.end(body);
+          };
+          if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') return answer(404);
+          metricsBody().then(({ body, type }) => answer(200, body, type), () => answer(500));
+        });
+  if (metricsServer) {
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(config.METRICS_PORT, config.METRICS_HOST ?? '127.0.0.1', () => resolve());
+    });
+  }
 
   // Expired conversations are removed by a job; each removal is logged in the retention chain first.
   const retention =
@@ -193,6 +224,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
       directLine.close();
       agentConsole.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await new Promise<void>((resolve) => (metricsServer ? metricsServer.close(() => resolve()) : resolve()));
       await forbear.close();
     },
   };

@@ -28,6 +28,30 @@ function refuseEncodedBodies(req: Request, _res: Response, next: Next) {
   return next();
 }
 
+/** No body any of our clients sends nests deeper; zod, the transcript and the logs all recurse. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Nesting depth of a parsed body, measured without recursion (so a hostile body cannot overflow the stack here). */
+export function depthOf(value: unknown, limit = MAX_BODY_DEPTH): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(v as object)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+function refuseDeepBodies(req: Request, _res: Response, next: Next) {
+  if (depthOf(req.body) > MAX_BODY_DEPTH) {
+    return next(new HttpError(400, 'BadArgument', `The request body nests deeper than ${MAX_BODY_DEPTH} levels.`));
+  }
+  return next();
+}
+
 export function hardenServer(
   server: Server,
   config: HttpConfig & BotIdentity,
@@ -50,6 +74,7 @@ export function hardenServer(
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // Unknown content types (WeChat's XML) stay a raw string in req.body, still size-limited.
   server.use(restify.plugins.bodyParser({ maxBodySize: config.HTTP_MAX_BODY_BYTES, mapParams: false }));
+  server.use(refuseDeepBodies);
   if (config.MicrosoftAppId === undefined) server.use(allowServiceUrl(config.BOT_SERVICE_URL_ALLOWLIST));
 }
 

@@ -13,13 +13,16 @@ let adapter: LocalAdapter;
 
 beforeAll(async () => {
   let forbear;
-  ({ forbear, running } = await startForbear());
+  ({ forbear, running } = await startForbear({ METRICS_TOKEN: METRICS_TOKEN }));
   adapter = new LocalAdapter(forbear.bot);
 });
 
 afterAll(async () => {
   await running?.close();
 });
+
+/** The scraper's token: `/metrics` is not public (test/security/smaller.test.ts). */
+const METRICS_TOKEN = 'server-test-metrics-token-0123456789';
 
 describe('operating the server', () => {
   it('is healthy and ready on embedded defaults', async () => {
@@ -34,7 +37,7 @@ describe('operating the server', () => {
     await adapter.join(id, { locale: 'zh-CN' });
     for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']) await adapter.send(id, { text, locale: 'zh-CN' });
     await adapter.send('metrics-human', { text: '转人工', locale: 'zh-CN' });
-    const metrics = await (await fetch(`${running.url}metrics`)).text();
+    const metrics = await (await fetch(`${running.url}metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
     expect(metrics).toMatch(/forbear_turns_total\{channel="local"\} 8/);
     expect(metrics).toMatch(/forbear_turn_duration_seconds_count 8/);
     expect(metrics).toMatch(/forbear_outcomes_total\{outcome="agreement",reason=""\} 1/);

@@ -7,6 +7,8 @@ export const DirectLineConfig = z.object({
   DIRECTLINE_SECRET: optionalString.pipe(z.string().min(32, 'DIRECTLINE_SECRET must be at least 32 characters').optional()),
   /** Token lifetime; Web Chat refreshes at half of Direct Line's 30 minutes. */
   DIRECTLINE_TOKEN_TTL_SEC: intFromEnv(1800, 60, 86_400),
+  /** However often it is refreshed, a token (and the reconnects it allows) ends this long after the first was issued. */
+  DIRECTLINE_TOKEN_MAX_LIFETIME_SEC: intFromEnv(12 * 3600, 60, 30 * 86_400),
   /** A conversation's activity log is forgotten this long after its last activity. */
   DIRECTLINE_CONVERSATION_TTL_SEC: intFromEnv(86_400, 60, 30 * 86_400),
 });

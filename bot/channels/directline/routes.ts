@@ -84,6 +84,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   const tokens = createTokenService({
     secret: resolveTokenSecret(config.DIRECTLINE_SECRET, logger),
     ttlSec: config.DIRECTLINE_TOKEN_TTL_SEC,
+    maxLifetimeSec: config.DIRECTLINE_TOKEN_MAX_LIFETIME_SEC,
     ...(deps.now ? { now: deps.now } : {}),
   });
   const conversationRate: RateLimit = {
@@ -113,8 +114,8 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       }
     };
 
-  /** The conversation the bearer token grants; with `conversationId`, it must be that one. */
-  function authorize(req: Request, conversationId?: string): string {
+  /** The conversation the bearer token grants (and when its chain began); with `conversationId`, it must be that one. */
+  function grantOf(req: Request, conversationId?: string): { conversationId: string; issuedAt: number } {
     const match = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '');
     if (!match?.[1]) throw new HttpError(401, 'MissingToken', 'An Authorization: Bearer token is required.');
     const verdict = tokens.verify(match[1]);
@@ -125,8 +126,12 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     if (conversationId !== undefined && verdict.conversationId !== conversationId) {
       throw new HttpError(403, 'WrongConversation', 'The token does not grant access to this conversation.');
     }
-    return verdict.conversationId;
+    return { conversationId: verdict.conversationId, issuedAt: verdict.issuedAt };
   }
+
+  const authorize = (req: Request, conversationId?: string): string => grantOf(req, conversationId).conversationId;
+  /** A new token for the same grant: refreshing never extends the chain's maximum lifetime. */
+  const reissue = (grant: { conversationId: string; issuedAt: number }) => tokens.issue(grant.conversationId, grant.issuedAt);
 
   function streamUrl(req: Request, conversationId: string, token: string, watermark?: number): string {
     const secure = req.isSecure() || req.header('x-forwarded-proto') === 'https';
@@ -145,14 +150,15 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   });
 
   server.post(`${BASE}/tokens/refresh`, async (req, res) => {
-    const issued = tokens.issue(authorize(req));
+    const issued = reissue(grantOf(req));
     res.send(200, { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn });
   });
 
   server.post(`${BASE}/conversations`, outageAware(async (req, res) => {
-    const conversationId = authorize(req);
+    const grant = grantOf(req);
+    const { conversationId } = grant;
     const start = parse(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
-    const issued = tokens.issue(conversationId);
+    const issued = reissue(grant);
     const created = (await log.open(conversationId)) === 'created';
     res.send(created ? 201 : 200, {
       conversationId,
@@ -179,10 +185,10 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
 
   server.get(`${BASE}/conversations/:conversationId`, outageAware(async (req, res) => {
     const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
-    authorize(req, conversationId);
+    const grant = grantOf(req, conversationId);
     const watermark = parse(Watermark, req.query?.watermark, 'watermark');
     await requireConversation(conversationId);
-    const issued = tokens.issue(conversationId);
+    const issued = reissue(grant);
     res.send(200, {
       conversationId,
       token: issued.token,

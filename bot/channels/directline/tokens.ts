@@ -12,11 +12,13 @@ export const TokenClaims = z.object({
   c: z.string().min(1).max(128),
   /** expiry, seconds since the epoch */
   x: z.number().int().positive(),
+  /** when the first token of this chain of refreshes was issued, seconds since the epoch */
+  i: z.number().int().positive().optional(),
 });
 export type TokenClaims = z.infer<typeof TokenClaims>;
 
 export type Verification =
-  | { ok: true; conversationId: string; expiresAt: number }
+  | { ok: true; conversationId: string; expiresAt: number; issuedAt: number }
   | { ok: false; reason: 'malformed' | 'signature' | 'expired' };
 
 export interface IssuedToken {
@@ -27,25 +29,36 @@ export interface IssuedToken {
 }
 
 export interface TokenService {
-  issue(conversationId: string): IssuedToken;
+  /** `firstIssuedAt`: carried over from the token being refreshed, so a chain of refreshes ends. */
+  issue(conversationId: string, firstIssuedAt?: number): IssuedToken;
   verify(token: string): Verification;
 }
 
-export function createTokenService(options: { secret: string; ttlSec: number; now?: () => number }): TokenService {
+/** Unpadded base64url only: Node's decoder skips foreign characters and padding, which would let many spellings verify. */
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const canonical = (part: string) => BASE64URL.test(part) && Buffer.from(part, 'base64url').toString('base64url') === part;
+
+export function createTokenService(options: { secret: string; ttlSec: number; maxLifetimeSec?: number; now?: () => number }): TokenService {
   const now = options.now ?? Date.now;
+  const maxLifetimeSec = options.maxLifetimeSec ?? Infinity;
   const sign = (payload: string) => createHmac('sha256', options.secret).update(payload).digest();
 
   return {
-    issue(conversationId) {
-      const claims: TokenClaims = { c: conversationId, x: Math.floor(now() / 1000) + options.ttlSec };
+    issue(conversationId, firstIssuedAt) {
+      const nowSec = Math.floor(now() / 1000);
+      const origin = firstIssuedAt ?? nowSec;
+      // Never beyond the chain's maximum lifetime: the last refresh gets only what is left.
+      const expiry = Math.min(nowSec + options.ttlSec, origin + maxLifetimeSec);
+      const claims: TokenClaims = { c: conversationId, x: expiry, i: origin };
       const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-      return { token: `${payload}.${sign(payload).toString('base64url')}`, conversationId, expiresIn: options.ttlSec };
+      return { token: `${payload}.${sign(payload).toString('base64url')}`, conversationId, expiresIn: Math.max(0, expiry - nowSec) };
     },
 
     verify(token) {
       const parts = token.split('.');
       if (parts.length !== 2 || !parts[0] || !parts[1]) return { ok: false, reason: 'malformed' };
       const [payload, signature] = parts as [string, string];
+      if (!canonical(payload) || !canonical(signature)) return { ok: false, reason: 'malformed' };
       const given = Buffer.from(signature, 'base64url');
       const expected = sign(payload);
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'signature' };
@@ -55,8 +68,9 @@ export function createTokenService(options: { secret: string; ttlSec: number; no
       } catch {
         return { ok: false, reason: 'malformed' };
       }
-      if (claims.x * 1000 <= now()) return { ok: false, reason: 'expired' };
-      return { ok: true, conversationId: claims.c, expiresAt: claims.x };
+      const issuedAt = claims.i ?? claims.x - options.ttlSec;
+      if (claims.x * 1000 <= now() || (issuedAt + maxLifetimeSec) * 1000 <= now()) return { ok: false, reason: 'expired' };
+      return { ok: true, conversationId: claims.c, expiresAt: claims.x, issuedAt };
     },
   };
 }

@@ -32,10 +32,26 @@ const CDATA_SECTION = /<!\[CDATA\[[\s\S]*?\]\]>/g;
 /** Declarations outside CDATA; inside CDATA the same characters are just a follower's text. */
 const DECLARATION = /<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)/i;
 
+/** WeChat's messages nest two levels; the parser and validator recurse, so depth is bounded before they run. */
+const MAX_XML_DEPTH = 8;
+const TAG = /<(\/?)[A-Za-z_][^<>]*?(\/?)>/g;
+
+function xmlDepth(xml: string): number {
+  let depth = 0;
+  let deepest = 0;
+  for (const m of xml.matchAll(TAG)) {
+    if (m[1]) depth--;
+    else if (!m[2]) deepest = Math.max(deepest, ++depth);
+  }
+  return deepest;
+}
+
 /** Parses `<xml>…</xml>` and validates the children with `schema`. */
 export function parseWeChatXml<T extends z.ZodType>(xml: string, schema: T): z.infer<T> {
   if (Buffer.byteLength(xml, 'utf8') > MAX_XML_BYTES) throw new XmlRejectedError('too_large');
-  if (DECLARATION.test(xml.replace(CDATA_SECTION, ''))) throw new XmlRejectedError('doctype');
+  const outsideCdata = xml.replace(CDATA_SECTION, '');
+  if (DECLARATION.test(outsideCdata)) throw new XmlRejectedError('doctype');
+  if (xmlDepth(outsideCdata) > MAX_XML_DEPTH) throw new XmlRejectedError('malformed');
   if (XMLValidator.validate(xml) !== true) throw new XmlRejectedError('malformed');
   const root = z.object({ xml: z.record(z.string(), z.unknown()) }).safeParse(parser.parse(xml));
   if (!root.success) throw new XmlRejectedError('malformed');
