@@ -46,6 +46,14 @@ const strategyRows = (r: Report) =>
   STRATEGIES.map((s) => [STRATEGY_LABEL[s], `${r.strategies[s].agreementRate}%`, `${r.strategies[s].recoveryRate}%`, `${r.strategies[s].concessionRate}%`]);
 const STRATEGY_HEADERS = ['strategy', 'agreements', 'recovery (of balance)', 'concession (per deal)'];
 
+/** After the agreement: the plans played with each persona's payment behaviour. */
+const lifecycleRows = (r: Report) =>
+  STRATEGIES.map((s) => {
+    const l = r.strategies[s].lifecycle;
+    return [STRATEGY_LABEL[s], l.plans, `${l.keptRate}%`, `${l.cureRate}%`, `${l.brokenRate}%`, `${l.netRecoveryRate}%`];
+  });
+const LIFECYCLE_HEADERS = ['strategy', 'plans', 'kept', 'cured (of missed)', 'broken', 'recovery net of breaks'];
+
 const behaviourRows = (r: Report) =>
   Object.entries(r.byBehaviour).map(([k, b]) => [k, b.personas, `${b.agreementRate}%`, `${b.handoffRate}%`, `${b.otherRate}%`, b.meanTurns, b.violations]);
 const BEHAVIOUR_HEADERS = ['behaviour', 'personas', 'agreement', 'handoff', 'other', 'mean turns', 'violations'];
@@ -55,6 +63,8 @@ export function renderTable(r: Report, elapsedMs: number): string {
     ...table(['measure', 'value'], [...headline(r), ['runtime', `${(elapsedMs / 1000).toFixed(1)} s`]]),
     '',
     ...table(STRATEGY_HEADERS, strategyRows(r)),
+    '',
+    ...table(LIFECYCLE_HEADERS, lifecycleRows(r)),
     '',
     ...table(BEHAVIOUR_HEADERS, behaviourRows(r)),
     '',
@@ -75,6 +85,10 @@ export function renderMarkdown(r: Report, elapsedMs: number): string {
     '## Recovery against fixed strategies (same personas)',
     '',
     ...markdownTable(STRATEGY_HEADERS, strategyRows(r)),
+    '',
+    '## After the agreement (payment behaviour played through the ledger and breach rules)',
+    '',
+    ...markdownTable(LIFECYCLE_HEADERS, lifecycleRows(r)),
     '',
     '![outcomes per strategy](report.svg)',
     '',

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { Policy, Offer } from '../policy/index.js';
+import { lifecycleOf, LifecycleResult } from './payments.js';
 import { agreementViolations, assessmentOf, baselineOffer, handoffNeed, neededConcession, type Strategy } from './checks.js';
 import type { Conversation, Outcome } from './conversation.js';
 import { BEHAVIOUR_KINDS, LanguageChoice, type Persona } from './personas.js';
@@ -30,6 +31,8 @@ const StrategyResult = z.object({
   recoveryRate: z.number().min(0),
   /** Mean over agreements of (money given up ÷ balance). */
   concessionRate: Share,
+  /** The plans played out with each persona's payment behaviour (simulate/payments.ts). */
+  lifecycle: LifecycleResult,
 });
 
 export const LlmUsage = z.object({ calls: Count, promptTokens: Count, completionTokens: Count });
@@ -180,6 +183,12 @@ export function buildReport(input: ReportInput): Report {
       agreementRate: pct(deals.length, n),
       recoveryRate: n === 0 ? 0 : Math.round((recovered.reduce((a, b) => a + b, 0) / n) * 10) / 10,
       concessionRate: mean(deals.map((d) => shareOf(d.offer.concessionMinor, d.offer.balanceMinor))),
+      lifecycle: lifecycleOf(
+        deals.map((d) => ({ ...d, asOf: input.asOf(d.persona), rules: input.policyOf(d.persona).breach })),
+        n,
+        input.options.seed,
+        s,
+      ),
     };
   };
 
