@@ -145,7 +145,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
   };
   const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
-  registerComplianceConsole(server, { forbear, signer });
+  registerComplianceConsole(server, { forbear, signer, defaultPolicy: config.DEFAULT_POLICY });
   registerOpsDashboard(server, { forbear, signer });
   registerDocuments(server, { forbear, signer });
 

@@ -16,7 +16,8 @@ import { pageCsp } from '../http/headers.js';
 import { catalogs } from '../../conversation/messages/index.js';
 import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
-import { ConversationFilter, type TranscriptRecord } from '../transcripts/schema.js';
+import { ConversationFilter, type ConversationSummary, type TranscriptRecord } from '../transcripts/schema.js';
+import { readableDecision } from '../transcripts/readable.js';
 import { verifyConversation } from '../transcripts/store.js';
 import { Language } from '../../conversation/language.js';
 import { asset, serveAssets } from '../web/routes.js';
@@ -36,13 +37,24 @@ type ReviewRecord = z.infer<typeof ReviewRecord>;
 const Sample = z.object({ n: z.number().int().min(1).max(500), seed: z.string().min(1).max(100), filter: ConversationFilter.default({}) }).strict();
 const Format = z.enum(['jsonl', 'csv', 'html']);
 
-/** Query strings are text: the filter's one number is converted before validation. */
+const queryOf = (req: Request) => new URL(req.url ?? '/', 'http://x').searchParams;
+const Page = z.object({ page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(25) });
+
+function parsed<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  throw new HttpError(400, 'BadArgument', `${issue.path.join('.') || 'query'}: ${issue.message}`);
+}
+
+/**
+ * Query strings are text: the filter's one number is converted before validation. Conversations the
+ * cardholder never wrote in (a chat page opened and left) are not reviewable conversations.
+ */
 function filterOf(req: Request) {
-  const query = Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams);
-  delete query['format'];
-  const parsed = ConversationFilter.safeParse({ ...query, ...(query['limit'] ? { limit: Number(query['limit']) } : {}) });
-  if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
-  return parsed.data;
+  const query = Object.fromEntries(queryOf(req));
+  for (const key of ['format', 'page', 'pageSize', 'lang']) delete query[key];
+  return parsed(ConversationFilter, { ...query, ...(query['limit'] ? { limit: Number(query['limit']) } : {}), engaged: true });
 }
 
 /**
@@ -68,12 +80,18 @@ export function sample<T extends { conversationId: string }>(items: readonly T[]
 
 function texts(): Record<Language, Record<string, string>> {
   const pick = (lang: Language) =>
-    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('compliance.') || key.startsWith('agent.')));
+    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => ['compliance.', 'agent.', 'review.', 'transcript.'].some((p) => key.startsWith(p))));
   return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
 }
 
-export function registerComplianceConsole(server: Server, deps: { forbear: Forbear; signer: SessionSigner }): void {
+export function registerComplianceConsole(server: Server, deps: { forbear: Forbear; signer: SessionSigner; defaultPolicy: string }): void {
   const { forbear } = deps;
+  /** A conversation is read in its own language and local time (its policy's timezone). */
+  const localeOf = (summary: ConversationSummary) => ({
+    lang: summary.language ?? 'zh-CN',
+    timeZone: forbear.policy(summary.policyVersions[0]?.split('@')[0] ?? deps.defaultPolicy).timezone,
+  });
+  const readerLanguage = (req: Request) => Language.safeParse(queryOf(req).get('lang')).data;
   const compliance = requireRole(deps.signer, 'compliance');
   const reviews = forbear.stores.keyValue({ namespace: 'qa-review', schema: z.array(ReviewRecord), scope: 'global' });
 
@@ -84,10 +102,14 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
     '/compliance/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(texts())), 'no-cache'),
   });
 
-  const idOf = (req: Request) => z.string().min(1).max(200).parse(req.params?.['id']);
+  const idOf = (req: Request) => parsed(z.string().min(1).max(200), req.params?.['id']);
 
   server.get('/compliance/api/conversations', compliance, async (req: Request, res: Response) => {
-    res.json(200, { conversations: await forbear.transcripts.listConversations(filterOf(req)) });
+    const { page, pageSize } = parsed(Page, Object.fromEntries(queryOf(req)));
+    const all = await forbear.transcripts.listConversations(filterOf(req));
+    // Newest first, a page at a time.
+    const newest = [...all].reverse();
+    res.json(200, { conversations: newest.slice((page - 1) * pageSize, page * pageSize), total: all.length, page, pageSize });
   });
 
   server.get('/compliance/api/conversations/:id', compliance, async (req: Request, res: Response) => {
@@ -95,15 +117,27 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
     const summary = await forbear.transcripts.summary(id);
     if (!summary) throw new HttpError(404, 'NotFound', 'No such conversation.');
     const records = await forbear.transcripts.read(id).catch(() => []);
-    res.json(200, { summary, records, annotations: annotate(records), verification: await verifyConversation(forbear.transcripts, id) });
+    const lang = readerLanguage(req) ?? localeOf(summary).lang;
+    // Each annotated message's decisions in words: rule, terms, authority.
+    const readable = Object.fromEntries(
+      Object.entries(annotate(records)).map(([seq, decisions]) => [seq, decisions.flatMap((d) => (d.kind === 'decision' ? [readableDecision(d, lang)] : []))]),
+    );
+    res.json(200, { summary, records, annotations: readable, verification: await verifyConversation(forbear.transcripts, id), timeZone: localeOf(summary).timeZone });
   });
 
   server.get('/compliance/api/conversations/:id/export', compliance, async (req: Request, res: Response) => {
     const id = idOf(req);
-    const format = Format.parse(new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'jsonl');
+    const format = parsed(Format, queryOf(req).get('format') ?? 'jsonl');
+    const summary = await forbear.transcripts.summary(id);
+    if (!summary) throw new HttpError(404, 'NotFound', 'No such conversation.');
     if (format === 'html') {
       const records = await forbear.transcripts.read(id);
-      const html = renderTranscriptHtml(id, records, { lang: 'zh-CN', verification: await verifyConversation(forbear.transcripts, id), exportedAt: forbear.clock.now() });
+      const html = renderTranscriptHtml(id, records, {
+        ...localeOf(summary),
+        ...(readerLanguage(req) ? { lang: readerLanguage(req)! } : {}),
+        verification: await verifyConversation(forbear.transcripts, id),
+        exportedAt: forbear.clock.now(),
+      });
       res.sendRaw(200, html, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
       return;
     }
@@ -111,24 +145,21 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
   });
 
   server.get('/compliance/api/export', compliance, async (req: Request, res: Response) => {
-    const format = z.enum(['jsonl', 'csv']).parse(new URL(req.url ?? '/', 'http://x').searchParams.get('format') ?? 'jsonl');
+    const format = parsed(z.enum(['jsonl', 'csv']), queryOf(req).get('format') ?? 'jsonl');
     const filter = filterOf(req);
     res.sendRaw(200, await collect((out) => (format === 'csv' ? exportCsv : exportJsonl)(forbear.transcripts, filter, out)), contentType(format, 'search'));
   });
 
   server.post('/compliance/api/sample', compliance, async (req: Request, res: Response) => {
-    const parsed = Sample.safeParse(req.body ?? {});
-    if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
-    const { n, seed, filter } = parsed.data;
-    res.json(200, { conversations: sample(await forbear.transcripts.listConversations(filter), n, seed) });
+    const { n, seed, filter } = parsed(Sample, req.body ?? {});
+    res.json(200, { conversations: sample(await forbear.transcripts.listConversations({ ...filter, engaged: true }), n, seed) });
   });
 
   server.post('/compliance/api/conversations/:id/review', compliance, async (req: Request, res: Response) => {
     const id = idOf(req);
-    const parsed = Review.safeParse(req.body ?? {});
-    if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`);
+    const verdict = parsed(Review, req.body ?? {});
     if (!(await forbear.transcripts.summary(id))) throw new HttpError(404, 'NotFound', 'No such conversation.');
-    const body = { conversationId: id, reviewer: sessionOf(req).name, ...parsed.data, at: forbear.clock.now().toISOString() };
+    const body = { conversationId: id, reviewer: sessionOf(req).name, ...verdict, at: forbear.clock.now().toISOString() };
     const log = await reviews.update('log', (current = []) => [...current, forbear.transcripts.sealing.chain.link(current.length ? headOf(current) : EMPTY_HEAD, body) as ReviewRecord]);
     res.json(200, log.at(-1));
   });

@@ -9,6 +9,7 @@ import type { Writable } from 'node:stream';
 import { t } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { canonicalJson, type Verification } from './chain.js';
+import { readableDecision } from './readable.js';
 import type { ConversationFilterInput, TranscriptRecord } from './schema.js';
 import type { TranscriptStore } from './store.js';
 
@@ -79,16 +80,21 @@ export function exportCsv(store: TranscriptStore, selection: Selection, out: Wri
 /** Five characters are all HTML text and attribute values need escaping; a dependency would be larger than this. */
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function decisionDetails(r: TranscriptRecord & { kind: 'decision' }): string {
-  const { type: _type, ...fields } = r.payload;
-  return Object.entries(fields)
-    .filter(([, v]) => v !== null && !(Array.isArray(v) && v.length === 0))
-    .map(([k, v]) => `<div><span class="k">${escapeHtml(k)}</span> ${escapeHtml(typeof v === 'string' ? v : canonicalJson(v))}</div>`)
+function decisionDetails(r: TranscriptRecord & { kind: 'decision' }, lang: Language): string {
+  return readableDecision(r, lang)
+    .fields.map((f) => `<div><span class="k">${escapeHtml(f.label)}</span> <span class="v">${escapeHtml(f.value)}</span></div>`)
     .join('');
+}
+
+/** A record's moment in the reader's local time (the conversation's policy timezone). */
+export function localMoment(iso: string, lang: Language, timeZone: string): string {
+  return new Intl.DateTimeFormat(lang, { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false }).format(new Date(iso));
 }
 
 export interface HtmlOptions {
   lang: Language;
+  /** IANA zone the times are shown in (the conversation's policy timezone); UTC if not given. */
+  timeZone?: string;
   verification: Verification;
   exportedAt: Date;
 }
@@ -96,6 +102,7 @@ export interface HtmlOptions {
 /** A self-contained page for printing (or "Save as PDF") a single conversation. */
 export function renderTranscriptHtml(conversationId: string, records: readonly TranscriptRecord[], opts: HtmlOptions): string {
   const L = (key: string, vars?: Record<string, string | number>) => escapeHtml(t(opts.lang, key, vars));
+  const zone = opts.timeZone ?? 'UTC';
   const chain = opts.verification.ok
     ? `<p class="ok">${L('transcript.chain_ok', { records: opts.verification.records })}</p>`
     : `<p class="bad">${L('transcript.chain_bad', { seq: opts.verification.firstBadSeq, problem: opts.verification.problem })}</p>`;
@@ -105,17 +112,17 @@ export function renderTranscriptHtml(conversationId: string, records: readonly T
         ? `<div class="text">${escapeHtml(r.payload.text ?? '')}</div>${
             r.payload.basedOn.length ? `<div class="basis">${L('transcript.based_on', { seqs: r.payload.basedOn.map((s) => `#${s}`).join(', ') })}</div>` : ''
           }`
-        : `<div class="decision">${L(`transcript.decision.${r.payload.type}`)}</div>${decisionDetails(r)}`;
-    return `<tr id="r${r.seq}" class="${r.kind}"><td>${r.seq}</td><td>${escapeHtml(r.at)}</td><td>${L(`transcript.actor.${r.actor}`)}</td><td>${content}<div class="hash">${L('transcript.hash')} ${r.hash}</div></td></tr>`;
+        : `<div class="decision">${L(`transcript.decision.${r.payload.type}`)}</div>${decisionDetails(r, opts.lang)}`;
+    return `<tr id="r${r.seq}" class="${r.kind}"><td>${r.seq}</td><td>${escapeHtml(localMoment(r.at, opts.lang, zone))}</td><td>${L(`transcript.actor.${r.actor}`)}</td><td>${content}<div class="hash">${L('transcript.hash')} ${r.hash}</div></td></tr>`;
   });
   return `<!doctype html>
 <html lang="${escapeHtml(opts.lang)}"><head><meta charset="utf-8"><title>${L('transcript.title')} — ${escapeHtml(conversationId)}</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}tr.decision{background:#f6f6f6;font-size:90%}.k{color:#555;font-weight:600}.hash{color:#999;font-size:75%;word-break:break-all}.ok{color:#060}.bad{color:#b00;font-weight:700}.basis{color:#036;font-size:85%}@media print{tr{page-break-inside:avoid}}</style>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}tr.decision{background:#f6f6f6;font-size:90%}.k{color:#555;font-weight:600}.v{white-space:pre-wrap}tr.activity td:nth-child(3){font-weight:600}.hash{color:#999;font-size:75%;word-break:break-all}.ok{color:#060}.bad{color:#b00;font-weight:700}.basis{color:#036;font-size:85%}@media print{tr{page-break-inside:avoid}}</style>
 </head><body>
 <h1>${L('transcript.title')}</h1>
-<p>${L('transcript.conversation', { id: conversationId })} · ${L('transcript.exported_at', { at: opts.exportedAt.toISOString() })}</p>
+<p>${L('transcript.conversation', { id: conversationId })} · ${L('transcript.exported_at', { at: localMoment(opts.exportedAt.toISOString(), opts.lang, zone) })}</p>
 ${chain}
-<table><thead><tr><th>${L('transcript.col.seq')}</th><th>${L('transcript.col.time')}</th><th>${L('transcript.col.actor')}</th><th>${L('transcript.col.content')}</th></tr></thead>
+<table><thead><tr><th>${L('transcript.col.seq')}</th><th>${L('transcript.col.time', { zone })}</th><th>${L('transcript.col.actor')}</th><th>${L('transcript.col.content')}</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody></table>

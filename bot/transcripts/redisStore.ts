@@ -193,6 +193,8 @@ export class RedisTranscriptStore implements TranscriptStore {
           flags: (replies[i * 3 + 1] as string[]).sort(),
           policyVersions: (replies[i * 3 + 2] as string[]).sort(),
           records: Number(h.records),
+          agentId: h.agentId ?? null,
+          engaged: h.engaged === 'yes',
         }),
       );
     }

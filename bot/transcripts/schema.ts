@@ -271,6 +271,10 @@ export const ConversationSummary = z.object({
   policyVersions: z.array(z.string()),
   flags: z.array(FlagKind),
   records: z.number().int().min(0),
+  /** The last agent or supervisor who acted on the conversation, if any. */
+  agentId: z.string().nullable().default(null),
+  /** False for a conversation the cardholder never wrote in (a page opened and left): not "abandoned". */
+  engaged: z.boolean().default(true),
 });
 export type ConversationSummary = z.infer<typeof ConversationSummary>;
 
@@ -287,6 +291,10 @@ export const ConversationFilter = z
     flag: FlagKind.optional(),
     /** Conversations whose last record is before this instant (retention). */
     lastBefore: Instant.optional(),
+    /** The last agent or supervisor who acted on it. */
+    agentId: z.string().optional(),
+    /** Only conversations the cardholder wrote in (true), or only those they never did (false). */
+    engaged: z.boolean().optional(),
     limit: z.number().int().min(1).optional(),
   })
   .strict();

@@ -16,6 +16,10 @@ export const SummaryDelta = z.object({
     language: Language.optional(),
     outcome: Outcome.optional(),
     handoffReason: z.string().optional(),
+    /** The last person (agent or supervisor) who acted on the case. */
+    agentId: z.string().optional(),
+    /** The cardholder wrote at least once ("yes" — kept as text so Redis stores it as it is). */
+    engaged: z.literal('yes').optional(),
   }),
   flag: FlagKind.optional(),
   policyVersion: z.string().optional(),
@@ -26,6 +30,7 @@ export function summaryDelta(record: TranscriptRecord): SummaryDelta {
   const delta: SummaryDelta = { conversationId: record.conversationId, at: record.at, set: {} };
   if (record.kind === 'activity') {
     if (record.payload.language) delta.set.language = record.payload.language;
+    if (record.actor === 'cardholder' && record.payload.type === 'message') delta.set.engaged = 'yes';
     return delta;
   }
   const p = record.payload;
@@ -51,6 +56,9 @@ export function summaryDelta(record: TranscriptRecord): SummaryDelta {
     case 'flag':
       delta.flag = p.flag;
       break;
+    case 'agent_action':
+      delta.set.agentId = p.agentId;
+      break;
     default:
       break;
   }
@@ -69,11 +77,15 @@ export function applyDelta(summary: ConversationSummary | null, delta: SummaryDe
     policyVersions: [],
     flags: [],
     records: 0,
+    agentId: null,
+    engaged: false,
   };
   const union = <T>(list: T[], item: T | undefined) => (item === undefined || list.includes(item) ? list : [...list, item].sort());
+  const { engaged, ...set } = delta.set;
   return {
     ...base,
-    ...delta.set,
+    ...set,
+    engaged: base.engaged || engaged === 'yes',
     lastAt: delta.at > base.lastAt ? delta.at : base.lastAt,
     policyVersions: union(base.policyVersions, delta.policyVersion),
     flags: union(base.flags, delta.flag),
@@ -103,5 +115,7 @@ export function matchesFilter(s: ConversationSummary, f: ConversationFilter): bo
   if (f.policyVersion !== undefined && !s.policyVersions.some((v) => v === f.policyVersion || v.endsWith(`@${f.policyVersion}`))) return false;
   if (f.flag !== undefined && !s.flags.includes(f.flag)) return false;
   if (f.lastBefore !== undefined && !(s.lastAt < f.lastBefore)) return false;
+  if (f.agentId !== undefined && s.agentId !== f.agentId) return false;
+  if (f.engaged !== undefined && s.engaged !== f.engaged) return false;
   return true;
 }

@@ -1,5 +1,11 @@
-/** A compliance officer in a real browser: log in, search, open a transcript, see why an offer was made. */
+/**
+ * A compliance officer in a real browser: log in, filter and page through conversations, open one,
+ * read the decision behind an offer in words, draw a QA sample and record a verdict in the page,
+ * read it all in English, print the record in the conversation's language and local time. A chat
+ * page opened and left does not show up as an "abandoned" conversation.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { LocalAdapter } from '../../bot/channels/local.js';
 import { launchChromium } from '../support/browser.js';
@@ -16,6 +22,8 @@ beforeAll(async () => {
   adapter.use(forbear.transcriptMiddleware);
   await adapter.join('reviewed', { locale: 'zh-CN' });
   for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']) await adapter.send('reviewed', { text, locale: 'zh-CN' });
+  await adapter.join('asked-for-person', { locale: 'en' });
+  for (const text of ['9012', '1990-04-18', 'I want to talk to a person']) await adapter.send('asked-for-person', { text, locale: 'en' });
   browser = await launchChromium();
 });
 
@@ -25,25 +33,78 @@ afterAll(async () => {
 });
 
 describe('compliance console in the browser', () => {
-  it('finds yesterday’s conversation, verifies it and shows the rule behind an offer', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+  it('filters, reads the rule behind an offer in words, samples and reviews in the page, in either language', { timeout: 180_000 }, async () => {
+    // Someone opens the chat page and leaves without writing: not a conversation to review.
+    const visitor = await browser.newPage({ locale: 'zh-CN' });
+    await visitor.goto(`${running.url}?lang=zh-CN`);
+    await expect.poll(() => visitor.locator('.webchat__bubble__content').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await visitor.close();
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto(`${running.url}compliance`);
     await page.fill('input[name="name"]', 'compliance');
     await page.fill('input[name="password"]', 'compliance-demo');
     await page.click('#login button[type="submit"]');
+    await expect.poll(() => page.locator('#result-count').textContent(), { timeout: 10_000 }).toBe('共 2 个会话 · 第 1/1 页');
+
+    // Options are words in the page's language, not codes.
+    expect(await page.locator('select[name="outcome"] option').allTextContents()).toEqual(['全部', '达成还款安排', '转人工', '中途放弃']);
+    expect(await page.locator('select[name="handoffReason"] option').allTextContents()).toContain('要求人工');
+    await page.selectOption('select[name="handoffReason"]', 'request_human');
+    await page.click('#search button[type="submit"]');
+    await expect.poll(() => page.locator('#results li').allTextContents()).toEqual([expect.stringContaining('us-m1-johnson · 转人工 (要求人工)')]);
+    await page.selectOption('select[name="handoffReason"]', '');
     await page.fill('input[name="accountId"]', 'cn-m1-wang');
-    await page.selectOption('select[name="language"]', 'zh-CN');
+    await page.selectOption('select[name="outcome"]', 'arrangement');
     await page.fill('input[name="policyVersion"]', 'default-cn@2026.1');
     await page.click('#search button[type="submit"]');
     const result = page.locator('#results li', { hasText: 'cn-m1-wang' });
     await expect.poll(() => result.count(), { timeout: 10_000 }).toBe(1);
-    await result.click();
+    await result.locator('button').click();
     await expect.poll(() => page.locator('#chain').textContent()).toContain('未被篡改');
-    await page.locator('#transcript li.annotated', { hasText: '分 11 期' }).first().click();
-    await expect.poll(() => page.locator('#annotation').textContent()).toContain('default-cn@2026.1:buckets.M1.bot.installment');
-    await page.screenshot({ path: 'test-output/compliance-console.png' });
+    expect(await page.locator('#zone').textContent()).toBe('时间为 Asia/Shanghai 当地时间');
+    expect(await page.locator('#transcript').innerText()).toMatch(/持卡人 · 2026年11月22日 10:00:00/);
+
+    await page.locator('#transcript li.annotated', { hasText: '分 11 期' }).first().locator('button').click();
+    const annotation = page.locator('#annotation');
+    await expect.poll(() => annotation.innerText()).toContain('展示方案');
+    const words = await annotation.innerText();
+    expect(words).toMatch(/政策\s+default-cn@2026\.1/);
+    expect(words).toMatch(/权限\s+机器人/);
+    expect(words).toMatch(/条款\s+分 11 期，每月还款 ¥2,291\.66/);
+    expect(words).toContain('default-cn@2026.1:buckets.M1.bot.installment.maxMonths');
+    expect(words).not.toContain('{"');
+
+    await page.selectOption('select[name="verdict"]', 'needs_followup');
+    await page.fill('#review input[name="comment"]', '条款复述清楚');
+    await page.click('#review button[type="submit"]');
+    await expect.poll(() => page.locator('#reviews').innerText()).toContain('compliance · 需跟进 — 条款复述清楚');
+    expect(await page.locator('#reviews-chain').textContent()).toBe('审查日志校验通过（1 条）。');
+    await page.fill('input[name="accountId"]', '');
+    await page.selectOption('select[name="outcome"]', '');
+    await page.fill('input[name="policyVersion"]', '');
+    await page.fill('#sample input[name="n"]', '1');
+    await page.click('#sample button[type="submit"]');
+    await expect.poll(() => page.locator('#sampled li').count()).toBe(1);
+    await page.screenshot({ path: 'test-output/compliance-console.png', fullPage: true });
+    copyFileSync('test-output/compliance-console.png', 'docs/compliance-console.png');
+
+    await page.selectOption('#language', 'en');
+    await expect.poll(() => annotation.isHidden()).toBe(true);
+    const english = await page.locator('body').innerText();
+    expect(english).not.toMatch(/\b(compliance|agent|review|transcript)\.[a-z_.]+/);
+    expect(await page.locator('select[name="verdict"] option').allTextContents()).toEqual(['pass', 'fail', 'needs follow-up']);
+    expect(english).toContain('Cardholder ·');
+
+    // The printable record: the conversation's language and local time, decisions in words.
+    const html = await page.evaluate(async () => (await fetch('/compliance/api/conversations/reviewed/export?format=html')).text());
+    const printable = await browser.newPage({ locale: 'zh-CN' });
+    expect(html).toContain('<html lang="zh-CN"');
+    expect(html).toContain('时间（Asia/Shanghai）');
+    await printable.setContent(html);
+    await printable.screenshot({ path: 'test-output/compliance-printable.png', fullPage: true });
     expect(errors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
   });
 });

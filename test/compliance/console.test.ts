@@ -62,11 +62,36 @@ describe('compliance console API', () => {
     const view = (await call('conversations/agreed')).json();
     expect(view.verification).toMatchObject({ ok: true });
     const offerMessage = view.records.find((r: TranscriptRecord) => r.kind === 'activity' && r.payload.text?.includes('分 11 期'));
+    // In words, in the conversation's language: the rule, the terms, the authority — not raw JSON.
     const notes = view.annotations[offerMessage.seq];
-    expect(notes.map((d: TranscriptRecord) => (d.kind === 'decision' ? d.payload.type : null))).toContain('offer_shown');
-    const shown = notes.find((d: any) => d.payload.type === 'offer_shown');
-    expect(shown.payload).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.1', offerId: 'installment-11' });
-    expect(shown.payload.ruleIds.some((id: string) => id.startsWith('default-cn@2026.1:buckets.M1.bot.installment'))).toBe(true);
+    const shown = notes.find((d: any) => d.title === '展示方案');
+    const field = (label: string) => shown.fields.find((f: any) => f.label === label)?.value;
+    expect(field('政策')).toBe('default-cn@2026.1');
+    expect(field('权限')).toBe('机器人');
+    expect(field('条款')).toContain('分 11 期，每月还款 ¥2,291.66');
+    expect(field('规则').split('\n').some((id: string) => id.startsWith('default-cn@2026.1:buckets.M1.bot.installment'))).toBe(true);
+    expect(JSON.stringify(notes)).not.toContain('"payload"');
+    const english = (await call('conversations/agreed?lang=en')).json().annotations[offerMessage.seq];
+    expect(english.find((d: any) => d.title === 'Offer shown').fields.map((f: any) => f.label)).toEqual(['Policy', 'Authority', 'Terms', 'Rules']);
+  });
+
+  it('pages results, filters by agent, and leaves page loads out (a chat opened and never written in is not "abandoned")', async () => {
+    const call = await session('compliance', 'compliance-demo');
+    const adapter = new LocalAdapter(forbear.bot);
+    adapter.use(forbear.transcriptMiddleware);
+    await adapter.join('opened-only', { locale: 'zh-CN' });
+    expect(await forbear.transcripts.summary('opened-only')).toMatchObject({ engaged: false });
+    const all = (await call('conversations')).json();
+    expect(all.conversations.map((c: any) => c.conversationId)).not.toContain('opened-only');
+    expect((await call('conversations?outcome=abandoned')).json().conversations.map((c: any) => c.conversationId)).toEqual(['tampered']);
+    const first = (await call('conversations?pageSize=2&page=1')).json();
+    const second = (await call('conversations?pageSize=2&page=2')).json();
+    expect(first).toMatchObject({ total: 3, page: 1, pageSize: 2 });
+    expect(first.conversations).toHaveLength(2);
+    expect(second.conversations).toHaveLength(1);
+    expect(new Set([...first.conversations, ...second.conversations].map((c: any) => c.conversationId))).toEqual(new Set(['agreed', 'handed', 'tampered']));
+    expect((await call('conversations?pageSize=0')).status).toBe(400);
+    expect((await call('conversations?agentId=nobody')).json().total).toBe(0);
   });
 
   it('reports tampering after a stored record is edited', async () => {
@@ -98,7 +123,21 @@ describe('compliance console API', () => {
     const jsonl = (await call('conversations/agreed/export?format=jsonl')).text.trim().split('\n').map((l) => JSON.parse(l));
     expect(jsonl).toEqual((await forbear.transcripts.read('agreed')).map((r) => JSON.parse(JSON.stringify(r))));
     expect((await call('conversations/agreed/export?format=csv')).text.split('\n')[0]).toMatch(/^conversationId,seq,at,kind,actor/);
-    expect((await call('conversations/agreed/export?format=html')).text).toContain('<html');
+    const printable = (await call('conversations/agreed/export?format=html')).text;
+    expect(printable).toContain('<html lang="zh-CN"');
+    // Local time (Asia/Shanghai, the conversation's policy timezone), readable decisions.
+    expect(printable).toContain('时间（Asia/Shanghai）');
+    expect(printable).toContain('2026/11/22 10:00:00');
+    expect(printable).toContain('分 11 期，每月还款 ¥2,291.66');
+    expect(printable).not.toContain('{&quot;');
+    expect((await call('conversations/handed/export?format=html')).text).toContain('<html lang="en"');
+    const unknown = await call('conversations/no-such-conversation/export?format=jsonl');
+    expect(unknown.status).toBe(404);
+    const pdf = await call('conversations/agreed/export?format=pdf');
+    expect(pdf.status).toBe(400);
+    expect(pdf.json().error).toMatchObject({ code: 'BadArgument' });
+    expect(pdf.text).not.toMatch(/at .*\.ts:\d+/);
+    expect((await call('export?format=xml')).status).toBe(400);
     const search = (await call('export?format=jsonl&language=en')).text.trim().split('\n').map((l) => JSON.parse(l).conversationId);
     expect(new Set(search)).toEqual(new Set(['handed', 'tampered']));
   });

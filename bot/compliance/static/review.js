@@ -1,8 +1,14 @@
-// The compliance review console: search, read a transcript with the decisions behind each bot
-// message, verify its chain, record a QA verdict, export. Plain DOM; texts from the catalogs.
+// The compliance review console: search with filters and pages, read a transcript with the
+// decisions behind each bot message in words, verify its chain, draw QA samples, record and read
+// verdicts, export. Plain DOM; every label and option from the catalogs.
 (() => {
   const $ = (id) => document.getElementById(id);
-  const state = { texts: {}, lang: localStorage.getItem('forbear.compliance.lang') || 'zh-CN', selected: null };
+  const el = (tag, props = {}, ...children) => {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children.filter((c) => c !== null && c !== undefined));
+    return node;
+  };
+  const state = { texts: {}, lang: localStorage.getItem('forbear.compliance.lang') || 'zh-CN', selected: null, page: 1, pages: 1, me: null };
   const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   const get = async (path) => {
     const res = await fetch(`/compliance/api/${path}`);
@@ -12,85 +18,119 @@
     const res = await fetch(`/compliance/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify(body) });
     return { ok: res.ok, status: res.status, data: await res.json().catch(() => ({})) };
   };
+  const when = (iso, timeZone) => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso));
+  const outcomeLabel = (outcome) => text(outcome ? `compliance.outcome_${outcome}` : 'compliance.in_progress');
 
   function translate() {
     document.documentElement.lang = state.lang;
     $('language').value = state.lang;
-    for (const el of document.querySelectorAll('[data-text]')) el.textContent = text(el.dataset.text);
+    for (const node of document.querySelectorAll('[data-text]')) node.textContent = text(node.dataset.text);
+    for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', text(node.dataset.label));
+    for (const select of document.querySelectorAll('select[data-options]')) {
+      const chosen = select.value;
+      const options = select.dataset.values.split(',').map((v) => el('option', { value: v, textContent: text(`${select.dataset.options}${v}`) }));
+      select.replaceChildren(...(select.dataset.required ? [] : [el('option', { value: '', textContent: text('compliance.any') })]), ...options);
+      select.value = chosen;
+    }
   }
 
   function query() {
     const params = new URLSearchParams();
     for (const [k, v] of new FormData($('search'))) if (v) params.set(k, v);
-    return params.toString();
+    return params;
   }
 
-  async function search() {
+  function conversationItem(c) {
+    const button = el('button', {
+      type: 'button',
+      textContent: `${when(c.startedAt)} · ${c.accountId || '—'} · ${outcomeLabel(c.outcome)}${c.handoffReason ? ` (${text(`agent.reason_${c.handoffReason}`)})` : ''}${c.flags.length ? ` · ⚑ ${c.flags.map((f) => text(`compliance.flag_${f}`)).join('、')}` : ''}`,
+    });
+    button.addEventListener('click', () => open(c.conversationId));
+    const li = el('li', {}, button);
+    li.dataset.id = c.conversationId;
+    return li;
+  }
+
+  async function search(page = 1) {
     const q = query();
     $('export-jsonl').href = `/compliance/api/export?format=jsonl&${q}`;
     $('export-csv').href = `/compliance/api/export?format=csv&${q}`;
+    q.set('page', String(page));
     const res = await get(`conversations?${q}`);
-    if (!res.ok) return;
-    $('results').replaceChildren(
-      ...res.data.conversations.map((c) => {
-        const li = document.createElement('li');
-        li.dataset.id = c.conversationId;
-        li.textContent = `${c.startedAt.slice(0, 16).replace('T', ' ')} · ${c.accountId || '—'} · ${c.outcome || 'abandoned'}${c.flags.length ? ` · ⚑ ${c.flags.join(', ')}` : ''}`;
-        li.addEventListener('click', () => open(c.conversationId));
-        return li;
-      }),
-    );
+    if (!res.ok) {
+      $('result-count').textContent = res.data.error ? res.data.error.message : String(res.status);
+      return;
+    }
+    const { conversations, total, pageSize } = res.data;
+    state.page = page;
+    state.pages = Math.max(1, Math.ceil(total / pageSize));
+    $('result-count').textContent = total === 0 ? text('compliance.no_results') : text('compliance.results', { total, page, pages: state.pages });
+    $('prev').disabled = page <= 1;
+    $('next').disabled = page >= state.pages;
+    $('results').replaceChildren(...conversations.map(conversationItem));
   }
 
-  function describe(decision) {
-    const p = decision.payload;
-    if (p.type === 'offer_shown') return text('compliance.offer_note', { offer: p.offerId, policy: `${p.policyId}@${p.policyVersion}`, rules: p.ruleIds.join(', ') });
-    if (p.type === 'policy_evaluation') return text('compliance.evaluation_note', { outcome: p.outcome, policy: `${p.policyId}@${p.policyVersion}`, rules: p.ruleIds.join(', ') });
-    if (p.type === 'handoff') return text('compliance.handoff_note', { reason: p.reason, rules: p.ruleIds.join(', ') });
-    return `${p.type}: ${JSON.stringify(p).slice(0, 200)}`;
+  function showDecisions(notes) {
+    $('annotation').hidden = false;
+    $('annotation').replaceChildren(
+      el('h3', { textContent: text('compliance.decisions') }),
+      ...notes.map((d) =>
+        el(
+          'section',
+          {},
+          el('strong', { textContent: `#${d.seq} ${d.title}` }),
+          el('dl', {}, ...d.fields.flatMap((f) => [el('dt', { textContent: f.label }), el('dd', { textContent: f.value, className: 'pre' })])),
+        ),
+      ),
+    );
   }
 
   async function open(id) {
     state.selected = id;
-    const res = await get(`conversations/${encodeURIComponent(id)}`);
+    const res = await get(`conversations/${encodeURIComponent(id)}?lang=${state.lang}`);
     if (!res.ok) return;
-    const { records, annotations, verification, summary } = res.data;
+    const { records, annotations, verification, summary, timeZone } = res.data;
     $('conversation').hidden = false;
-    $('conversation-title').textContent = `${summary.accountId || '—'} · ${summary.language || ''} · ${summary.outcome || 'abandoned'}`;
+    $('conversation-title').textContent = `${summary.accountId || '—'} · ${summary.language ? text(`agent.lang_${summary.language}`) : ''} · ${outcomeLabel(summary.outcome)}`;
     $('chain').textContent = verification.ok ? text('compliance.chain_ok', { records: verification.records }) : text('compliance.chain_bad', { seq: verification.firstBadSeq, problem: verification.problem });
     $('chain').className = verification.ok ? '' : 'error';
-    $('print').href = `/compliance/api/conversations/${encodeURIComponent(id)}/export?format=html`;
+    $('print').href = `/compliance/api/conversations/${encodeURIComponent(id)}/export?format=html&lang=${state.lang}`;
+    $('zone').textContent = text('compliance.times_in', { zone: timeZone });
     $('annotation').hidden = true;
     $('transcript').replaceChildren(
       ...records
         .filter((r) => r.kind === 'activity' && r.payload.text)
         .map((r) => {
-          const li = document.createElement('li');
-          li.className = r.actor;
-          li.textContent = r.payload.text;
           const notes = annotations[r.seq];
-          if (notes && notes.length) {
-            li.classList.add('annotated');
-            li.title = text('compliance.click_for_reasons');
-            li.addEventListener('click', () => {
-              $('annotation').hidden = false;
-              $('annotation').replaceChildren(
-                ...notes.map((d) => {
-                  const p = document.createElement('p');
-                  p.textContent = describe(d);
-                  return p;
-                }),
-              );
-            });
-          }
-          return li;
+          const speaker = el('span', { className: 'speaker', textContent: `${text(`transcript.actor.${r.actor}`)} · ${when(r.at, timeZone)}` });
+          const said = el('span', { className: 'said', textContent: r.payload.text });
+          if (!notes || !notes.length) return el('li', { className: r.actor }, speaker, said);
+          const button = el('button', { type: 'button', className: 'annotated-button', title: text('compliance.click_for_reasons') }, speaker, said);
+          button.addEventListener('click', () => showDecisions(notes));
+          return el('li', { className: `${r.actor} annotated` }, button);
         }),
+    );
+    await showReviews();
+    $('conversation-title').focus();
+  }
+
+  async function showReviews() {
+    const res = await get('reviews');
+    if (!res.ok) return;
+    const { reviews, verification } = res.data;
+    $('reviews-chain').textContent = verification.ok ? text('compliance.reviews_chain_ok', { records: reviews.length }) : text('compliance.reviews_chain_bad', { seq: verification.firstBadSeq });
+    $('reviews').replaceChildren(
+      ...reviews
+        .filter((r) => r.conversationId === state.selected)
+        .map((r) => el('li', { textContent: `${when(r.at)} · ${r.reviewer} · ${text(`compliance.verdict_${r.verdict}`)}${r.comment ? ` — ${r.comment}` : ''}` })),
     );
   }
 
   async function showDesk(me) {
+    state.me = me;
     $('login').hidden = true;
     $('desk').hidden = false;
+    $('logout').hidden = false;
     $('who').textContent = me.name;
     await search();
   }
@@ -99,6 +139,8 @@
     state.lang = e.target.value;
     localStorage.setItem('forbear.compliance.lang', state.lang);
     translate();
+    if (state.me) search(state.page);
+    if (state.selected) open(state.selected);
   });
   $('login').addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -111,15 +153,29 @@
     }
     await showDesk(me);
   });
+  $('logout').addEventListener('click', async () => {
+    await fetch('/agent/api/logout', { method: 'POST', headers: { 'x-forbear-console': '1' } });
+    location.reload();
+  });
   $('search').addEventListener('submit', (e) => {
     e.preventDefault();
-    search();
+    search(1);
+  });
+  $('prev').addEventListener('click', () => search(state.page - 1));
+  $('next').addEventListener('click', () => search(state.page + 1));
+  $('sample').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const f = e.target.elements;
+    const filter = Object.fromEntries([...query()].filter(([k]) => k !== 'page'));
+    const res = await post('sample', { n: Number(f.n.value), seed: f.seed.value, filter });
+    $('sampled').replaceChildren(...(res.ok ? res.data.conversations.map(conversationItem) : [el('li', { className: 'error', textContent: res.data.error ? res.data.error.message : String(res.status) })]));
   });
   $('review').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = new FormData(e.target);
     const res = await post(`conversations/${encodeURIComponent(state.selected)}/review`, { verdict: form.get('verdict'), comment: form.get('comment') });
     $('review-result').textContent = res.ok ? text('compliance.review_saved', { seq: res.data.seq }) : String(res.status);
+    await showReviews();
   });
 
   (async () => {

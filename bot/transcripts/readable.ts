@@ -1,0 +1,84 @@
+/**
+ * A decision record in words, for people who review conversations: which rule and policy version,
+ * which terms, whose authority — never raw JSON. Used by the compliance console's annotations and
+ * by the printable record, in the reader's language.
+ */
+import { formatMoney, t } from '../../conversation/messages/index.js';
+import type { Language } from '../../conversation/language.js';
+import { offerLines } from '../../dialogs/speak.js';
+import type { TranscriptRecord } from './schema.js';
+
+export interface ReadableDecision {
+  seq: number;
+  title: string;
+  fields: { label: string; value: string }[];
+}
+
+type Decision = Extract<TranscriptRecord, { kind: 'decision' }>;
+
+export function readableDecision(record: Decision, lang: Language): ReadableDecision {
+  const L = (key: string) => t(lang, `review.${key}`);
+  const fields: { label: string; value: string }[] = [];
+  const add = (key: string, value: string | number | null | undefined) => {
+    if (value !== null && value !== undefined && value !== '') fields.push({ label: L(key), value: String(value) });
+  };
+  const p = record.payload;
+  switch (p.type) {
+    case 'offer_shown':
+      add('policy', `${p.policyId}@${p.policyVersion}`);
+      if (p.offer) add('authority', t(lang, `review.authority_${p.offer.authority}`));
+      if (p.offer) add('terms', offerLines(p.offer, p.currency, lang).join(' '));
+      add('rules', p.ruleIds.join('\n'));
+      break;
+    case 'policy_evaluation':
+      add('outcome', t(lang, `review.outcome_${p.outcome}`));
+      add('policy', `${p.policyId}@${p.policyVersion}`);
+      add('authority', t(lang, `review.authority_${p.authority}`));
+      if (p.proposal) add('asked', Object.entries(p.proposal).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`).join(', '));
+      add('rules', p.reasons.map((r) => `${r.code}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));
+      break;
+    case 'handoff':
+      add('reason', p.reason);
+      add('urgency', p.urgency);
+      if (p.authorityNeeded) add('authority', t(lang, `review.authority_${p.authorityNeeded}`));
+      add('rules', p.ruleIds.join('\n'));
+      break;
+    case 'agent_action':
+      add('person', `${p.agentId} (${t(lang, `review.authority_${p.role}`)})`);
+      add('action', p.action);
+      add('authority', t(lang, `review.authority_${p.authority}`));
+      add('note', p.note);
+      break;
+    case 'consent':
+      add('said', p.redactedText);
+      break;
+    case 'arrangement_created':
+      add('reference', p.reference);
+      add('offer', p.offerId);
+      break;
+    case 'verification':
+      add('outcome', p.result);
+      add('account', p.accountId);
+      break;
+    case 'account_facts':
+      add('account', p.accountId);
+      add('amounts', Object.entries(p.amounts).map(([k, v]) => `${k} ${formatMoney(v, p.currency, lang)}`).join(', '));
+      break;
+    case 'understanding':
+      add('intent', p.intent);
+      add('signals', p.signals.join(', '));
+      add('engine', p.engine);
+      break;
+    case 'flag':
+      add('flag', p.flag);
+      add('detail', p.detail);
+      break;
+    default: {
+      const { type: _type, ...rest } = p as Record<string, unknown>;
+      for (const [k, v] of Object.entries(rest)) {
+        if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) fields.push({ label: k, value: typeof v === 'string' ? v : JSON.stringify(v) });
+      }
+    }
+  }
+  return { seq: record.seq, title: t(lang, `transcript.decision.${p.type}`), fields };
+}
