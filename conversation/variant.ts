@@ -14,6 +14,8 @@ export const Variant = z.object({
   policyRef: z.string().min(1),
   policyId: z.string().min(1),
   policyVersion: z.string().min(1),
+  /** The champion policy id: a challenger is compared with the accounts this policy kept. */
+  championId: z.string().min(1),
   /** The champion policy's bucket for the account: the unit shares are set in. */
   bucket: z.string().min(1),
   /** The challenger share of that bucket in basis points: this challenger's, or for the champion all challengers' together (null: none configured for this policy). */

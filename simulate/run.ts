@@ -5,6 +5,9 @@
  */
 import type { Middleware } from 'botbuilder';
 import { createForbear, type Forbear } from '../bot/app.js';
+import { assignVariant, type Experiment } from '../bot/experiments/variant.js';
+import type { ConversationFacts } from '../bot/operations/report.js';
+import { collectFacts } from '../bot/operations/source.js';
 import { DemoAccountService } from '../bot/accounts/demoAccountService.js';
 import { LocalAdapter } from '../bot/channels/local.js';
 import { fixedClock, todayIn } from '../conversation/clock.js';
@@ -27,11 +30,15 @@ export interface SimulationOptions {
   /** Run only the persona with this index (to replay one conversation). */
   only?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Champion/challenger assignment for this run (none: every persona on its champion). */
+  experiment?: Experiment;
 }
 
 export interface Simulation {
   report: Report;
   conversations: Conversation[];
+  /** The conversations as the outcome report (`/ops`, `npm run report`) sees them, from their transcripts. */
+  outcomes: ConversationFacts[];
   elapsedMs: number;
 }
 
@@ -71,6 +78,7 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
     clock,
     logger: createLogger('silent'),
     accounts: new DemoAccountService(clock, (id) => forbear.policy(id).timezone, personas.map((p) => p.account)),
+    ...(options.experiment ? { experiment: options.experiment } : {}),
   });
   const channel = new LocalAdapter(forbear.bot, 'simulator');
   channel.use(serialised(forbear));
@@ -94,11 +102,13 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
       understanding: forbear.understanding.name,
       clock: SIMULATION_CLOCK,
       conversations,
-      policyOf: (p) => forbear.policy(p.account.policyId),
+      // Every agreement is checked against the policy of the variant the persona drew.
+      policyOf: (p) => forbear.policy(assignVariant(forbear.experiment, forbear.policy(p.account.policyId), p.account.accountId, p.account.daysPastDue).policyRef),
       asOf,
       llm: await llmUsage(forbear),
     });
-    return { report, conversations, elapsedMs: Math.round(performance.now() - started) };
+    const { rows: outcomes } = await collectFacts(forbear.transcripts, {});
+    return { report, conversations, outcomes, elapsedMs: Math.round(performance.now() - started) };
   } finally {
     await forbear.close();
   }

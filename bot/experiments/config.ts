@@ -100,3 +100,27 @@ export function loadChallengers(file: string, champions: (id: string) => Policy)
   if (problems.length > 0) fail(file, problems);
   return { seed: parsed.data.seed, challengers };
 }
+
+/**
+ * Every account of `champion` on `challenger` (the simulator's second run): the same checks as the
+ * file's — the challenger validates, is not the champion, and speaks the champion's currency.
+ */
+export function challengerEverywhere(challengerFile: string, championId: string, champions: (id: string) => Policy): Experiment {
+  const where = `--challenger ${challengerFile}`;
+  const problem = (message: string): never => {
+    throw new ConfigError(`${where}: ${message}`);
+  };
+  const load = (what: string, run: () => Policy) => {
+    try {
+      return run();
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      return problem(`${what}: ${err.message}`);
+    }
+  };
+  const policy = load('policy', () => loadPolicy(challengerFile));
+  const champion = load('champion', () => champions(championId));
+  if (challengerRef(policy) === challengerRef(champion)) problem(`is the champion itself (${challengerRef(policy)})`);
+  if (policy.currency !== champion.currency) problem(`currency ${policy.currency} differs from ${champion.id}'s ${champion.currency}`);
+  return { seed: 'simulate', challengers: [{ policy, champion: champion.id, sharesBps: Object.fromEntries(Object.keys(champion.buckets).map((b) => [b, 10_000])) }] };
+}

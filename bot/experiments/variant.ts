@@ -48,9 +48,9 @@ export function assignVariant(experiment: Experiment, champion: Policy, accountI
     const share = c.sharesBps[bucket] ?? 0;
     running = (running ?? 0) + share;
     if (slot >= from && slot < from + share) {
-      return { arm: 'challenger', policyRef: challengerRef(c.policy), policyId: c.policy.id, policyVersion: c.policy.version, bucket, shareBps: share };
+      return { arm: 'challenger', policyRef: challengerRef(c.policy), policyId: c.policy.id, policyVersion: c.policy.version, championId: champion.id, bucket, shareBps: share };
     }
     from += share;
   }
-  return { arm: 'champion', policyRef: champion.id, policyId: champion.id, policyVersion: champion.version, bucket, shareBps: running };
+  return { arm: 'champion', policyRef: champion.id, policyId: champion.id, policyVersion: champion.version, championId: champion.id, bucket, shareBps: running };
 }

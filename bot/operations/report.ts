@@ -45,6 +45,8 @@ export interface ConversationFacts {
   /** variantLabel ("champion default-cn@2026.1"), or "none" before an account is known. */
   variant: string;
   arm: 'champion' | 'challenger' | null;
+  /** The champion policy whose accounts the variant was dealt from (null before an account is known). */
+  championId: string | null;
   arrangement: string | null;
   /** Filled in from the ledger by the caller that has one (see `collectFacts`). */
   ledger: LedgerOutcome | null;
@@ -83,6 +85,7 @@ export function conversationFacts(records: readonly TranscriptRecord[]): Convers
     bucket: 'unverified',
     variant: 'none',
     arm: null,
+    championId: null,
     arrangement: null,
     ledger: null,
     secondsToAgreement: null,
@@ -107,6 +110,7 @@ export function conversationFacts(records: readonly TranscriptRecord[]): Convers
         facts.bucket = p.bucket;
         facts.variant = `${p.arm} ${p.policyId}@${p.policyVersion}`;
         facts.arm = p.arm;
+        facts.championId = p.championId;
         break;
       case 'offer_shown':
       case 'policy_evaluation':
@@ -221,18 +225,22 @@ export interface Comparison {
   handoff: ProportionTest | null;
 }
 
-/** Each challenger against the champion it shares a bucket with: only accounts dealt in the same bucket are comparable. */
+/**
+ * Each challenger against its own champion in each bucket it ran in: only accounts dealt from the
+ * same champion policy and bucket are comparable.
+ */
 export function comparisons(rows: readonly ConversationFacts[], confidence = 0.95): Comparison[] {
   const out: Comparison[] = [];
   const buckets = [...new Set(rows.filter((r) => r.arm === 'challenger').map((r) => r.bucket))].sort();
   for (const bucket of buckets) {
     const inBucket = rows.filter((r) => r.bucket === bucket);
-    const champions = [...new Set(inBucket.filter((r) => r.arm === 'champion').map((r) => r.variant))].sort();
     const challengers = [...new Set(inBucket.filter((r) => r.arm === 'challenger').map((r) => r.variant))].sort();
-    for (const champion of champions) {
-      const a = inBucket.filter((r) => r.variant === champion);
-      for (const challenger of challengers) {
-        const b = inBucket.filter((r) => r.variant === challenger);
+    for (const challenger of challengers) {
+      const b = inBucket.filter((r) => r.variant === challenger);
+      const championId = b[0]!.championId;
+      const champions = [...new Set(inBucket.filter((r) => r.arm === 'champion' && r.championId === championId).map((r) => r.variant))].sort();
+      for (const champion of champions) {
+        const a = inBucket.filter((r) => r.variant === champion);
         const count = (xs: ConversationFacts[], hit: (r: ConversationFacts) => boolean) => ({ successes: xs.filter(hit).length, trials: xs.length });
         const agreed = (r: ConversationFacts) => r.arrangement !== null;
         const handed = (r: ConversationFacts) => r.handoffReason !== null;

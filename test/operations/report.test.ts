@@ -62,13 +62,26 @@ describe('report pieces', () => {
     expect(ledgerOutcome(done)).toBe('completed');
 
     const row = (ledger: ConversationFacts['ledger']): ConversationFacts => ({
-      conversationId: 'c', startedAt: '2026-01-05T00:00:00.000Z', week: '2026-W02', language: 'zh-CN', channel: 'test', bucket: 'M1', variant: 'v', arm: 'champion',
+      conversationId: 'c', startedAt: '2026-01-05T00:00:00.000Z', week: '2026-W02', language: 'zh-CN', channel: 'test', bucket: 'M1', variant: 'v', arm: 'champion', championId: 'default-cn',
       arrangement: 'FB-2026-AAAA-BBBB', ledger, secondsToAgreement: 60, concessionBps: null, handoffReason: null, feedbackAsked: false, satisfaction: null, fair: null,
     });
     const f = figures([row('completed'), row('on_schedule'), row('missed'), row('cancelled'), row('pending'), row(null)]);
     expect(f.keptRate).toBe(0.5);
     expect(f.cureRate).toBe(0.25);
     expect(figures([row(null)]).keptRate).toBeNull();
+
+    // A challenger is compared only with the champion it took accounts from.
+    const dealt = (variant: string, arm: 'champion' | 'challenger', championId: string, agreed: boolean): ConversationFacts => ({
+      ...row(null), variant, arm, championId, bucket: 'M2', arrangement: agreed ? 'FB-2026-AAAA-BBBB' : null,
+    });
+    const rows = [
+      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-cn@2026.1', 'champion', 'default-cn', i < 3)),
+      ...Array.from({ length: 10 }, (_, i) => dealt('challenger default-cn@2026.2', 'challenger', 'default-cn', i < 6)),
+      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-us@2026.1', 'champion', 'default-us', i < 9)),
+    ];
+    const compared = buildReport(rows).comparisons;
+    expect(compared.map((c) => [c.bucket, c.challenger, c.champion])).toEqual([['M2', 'challenger default-cn@2026.2', 'champion default-cn@2026.1']]);
+    expect(compared[0]!.agreement).toMatchObject({ a: { successes: 3, trials: 10 }, b: { successes: 6, trials: 10 } });
   });
 });
 

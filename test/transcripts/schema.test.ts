@@ -38,7 +38,7 @@ const EXAMPLES: Record<DecisionType, unknown> = {
   account_facts: { type: 'account_facts', accountId: 'acct-1', currency: 'CNY', amounts: { balanceMinor: 1800000 } },
   contact_attempt: { type: 'contact_attempt', purpose: 'reminder', channel: 'sms', timezone: 'Asia/Shanghai', allowed: false, reason: 'quiet_hours' },
   promise_to_pay: { type: 'promise_to_pay', date: '2024-06-10', amountMinor: 50000 },
-  variant: { type: 'variant', accountId: 'acct-1', arm: 'challenger', policyRef: 'default-cn@2026.2', policyId: 'default-cn', policyVersion: '2026.2', bucket: 'M2', shareBps: 1000 },
+  variant: { type: 'variant', accountId: 'acct-1', arm: 'challenger', policyRef: 'default-cn@2026.2', policyId: 'default-cn', policyVersion: '2026.2', championId: 'default-cn', bucket: 'M2', shareBps: 1000 },
   feedback_asked: { type: 'feedback_asked', after: 'agreement', variant: 'challenger default-cn@2026.2' },
   feedback: { type: 'feedback', satisfaction: 4, fair: null, variant: null },
   stop_contact: { type: 'stop_contact', source: 'cardholder', redactedText: '不要再联系我' },
