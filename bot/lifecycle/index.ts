@@ -5,7 +5,7 @@
  * simulator build the same product without running deliveries.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 import type { Policy } from '../../policy/index.js';
 import type { Clock } from '../../conversation/clock.js';
@@ -53,12 +53,16 @@ const CONTACT_RETRY: JobQueueOptions = { attempts: 20, backoffMs: 60_000 };
 /** BullMQ needs its own connections (a blocking one per worker, no per-request retry limit). */
 function bullConnection(stores: Stores): { connection: ConnectionOptions; close(): void; prefix: string } {
   const redis = stores.redis!;
-  if (redis.settings.clusterNodes) {
-    throw new Error('scheduled contact and the outbox need REDIS_URL (a single Redis node); REDIS_CLUSTER_NODES is not supported by this part yet');
-  }
-  const connection = new Redis(redis.settings.url!, { maxRetriesPerRequest: null, retryStrategy: (times) => Math.min(times * 200, 5000) });
+  const retryStrategy = (times: number) => Math.min(times * 200, 5000);
+  const nodes = redis.settings.clusterNodes?.map((n) => {
+    const url = new URL(n.includes('://') ? n : `redis://${n}`);
+    return { host: url.hostname, port: Number(url.port || 6379) };
+  });
+  const connection = nodes
+    ? new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: null }, clusterRetryStrategy: retryStrategy })
+    : new Redis(redis.settings.url!, { maxRetriesPerRequest: null, retryStrategy });
   connection.on('error', () => {});
-  // One hash tag for all job keys, as Cluster would need; the deployment's prefix keeps deployments apart.
+  // One hash tag for all job keys, so Cluster keeps each queue in one slot; the prefix keeps deployments apart.
   return { connection, prefix: `${redis.keys.prefix}{jobs}`, close: () => connection.disconnect() };
 }
 
