@@ -6,31 +6,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
-import { createForbear, type Forbear } from '../../bot/app.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer } from '../../bot/server.js';
-import { memoryStores } from '../../bot/storage/index.js';
-import { Cardholder, TEST_CLOCK, type Instance } from '../scale/fleet.js';
-import { consoleLogin } from '../support/console.js';
+import type { Forbear } from '../../bot/app.js';
+import { Cardholder, type Instance } from '../scale/fleet.js';
+import { consoleLogin, startConsoleInstance } from '../support/console.js';
 
 let instance: Instance;
 let forbear: Forbear;
 
 beforeAll(async () => {
-  const env = {
-    PORT: '0',
-    LOG_LEVEL: 'silent',
-    DIRECTLINE_SECRET: 'escalation-test-secret-escalation-test',
-    RATE_LIMIT_IP_PER_SEC: '100000',
-    RATE_LIMIT_IP_BURST: '1000000',
-    RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
-    RATE_LIMIT_CONVERSATION_BURST: '100000',
-  };
-  const config = loadConfig(env);
-  forbear = await createForbear({ config, env, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });
-  const server = await startServer(forbear, config, env);
-  instance = { name: 'one', forbear, server, base: server.url.replace(/\/$/, '') };
+  instance = await startConsoleInstance();
+  forbear = instance.forbear;
 });
 
 afterAll(async () => {

@@ -1,4 +1,10 @@
 import { expect } from 'vitest';
+import { createForbear } from '../../bot/app.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { startServer } from '../../bot/server.js';
+import { memoryStores } from '../../bot/storage/index.js';
+import { TEST_CLOCK, type Instance } from '../scale/fleet.js';
 
 export interface ConsoleClient {
   get(path: string): Promise<{ status: number; body: any }>;
@@ -25,4 +31,24 @@ export async function consoleLogin(base: string, name: string, password: string)
     return { status: r.status, body: (await r.json()) as any };
   };
   return { cookie, get: (path) => call('GET', path), post: (path, body = {}) => call('POST', path, body) };
+}
+
+/**
+ * One bot on memory stores behind the real HTTP server, with rate limits out of the way: the
+ * cardholder side over Direct Line (`Cardholder` from test/scale/fleet) and the consoles over HTTP.
+ */
+export async function startConsoleInstance(): Promise<Instance> {
+  const env = {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DIRECTLINE_SECRET: 'console-test-secret-console-test-secret',
+    RATE_LIMIT_IP_PER_SEC: '100000',
+    RATE_LIMIT_IP_BURST: '1000000',
+    RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
+    RATE_LIMIT_CONVERSATION_BURST: '100000',
+  };
+  const config = loadConfig(env);
+  const forbear = await createForbear({ config, env, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });
+  const server = await startServer(forbear, config, env);
+  return { name: 'one', forbear, server, base: server.url.replace(/\/$/, '') };
 }
