@@ -93,7 +93,9 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   const { logger, bot, stores } = forbear;
   const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
   // Signed callers from a few addresses (WeChat's servers, the issuer's payment system) are exempt from the per-IP limit.
-  hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH, PAYMENTS_PATH] });
+  // Counted in Redis when the deployment shares one, so N instances allow each limit once.
+  const rateLimitStore = stores.redis ? { client: stores.redis.client, prefix: stores.redis.keys.prefix } : null;
+  hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH, PAYMENTS_PATH], rateLimitStore });
 
   const cloud = new CloudAdapter(
     new ConfigurationBotFrameworkAuthentication({
@@ -115,6 +117,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
     lock: stores.lock,
     retryLater: (locale) => t(localeLanguage(locale) ?? 'zh-CN', 'service.retry_later'),
     storedText: async (context) => (await forbear.inbound.of(context)).stored,
+    rateLimitStore,
     ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
   });
   prepare(directLine.adapter, forbear, { typing: true });

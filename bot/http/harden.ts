@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { HttpConfig } from './config.js';
 import { HttpError, formatErrors } from './errors.js';
 import { securityHeaders } from './headers.js';
-import { clientIp, rateLimitBy } from './rateLimit.js';
+import { clientIp, createRateLimiter, rateLimitBy, type RateLimitStore } from './rateLimit.js';
 import { allowServiceUrl } from './serviceUrl.js';
 
 export interface BotIdentity {
@@ -56,7 +56,7 @@ export function hardenServer(
   server: Server,
   config: HttpConfig & BotIdentity,
   logger?: Logger,
-  options: { ipLimitExemptPaths?: readonly string[] } = {},
+  options: { ipLimitExemptPaths?: readonly string[]; rateLimitStore?: RateLimitStore | null } = {},
 ): void {
   formatErrors(server, logger);
   server.pre(securityHeaders({ hsts: config.HTTP_HSTS }));
@@ -67,7 +67,7 @@ export function hardenServer(
   server.pre(
     rateLimitBy(
       (req) => (exempt.has(req.getPath()) ? undefined : clientIp(req)),
-      { ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST },
+      createRateLimiter({ ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST }, 'ip', options.rateLimitStore),
       'client address',
     ),
   );

@@ -1,63 +1,72 @@
 /**
- * Token-bucket rate limiting keyed by whatever identifies the caller (client IP, conversation id,
- * WeChat OpenID). restify's own `plugins.throttle` keys only by IP / X-Forwarded-For / username and
- * sends no Retry-After, so this small bucket table is written here instead.
+ * Rate limiting keyed by whatever identifies the caller (client IP, conversation id, WeChat
+ * OpenID), with rate-limiter-flexible: counted in Redis when the deployment shares one, so N
+ * instances behind a load balancer allow the rate once, not N times; in memory otherwise. If Redis
+ * stops answering, each instance falls back to its own memory count (the insurance limiter) rather
+ * than refusing everyone or letting everyone through.
+ *
+ * A limit is stated as a sustained rate and a burst; rate-limiter-flexible counts fixed windows, so
+ * it becomes `burst` requests per window of `burst / rate` seconds (the same long-run rate; at a
+ * window's edge up to twice the burst can pass).
  */
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Next, Request, Response } from 'restify';
+import type { RedisClient } from '../storage/redis.js';
 import { HttpError } from './errors.js';
 
 export interface RateLimit {
-  /** Tokens added per second (may be fractional: 0.5 = one request every two seconds). */
+  /** Requests per second allowed over time (may be fractional: 0.5 = one request every two seconds). */
   ratePerSec: number;
   burst: number;
 }
 
-interface Bucket {
-  tokens: number;
-  updatedMs: number;
+/** Where counts are kept: a shared Redis (with the deployment's key prefix), or this process. */
+export interface RateLimitStore {
+  client: RedisClient;
+  prefix: string;
 }
 
-/** Takes one token for `key`; answers how many seconds to wait when there is none. */
-export function createRateLimiter(limit: RateLimit, now: () => number = Date.now, maxKeys = 50_000) {
-  const buckets = new Map<string, Bucket>();
+export type RateVerdict = { allowed: true } | { allowed: false; retryAfterSec: number };
+
+export interface RateLimiter {
+  take(key: string): Promise<RateVerdict>;
+}
+
+export function createRateLimiter(limit: RateLimit, name: string, store?: RateLimitStore | null): RateLimiter {
+  const duration = Math.max(1, Math.ceil(limit.burst / limit.ratePerSec));
+  const points = Math.max(1, Math.round(limit.burst));
+  const memory = new RateLimiterMemory({ points, duration, keyPrefix: name });
+  const limiter: RateLimiterAbstract = store
+    ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, points, duration, insuranceLimiter: memory })
+    : memory;
   return {
-    take(key: string): { allowed: true } | { allowed: false; retryAfterSec: number } {
-      const t = now();
-      const bucket = buckets.get(key) ?? { tokens: limit.burst, updatedMs: t };
-      bucket.tokens = Math.min(limit.burst, bucket.tokens + ((t - bucket.updatedMs) / 1000) * limit.ratePerSec);
-      bucket.updatedMs = t;
-      // Re-inserting keeps the Map in least-recently-used order, so the oldest keys go first.
-      buckets.delete(key);
-      buckets.set(key, bucket);
-      if (buckets.size > maxKeys) buckets.delete(buckets.keys().next().value as string);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+    async take(key) {
+      try {
+        await limiter.consume(key);
         return { allowed: true };
+      } catch (refusal) {
+        if (refusal instanceof RateLimiterRes) return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(refusal.msBeforeNext / 1000)) };
+        throw refusal;
       }
-      return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((1 - bucket.tokens) / limit.ratePerSec)) };
     },
   };
 }
 
 /**
  * restify middleware: 429 with Retry-After once `keyOf(req)` has used its budget. Requests for
- * which `keyOf` returns undefined are not limited by this instance.
+ * which `keyOf` returns undefined are not limited by this limiter.
  */
-export function rateLimitBy(
-  keyOf: (req: Request) => string | undefined,
-  limit: RateLimit,
-  scope: string,
-  now?: () => number,
-) {
-  const limiter = createRateLimiter(limit, now);
+export function rateLimitBy(keyOf: (req: Request) => string | undefined, limiter: RateLimiter, scope: string) {
   return function rateLimit(req: Request, res: Response, next: Next) {
     const key = keyOf(req);
     if (key === undefined) return next();
-    const verdict = limiter.take(key);
-    if (verdict.allowed) return next();
-    res.header('Retry-After', String(verdict.retryAfterSec));
-    return next(
-      new HttpError(429, 'TooManyRequests', `Too many requests for this ${scope}; retry after ${verdict.retryAfterSec} s.`),
+    limiter.take(key).then(
+      (verdict) => {
+        if (verdict.allowed) return next();
+        res.header('Retry-After', String(verdict.retryAfterSec));
+        return next(new HttpError(429, 'TooManyRequests', `Too many requests for this ${scope}; retry after ${verdict.retryAfterSec} s.`));
+      },
+      (err: unknown) => next(err as Error),
     );
   };
 }

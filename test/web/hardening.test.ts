@@ -116,13 +116,17 @@ describe('limits', () => {
     expect((await post(b)).status).toBe(200);
   });
 
-  it('refills a bucket over time', () => {
-    let now = 0;
-    const limiter = createRateLimiter({ ratePerSec: 0.5, burst: 1 }, () => now);
-    expect(limiter.take('k')).toEqual({ allowed: true });
-    expect(limiter.take('k')).toEqual({ allowed: false, retryAfterSec: 2 });
-    now += 2000;
-    expect(limiter.take('k')).toEqual({ allowed: true });
+  it('refills a budget over time (rate-limiter-flexible, fixed windows of burst / rate seconds)', async () => {
+    const limiter = createRateLimiter({ ratePerSec: 1, burst: 1 }, 'refill-test');
+    expect(await limiter.take('k')).toEqual({ allowed: true });
+    const refused = await limiter.take('k');
+    expect(refused).toEqual({ allowed: false, retryAfterSec: 1 });
+    // Allowed again once the window has passed: waits for that, not for a guessed time.
+    const deadline = Date.now() + 10_000;
+    while (!(await limiter.take('k')).allowed) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   });
 });
 

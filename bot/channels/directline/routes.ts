@@ -8,7 +8,7 @@ import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import { z } from 'zod';
 import type { Logger } from '../../logger.js';
 import { HttpError } from '../../http/errors.js';
-import { rateLimitBy, type RateLimit } from '../../http/rateLimit.js';
+import { createRateLimiter, rateLimitBy, type RateLimit, type RateLimitStore } from '../../http/rateLimit.js';
 import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
 import { ClientActivity, ConversationIdParam, Locale, StartConversation, Watermark } from './schema.js';
@@ -41,6 +41,8 @@ export interface DirectLineDeps {
   now?: () => number;
   /** The "please try again shortly" sentence for a 503, in the language of `locale` when given. */
   retryLater?: (locale: string | undefined) => string;
+  /** Shared counts for the per-conversation limit (Redis when several instances serve). */
+  rateLimitStore?: RateLimitStore | null;
   /** The privacy boundary for the log (see DirectLineAdapterOptions.storedText). */
   storedText?: (context: TurnContext) => Promise<string>;
 }
@@ -91,6 +93,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     ratePerSec: config.RATE_LIMIT_CONVERSATION_PER_MIN / 60,
     burst: config.RATE_LIMIT_CONVERSATION_BURST,
   };
+  const conversationLimiter = createRateLimiter(conversationRate, 'conversation', deps.rateLimitStore);
   const run = (context: TurnContext) => bot.run(context);
   const retryLater = deps.retryLater ?? (() => RETRY_LATER);
 
@@ -212,7 +215,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
 
   server.post(
     `${BASE}/conversations/:conversationId/activities`,
-    rateLimitBy((req) => req.params?.conversationId, conversationRate, 'conversation'),
+    rateLimitBy((req) => req.params?.conversationId, conversationLimiter, 'conversation'),
     outageAware(async (req: Request, res) => {
       const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
       authorize(req, conversationId);

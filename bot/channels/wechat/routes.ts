@@ -41,7 +41,7 @@ export interface WeChatDeps {
   /** Defaults to a WeChatAdapter that sends through the customer-service API of `config`. */
   adapter?: WeChatAdapter;
   /** MsgId de-duplication and numbered-choice memory; pass the Redis stores when running several instances. */
-  stores?: Pick<Stores, 'dedupe' | 'keyValue'>;
+  stores?: Pick<Stores, 'dedupe' | 'keyValue'> & Partial<Pick<Stores, 'redis'>>;
   /** Messages per follower; beyond it the follower is asked to slow down and no turn runs. */
   followerRateLimit?: RateLimit;
 }
@@ -136,7 +136,8 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
       serviceUrl: config.WECHAT_API_BASE,
     });
   const dedupe = stores.dedupe;
-  const followerLimiter = createRateLimiter(deps.followerRateLimit ?? DEFAULT_FOLLOWER_RATE);
+  const shared = deps.stores?.redis;
+  const followerLimiter = createRateLimiter(deps.followerRateLimit ?? DEFAULT_FOLLOWER_RATE, 'wechat-follower', shared ? { client: shared.client, prefix: shared.keys.prefix } : null);
   const cipher = config.WECHAT_ENCODING_AES_KEY ? new WeChatCipher(config.WECHAT_ENCODING_AES_KEY, config.WECHAT_APPID) : undefined;
   const token = config.WECHAT_TOKEN;
   const windowSec = config.WECHAT_TIMESTAMP_WINDOW_SEC;
@@ -147,10 +148,14 @@ export function registerWeChat(server: restify.Server, deps: WeChatDeps): WeChat
   const logic = (context: TurnContext) => bot.run(context);
 
   /** The running turn for `id`, `undefined` for a duplicate seen before, or 'rate_limited'. */
-  function turnFor(id: string, message: TurnMessage): Promise<WeChatTurn | 'rate_limited' | undefined> {
+  async function turnFor(id: string, message: TurnMessage): Promise<WeChatTurn | 'rate_limited' | undefined> {
     const known = inflight.get(id);
     if (known) return known;
-    if (!followerLimiter.take(message.FromUserName).allowed) return Promise.resolve('rate_limited' as const);
+    const verdict = await followerLimiter.take(message.FromUserName);
+    // A retry of the same message may have started the turn while the count was being checked.
+    const joined = inflight.get(id);
+    if (joined) return joined;
+    if (!verdict.allowed) return 'rate_limited';
     const started = dedupe.firstSeen('wechat', id, DEDUPE_TTL_SEC).then((first) => (first ? adapter.receive(message, logic) : undefined));
     inflight.set(id, started);
     const forget = () => setTimeout(() => inflight.delete(id), RETAIN_FINISHED_MS).unref();
