@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { CardFactory, MessageFactory } from 'botbuilder';
 import { languageOf, pickChoice, renderActivity } from '../../../bot/channels/wechat/render.js';
+import { consentActivity } from '../../../dialogs/speak.js';
+import { evaluate } from '../../../policy/index.js';
+import { loadPolicy } from '../../../policy/load.js';
+
+/** A real offer from the shipped policy: a `months`-month plan for a demo-like M1 account. */
+function offerFor(months: number) {
+  const account = { accountId: 'a', currency: 'CNY', daysPastDue: 12, principalMinor: 2_000_000, interestMinor: 300_000, feesMinor: 99_200, minimumPaymentMinor: 120_000 };
+  const assessment = { asOf: '2026-11-22', hardshipReason: 'job_loss' as const, monthlyIncomeMinor: 800_000, essentialExpensesMinor: 300_000, expectedDurationMonths: null, signals: [] };
+  const decision = evaluate(loadPolicy('default-cn'), account, assessment, { months }, { authority: 'supervisor' });
+  if (!decision.offer) throw new Error(`no offer: ${decision.outcome}`);
+  return decision.offer;
+}
 
 describe('renderActivity', () => {
   it('skips what a follower never sees', () => {
@@ -20,6 +32,21 @@ describe('renderActivity', () => {
     });
     activity.locale = 'zh-HK';
     expect(renderActivity(activity, 'zh-CN')!.text).toContain('回覆 1 Accept');
+  });
+
+  it("labels a person's message with their name, so a follower never takes it for the bot", () => {
+    const activity = { type: 'message', text: '您好，我是小李。', locale: 'zh-CN', channelData: { agent: 'li.na' } };
+    expect(renderActivity(activity, 'zh-CN')!.text).toBe('【客服 li.na】您好，我是小李。');
+    expect(renderActivity({ ...activity, locale: 'en-US' }, 'zh-CN')!.text).toBe('[Agent li.na]您好，我是小李。');
+  });
+
+  it('prints the whole payment schedule a Web Chat card keeps folded, in order, with the consent choices', () => {
+    const offer = offerFor(14);
+    const rendered = renderActivity({ ...consentActivity(offer, 'CNY', 'zh-CN'), locale: 'zh-CN' }, 'zh-CN')!;
+    const lines = rendered.text.split('\n').filter((l) => l.startsWith('第 ') && l.includes('：'));
+    expect(lines.map((l) => Number(/^第 (\d+) 期/.exec(l)![1]))).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
+    expect(rendered.text.indexOf('未按期还款')).toBeLessThan(rendered.text.indexOf('回复 1 同意'));
+    expect(rendered.choices.map((c) => c.title)).toEqual(['同意', '暂不同意']);
   });
 
   it('renders a hero card as title and text lines, its buttons as choices and links as text', () => {
