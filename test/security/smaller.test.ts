@@ -132,3 +132,24 @@ describe('/metrics', () => {
     }
   });
 });
+
+describe('anonymous conversations', () => {
+  it('refuses a new conversation with a clear 503 once the global cap of open conversations is reached', async () => {
+    running = await start({ env: { DIRECTLINE_MAX_OPEN_CONVERSATIONS: '3' } });
+    const opened = [];
+    for (let i = 0; i < 3; i++) opened.push(await open(running.baseUrl));
+    const generated = JSON.parse((await call('POST', `${running.baseUrl}/v3/directline/tokens/generate`)).text) as { token: string };
+    const refused = await fetch(`${running.baseUrl}/v3/directline/conversations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${generated.token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).not.toBeNull();
+    expect((await refused.json()) as unknown).toMatchObject({ error: { code: 'TooManyConversations' } });
+    // The conversations already open go on.
+    const first = opened[0]!;
+    const posted = await call('POST', `${running.baseUrl}/v3/directline/conversations/${first.conversationId}/activities`, first.token, '{"type":"message","from":{"id":"u"},"text":"hi"}');
+    expect(posted.status).toBe(200);
+  });
+});

@@ -9,6 +9,8 @@ export const DirectLineConfig = z.object({
   DIRECTLINE_TOKEN_TTL_SEC: intFromEnv(1800, 60, 86_400),
   /** However often it is refreshed, a token (and the reconnects it allows) ends this long after the first was issued. */
   DIRECTLINE_TOKEN_MAX_LIFETIME_SEC: intFromEnv(12 * 3600, 60, 30 * 86_400),
+  /** Open conversations (started within the conversation TTL) across all instances; beyond it a new one gets 503. */
+  DIRECTLINE_MAX_OPEN_CONVERSATIONS: intFromEnv(20_000, 1, 10_000_000),
   /** A conversation's activity log is forgotten this long after its last activity. */
   DIRECTLINE_CONVERSATION_TTL_SEC: intFromEnv(86_400, 60, 30 * 86_400),
 });

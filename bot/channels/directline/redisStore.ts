@@ -51,9 +51,22 @@ export class RedisConversationLog implements ConversationLog {
     };
   }
 
+  /** Conversation ids by expiry (ms); another Cluster slot than the conversations, so kept beside, not in, their scripts. */
+  private get openIndex(): string {
+    return this.keys.global('directline', 'all', 'open');
+  }
+
   async open(conversationId: string): Promise<'created' | 'existing'> {
     const created = await guarded(() => this.client.set(this.keysOf(conversationId).open, '1', 'EX', this.ttlSec, 'NX'));
+    if (created === 'OK') await guarded(() => this.client.zadd(this.openIndex, Date.now() + this.ttlSec * 1000, conversationId));
     return created === 'OK' ? 'created' : 'existing';
+  }
+
+  async openCount(): Promise<number> {
+    return guarded(async () => {
+      await this.client.zremrangebyscore(this.openIndex, '-inf', Date.now());
+      return this.client.zcard(this.openIndex);
+    });
   }
 
   async exists(conversationId: string): Promise<boolean> {

@@ -162,6 +162,11 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     const { conversationId } = grant;
     const start = parse(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
     const issued = reissue(grant);
+    // Anonymous visitors cannot make the store grow without bound: a full house is said plainly.
+    if (!(await log.exists(conversationId)) && (await log.openCount()) >= config.DIRECTLINE_MAX_OPEN_CONVERSATIONS) {
+      res.header('Retry-After', String(RETRY_AFTER_SEC * 12));
+      throw new HttpError(503, 'TooManyConversations', retryLater(requestLocale(req)));
+    }
     const created = (await log.open(conversationId)) === 'created';
     res.send(created ? 201 : 200, {
       conversationId,

@@ -28,6 +28,8 @@ export interface ConversationLog {
   /** Starts the conversation unless it exists. */
   open(conversationId: string): Promise<'created' | 'existing'>;
   exists(conversationId: string): Promise<boolean>;
+  /** How many conversations were opened within the last `ttlSec` and not yet expired (approximate across instances). */
+  openCount(): Promise<number>;
   /**
    * Appends atomically. A `dedupeKey` (the client's activity id) already used in this conversation
    * appends nothing, so a retried POST can never produce a second turn.
@@ -70,6 +72,11 @@ export class MemoryConversationLog implements ConversationLog {
     return this.live(conversationId) !== undefined;
   }
 
+  async openCount(): Promise<number> {
+    this.sweep(true);
+    return this.conversations.size;
+  }
+
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const conversation = this.live(conversationId);
     if (!conversation) throw new UnknownConversationError(conversationId);
@@ -110,10 +117,10 @@ export class MemoryConversationLog implements ConversationLog {
     return this.now() + this.ttlSec * 1000;
   }
 
-  /** Drops expired conversations, at most once a minute so opening stays cheap. */
-  private sweep(): void {
+  /** Drops expired conversations, at most once a minute so opening stays cheap (unless `now`). */
+  private sweep(now = false): void {
     const t = this.now();
-    if (t - this.lastSweepMs < 60_000) return;
+    if (!now && t - this.lastSweepMs < 60_000) return;
     this.lastSweepMs = t;
     for (const [id, conversation] of this.conversations) if (conversation.expiresAtMs <= t) this.conversations.delete(id);
   }
