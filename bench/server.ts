@@ -75,7 +75,12 @@ async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(
  * look-ups of later turns would grow with the length of the run.
  */
 class OneCardholderPerConversation implements AccountService {
-  private readonly demo = new DemoAccountService(systemClock, (policyId) => loadPolicy(policyId).timezone);
+  private readonly timezones = new Map<string, string>();
+  private readonly demo = new DemoAccountService(systemClock, (policyId) => {
+    // Policies are parsed once, as the product's own policy book does.
+    if (!this.timezones.has(policyId)) this.timezones.set(policyId, loadPolicy(policyId).timezone);
+    return this.timezones.get(policyId)!;
+  });
 
   private static alias(record: CardholderRecord | null, accountId: string): CardholderRecord | null {
     return record && { ...record, account: { ...record.account, accountId } };
