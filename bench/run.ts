@@ -75,7 +75,7 @@ function readArgs(): { settings: Settings; out: string; chart: string } {
         rounds: a.rounds ?? (a.quick ? 1 : 5),
         seconds: a.seconds ?? (a.quick ? 1.5 : 6),
         concurrency: a.concurrency ?? (a.quick ? 4 : 8),
-        conversations: a.conversations ?? (a.quick ? 40 : 2000),
+        conversations: a.conversations ?? (a.quick ? 40 : 1000),
         account: a.account,
       },
       out: a.out,
