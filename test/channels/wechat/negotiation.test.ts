@@ -11,6 +11,7 @@ import { loadConfig } from '../../../bot/config.js';
 import { createLogger } from '../../../bot/logger.js';
 import { startServer, type RunningServer } from '../../../bot/server.js';
 import { AES_KEY, APPID, cipher, FakeWeChatApi, newMsgId, postSafe, textXml, TOKEN } from './helpers.js';
+import { consoleLogin } from '../../support/console.js';
 
 const parser = new XMLParser({ parseTagValue: false });
 let api: FakeWeChatApi;
@@ -70,5 +71,36 @@ describe('WeChat with the real bot', () => {
     const arrangements = await forbear.stores.arrangements.listByConversation(`wechat:${openId}`);
     expect(arrangements).toHaveLength(1);
     expect(texts[0]).toContain(arrangements[0]!.reference);
+  });
+
+  it("a person's terms reach the follower labelled with their name and bind only after the follower's numbered 同意", async () => {
+    const base = running.url.replace(/\/$/, '');
+    const openId = `oPerson_${randomBytes(4).toString('hex')}`;
+    const send = async (text: string) => reply(await postSafe(base, textXml(openId, text, newMsgId())));
+    await send('你好');
+    await send('4821');
+    await send('1988-03-14');
+    await send('失业了');
+    await send('月收入八千');
+    await send('开支三千');
+    expect(await send('每月只能还1500')).toMatch(/有权限的工作人员/);
+
+    const agent = await consoleLogin(base, 'agent', 'agent-demo');
+    const conversationId = `wechat:${openId}`;
+    const pushed = () => api.sent.filter((m) => JSON.stringify(m.body).includes(openId)).map((m) => (m.body as { text?: { content: string } }).text?.content ?? '');
+    expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/claim`)).status).toBe(200);
+    await expect.poll(() => pushed().some((t) => t.includes('【客服 agent】客服 agent 已加入对话')), { timeout: 10_000 }).toBe(true);
+    expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/approve`, { proposal: { months: 18 } })).status).toBe(200);
+    await expect.poll(() => pushed().find((t) => t.includes('请在同意前仔细核对')), { timeout: 10_000 }).toBeTruthy();
+    const terms = pushed().find((t) => t.includes('请在同意前仔细核对'))!;
+    expect(terms).toMatch(/^【客服 agent】/);
+    expect(terms).toMatch(/分 18 期/);
+    expect(terms).toMatch(/第 18 期/);
+    expect(terms).toMatch(/回复 1 同意\n回复 2 暂不同意$/);
+    expect(await forbear.stores.arrangements.listByConversation(conversationId)).toHaveLength(0);
+
+    expect(await send('1')).toMatch(/协议编号：FB-/);
+    const [made] = await forbear.stores.arrangements.listByConversation(conversationId);
+    expect(made).toMatchObject({ approvedBy: { role: 'agent', id: 'agent' }, consentText: '同意', offer: { installment: { months: 18 } } });
   });
 });
