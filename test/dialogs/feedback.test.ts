@@ -5,14 +5,12 @@
  */
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createForbear, type Forbear } from '../../bot/app.js';
+import type { Forbear } from '../../bot/app.js';
 import { renderActivity } from '../../bot/channels/wechat/render.js';
-import { loadConfig } from '../../bot/config.js';
-import { createLogger } from '../../bot/logger.js';
-import { startServer } from '../../bot/server.js';
-import { memoryStores } from '../../bot/storage/index.js';
 import type { DecisionPayload } from '../../bot/transcripts/schema.js';
-import { Cardholder, TEST_CLOCK, until, type Instance } from '../scale/fleet.js';
+import { Cardholder, until, type Instance } from '../scale/fleet.js';
+import { consoleLogin } from '../support/console.js';
+import { startForbear } from '../support/server.js';
 import { harness, texts, type Harness } from './harness.js';
 
 const decisions = async (forbear: Forbear, id: string): Promise<DecisionPayload[]> =>
@@ -86,11 +84,9 @@ describe('feedback after a person closes a handoff', () => {
   let instance: Instance;
   let forbear: Forbear;
   beforeAll(async () => {
-    const env = { PORT: '0', LOG_LEVEL: 'silent', DIRECTLINE_SECRET: 'feedback-test-secret-feedback-test-secret', RATE_LIMIT_IP_PER_SEC: '100000', RATE_LIMIT_IP_BURST: '1000000' };
-    const config = loadConfig(env);
-    forbear = await createForbear({ config, env, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });
-    const server = await startServer(forbear, config, env);
-    instance = { name: 'one', forbear, server, base: server.url.replace(/\/$/, '') };
+    const started = await startForbear({ RATE_LIMIT_IP_PER_SEC: '100000', RATE_LIMIT_IP_BURST: '1000000' });
+    forbear = started.forbear;
+    instance = { name: 'one', forbear, server: started.running, base: started.base };
   });
   afterAll(async () => {
     await instance?.server.close();
@@ -100,14 +96,8 @@ describe('feedback after a person closes a handoff', () => {
     const c = await Cardholder.open(instance, instance);
     await c.greeted(instance);
     for (const line of lines) await c.say(instance, line);
-    const login = await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'agent', password: 'agent-demo' }) });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
-    const post = (path: string, body: unknown = {}) =>
-      fetch(`${instance.base}/agent/api/cases/${encodeURIComponent(c.conversationId)}/${path}`, {
-        method: 'POST',
-        headers: { cookie, 'x-forbear-console': '1', 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
+    const agent = await consoleLogin(instance.base, 'agent', 'agent-demo');
+    const post = (path: string, body: unknown = {}) => agent.post(`cases/${encodeURIComponent(c.conversationId)}/${path}`, body);
     expect((await post('claim')).status).toBe(200);
     expect((await post('close', { disposition: 'resolved' })).status).toBe(200);
     await until(async () => (await c.log(instance)).some((a) => a.from?.role === 'bot' && /结束本次服务/.test(a.text ?? '')));

@@ -14,6 +14,7 @@ import type { RunningServer } from '../../bot/server.js';
 import { DEMO_ACCOUNTS } from '../../policy/demo-accounts.js';
 import { loadPolicy } from '../../policy/load.js';
 import { launchChromium } from '../support/browser.js';
+import { consoleLogin } from '../support/console.js';
 import { startForbear } from '../support/server.js';
 
 let running: RunningServer;
@@ -48,11 +49,7 @@ afterAll(async () => {
   await running?.close();
 });
 
-async function login(name: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
-  expect(res.status).toBe(200);
-  return res.headers.get('set-cookie')!.split(';')[0]!;
-}
+const login = async (name: string, password: string): Promise<string> => (await consoleLogin(base, name, password)).cookie;
 
 describe('the /ops API', () => {
   it('is for operations and supervisors only, validates its query, and gives the report’s figures', async () => {
