@@ -33,7 +33,7 @@ export type Proactive = (reference: Partial<ConversationReference>, logic: (cont
  * message is for API clients and logs.
  */
 export type RefusalCode =
-  | 'compliance_cannot_act'
+  | 'role_cannot_act'
   | 'taken'
   | 'missing'
   | 'not_owner'
@@ -59,7 +59,7 @@ export class ActionRefused extends Error {
 /** Agents decide at agent authority, supervisors at supervisor authority; other roles never act on cases. */
 export function authorityOf(session: Pick<Session, 'role'>): 'agent' | 'supervisor' {
   if (session.role !== 'agent' && session.role !== 'supervisor') {
-    throw new ActionRefused(403, 'compliance_cannot_act', `The ${session.role} role cannot act on cases.`);
+    throw new ActionRefused(403, 'role_cannot_act', `The ${session.role} role cannot act on cases.`);
   }
   return session.role;
 }
