@@ -22,7 +22,7 @@ import { createLogger } from '../bot/logger.js';
 import { startServer } from '../bot/server.js';
 import { registerDirectLine } from '../bot/channels/directline/routes.js';
 import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
-import { openStores, redisSettingsFromEnv } from '../bot/storage/index.js';
+import { openStores } from '../bot/storage/index.js';
 
 /** The floor: echoes every message, keeping a turn counter in conversation state. */
 class EchoBot extends ActivityHandler {
@@ -45,8 +45,7 @@ class EchoBot extends ActivityHandler {
 
 async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(): Promise<void> }> {
   const config = loadConfig(env);
-  const settings = redisSettingsFromEnv(env);
-  const stores = settings ? await openStores(settings) : null;
+  const stores = config.redis ? await openStores(config.redis) : null;
   const storage = stores?.storage ?? new MemoryStorage();
   const server = restify.createServer({ name: 'echo', handleUncaughtExceptions: false });
   server.use(restify.plugins.queryParser({ mapParams: false }));
@@ -100,8 +99,8 @@ async function forbearServer(env: NodeJS.ProcessEnv): Promise<{ url: string; clo
   const config = loadConfig(env);
   // The system clock, as in production: reminders of the agreements the bench makes are scheduled
   // for their real dates, not run at once as a clock fixed in the past would make them.
-  const forbear = await createForbear({ config, env, logger: createLogger('silent'), accounts: new OneCardholderPerConversation() });
-  const running = await startServer(forbear, config, env);
+  const forbear = await createForbear({ config, logger: createLogger('silent'), accounts: new OneCardholderPerConversation() });
+  const running = await startServer(forbear, config);
   return { url: running.url, close: () => running.close() };
 }
 

@@ -24,12 +24,12 @@ import { loadChallengers } from './experiments/config.js';
 import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
 import { variantLabel } from '../conversation/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { memoryStores, openStores, redisSettingsFromEnv, type Stores } from './storage/index.js';
+import { memoryStores, openStores, type Stores } from './storage/index.js';
 import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
 import { RedisTranscriptStore } from './transcripts/redisStore.js';
 import { Chain } from './transcripts/chain.js';
 import { FileCheckpointLog, MemoryCheckpointLog } from './transcripts/checkpoints.js';
-import { llmUnderstandingFromEnv } from './understanding/llm/llm.js';
+import { LlmUnderstanding } from './understanding/llm/llm.js';
 import { ClassifierUnderstanding } from './understanding/hybrid.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from '../conversation/understanding.js';
@@ -39,7 +39,6 @@ import { lifecyclePort } from './lifecycle/port.js';
 
 export interface ForbearOptions {
   config: Config;
-  env?: NodeJS.ProcessEnv;
   clock?: Clock;
   logger?: Logger;
   registry?: Registry;
@@ -124,7 +123,6 @@ export function transcriptSealing(config: Pick<Config, 'TRANSCRIPT_HMAC_KEY' | '
 
 export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const { config } = options;
-  const env = options.env ?? process.env;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const metrics = createMetrics(options.registry);
@@ -133,11 +131,10 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const experiment = options.experiment ?? (config.CHALLENGERS_FILE ? loadChallengers(config.CHALLENGERS_FILE, policy) : NO_EXPERIMENT);
   for (const c of experiment.challengers) policy.challengers.set(challengerRef(c.policy), c.policy);
 
-  const redisSettings = redisSettingsFromEnv(env);
   const shared =
     options.stores ??
-    (redisSettings
-      ? await openStores(redisSettings, { onEvent: (event, detail) => logger.info({ event, detail }, 'redis connection') })
+    (config.redis
+      ? await openStores(config.redis, { onEvent: (event, detail) => logger.info({ event, detail }, 'redis connection') })
       : memoryStores());
   const transcripts =
     options.transcripts ??
@@ -173,7 +170,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const rules = new RuleUnderstanding();
   const embedded = new ClassifierUnderstanding();
   const understanding =
-    options.understanding ?? llmUnderstandingFromEnv(embedded, env, { registry: metrics.registry, logger }) ?? embedded;
+    options.understanding ?? (config.llm ? new LlmUnderstanding({ settings: config.llm, rules: embedded, registry: metrics.registry, logger }) : embedded);
 
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');

@@ -8,7 +8,7 @@ import { readCli } from './cli/args.js';
 import type { Activity } from 'botbuilder';
 import { createForbear } from './app.js';
 import { LocalAdapter } from './channels/local.js';
-import { ConfigError, loadConfig } from './config.js';
+import { exitOnConfigError, loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Language } from '../conversation/language.js';
 
@@ -42,16 +42,7 @@ async function main(): Promise<void> {
     json: { type: 'boolean' },
     conversation: { type: 'string' },
   });
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
+  const config = await exitOnConfigError('chat', () => loadConfig());
   // Logs go to stderr so the conversation (or its JSON) is all that stdout carries.
   const logger = createLogger(args.json ? 'warn' : config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL, process.stderr);
   const forbear = await createForbear({ config, logger });

@@ -1,14 +1,21 @@
 /**
- * Start-up configuration from the environment. A bad value stops the process with a message that
- * names the variable, before anything listens; unset values fall back to the embedded defaults.
+ * The one configuration loader: the server, the HTTP surface, Direct Line, WeChat, the LLM, Redis
+ * and the lifecycle all read the environment here, with the same helpers (`http/env.ts`) and the
+ * same error (`ConfigError`). A bad value stops the process with exit 2 and a message naming every
+ * bad variable, before anything listens; unset values fall back to the embedded defaults.
  */
 import { z } from 'zod';
 import { DirectLineConfig } from './channels/directline/config.js';
+import { loadWeChatConfig, type WeChatConfig } from './channels/wechat/config.js';
 import { HttpConfig } from './http/config.js';
-import { intFromEnv, optionalString } from './http/env.js';
+import { ConfigError, intFromEnv, optionalString, parseEnv, secretFromEnv } from './http/env.js';
 import { LifecycleConfig } from './lifecycle/config.js';
+import { loadRedisSettings, type RedisSettings } from './storage/redis.js';
+import { loadLlmSettings, type LlmSettings } from './understanding/llm/config.js';
 
-export const Config = z
+export { ConfigError, exitOnConfigError } from './http/env.js';
+
+export const ServerEnv = z
   .object({
   PORT: intFromEnv(3978, 0, 65_535),
   /** Loopback unless the Bot Framework auth is on or an operator opts in explicitly. */
@@ -18,9 +25,6 @@ export const Config = z
   VERIFICATION_MAX_ATTEMPTS: intFromEnv(3, 1, 10),
   ACCOUNT_SERVICE_URL: optionalString.pipe(z.url().optional()),
   ACCOUNT_SERVICE_TIMEOUT_MS: intFromEnv(3000, 100, 60_000),
-  REDIS_URL: optionalString.pipe(z.url().optional()),
-  OPENAI_API_KEY: optionalString,
-  OPENAI_BASE_URL: optionalString.pipe(z.url().optional()),
   MicrosoftAppId: optionalString,
   MicrosoftAppPassword: optionalString,
   MicrosoftAppType: optionalString,
@@ -59,7 +63,7 @@ export const Config = z
    * instance, never stored in Redis). Required with Redis; unset in the embedded set-up = a random
    * key per process (the in-memory transcripts die with it), with a warning.
    */
-  TRANSCRIPT_HMAC_KEY: optionalString.pipe(z.string().min(32, 'TRANSCRIPT_HMAC_KEY must be at least 32 characters').optional()),
+  TRANSCRIPT_HMAC_KEY: secretFromEnv('TRANSCRIPT_HMAC_KEY'),
   /** Where signed checkpoints of transcript heads are appended (outside Redis); default data/checkpoints with Redis, memory when embedded. */
   TRANSCRIPT_CHECKPOINT_DIR: optionalString,
   /** `/metrics` on the chat port answers only `Authorization: Bearer <token>` (≥ 32 characters); unset = not on the chat port. */
@@ -72,18 +76,38 @@ export const Config = z
   .extend(HttpConfig.shape)
   .extend(DirectLineConfig.shape)
   .extend(LifecycleConfig.shape);
-export type Config = z.infer<typeof Config>;
+export type ServerEnv = z.infer<typeof ServerEnv>;
 
-export class ConfigError extends Error {}
+export type Config = ServerEnv & {
+  /** Null in the embedded set-up (no REDIS_URL / REDIS_CLUSTER_NODES). */
+  redis: RedisSettings | null;
+  /** Null when neither OPENAI_API_KEY nor OPENAI_BASE_URL is set: the rules understand alone. */
+  llm: LlmSettings | null;
+  /** Undefined when WECHAT_TOKEN is unset: the channel is off. */
+  wechat: WeChatConfig | undefined;
+};
+
+/** Runs every section's loader and reports all their problems together. */
+function collect<T>(problems: string[], load: () => T): T | undefined {
+  try {
+    return load();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
+  }
+}
 
 /** Parses the environment; the error lists every bad variable by name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = Config.safeParse(env);
-  const lines = parsed.success ? [] : parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
-  const shared = Boolean(env.REDIS_URL?.trim() || env.REDIS_CLUSTER_NODES?.trim());
-  if (shared && !env.TRANSCRIPT_HMAC_KEY?.trim()) {
-    lines.push('  TRANSCRIPT_HMAC_KEY: must be set (≥ 32 random characters, the same on every instance) when transcripts are kept in Redis');
+  const problems: string[] = [];
+  const server = collect(problems, () => parseEnv(ServerEnv, env));
+  const redis = collect(problems, () => loadRedisSettings(env));
+  const llm = collect(problems, () => loadLlmSettings(env));
+  const wechat = collect(problems, () => loadWeChatConfig(env));
+  if (redis && server && !server.TRANSCRIPT_HMAC_KEY) {
+    problems.push('TRANSCRIPT_HMAC_KEY: must be set (≥ 32 random characters, the same on every instance) when transcripts are kept in Redis');
   }
-  if (parsed.success && lines.length === 0) return parsed.data;
-  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  if (problems.length > 0 || !server || redis === undefined || llm === undefined) throw new ConfigError(problems);
+  return { ...server, redis, llm, wechat };
 }

@@ -1,21 +1,11 @@
 /** `npm start`: wires configuration, the bot and the server, and shuts down cleanly on SIGTERM. */
 import { createForbear } from './app.js';
-import { ConfigError, loadConfig } from './config.js';
+import { exitOnConfigError, loadConfig } from './config.js';
 import { startServer } from './server.js';
 
-/** Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason. */
-async function configured<T>(build: () => T | Promise<T>): Promise<T> {
-  try {
-    return await build();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(2);
-  }
-}
-
-const config = await configured(() => loadConfig());
-const forbear = await configured(() => createForbear({ config }));
+// Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason.
+const config = await exitOnConfigError('forbear', () => loadConfig());
+const forbear = await exitOnConfigError('forbear', () => createForbear({ config }));
 const running = await startServer(forbear, config);
 process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
 

@@ -19,7 +19,6 @@ import type { Forbear } from './app.js';
 import type { Config } from './config.js';
 import { registerDirectLine, type DirectLineChannel } from './channels/directline/routes.js';
 import { RedisConversationLog } from './channels/directline/redisStore.js';
-import { loadWeChatConfig } from './channels/wechat/config.js';
 import { registerWeChat, WECHAT_PATH } from './channels/wechat/routes.js';
 import type { WeChatAdapter } from './channels/wechat/adapter.js';
 import { hardenServer, listenHost } from './http/index.js';
@@ -89,7 +88,7 @@ function prepare(adapter: BotAdapter, forbear: Forbear, { typing }: { typing: bo
   adapter.onTurnError = onTurnError(forbear);
 }
 
-export async function startServer(forbear: Forbear, config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function startServer(forbear: Forbear, config: Config): Promise<RunningServer> {
   const { logger, bot, stores } = forbear;
   const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
   // Signed callers from a few addresses (WeChat's servers, the issuer's payment system) are exempt from the per-IP limit.
@@ -122,7 +121,7 @@ export async function startServer(forbear: Forbear, config: Config, env: NodeJS.
   });
   prepare(directLine.adapter, forbear, { typing: true });
 
-  const wechat = registerWeChat(server, { bot, config: loadWeChatConfig(env), logger, stores });
+  const wechat = registerWeChat(server, { bot, config: config.wechat, logger, stores });
   if (wechat) prepare(wechat, forbear, { typing: false });
 
   registerWebChat(server);

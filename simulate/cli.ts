@@ -24,6 +24,7 @@ import { InputError, loadPolicy } from '../policy/index.js';
 import { LanguageChoice } from './personas.js';
 import { progressBar } from './progress.js';
 import { renderMarkdown, renderSvg, renderTable } from './render.js';
+import { exitOnConfigError } from '../bot/config.js';
 import { simulate } from './run.js';
 
 const USAGE =
@@ -92,4 +93,5 @@ async function compare(file: string, args: z.infer<typeof Args>): Promise<void> 
   if (checks.some((c) => c.violations > 0 || c.missedSafetyHandoffs > 0)) process.exitCode = 1;
 }
 
-await main();
+// A bad variable (simulationEnv passes the environment through) exits 2 naming it, like npm start.
+await exitOnConfigError('simulate', main);

@@ -74,7 +74,6 @@ export async function simulate(options: SimulationOptions): Promise<Simulation> 
   const clock = fixedClock(SIMULATION_CLOCK);
   const forbear = await createForbear({
     config: loadConfig(env),
-    env,
     clock,
     logger: createLogger('silent'),
     accounts: new DemoAccountService(clock, (id) => forbear.policy(id).timezone, personas.map((p) => p.account)),

@@ -41,7 +41,7 @@ export const ChallengersFile = z.strictObject({
 });
 
 function fail(file: string, lines: string[]): never {
-  throw new ConfigError(`invalid configuration:\n  CHALLENGERS_FILE (${file}):\n${lines.map((l) => `    ${l}`).join('\n')}`);
+  throw new ConfigError([`CHALLENGERS_FILE (${file}):`, ...lines.map((l) => `  ${l}`)]);
 }
 
 function policyOrFail(file: string, where: string, load: () => Policy): Policy {

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     lang: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const { store, close } = storeFromEnv('report');
+  const { store, close } = await storeFromEnv('report');
   try {
     process.stdout.write(await reportOutput(store, args));
   } finally {

@@ -73,7 +73,7 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
   };
 }
 
-export { redisSettingsFromEnv, StoreHealth, type RedisSettings } from './redis.js';
+export { StoreHealth, type RedisSettings } from './redis.js';
 export { StoreUnavailableError, ETagConflictError, ConversationBusyError } from './errors.js';
 export { Arrangement, type ArrangementRepository, type CreateOnceResult } from '../../conversation/arrangement.js';
 export type { ConversationLock } from './lock.js';

@@ -6,6 +6,7 @@
  */
 import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
 import { z } from 'zod';
+import { optionalIntFromEnv, optionalString, parseEnv } from '../http/env.js';
 import { guarded } from './errors.js';
 import { KeyPrefix, RedisKeys } from './keys.js';
 
@@ -33,30 +34,18 @@ export const RedisSettings = z
 export type RedisSettings = z.infer<typeof RedisSettings>;
 export type RedisSettingsInput = z.input<typeof RedisSettings>;
 
-const optional = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
 const RedisEnv = z.object({
-  REDIS_URL: optional,
-  REDIS_CLUSTER_NODES: optional,
-  REDIS_KEY_PREFIX: optional,
-  REDIS_STATE_TTL_SEC: optional
-    .transform((v) => (v === undefined ? undefined : Number(v)))
-    .pipe(z.number().int().min(0).optional()),
+  REDIS_URL: optionalString.pipe(z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional()),
+  REDIS_CLUSTER_NODES: optionalString.transform((v) => v?.split(',').map((n) => n.trim()).filter(Boolean)),
+  REDIS_KEY_PREFIX: optionalString.pipe(KeyPrefix.optional()),
+  REDIS_STATE_TTL_SEC: optionalIntFromEnv(0, 2_147_483_647),
 });
 
 /** Settings from the environment, or null when neither REDIS_URL nor REDIS_CLUSTER_NODES is set (embedded mode). */
-export function redisSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): RedisSettings | null {
-  const e = RedisEnv.parse(env);
-  if (e.REDIS_URL === undefined && e.REDIS_CLUSTER_NODES === undefined) return null;
-  return RedisSettings.parse({
-    url: e.REDIS_URL,
-    clusterNodes: e.REDIS_CLUSTER_NODES?.split(',').map((n) => n.trim()).filter(Boolean),
-    prefix: e.REDIS_KEY_PREFIX,
-    stateTtlSec: e.REDIS_STATE_TTL_SEC,
-  });
+export function loadRedisSettings(env: NodeJS.ProcessEnv = process.env): RedisSettings | null {
+  const e = parseEnv(RedisEnv, env);
+  if (e.REDIS_URL === undefined && (e.REDIS_CLUSTER_NODES === undefined || e.REDIS_CLUSTER_NODES.length === 0)) return null;
+  return RedisSettings.parse({ url: e.REDIS_URL, clusterNodes: e.REDIS_CLUSTER_NODES, prefix: e.REDIS_KEY_PREFIX, stateTtlSec: e.REDIS_STATE_TTL_SEC });
 }
 
 export const StoreHealth = z.object({

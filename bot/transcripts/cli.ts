@@ -17,6 +17,8 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { ConfigError, exitOnConfigError, optionalString, parseEnv, secretFromEnv } from '../http/env.js';
+import { loadRedisSettings } from '../storage/redis.js';
 import { Language } from '../../conversation/language.js';
 import { Chain } from './chain.js';
 import { FileCheckpointLog } from './checkpoints.js';
@@ -37,13 +39,20 @@ const RetentionArgs = z.object({
   'dry-run': z.boolean().default(false),
 });
 
-const CliEnv = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-  REDIS_KEY_PREFIX: z.string().default('forbear:'),
+const TranscriptEnv = z.object({
   /** The bot's key: without it no record can be checked (or sealed). */
-  TRANSCRIPT_HMAC_KEY: z.string().min(32, 'must be the bot\'s key (at least 32 characters)').optional(),
-  TRANSCRIPT_CHECKPOINT_DIR: z.string().min(1).default('data/checkpoints'),
+  TRANSCRIPT_HMAC_KEY: secretFromEnv('TRANSCRIPT_HMAC_KEY'),
+  TRANSCRIPT_CHECKPOINT_DIR: optionalString.transform((v) => v ?? 'data/checkpoints'),
 });
+
+/** The same variables as the bot, read by the same loaders; any problem is a ConfigError (exit 2). */
+function settingsOf(env: NodeJS.ProcessEnv) {
+  const transcripts = parseEnv(TranscriptEnv, env);
+  const redis = loadRedisSettings(env);
+  if (redis && !redis.url) throw new ConfigError(['REDIS_URL: the transcripts CLI reads a single node; REDIS_CLUSTER_NODES is not supported']);
+  if (redis && !transcripts.TRANSCRIPT_HMAC_KEY) throw new ConfigError(["TRANSCRIPT_HMAC_KEY: must be set to the bot's key to read transcripts in Redis"]);
+  return { ...transcripts, redis };
+}
 
 export class UsageError extends Error {}
 
@@ -140,29 +149,21 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 /**
  * The transcript store a command-line tool reads: Redis with the bot's chain key when REDIS_URL is
- * set, otherwise an empty in-process store. A bad variable exits 2 naming it, as `program: VARIABLE: …`.
+ * set, otherwise an empty in-process store. A bad variable exits 2 naming it, as `program: …`.
  */
-export function storeFromEnv(program: string, environment: NodeJS.ProcessEnv = process.env): { store: TranscriptStore; close(): void } {
-  const env = CliEnv.safeParse(environment);
-  if (!env.success) {
-    process.stderr.write(`${program}: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
-    process.exit(2);
-  }
-  if (env.data.REDIS_URL && !env.data.TRANSCRIPT_HMAC_KEY) {
-    process.stderr.write(`${program}: TRANSCRIPT_HMAC_KEY: must be set to the bot's key to read transcripts in Redis\n`);
-    process.exit(2);
-  }
-  const redis = env.data.REDIS_URL ? new Redis(env.data.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : null;
+export async function storeFromEnv(program: string, environment: NodeJS.ProcessEnv = process.env): Promise<{ store: TranscriptStore; close(): void }> {
+  const settings = await exitOnConfigError(program, () => settingsOf(environment));
+  const redis = settings.redis?.url ? new Redis(settings.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : null;
   const sealing = {
-    chain: env.data.TRANSCRIPT_HMAC_KEY ? new Chain(env.data.TRANSCRIPT_HMAC_KEY) : Chain.ephemeral(),
-    checkpoints: new FileCheckpointLog(env.data.TRANSCRIPT_CHECKPOINT_DIR),
+    chain: settings.TRANSCRIPT_HMAC_KEY ? new Chain(settings.TRANSCRIPT_HMAC_KEY) : Chain.ephemeral(),
+    checkpoints: new FileCheckpointLog(settings.TRANSCRIPT_CHECKPOINT_DIR),
   };
-  const store = redis ? new RedisTranscriptStore(redis, env.data.REDIS_KEY_PREFIX, sealing) : new MemoryTranscriptStore(sealing);
+  const store = redis && settings.redis ? new RedisTranscriptStore(redis, settings.redis.prefix, sealing) : new MemoryTranscriptStore(sealing);
   return { store, close: () => redis?.disconnect() };
 }
 
 async function main(): Promise<void> {
-  const { store, close } = storeFromEnv('transcripts');
+  const { store, close } = await storeFromEnv('transcripts');
   try {
     process.exitCode = await run(process.argv.slice(2), { store, stdout: process.stdout, stderr: process.stderr, now: () => new Date() });
   } finally {

@@ -4,7 +4,8 @@
  */
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { readCli, usageError } from '../cli/args.js';
+import { readCli } from '../cli/args.js';
+import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
 import { EngineName, createUnderstanding } from './engine.js';
 import { Expecting, type UnderstandingContext } from '../../conversation/understanding.js';
@@ -38,12 +39,7 @@ async function main(): Promise<void> {
     },
     ({ llm, ...rest }, positionals) => ({ ...rest, engine: llm ? 'llm' : rest['engine'], text: positionals.length > 0 ? positionals.join(' ') : undefined }),
   );
-  let understanding;
-  try {
-    understanding = createUnderstanding(o.engine);
-  } catch (err) {
-    usageError('understand', USAGE, (err as Error).message);
-  }
+  const understanding = await exitOnConfigError('understand', () => createUnderstanding(o.engine));
   const context: UnderstandingContext = {
     language: o.lang ?? null,
     expecting: o.expecting,

@@ -5,6 +5,7 @@
  * here.
  */
 import { z } from 'zod';
+import { ConfigError } from '../http/env.js';
 import { ClassifierUnderstanding } from './hybrid.js';
 import { llmUnderstandingFromEnv } from './llm/llm.js';
 import { RuleUnderstanding } from './rules.js';
@@ -21,7 +22,7 @@ export function createUnderstanding(engine: EngineName = 'classifier', env: Node
       return new RuleUnderstanding();
     case 'llm': {
       const llm = llmUnderstandingFromEnv(new ClassifierUnderstanding(), env);
-      if (llm === null) throw new Error('the llm engine needs OPENAI_BASE_URL or OPENAI_API_KEY (see .env.example)');
+      if (llm === null) throw new ConfigError(['OPENAI_BASE_URL: the llm engine needs OPENAI_BASE_URL or OPENAI_API_KEY (see .env.example)']);
       return llm;
     }
   }

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readCli } from '../cli/args.js';
+import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
 import { EngineName, createUnderstanding } from './engine.js';
 import { measureHeldOut, type HeldOutReport } from './heldout.js';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   );
   const datasets = existsSync(o.datasets) ? o.datasets : null;
   if (datasets === null) process.stderr.write(`measure: ${o.datasets} not found; measuring Forbear's own held-out sets only\n`);
-  const understanding = withConcurrencyLimit(createUnderstanding(o.engine), o.concurrency);
+  const understanding = withConcurrencyLimit(await exitOnConfigError('measure', () => createUnderstanding(o.engine)), o.concurrency);
   const report = await measureHeldOut(understanding, { datasets, today: o.today, split: o.split });
   process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatReport(report)}\n`);
   if (o.engine === 'llm') process.stderr.write(`llm: ${await llmRunSummary()}\n`);

@@ -1,19 +1,16 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../bot/config.js';
 import { loadWeChatConfig } from '../../bot/channels/wechat/config.js';
-import { redisSettingsFromEnv } from '../../bot/storage/redis.js';
 import { loadLlmSettings } from '../../bot/understanding/llm/config.js';
 
 describe('configuration', () => {
   it('runs on embedded defaults with nothing set', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({ PORT: 3978, DEFAULT_POLICY: 'default-cn', VERIFICATION_MAX_ATTEMPTS: 3 });
-    expect(config.REDIS_URL).toBeUndefined();
-    expect(redisSettingsFromEnv({})).toBeNull();
-    expect(loadLlmSettings({})).toBeNull();
-    expect(loadWeChatConfig({})).toBeUndefined();
+    expect(config).toMatchObject({ redis: null, llm: null, wechat: undefined });
   });
 
   it('names every bad variable', () => {
@@ -42,4 +39,48 @@ describe('configuration', () => {
     expect(loadLlmSettings(env)).toBeNull();
     expect(loadWeChatConfig(env)).toBeUndefined();
   });
+});
+
+/** What `npm run dev` runs (`npm start` is the same program compiled). */
+function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/index.ts'], {
+      env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('one loader for every section', () => {
+  const wechat = { WECHAT_TOKEN: 'forbeartoken', WECHAT_APPID: 'wx0123456789abcdef', WECHAT_APPSECRET: 'secret' };
+  const cases: Array<[string, Record<string, string>, string]> = [
+    ['a malformed WeChat AppID', { ...wechat, WECHAT_APPID: 'bad' }, 'WECHAT_APPID'],
+    ['WECHAT_TOKEN without WECHAT_APPID', { WECHAT_TOKEN: 'forbeartoken', WECHAT_APPSECRET: 'secret' }, 'WECHAT_APPID'],
+    ['an LLM timeout below the floor', { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_TIMEOUT_MS: '5' }, 'OPENAI_TIMEOUT_MS'],
+    ['a negative Redis state TTL', { REDIS_URL: 'redis://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32), REDIS_STATE_TTL_SEC: '-4' }, 'REDIS_STATE_TTL_SEC'],
+  ];
+
+  it.each(cases)('refuses %s with a ConfigError naming the variable', (_what, env, variable) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`\\b${variable}:`));
+  });
+
+  it('reports the problems of every section at once', () => {
+    expect(() => loadConfig({ ...wechat, WECHAT_APPID: 'bad', OPENAI_API_KEY: 'k', OPENAI_TIMEOUT_MS: '5', REDIS_STATE_TTL_SEC: 'x', PORT: '-1' })).toThrow(
+      /PORT:[\s\S]*REDIS_STATE_TTL_SEC:[\s\S]*OPENAI_TIMEOUT_MS:[\s\S]*WECHAT_APPID:/,
+    );
+  });
+
+  it('stops the server at start-up with exit 2 and the variable named, never a stack trace', async () => {
+    const runs = await Promise.all(cases.map(([, env]) => start(env)));
+    runs.forEach((run, i) => {
+      const variable = cases[i]![2];
+      expect({ code: run.code, named: run.stderr.includes(`${variable}:`) }, run.stderr).toEqual({ code: 2, named: true });
+      expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  }, 180_000);
 });

@@ -20,7 +20,6 @@ export interface Harness {
 export async function harness(options: Partial<ForbearOptions> & { now?: string; configEnv?: Record<string, string> } = {}): Promise<Harness> {
   const forbear = await createForbear({
     config: loadConfig({ LOG_LEVEL: 'silent', ...options.configEnv }),
-    env: {},
     clock: fixedClock(options.now ?? '2026-11-22T02:00:00Z'),
     logger: createLogger('silent'),
     ...options,

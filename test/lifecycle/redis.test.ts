@@ -62,7 +62,7 @@ async function instance(): Promise<Forbear> {
     LEDGER_ASSESS_INTERVAL_MIN: '0',
     TRANSCRIPT_HMAC_KEY: 'lifecycle-test-transcript-key-0123456789',
   };
-  const forbear = await createForbear({ config: loadConfig(env), env, clock, logger: createLogger(process.env['DEBUG_LIFECYCLE'] ? 'debug' : 'silent') });
+  const forbear = await createForbear({ config: loadConfig(env), clock, logger: createLogger(process.env['DEBUG_LIFECYCLE'] ? 'debug' : 'silent') });
   forbear.lifecycle.start({});
   return forbear;
 }

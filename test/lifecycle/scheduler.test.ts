@@ -36,7 +36,7 @@ beforeEach(async () => {
   sent = [];
   wechatDown = false;
   const env = { LOG_LEVEL: 'silent', WECHAT_REMINDER_TEMPLATE_ID: 'tmpl-reminder', LEDGER_ASSESS_INTERVAL_MIN: '0' };
-  forbear = await createForbear({ config: loadConfig(env), env, clock, logger: createLogger('silent') });
+  forbear = await createForbear({ config: loadConfig(env), clock, logger: createLogger('silent') });
   forbear.lifecycle.start({ wechat: { sender: fakeWeChat, openIdOf: (id) => id.slice('wechat:'.length) } });
 });
 afterEach(() => forbear.close());

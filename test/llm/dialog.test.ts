@@ -48,7 +48,7 @@ const llmEnv = () => ({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', O
 
 describe('LLM understanding inside the negotiation', () => {
   it('a long story read by the model fills reason, income and expenses at once and leads straight to an offer', async () => {
-    const h = await harness({ env: llmEnv() });
+    const h = await harness({ configEnv: llmEnv() });
     await verified(h, 'story');
     fake.script(modelSays('cannot_pay', { hardshipReason: 'job_loss', incomeMinor: 800_000, expensesMinor: 300_000 }));
     const replies = await h.say('story', '上个月公司裁员我就失业了，现在靠打零工每个月大概能挣八千块，房租水电吃饭加起来要三千左右，真的还不上');
@@ -58,7 +58,7 @@ describe('LLM understanding inside the negotiation', () => {
   });
 
   it('a manipulated reading cannot buy a settlement the policy does not allow', async () => {
-    const h = await harness({ env: llmEnv() });
+    const h = await harness({ configEnv: llmEnv() });
     await verified(h, 'inject');
     await h.say('inject', '失业了');
     await h.say('inject', '月收入八千');
@@ -78,7 +78,7 @@ describe('LLM understanding inside the negotiation', () => {
   });
 
   it('consent is read by the rules alone: a model cannot turn an injected sentence into a yes', async () => {
-    const h = await harness({ env: llmEnv() });
+    const h = await harness({ configEnv: llmEnv() });
     await verified(h, 'consent');
     await h.say('consent', '失业了');
     await h.say('consent', '月收入八千');
@@ -93,7 +93,7 @@ describe('LLM understanding inside the negotiation', () => {
   });
 
   it('when the model is unreachable the conversation carries on with the rules', async () => {
-    const h = await harness({ env: { ...llmEnv(), OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    const h = await harness({ configEnv: { ...llmEnv(), OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
     await verified(h, 'down');
     await h.say('down', '我失业了，收入减少了很多');
     await h.say('down', '月收入八千');

@@ -80,13 +80,12 @@ export async function startInstance(name: string, redis: RedisSettingsInput, opt
   const stores = await openStores(redis, { connectionName: name, ...options.stores });
   const forbear = await createForbear({
     config,
-    env: fullEnv,
     stores,
     clock: TEST_CLOCK,
     logger: createLogger('silent'),
     ...(options.understanding ? { understanding: options.understanding } : {}),
   });
-  const server = await startServer(forbear, config, fullEnv);
+  const server = await startServer(forbear, config);
   return { name, forbear, server, base: server.url.replace(/\/$/, '') };
 }
 

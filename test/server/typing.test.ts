@@ -25,8 +25,8 @@ const slow: Understanding = {
 beforeAll(async () => {
   const env = { PORT: '0', LOG_LEVEL: 'silent' };
   const config = loadConfig(env);
-  const forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent'), understanding: slow });
-  running = await startServer(forbear, config, env);
+  const forbear = await createForbear({ config, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent'), understanding: slow });
+  running = await startServer(forbear, config);
 });
 
 afterAll(async () => {

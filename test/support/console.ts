@@ -48,7 +48,7 @@ export async function startConsoleInstance(): Promise<Instance> {
     RATE_LIMIT_CONVERSATION_BURST: '100000',
   };
   const config = loadConfig(env);
-  const forbear = await createForbear({ config, env, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });
-  const server = await startServer(forbear, config, env);
+  const forbear = await createForbear({ config, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });
+  const server = await startServer(forbear, config);
   return { name: 'one', forbear, server, base: server.url.replace(/\/$/, '') };
 }

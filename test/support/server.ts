@@ -17,11 +17,10 @@ export async function startForbear(env: Record<string, string> = {}, options: Pa
   const config = loadConfig(fullEnv);
   const forbear = await createForbear({
     config,
-    env: fullEnv,
     clock: fixedClock('2026-11-22T02:00:00Z'),
     logger: createLogger('silent'),
     ...options,
   });
-  const running = await startServer(forbear, config, fullEnv);
+  const running = await startServer(forbear, config);
   return { forbear, running, base: running.url.replace(/\/$/, '') };
 }

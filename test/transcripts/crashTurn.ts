@@ -24,7 +24,7 @@ const clock = {
   },
 };
 const config = loadConfig(process.env);
-const forbear = await createForbear({ config, env: process.env, clock, logger: createLogger('silent') });
+const forbear = await createForbear({ config, clock, logger: createLogger('silent') });
 const channel = new LocalAdapter(forbear.bot, 'local');
 channel.use(forbear.transcriptMiddleware);
 const message = { locale: 'zh-CN', channelData: { accountRef: 'cn-m1-wang' } };

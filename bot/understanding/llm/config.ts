@@ -5,18 +5,7 @@
  * included, is cut at `OPENAI_TIMEOUT_MS`.
  */
 import { z } from 'zod';
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const numberFromEnv = (fallback: number, schema: z.ZodNumber) =>
-  z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? fallback : Number(v)))
-    .pipe(schema);
+import { numberFromEnv, optionalString, parseEnv } from '../../http/env.js';
 
 export const LlmEnv = z.object({
   OPENAI_API_KEY: optionalString,
@@ -52,12 +41,7 @@ export type LlmSettings = z.infer<typeof LlmSettings>;
 
 /** The engine's settings, or null when neither a key nor a base URL is configured. */
 export function loadLlmSettings(env: NodeJS.ProcessEnv = process.env): LlmSettings | null {
-  const parsed = LlmEnv.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-    throw new Error(`invalid LLM configuration:\n${lines.join('\n')}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(LlmEnv, env);
   if (e.OPENAI_API_KEY === undefined && e.OPENAI_BASE_URL === undefined) return null;
   return {
     apiKey: e.OPENAI_API_KEY,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadWeChatConfig, WeChatConfigError } from '../../../bot/channels/wechat/config.js';
+import { ConfigError } from '../../../bot/config.js';
+import { loadWeChatConfig } from '../../../bot/channels/wechat/config.js';
 
 const base = {
   WECHAT_TOKEN: 'forbeartoken',
@@ -34,7 +35,7 @@ describe('loadWeChatConfig', () => {
   });
 
   it('refuses a missing appid or secret, a bad token and an out-of-range window once enabled', () => {
-    expect(() => loadWeChatConfig({ WECHAT_TOKEN: 'forbeartoken' })).toThrow(WeChatConfigError);
+    expect(() => loadWeChatConfig({ WECHAT_TOKEN: 'forbeartoken' })).toThrow(ConfigError);
     expect(() => loadWeChatConfig({ ...base, WECHAT_TOKEN: 'has space' })).toThrow(/WECHAT_TOKEN/);
     expect(() => loadWeChatConfig({ ...base, WECHAT_PASSIVE_REPLY_MS: '6000' })).toThrow(/WECHAT_PASSIVE_REPLY_MS/);
     expect(() => loadWeChatConfig({ ...base, WECHAT_API_BASE: 'not a url' })).toThrow(/WECHAT_API_BASE/);

@@ -31,8 +31,8 @@ beforeAll(async () => {
     WECHAT_API_BASE: api.url,
   };
   const config = loadConfig(env);
-  forbear = await createForbear({ config, env, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
-  running = await startServer(forbear, config, env);
+  forbear = await createForbear({ config, clock: fixedClock('2026-11-22T02:00:00Z'), logger: createLogger('silent') });
+  running = await startServer(forbear, config);
 });
 
 afterAll(async () => {
