@@ -108,7 +108,7 @@ export function loadChallengers(file: string, champions: (id: string) => Policy)
 export function challengerEverywhere(challengerFile: string, championId: string, champions: (id: string) => Policy): Experiment {
   const where = `--challenger ${challengerFile}`;
   const problem = (message: string): never => {
-    throw new ConfigError(`${where}: ${message}`);
+    throw new ConfigError([`${where}: ${message}`]);
   };
   const load = (what: string, run: () => Policy) => {
     try {
