@@ -8,7 +8,7 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import { newCase, restartCase, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
-import type { Expecting, Understanding, UnderstandingResult } from '../conversation/understanding.js';
+import { UNSURE_FIGURES, type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
 import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
@@ -52,7 +52,11 @@ const RULES_ONLY = new Set<Expecting>(['verification_last4', 'verification_dob',
 const RECENT_TURNS = 6;
 
 /** Facts the cardholder stated are recorded whatever step the conversation is at. */
-function applyFacts(file: CaseFile, commands: Command[]): void {
+function applyFacts(file: CaseFile, commands: Command[], understanding: UnderstandingResult): void {
+  // A figure read from a misreadable form, or any correction to read-back figures, is read back
+  // (again) before the policy uses it.
+  const figures = commands.some((c) => (c.kind === 'set_income' || c.kind === 'set_expenses') && c.amountMinor >= 0);
+  if (figures && (understanding.confidence <= UNSURE_FIGURES || file.expecting === 'figures')) file.figuresToConfirm = true;
   for (const c of commands) {
     if (c.kind === 'set_reason') file.hardshipReason = c.reason;
     if (c.kind === 'set_income' && c.amountMinor >= 0) file.monthlyIncomeMinor = c.amountMinor;
@@ -133,7 +137,7 @@ export class ForbearBot extends ActivityHandler {
     file.language = nextLanguage(file.language, text, understanding.language);
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
-    applyFacts(file, commands);
+    applyFacts(file, commands, understanding);
     setTurnFacts(context, { text, understanding, commands });
     await this.parts.audit.understanding(context, understanding, text);
 

@@ -38,6 +38,8 @@ export const CaseFile = z.object({
   hardshipReason: HardshipReason.nullable(),
   monthlyIncomeMinor: z.number().int().nullable(),
   essentialExpensesMinor: z.number().int().nullable(),
+  /** Income or expenses came from a misreadable form ("4k8", "五六百") or were corrected: read them back first. */
+  figuresToConfirm: z.boolean().default(false),
   expectedDurationMonths: z.number().int().nullable(),
   signals: z.array(Signal),
   /** How often each intake question has been asked, so the bot never loops forever. */
@@ -79,6 +81,7 @@ export function newCase(language: Language): CaseFile {
     hardshipReason: null,
     monthlyIncomeMinor: null,
     essentialExpensesMinor: null,
+    figuresToConfirm: false,
     expectedDurationMonths: null,
     signals: [],
     asked: {},

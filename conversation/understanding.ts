@@ -84,6 +84,13 @@ export const Entities = z.object({
   /** 1-based choice among options the bot listed ("第二个", "the second option"). */
   optionIndex: z.number().int().nullable(),
 });
+
+/**
+ * Income or expenses read from a form people misread — "9k", "4k8", "1w2", a range ("五六百"),
+ * "左右", "about" — come with at most this confidence; the dialog reads such figures back before
+ * the policy uses them.
+ */
+export const UNSURE_FIGURES = 0.6;
 export type Entities = z.infer<typeof Entities>;
 
 export const UnderstandingResult = z.object({
@@ -106,6 +113,8 @@ export const Expecting = z.enum([
   'hardship_reason',
   'income',
   'expenses',
+  /** Income and expenses read back for confirmation before the policy uses them. */
+  'figures',
   'offer_choice',
   'consent',
 ]);

@@ -161,9 +161,15 @@ export abstract class CaseDialog extends ComponentDialog {
   /** Account facts only after verification; "are you a bot" always, truthfully. */
   private async answer(context: TurnContext, file: CaseFile, question: Question): Promise<void> {
     const lang = file.language;
-    if (question === 'if_bot') return say(context, lang, 'answer.if_bot');
-    if (question === 'how_to_pay') return say(context, lang, 'answer.how_to_pay');
+    // Answers that are the same for everyone, so nothing about an account is disclosed.
+    const general = { if_bot: 'answer.if_bot', how_to_pay: 'answer.how_to_pay', documents: 'answer.documents', interest_method: 'answer.interest_method', agreement_copy: 'answer.agreement_copy', changed_phone: 'answer.changed_phone' } as const;
+    if (question in general) return say(context, lang, general[question as keyof typeof general]);
     const record = await this.record(context);
+    if (question === 'credit_report') {
+      // Each issuer states its own credit-reporting practice in its policy file.
+      const text = this.services.policy(this.policyIdOf(record)).answers.creditReport?.[lang];
+      return text ? say(context, lang, 'answer.credit_report', { text }) : say(context, lang, 'answer.credit_report_unknown');
+    }
     if (!record) return say(context, lang, 'answer.verify_first');
     const a = record.account;
     const m = (minor: number) => formatMoney(minor, a.currency, lang);

@@ -6,7 +6,18 @@
 import type { HardshipReason, Proposal, Signal } from '../policy/index.js';
 import { TextualSignal, type Intent, type UnderstandingResult } from '../conversation/understanding.js';
 
-export type Question = 'balance' | 'minimum' | 'interest_fees' | 'how_to_pay' | 'due_date' | 'if_bot';
+export type Question =
+  | 'balance'
+  | 'minimum'
+  | 'interest_fees'
+  | 'interest_method'
+  | 'how_to_pay'
+  | 'due_date'
+  | 'if_bot'
+  | 'credit_report'
+  | 'documents'
+  | 'agreement_copy'
+  | 'changed_phone';
 
 export type Command =
   | { kind: 'signal'; signal: Signal }
@@ -39,6 +50,11 @@ const QUESTION_OF_INTENT: Partial<Record<Intent, Question>> = {
   ask_balance: 'balance',
   ask_minimum_payment: 'minimum',
   ask_interest_fees: 'interest_fees',
+  ask_interest_method: 'interest_method',
+  ask_credit_report: 'credit_report',
+  ask_documents: 'documents',
+  request_agreement_copy: 'agreement_copy',
+  changed_phone: 'changed_phone',
   ask_how_to_pay: 'how_to_pay',
   ask_due_date: 'due_date',
   ask_if_bot: 'if_bot',

@@ -1,13 +1,18 @@
 /**
  * The cardholder's situation: hardship reason, monthly income, essential expenses — enough for the
  * policy's affordability check. Anything already said (even before verification, in the first
- * free-text message) is not asked again; each question is asked at most MAX_ASKS times.
+ * free-text message) is not asked again; each question is asked at most MAX_ASKS times. Figures
+ * written in a form people misread ("9k", "4k8", "五六百", "左右") are read back together in one
+ * message ("您是说每月到手 ¥9,000、必要开销 ¥4,800，对吗？") and used only once the cardholder
+ * agrees; a "no" asks for both again, a correction is read back again.
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { CaseFile } from '../conversation/case.js';
 import type { Expecting } from '../conversation/understanding.js';
 import { CaseDialog } from './caseDialog.js';
+import { formatMoney } from '../conversation/messages/index.js';
 import { message } from './speak.js';
+import { takeCommand, turnFacts } from './turn.js';
 import type { CaseServices } from './services.js';
 
 export const INTAKE_DIALOG = 'intake';
@@ -43,6 +48,8 @@ export class IntakeDialog extends CaseDialog {
       // A reason the cardholder would not give is still a hardship request; the policy decides
       // whether "other" is enough for any concession.
       file.hardshipReason ??= 'other';
+      const readBack = await this.readBack(step, file);
+      if (readBack) return readBack;
       file.expecting = 'none';
       return step.endDialog();
     }
@@ -53,8 +60,37 @@ export class IntakeDialog extends CaseDialog {
     return step.prompt(PROMPT, { prompt: message(file.language, key) });
   }
 
-  /** The answer was already applied to the case file by the bot; ask for whatever is still missing. */
+  /** Both figures in one short question, until the cardholder agrees (at most MAX_ASKS times). */
+  private async readBack(step: WaterfallStepContext, file: CaseFile) {
+    const income = file.monthlyIncomeMinor;
+    const expenses = file.essentialExpensesMinor;
+    if (!file.figuresToConfirm || income === null || expenses === null || (file.asked['figures'] ?? 0) >= MAX_ASKS) return null;
+    const record = await this.record(step.context);
+    if (!record) return null;
+    file.asked['figures'] = (file.asked['figures'] ?? 0) + 1;
+    file.expecting = 'figures';
+    const money = (minor: number) => formatMoney(minor, record.account.currency, file.language);
+    return step.prompt(PROMPT, { prompt: message(file.language, 'readback.confirm', { income: money(income), expenses: money(expenses) }) });
+  }
+
+  /**
+   * The answer was already applied to the case file by the bot; ask for whatever is still missing.
+   * After a read-back: yes confirms; a corrected figure is read back again; a bare no asks for both
+ * again. Unclear answers get the read-back again, at most MAX_ASKS times.
+   */
   private async loop(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    if (file.expecting === 'figures') {
+      const corrected = turnFacts(step.context).commands.some((c) => c.kind === 'set_income' || c.kind === 'set_expenses');
+      if (!corrected && takeCommand(step.context, 'affirm')) file.figuresToConfirm = false;
+      else if (!corrected && takeCommand(step.context, 'deny')) {
+        // Both are asked again (each question still at most MAX_ASKS times in all).
+        file.monthlyIncomeMinor = null;
+        file.essentialExpensesMinor = null;
+        file.figuresToConfirm = false;
+        file.asked['figures'] = 0;
+      }
+    }
     return step.replaceDialog(STEPS);
   }
 }

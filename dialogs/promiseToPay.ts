@@ -18,7 +18,7 @@ export async function notePromise(context: TurnContext, file: CaseFile, services
   const lang = file.language;
   const amount = promise.amountMinor !== null && record ? formatMoney(promise.amountMinor, record.account.currency, lang) : null;
   const date = promise.date ? formatDate(promise.date, lang) : null;
-  const key = amount && date ? 'promise.noted_amount_date' : date ? 'promise.noted_date' : 'promise.noted';
+  const key = amount && date ? 'promise.noted_amount_date' : date ? 'promise.noted_date' : amount ? 'promise.noted_amount' : 'promise.noted';
   await say(context, lang, key, { ...(amount ? { amount } : {}), ...(date ? { date } : {}) });
   file.promise = null;
   file.expecting = 'none';

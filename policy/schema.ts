@@ -46,6 +46,9 @@ export const Bucket = Levels.extend({
 }).strict();
 export type Bucket = z.infer<typeof Bucket>;
 
+/** A text the issuer writes itself, in each language the bot speaks. */
+const IssuerText = z.object({ 'zh-CN': z.string().min(1).max(600), 'zh-TW': z.string().min(1).max(600), en: z.string().min(1).max(600) }).strict();
+
 const Escalation = z.object({ reason: z.string().min(1), urgency: HandoffUrgency }).strict();
 
 export const PolicyShape = z
@@ -106,6 +109,14 @@ export const PolicyShape = z
     breach: BreachRules.default(DEFAULT_BREACH),
     /** After the agreement: reminders and checks the bot schedules, each through the contact gate. */
     reminders: ReminderRules.default(DEFAULT_REMINDERS),
+    /**
+     * The issuer's own words for questions only it can answer, per language (optional). Without
+     * `creditReport` the bot says a person will explain the issuer's credit-reporting practice.
+     */
+    answers: z
+      .object({ creditReport: IssuerText.nullable().default(null) })
+      .strict()
+      .default({ creditReport: null }),
   })
   .strict();
 

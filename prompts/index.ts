@@ -44,8 +44,14 @@ export const PromptExample = z.object({
 });
 export type PromptExample = z.infer<typeof PromptExample>;
 
-const systemPrompt = read('system.md');
 const examplesSource = read('examples.yaml');
+/** Labelled lines from the classifier's train part (generated), so both engines learn from one corpus. */
+const shotsSource = read('corpus-shots.yaml');
+const CorpusShot = z.object({ text: z.string(), label: z.string() });
+const corpusShots = z.array(CorpusShot).parse(parseYaml(shotsSource));
+const systemPrompt = `${read('system.md')}\n# Labelled examples (message → intent, or signal.<name> for a safety signal)\n${corpusShots
+  .map((s) => `- ${JSON.stringify(s.text)} → ${s.label}`)
+  .join('\n')}\n`;
 export const promptExamples: readonly PromptExample[] = z.array(PromptExample).parse(parseYaml(examplesSource));
 
 const outputSchemaText = JSON.stringify(z.toJSONSchema(UnderstandingOutput));
@@ -54,6 +60,8 @@ export const PROMPT_VERSION = `${TEMPLATE}+${createHash('sha256')
   .update(systemPrompt)
   .update('\0')
   .update(examplesSource)
+  .update('\0')
+  .update(shotsSource)
   .update('\0')
   .update(outputSchemaText)
   .digest('hex')

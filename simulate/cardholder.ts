@@ -26,6 +26,7 @@ const PROMPTS = [
   'intake.reask_income',
   'intake.ask_expenses',
   'intake.reask_expenses',
+  'readback.confirm',
   'negotiation.hint',
   'agreement.restate',
   'promise.noted',
@@ -194,6 +195,9 @@ export function reply(persona: Persona, memory: Memory, turn: BotTurn): Reply {
       }
       return say(pick(book.expenses, { amount: amountText(persona, persona.stated.essentialExpensesMinor) }));
     }
+    case 'readback.confirm':
+      // The bot read back what this persona said; it is what they meant.
+      return say(pick(book.accept));
     case 'agreement.restate':
       return say(pick(book.consent));
     case null:

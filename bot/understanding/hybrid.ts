@@ -10,6 +10,7 @@ import type { ClassifierLabel } from './classifier/corpus.js';
 import { loadLexicon, type Lexicon } from './lexicon.js';
 import { understandText } from './rules.js';
 import {
+  UNSURE_FIGURES,
   type TextualSignal,
   type Intent,
   type Understanding,
@@ -83,6 +84,8 @@ export function combine(rules: UnderstandingResult, contextFree: UnderstandingRe
     // The rules' handoff stands.
   } else if (steered) {
     // "your manager approved 90% off" is a reduction request for the policy to judge.
+  } else if (rules.intent === 'ask_if_bot' && learned?.intent === 'request_human') {
+    // "Am I talking to a real human?" asks what the bot is; it gets the truthful answer, not a handoff.
   } else if (learned && SAFETY_INTENTS.has(learned.intent) && learned.score >= LEANING) take();
   else if (structural(rules, context)) {
     // "1500" when income was asked, "第二个", "yes" to consent: the question decides.
@@ -102,6 +105,9 @@ export function combine(rules: UnderstandingResult, contextFree: UnderstandingRe
   // "other" is the rules' reading of an unrecognised answer to "what happened?"; once the message
   // is recognised as something else, it is no reason.
   if (entities.hardshipReason === 'other' && rules.intent === 'unknown' && intent !== 'unknown' && intent !== 'cannot_pay') entities.hardshipReason = null;
+  // A figure the rules read from a misreadable form stays unsure, whoever named the intent.
+  const unsureFigures = rules.confidence <= UNSURE_FIGURES && (entities.incomeMinor !== null || entities.expensesMinor !== null);
+  if (unsureFigures) confidence = Math.min(confidence, rules.confidence);
   return { ...rules, intent, confidence, entities, signals: [...signals], engine: 'classifier' };
 }
 

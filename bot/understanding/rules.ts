@@ -6,7 +6,7 @@
 import { findDates } from './dates.js';
 import { AMOUNT_TAG, MONTHS_TAG, loadLexicon, type Lexicon } from './lexicon.js';
 import { findQuantities, prepare, type Quantity } from './numbers.js';
-import type { Entities, Intent, Understanding, UnderstandingContext, UnderstandingResult } from '../../conversation/understanding.js';
+import { UNSURE_FIGURES, type Entities, type Intent, type Understanding, type UnderstandingContext, type UnderstandingResult } from '../../conversation/understanding.js';
 import { detectLanguage } from './text.js';
 
 /** Clause boundaries: a slot cue ("收入", "rent") only claims the numbers of its own clause. */
@@ -18,6 +18,9 @@ const BARE = new RegExp(
 const BARE_CHOICE = /^\s*(?:选|要|我选|就|pick|choose|option|number|#)?\s*([1-9])\s*(?:号|个|吧|号方案)?\s*[。.!！]?\s*$/;
 const OPTION_AFTER = /^\s*(?:个|种|项|条|套|档|号方案|方案|option|plan|choice|one)/;
 const UNSURE = 0.3;
+/** Amount notations people misread, and hedges: either sends the figures to a read-back. */
+const ABBREVIATED = /\d\s*[kw]|\d\.\d/;
+const HEDGED = /左右|大概|大约|差不多|上下|将近|出头|多块|\babout\b|\baround\b|\broughly\b|\bapprox|\bor so\b|~/;
 
 type Slot = 'income' | 'expenses' | 'amount';
 
@@ -110,6 +113,7 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
     amountMinor: null, months: null, date: dates[0]?.date ?? null, hardshipReason: null, incomeMinor: null,
     expensesMinor: null, concession: null, percentBps: null, deferralDays: null, optionIndex: null,
   };
+  let approximate = false;
   entities.optionIndex = optionIndexOf(lex, masked, quantities, context.expecting);
 
   const clauses = clausesOf(masked);
@@ -121,7 +125,9 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
       const key = slot === 'income' ? 'incomeMinor' : slot === 'expenses' ? 'expensesMinor' : 'amountMinor';
       // A range ("五六百") is read at its cautious end: the low one for what comes in or is
       // offered, the high one for what must go out. The read-back shows the number either way.
-      entities[key] ??= slot === 'expenses' && q.upper !== null ? q.upper : q.value;
+      if (entities[key] !== null) continue;
+      entities[key] = slot === 'expenses' && q.upper !== null ? q.upper : q.value;
+      if (slot !== 'amount' && (q.upper !== null || ABBREVIATED.test(masked.slice(q.start, q.end)) || HEDGED.test(masked))) approximate = true;
     } else if (q.kind === 'months') entities.months ??= q.value;
     else if (q.kind === 'days') entities.deferralDays ??= q.value;
     else if (q.kind === 'percent') entities.percentBps ??= q.value;
@@ -157,6 +163,7 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
     confidence = 0.6;
   }
   if (NEGOTIATING.has(intent)) entities.concession = concession;
+  if (approximate) confidence = Math.min(confidence, UNSURE_FIGURES);
 
   return { intent, entities, signals, language, confidence, engine: 'rules', promptVersion: null };
 }

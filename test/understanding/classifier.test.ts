@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { trainingLines } from '../../bot/understanding/classifier/corpus.js';
+import { promptShots, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { IntentClassifier, corpusHash, featurize } from '../../bot/understanding/classifier/intentClassifier.js';
-import { MODEL_URL } from '../../bot/understanding/classifier/model.js';
+import { MODEL_URL, SHOTS_URL, shotsFile } from '../../bot/understanding/classifier/model.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import type { UnderstandingContext } from '../../conversation/understanding.js';
 
@@ -21,6 +21,10 @@ describe('the trained classifier', () => {
     expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(corpusHash(lines));
     const digest = (s: string) => createHash('sha256').update(s).digest('hex');
     expect(digest((await IntentClassifier.train(lines)).toJSON()), 'the same corpus trains the same model').toBe(digest(committed));
+  });
+
+  it('gives the LLM prompt labelled lines from the same train part (committed, current)', () => {
+    expect(readFileSync(SHOTS_URL, 'utf8'), 'run npm run train:understanding').toBe(shotsFile(promptShots(trainingLines())));
   });
 
   it('sees numbers as one word per kind', () => {

@@ -127,3 +127,20 @@ export function importSharedTrain(datasets: string): Record<string, number> {
   }
   return counts;
 }
+
+/**
+ * Few-shot lines for the LLM prompt, drawn from Forbear's TRAIN part only: the first two lines of
+ * each label in each language (file order, so the choice is stable and reviewable).
+ */
+export function promptShots(lines: readonly CorpusLine[] = trainingLines()): { text: string; label: ClassifierLabel }[] {
+  const taken = new Map<string, number>();
+  return lines
+    .filter((l) => l.source === 'forbear')
+    .filter((l) => {
+      const key = `${l.label}|${l.lang}`;
+      const n = taken.get(key) ?? 0;
+      taken.set(key, n + 1);
+      return n < 2;
+    })
+    .map((l) => ({ text: l.text, label: l.label }));
+}

@@ -2,16 +2,17 @@
  * `npm run train:understanding [-- --import-shared [--datasets DIR]]`: trains the classifier on the
  * corpus's train part and writes the committed model (`model.json`). `--import-shared` first
  * copies the train parts of the shared datasets into `corpus/understanding/external/`.
- * Deterministic: the same corpus always writes the same file.
+ * It also writes the LLM prompt's labelled lines (prompts/understanding/v1/corpus-shots.yaml), drawn
+ * from the same train part. Deterministic: the same corpus always writes the same files.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { readCli } from '../../cli/args.js';
-import { importSharedTrain, trainingLines } from './corpus.js';
+import { importSharedTrain, promptShots, trainingLines } from './corpus.js';
 import { IntentClassifier } from './intentClassifier.js';
-import { MODEL_URL } from './model.js';
+import { MODEL_URL, SHOTS_URL, shotsFile } from './model.js';
 
 const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../../shared/datasets', import.meta.url)));
 
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const classifier = await IntentClassifier.train(lines);
   writeFileSync(MODEL_URL, `${classifier.toJSON()}\n`);
+  writeFileSync(SHOTS_URL, shotsFile(promptShots(lines)));
   process.stdout.write(`trained on ${lines.length} lines in ${Date.now() - started} ms → ${fileURLToPath(MODEL_URL)} (corpus ${classifier.corpus})\n`);
 }
 
