@@ -10,8 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { applyPayment, assess, openLedger, paidOf, type BreachRules, type Ledger, type Offer } from '../policy/index.js';
-import { addDays } from '../policy/dates.js';
+import { addDays, applyPayment, assess, openLedger, paidOf, type BreachRules, type Ledger, type Offer } from '../policy/index.js';
 import type { Persona } from './personas.js';
 
 export const PaymentBehaviour = z.enum(['keeps', 'pays_late', 'breaks_after', 'never_pays']);
