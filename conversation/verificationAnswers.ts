@@ -1,6 +1,9 @@
 /**
- * Reading verification answers as people type them. Only year-first dates are accepted: "03/04/1985"
- * means different days in China and the US, and a wrong guess would count as a failed attempt.
+ * Reading verification answers as people type them. Year-first dates are read everywhere. A
+ * year-last date ("04/18/1990") is read only where its order is certain: when one part is over 12
+ * it can only be the day, and otherwise only in the convention the caller names (US English:
+ * month first). "03/04/1985" in a Chinese conversation stays unread rather than guessed, since a
+ * wrong guess would count as a failed attempt.
  */
 const FULLWIDTH = /[０-９]/g;
 const halfWidth = (s: string) => s.replace(FULLWIDTH, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
@@ -11,12 +14,29 @@ export function readLast4(text: string): string | null {
   return four.length === 1 ? four[0]! : null;
 }
 
-export function readDateOfBirth(text: string): string | null {
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** Year, month, day from a year-last date, or null when its order is not certain. */
+function yearLast(s: string, order: 'mdy' | null): [number, number, number] | null {
+  const named = s.match(/\b([a-z]{3})[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b/i) ?? null;
+  if (named && MONTHS.includes(named[1]!.toLowerCase())) return [Number(named[3]), MONTHS.indexOf(named[1]!.toLowerCase()) + 1, Number(named[2])];
+  const dayFirst = s.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})\b/i);
+  if (dayFirst && MONTHS.includes(dayFirst[2]!.toLowerCase())) return [Number(dayFirst[3]), MONTHS.indexOf(dayFirst[2]!.toLowerCase()) + 1, Number(dayFirst[1])];
+  const m = s.match(/(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/);
+  if (!m) return null;
+  const [a, b, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (a > 12 && b <= 12) return [y, b, a];
+  if (b > 12 && a <= 12) return [y, a, b];
+  return order === 'mdy' && a <= 12 ? [y, a, b] : null;
+}
+
+export function readDateOfBirth(text: string, order: 'mdy' | null = null): string | null {
   const s = halfWidth(text).trim();
   const m =
     s.match(/(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号號]?/) ?? s.match(/(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)/);
-  if (!m) return null;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ymd = m ? ([Number(m[1]), Number(m[2]), Number(m[3])] as const) : yearLast(s, order);
+  if (!ymd) return null;
+  const [y, mo, d] = ymd;
   const date = new Date(Date.UTC(y, mo - 1, d));
   if (y < 1900 || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
   return `${String(y)}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;

@@ -4,6 +4,7 @@
  */
 import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
+import type { CaseFile } from '../conversation/case.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';
@@ -18,21 +19,31 @@ const STEPS = 'verification.steps';
  * A verification answer must be readable; when it is not, the retry says why. Someone who opens
  * with their story ("我失业了，这个月还不上") hears that it was noted before being asked again.
  */
-function answerReader(read: (s: string) => string | null, caseState: CaseServices['caseState'], retryKey: string) {
+function answerReader(
+  read: (s: string, order: DateOrder) => string | null,
+  caseState: CaseServices['caseState'],
+  retryKey: string,
+  order: (file: CaseFile) => DateOrder = () => null,
+) {
   return async (p: PromptValidatorContext<string>) => {
-    if (p.recognized.succeeded && read(p.recognized.value ?? '') !== null) return true;
     const file = await caseState.get(p.context);
+    if (p.recognized.succeeded && read(p.recognized.value ?? '', order(file!)) !== null) return true;
     const toldStory = turnFacts(p.context).commands.some((c) => c.kind.startsWith('set_') || c.kind === 'cannot_pay' || c.kind === 'propose');
     p.options.retryPrompt = message(file!.language, toldStory ? 'verification.noted_story' : retryKey);
     return false;
   };
 }
 
+type DateOrder = 'mdy' | null;
+
+/** "04/18/1990" is read month first in an English conversation (the US convention); elsewhere only when unambiguous. */
+const dateOrder = (file: CaseFile): DateOrder => (file.language === 'en' ? 'mdy' : null);
+
 export class VerificationDialog extends CaseDialog {
   constructor(services: CaseServices) {
     super(VERIFICATION_DIALOG, services);
     this.addDialog(new TextPrompt(LAST4, answerReader(readLast4, services.caseState, 'verification.bad_last4')));
-    this.addDialog(new TextPrompt(DOB, answerReader(readDateOfBirth, services.caseState, 'verification.bad_dob')));
+    this.addDialog(new TextPrompt(DOB, answerReader(readDateOfBirth, services.caseState, 'verification.bad_dob', dateOrder)));
     this.addDialog(
       new WaterfallDialog(STEPS, [this.askLast4.bind(this), this.askDateOfBirth.bind(this), this.check.bind(this)]),
     );
@@ -55,7 +66,7 @@ export class VerificationDialog extends CaseDialog {
   private async check(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     const last4 = file.verification.pendingLast4 ?? '';
-    const dateOfBirth = readDateOfBirth(String(step.result)) ?? '';
+    const dateOfBirth = readDateOfBirth(String(step.result), dateOrder(file)) ?? '';
     file.verification.pendingLast4 = null;
     file.expecting = 'none';
     const record = await this.services.accounts.verify({
