@@ -24,7 +24,9 @@ import { loadChallengers } from './experiments/config.js';
 import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
 import { variantLabel } from '../conversation/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { memoryStores, openStores, type Stores } from './storage/index.js';
+import { memoryStores, openStores, type KeyValueStore, type Stores } from './storage/index.js';
+import { z } from 'zod';
+import { TranscriptEntry, type TranscriptEntryInput } from './transcripts/schema.js';
 import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
 import { RedisTranscriptStore } from './transcripts/redisStore.js';
 import { Chain } from './transcripts/chain.js';
@@ -205,7 +207,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     lifecycle: lifecyclePort(lifecycle),
   };
   const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger, inbound });
-  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound);
+  const prelude = stores.keyValue({ namespace: 'transcript-prelude', schema: z.array(TranscriptEntry), scope: 'conversation' });
+  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound, prelude as KeyValueStore<TranscriptEntryInput[]>);
 
   logger.info(
     {

@@ -15,6 +15,7 @@ import type { ChainHead, DecisionPayload, TranscriptEntryInput, TranscriptRecord
 import type { FeedbackEnding, Auditor } from '../conversation/audit.js';
 import type { Variant } from '../conversation/variant.js';
 import type { TranscriptStore } from './transcripts/store.js';
+import type { KeyValueStore } from './storage/keyValue.js';
 import { FRESH_MEMORY, flagsAfter, loadForbiddenPhrases, type FlagContext, type FlagMemory } from './transcripts/flags.js';
 import { ContactRules } from './contact/gate.js';
 
@@ -232,6 +233,9 @@ function blankEntities(entities: UnderstandingResult['entities']): Understanding
   return Object.fromEntries(Object.keys(entities).map((k) => [k, null])) as UnderstandingResult['entities'];
 }
 
+/** A greeting nobody answered is forgotten after this long (the Direct Line conversation's own default lifetime). */
+const PRELUDE_TTL_SEC = 86_400;
+
 /** Flag memory kept for this many conversations; one not kept is rebuilt from its transcript once. */
 const FLAG_MEMORIES = 10_000;
 
@@ -253,12 +257,18 @@ export class TranscriptMiddleware implements Middleware {
     private readonly store: TranscriptStore,
     private readonly clock: Clock,
     private readonly inbound: InboundPrivacy,
+    /**
+     * Where a conversation's records wait until the cardholder first writes (with a TTL): a chat
+     * opened and never written in creates no transcript. Absent: stored at once.
+     */
+    private readonly prelude?: KeyValueStore<TranscriptEntryInput[]>,
     private readonly flagContext: FlagContext = { phrases: loadForbiddenPhrases(), contactRules: ContactRules.parse({}) },
   ) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const conversationId = context.activity.conversation.id;
-    const turn = TurnRecords.open(context, (held) => this.flush(conversationId, held));
+    const cardholderWrote = context.activity.type === 'message';
+    const turn = TurnRecords.open(context, (held) => this.flush(conversationId, held, cardholderWrote));
     if (context.activity.type === 'message') {
       turn.activity(this.entry('cardholder', context.activity, (await this.inbound.of(context)).stored), false);
     }
@@ -304,12 +314,22 @@ export class TranscriptMiddleware implements Middleware {
    * raise — an amount no policy output or account fact vouches for, a forbidden phrase, an account
    * detail before verification — each a `flag` decision, searchable in the review console.
    */
-  private async flush(conversationId: string, turn: TurnRecords): Promise<void> {
+  private async flush(conversationId: string, turn: TurnRecords, cardholderWrote: boolean): Promise<void> {
     const held = turn.take();
     if (held.entries.length === 0) return;
+    const prelude = this.prelude;
+    if (prelude && !cardholderWrote && (await this.store.head(conversationId)) === null) {
+      // The greeting of a chat nobody has written in yet: held aside, it expires unless they write.
+      const earlier = (await prelude.get(conversationId)) ?? [];
+      await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], PRELUDE_TTL_SEC);
+      return;
+    }
+    const waiting = prelude && cardholderWrote ? ((await prelude.get(conversationId)) ?? []) : [];
     let memory: FlagMemory = FRESH_MEMORY;
     const stored = await this.store.appendBatch(conversationId, async (head) => {
-      const entries = held.sealAfter(head);
+      // The held greeting goes first, and only into a transcript that does not exist yet.
+      const before = head.seq === 0 ? waiting : [];
+      const entries = [...before, ...held.sealAfter({ ...head, seq: head.seq + before.length })];
       // Flags cite records by seq; seqs are known before sealing, so no record is hashed twice.
       const numbered = entries.map((e, i) => ({ ...e, conversationId, seq: head.seq + 1 + i })) as unknown as TranscriptRecord[];
       const raised = flagsAfter(await this.memoryAt(conversationId, head), numbered, this.flagContext);
@@ -317,6 +337,7 @@ export class TranscriptMiddleware implements Middleware {
       const at = this.clock.now().toISOString();
       return [...entries, ...raised.flags.map((flag): TranscriptEntryInput => ({ kind: 'decision', actor: 'system', at, payload: { type: 'flag', ...flag } }))];
     });
+    if (waiting.length > 0) await prelude?.delete(conversationId);
     const last = stored.at(-1);
     if (!last) return;
     this.memories.delete(conversationId);
