@@ -1,6 +1,7 @@
 /** The agreement page and the console's arrangement panel API (see document.ts for what the page holds). */
 import type { Request, Response, Server } from 'restify';
-import type { SessionSigner } from '../auth/session.js';
+import { z } from 'zod';
+import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { HttpError } from '../http/errors.js';
 import type { Forbear } from '../app.js';
 import { consentRecord, documentPath, renderAgreement, tokenMatches } from './document.js';
@@ -12,7 +13,9 @@ export interface DocumentRouteDeps {
 
 /**
  * `GET /arrangements/:reference/agreement?token=…` for the cardholder (or a console session), and
- * `GET /agent/api/arrangements/:conversationId` — the arrangement and its ledger for the console's panel.
+ * `GET /agent/api/arrangements/:conversationId` — the arrangement and its ledger for the console's panel,
+ * `POST /agent/api/arrangements/:conversationId/callback {at}` — a call-back a person promised: the
+ * cardholder is told when, through the contact gate like every other scheduled contact.
  */
 export function registerDocuments(server: Server, deps: DocumentRouteDeps): void {
   const { forbear, signer } = deps;
@@ -41,5 +44,32 @@ export function registerDocuments(server: Server, deps: DocumentRouteDeps): void
       arrangements.map(async (a) => ({ arrangement: a, ledger: (await forbear.lifecycle.book.get(a.reference))?.ledger ?? null, document: documentPath(a.reference) })),
     );
     res.json(200, { conversationId, arrangements: withLedgers });
+  });
+  const Callback = z.strictObject({ at: z.iso.datetime({ offset: true }) });
+  server.post('/agent/api/arrangements/:conversationId/callback', requireRole(signer, 'agent', 'supervisor'), async (req: Request, res: Response) => {
+    const conversationId = String(req.params.conversationId ?? '');
+    const parsed = Callback.safeParse(req.body);
+    if (!parsed.success) throw new HttpError(400, 'BadRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    const summary = await forbear.transcripts.summary(conversationId);
+    if (!summary?.accountId) throw new HttpError(404, 'NotFound', 'No verified cardholder in this conversation.');
+    const at = new Date(parsed.data.at);
+    if (at.getTime() <= forbear.clock.now().getTime()) throw new HttpError(400, 'BadRequest', 'at: must be in the future');
+    const [arrangement] = (await forbear.stores.arrangements.listByAccount(summary.accountId)).reverse();
+    const policyId = arrangement?.policyId ?? summary.policyVersions[0]?.split('@')[0];
+    if (!policyId) throw new HttpError(404, 'NotFound', 'No policy has been applied in this conversation yet.');
+    const policy = forbear.policy(policyId);
+    const lang = summary.language ?? 'zh-CN';
+    const timeText = new Intl.DateTimeFormat(lang === 'en' ? 'en-US' : lang, { timeZone: policy.timezone, dateStyle: 'medium', timeStyle: 'short' }).format(at);
+    await forbear.lifecycle.scheduler.planCallback(conversationId, summary.accountId, at, timeText);
+    await forbear.audit.agentAction(conversationId, {
+      type: 'agent_action',
+      agentId: sessionOf(req).name,
+      role: sessionOf(req).role === 'supervisor' ? 'supervisor' : 'agent',
+      action: 'promise_callback',
+      authority: sessionOf(req).role === 'supervisor' ? 'supervisor' : 'agent',
+      offerId: null,
+      note: parsed.data.at,
+    });
+    res.json(202, { scheduled: true, at: at.toISOString() });
   });
 }

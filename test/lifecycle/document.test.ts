@@ -4,7 +4,7 @@
  * without the token (or a console session) can open it; the console's panel API lists the ledger.
  */
 import type { Activity } from 'botbuilder';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LocalAdapter } from '../../bot/channels/local.js';
 import { startForbear, type RealServer } from '../support/server.js';
 import { consoleLogin } from '../support/console.js';
@@ -55,5 +55,15 @@ describe('the agreement document', () => {
     expect(panel.status).toBe(200);
     expect(panel.body.arrangements[0].ledger.instalments).toHaveLength(a!.offer.installment!.schedule.length);
     expect((await fetch(`${server.base}/agent/api/arrangements/doc-1`)).status).toBe(401);
+
+    // A call-back the agent promised: validated, scheduled through the gate, recorded as the agent's action.
+    expect((await agent.post('arrangements/doc-1/callback', { at: 'tomorrow' })).status).toBe(400);
+    expect((await agent.post('arrangements/doc-1/callback', { at: '2020-01-01T00:00:00Z' })).status).toBe(400);
+    expect((await agent.post('arrangements/doc-1/callback', { at: '2026-11-23T07:00:00Z' })).status).toBe(202);
+    const compliance = await consoleLogin(server.base, 'compliance', 'compliance-demo');
+    expect((await compliance.post('arrangements/doc-1/callback', { at: '2026-11-23T07:00:00Z' })).status).toBe(403);
+    const records = await server.forbear.transcripts.read('doc-1');
+    expect(records.some((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'promise_callback')).toBe(true);
+    await vi.waitFor(async () => expect((await server.forbear.lifecycle.inbox.peek('cn-m1-wang')).map((m) => m.messageKey)).toContain('lifecycle.callback'), { timeout: 20_000 });
   });
 });
