@@ -5,7 +5,6 @@
  * page opened and left does not show up as an "abandoned" conversation.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
 import { LocalAdapter } from '../../bot/channels/local.js';
 import { launchChromium } from '../support/browser.js';
@@ -89,7 +88,6 @@ describe('compliance console in the browser', () => {
     await page.click('#sample button[type="submit"]');
     await expect.poll(() => page.locator('#sampled li').count()).toBe(1);
     await page.screenshot({ path: 'test-output/compliance-console.png', fullPage: true });
-    copyFileSync('test-output/compliance-console.png', 'docs/compliance-console.png');
 
     await page.selectOption('#language', 'en');
     await expect.poll(() => annotation.isHidden()).toBe(true);

@@ -8,7 +8,6 @@
  * unfolds in Web Chat.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser.js';
 import type { Forbear } from '../../bot/app.js';
@@ -30,11 +29,9 @@ afterAll(async () => {
   await running?.close();
 });
 
-/** Screenshots the README shows are kept in docs/ as well as test-output/. */
+/** Screenshots go to test-output/; the ones the README shows are copied to docs/ by hand after looking at them. */
 async function shoot(page: Page, name: string) {
   await page.screenshot({ path: `test-output/${name}.png`, fullPage: true });
-  mkdirSync('docs', { recursive: true });
-  copyFileSync(`test-output/${name}.png`, `docs/${name}.png`);
 }
 
 async function signIn(page: Page, name: string, password: string) {
