@@ -129,6 +129,11 @@ function outboxTypeOf(event: LedgerEvent): OutboxEvent['type'] {
   return 'arrangement.changed';
 }
 
+/** Where the book keeps its ledgers, by arrangement reference; also read by the outcome report's CLI. */
+export function ledgerRecords(stores: Stores) {
+  return stores.keyValue({ namespace: 'ledger', schema: LedgerRecord, scope: 'global' });
+}
+
 export class LedgerBook {
   private readonly ledgers;
   private readonly payments;
@@ -139,7 +144,7 @@ export class LedgerBook {
 
   constructor(private readonly deps: LedgerBookDeps) {
     const { stores } = deps;
-    this.ledgers = stores.keyValue({ namespace: 'ledger', schema: LedgerRecord, scope: 'global' });
+    this.ledgers = ledgerRecords(stores);
     this.payments = stores.keyValue({ namespace: 'payment', schema: PaymentRecord, scope: 'global' });
     this.index = stores.keyValue({ namespace: 'ledger-index', schema: Index, scope: 'global' });
     this.unmatched = stores.keyValue({ namespace: 'payment-unmatched', schema: Unmatched, scope: 'global' });

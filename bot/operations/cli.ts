@@ -13,7 +13,9 @@ import { storeFromEnv } from '../transcripts/cli.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import { Language } from '../../conversation/language.js';
 import { DIMENSIONS, buildReport } from './report.js';
-import { collectFacts } from './source.js';
+import { collectFacts, type LedgerReader } from './source.js';
+import { ledgerRecords } from '../lifecycle/ledgerBook.js';
+import { openStores } from '../storage/index.js';
 import { renderText } from './table.js';
 
 const USAGE = 'usage: npm run -s report -- [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--by variant|bucket|language|channel|week] [--lang en|zh-CN|zh-TW] [--json]';
@@ -30,9 +32,9 @@ export const ReportArgs = z
 export type ReportArgs = z.infer<typeof ReportArgs>;
 
 /** The report as the CLI prints it: JSON (every dimension) or the table by one dimension. */
-export async function reportOutput(store: TranscriptStore, args: ReportArgs): Promise<string> {
+export async function reportOutput(store: TranscriptStore, args: ReportArgs, ledgers?: LedgerReader): Promise<string> {
   const range = { from: args.from, to: args.to };
-  const { rows, unreadable } = await collectFacts(store, range);
+  const { rows, unreadable } = await collectFacts(store, range, ledgers);
   const report = buildReport(rows, range);
   return args.json ? `${JSON.stringify({ ...report, unreadable }, null, 2)}\n` : `${renderText(report, args.by, args.lang)}\n`;
 }
@@ -45,11 +47,15 @@ async function main(): Promise<void> {
     lang: { type: 'string' },
     json: { type: 'boolean' },
   });
-  const { store, close } = await storeFromEnv('report');
+  const { store, redis, close } = await storeFromEnv('report');
+  // Kept and cure rates come from the ledgers the bot keeps in the same Redis.
+  const stores = await openStores(redis);
+  const records = ledgerRecords(stores);
   try {
-    process.stdout.write(await reportOutput(store, args));
+    process.stdout.write(await reportOutput(store, args, { get: async (reference) => (await records.get(reference))?.ledger ?? null }));
   } finally {
     close();
+    await stores.close();
   }
 }
 

@@ -151,7 +151,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
  * The transcript store a command-line tool reads: Redis with the bot's chain key when REDIS_URL is
  * set, otherwise an empty in-process store. A bad variable exits 2 naming it, as `program: …`.
  */
-export async function storeFromEnv(program: string, environment: NodeJS.ProcessEnv = process.env): Promise<{ store: TranscriptStore; close(): void }> {
+export async function storeFromEnv(
+  program: string,
+  environment: NodeJS.ProcessEnv = process.env,
+): Promise<{ store: TranscriptStore; redis: ReturnType<typeof settingsOf>['redis']; close(): void }> {
   const settings = await exitOnConfigError(program, () => settingsOf(environment));
   const redis = settings.redis?.url ? new Redis(settings.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true }) : null;
   const sealing = {
@@ -159,7 +162,7 @@ export async function storeFromEnv(program: string, environment: NodeJS.ProcessE
     checkpoints: new FileCheckpointLog(settings.TRANSCRIPT_CHECKPOINT_DIR),
   };
   const store = redis && settings.redis ? new RedisTranscriptStore(redis, settings.redis.prefix, sealing) : new MemoryTranscriptStore(sealing);
-  return { store, close: () => redis?.disconnect() };
+  return { store, redis: settings.redis ?? null, close: () => redis?.disconnect() };
 }
 
 async function main(): Promise<void> {

@@ -167,6 +167,19 @@ describe('the report against the stored records', () => {
     expect(m2.a.trials + m2.b.trials).toBe(12);
     expect(renderText(report, 'variant', 'en')).toMatch(/M2: challenger default-cn@2026\.2 against champion default-cn@2026\.1 — agreement [\d.]+% vs [\d.]+% \(\d+ vs \d+ conversations\)/);
 
+    // Kept and cure rates come from the ledger book: one arrangement paid in full is kept and cured;
+    // the others have nothing due yet on this day, so they do not count either way.
+    const paid = rows.find((r) => r.arrangement !== null && r.variant === 'champion default-us@2026.1')!;
+    const ledger = (await h.forbear.lifecycle.book.get(paid.arrangement!))!.ledger;
+    const total = ledger.instalments.reduce((s, i) => s + i.amountMinor, 0);
+    const payment = await h.forbear.lifecycle.book.pay({ paymentId: 'report-test-1', reference: paid.arrangement!, accountId: 'us-m1-johnson', amountMinor: total, currency: 'USD', paidAt: '2026-11-22T03:00:00Z' });
+    expect(payment.status).toBe('applied');
+    const book = { get: async (reference: string) => (await h.forbear.lifecycle.book.get(reference))?.ledger ?? null };
+    const withLedger = buildReport((await collectFacts(h.forbear.transcripts, { from: '2026-11-22', to: '2026-11-22' }, book)).rows);
+    expect(withLedger.by.variant['champion default-us@2026.1']).toMatchObject({ keptRate: 1, cureRate: 1 });
+    expect(withLedger.by.variant['champion default-cn@2026.1']).toMatchObject({ keptRate: null, cureRate: null });
+    expect(withLedger.overall).toMatchObject({ keptRate: 1, cureRate: 1 });
+
     // The CLI prints the same figures.
     const json = JSON.parse(await reportOutput(h.forbear.transcripts, { from: '2026-11-22', to: '2026-11-22', by: 'variant', lang: 'en', json: true }));
     expect(json.overall).toEqual(JSON.parse(JSON.stringify(report.overall)));
