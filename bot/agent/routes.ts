@@ -63,7 +63,7 @@ export function registerAgentConsole(
 
   server.post('/agent/api/login', async (req: Request, res: Response) => {
     const { name, password } = body(Login, req);
-    const user = authenticate(users, name, password);
+    const user = await authenticate(users, name, password);
     if (!user) throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
     const { cookie, session } = signer.issue(user.name, user.role);
     res.header('Set-Cookie', cookie);

@@ -3,7 +3,8 @@
  * only as scrypt hashes and compared in constant time; with nothing configured, documented demo
  * users exist so `npm start` is usable at once (a warning says so).
  */
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import { promisify } from 'node:util';
 import { z } from 'zod';
 
 /** `operations` reads the outcome dashboard (/ops) and nothing else. */
@@ -24,12 +25,21 @@ export function hashPassword(password: string, salt: Buffer = randomBytes(16)): 
   return `scrypt$${salt.toString('base64')}$${scryptSync(password, salt, KEY_LENGTH).toString('base64')}`;
 }
 
-export function passwordMatches(password: string, stored: string): boolean {
+const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keyLength: number) => Promise<Buffer>;
+
+/** On libuv's thread pool, so logins never stall the event loop (health checks, chats). */
+export async function passwordMatches(password: string, stored: string): Promise<boolean> {
   const [, salt, hash] = stored.split('$');
   const expected = Buffer.from(hash ?? '', 'base64');
-  const actual = scryptSync(password, Buffer.from(salt ?? '', 'base64'), KEY_LENGTH);
+  const actual = await scryptAsync(password, Buffer.from(salt ?? '', 'base64'), KEY_LENGTH);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
+
+/**
+ * Compared against for a name that does not exist: one derivation, like a real user's, against a
+ * hash no password produces (a random salt and an all-zero key).
+ */
+const DUMMY_HASH = `scrypt$${randomBytes(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
 
 export const DEMO_PASSWORDS: Readonly<Record<ConsoleRole, string>> = {
   agent: 'agent-demo',
@@ -55,9 +65,9 @@ export function loadConsoleUsers(value: string | undefined): { users: ConsoleUse
   return { users, demo: false };
 }
 
-export function authenticate(users: readonly ConsoleUser[], name: string, password: string): ConsoleUser | null {
+export async function authenticate(users: readonly ConsoleUser[], name: string, password: string): Promise<ConsoleUser | null> {
   const user = users.find((u) => u.name === name);
-  // A missing user still costs one scrypt, so timing does not tell which names exist.
-  const ok = passwordMatches(password, user?.hash ?? hashPassword('x'));
+  // A missing user costs exactly one derivation too, so timing does not tell which names exist.
+  const ok = await passwordMatches(password, user?.hash ?? DUMMY_HASH);
   return user && ok ? user : null;
 }
