@@ -3,6 +3,7 @@
  * decision that depends on it. How accounts are assigned is the shell's (`bot/experiments/`).
  */
 import { z } from 'zod';
+import { policyRef } from '../policy/index.js';
 
 export const Arm = z.enum(['champion', 'challenger']);
 export type Arm = z.infer<typeof Arm>;
@@ -24,7 +25,7 @@ export const Variant = z.object({
 export type Variant = z.infer<typeof Variant>;
 
 /** "challenger default-cn@2026.2": how reports and the dashboard name a variant. */
-export const variantLabel = (v: Pick<Variant, 'arm' | 'policyId' | 'policyVersion'>): string => `${v.arm} ${v.policyId}@${v.policyVersion}`;
+export const variantLabel = (v: Pick<Variant, 'arm' | 'policyId' | 'policyVersion'>): string => `${v.arm} ${policyRef({ id: v.policyId, version: v.policyVersion })}`;
 
 /** The variant a decision was made under, as recorded with it (null before the account is known). */
 export function variantStamp(record: { variant?: Variant | undefined } | null): string | null {

@@ -6,7 +6,7 @@
  */
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { EventFactory, type TurnContext } from 'botbuilder';
-import { triggeredHandoff } from '../policy/index.js';
+import { balanceOf, triggeredHandoff } from '../policy/index.js';
 import type { Handoff, Signal } from '../policy/index.js';
 import type { CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
@@ -174,7 +174,7 @@ export abstract class CaseDialog extends ComponentDialog {
     const a = record.account;
     const m = (minor: number) => formatMoney(minor, a.currency, lang);
     await this.services.audit.accountFacts(context, a.accountId, a.currency, {
-      balanceMinor: a.principalMinor + a.interestMinor + a.feesMinor,
+      balanceMinor: balanceOf(a),
       principalMinor: a.principalMinor,
       interestMinor: a.interestMinor,
       feesMinor: a.feesMinor,
@@ -183,7 +183,7 @@ export abstract class CaseDialog extends ComponentDialog {
     switch (question) {
       case 'balance':
         return say(context, lang, 'answer.balance', {
-          total: m(a.principalMinor + a.interestMinor + a.feesMinor),
+          total: m(balanceOf(a)),
           principal: m(a.principalMinor),
           interest: m(a.interestMinor),
           fees: m(a.feesMinor),

@@ -5,8 +5,8 @@
  * current offer again. The bot never invents a number.
  */
 import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { evaluate, explain, triggeredHandoff } from '../policy/index.js';
-import type { Explanation, Handoff, Offer, Proposal, Policy } from '../policy/index.js';
+import { evaluate, explain, ladderExhausted, triggeredHandoff } from '../policy/index.js';
+import type { Explanation, Offer, Proposal, Policy } from '../policy/index.js';
 import { assessmentOf, type CaseFile } from '../conversation/case.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
 import { CaseDialog } from './caseDialog.js';
@@ -69,7 +69,7 @@ export class NegotiationDialog extends CaseDialog {
 
     if (explanation.handoff) return this.handOff(step, explanation.handoff);
     const offer = explanation.offers[file.ladderIndex];
-    if (!offer) return this.handOff(step, this.ladderExhausted(policy, explanation, file));
+    if (!offer) return this.handOff(step, ladderExhausted(policy, explanation.envelope, file.authority));
     const mode = (step.options as Mode | undefined)?.mode ?? 'present';
     if (mode === 'hint' && file.pendingOffer?.offerId === offer.offerId) {
       file.expecting = 'offer_choice';
@@ -82,17 +82,8 @@ export class NegotiationDialog extends CaseDialog {
   private async offerAgain(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, explanation: Explanation) {
     if (explanation.handoff) return this.handOff(step, explanation.handoff);
     const offer = file.pendingOffer ?? explanation.offers[file.ladderIndex];
-    if (!offer) return this.handOff(step, this.ladderExhausted(policy, explanation, file));
+    if (!offer) return this.handOff(step, ladderExhausted(policy, explanation.envelope, file.authority));
     return this.offer(step, file, record, policy, offer, 'negotiation.still_available');
-  }
-
-  private ladderExhausted(policy: Policy, explanation: Explanation, file: CaseFile): Handoff {
-    return {
-      reason: policy.handoffTriggers.outOfAuthority.reason,
-      urgency: policy.handoffTriggers.outOfAuthority.urgency,
-      authorityNeeded: 'agent',
-      ruleIds: [`${policy.id}@${policy.version}:handoffTriggers.outOfAuthority`, `${explanation.envelope.ruleIdPrefix}.${file.authority}`],
-    };
   }
 
   private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: string) {

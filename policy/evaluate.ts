@@ -162,7 +162,7 @@ const sameKinds = (a: string[], b: string[]) => a.length === b.length && a.every
 
 const tolerance = (c: CaseFacts): Reason => ({
   code: 'counter_within_tolerance',
-  ruleId: `${c.policy.id}@${c.policy.version}:negotiation.counterToleranceBps`,
+  ruleId: ruleId(c.policy, 'negotiation.counterToleranceBps'),
 });
 
 /**

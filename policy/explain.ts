@@ -8,6 +8,7 @@ import {
   EvaluateOptions,
   Signal,
   type AuthorityLevel,
+  type Envelope,
   type Explanation,
   type Handoff,
   type Offer,
@@ -48,6 +49,15 @@ export function escalation(
 ): Handoff {
   const { reason, urgency } = c.policy.handoffTriggers[kind];
   return { reason, urgency, authorityNeeded, ruleIds: [ruleId(c.policy, `handoffTriggers.${kind}`), ...ruleIds] };
+}
+
+/**
+ * The cardholder has turned down every offer the bot may make at `authority`: what is left needs a
+ * person (out of authority), citing the trigger and the bucket's limits at that level.
+ */
+export function ladderExhausted(policy: Policy, envelope: Envelope, authority: AuthorityLevel): Handoff {
+  const { reason, urgency } = policy.handoffTriggers.outOfAuthority;
+  return { reason, urgency, authorityNeeded: 'agent', ruleIds: [ruleId(policy, 'handoffTriggers.outOfAuthority'), `${envelope.ruleIdPrefix}.${authority}`] };
 }
 
 /**

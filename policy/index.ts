@@ -2,9 +2,9 @@
  * The policy engine's public surface: pure functions over a validated Policy. The product imports
  * `policy/` only through this file (the import-rule test enforces it).
  */
-export { explain, triggeredHandoff } from './explain.js';
+export { explain, ladderExhausted, triggeredHandoff } from './explain.js';
 export { evaluate } from './evaluate.js';
-export { bucketIdOf } from './envelope.js';
+export { balanceOf, bucketIdOf, policyRef } from './envelope.js';
 export { Policy, PolicyShape, policyJsonSchema } from './schema.js';
 export { loadPolicy } from './load.js';
 export { schedule, type PlanTerms } from './schedule.js';

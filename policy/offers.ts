@@ -4,7 +4,7 @@
  * what the cardholder can afford. `ladder` builds the ranked offers the bot may walk through.
  */
 import { addDays } from './dates.js';
-import { levelsUpTo, type CaseFacts } from './envelope.js';
+import { levelsUpTo, ruleId, type CaseFacts } from './envelope.js';
 import type { AuthorityLevel, Concession, Offer, Reason } from './model.js';
 import { bpsOf, mulDiv } from './money.js';
 import { largestOf, schedule, totalOf } from './schedule.js';
@@ -134,7 +134,7 @@ export function price(c: CaseFacts, level: AuthorityLevel, p: Package): PricedOf
 
 function ruleIdOfAffordability(c: CaseFacts, kind: 'monthly' | 'lump'): string {
   const path = kind === 'lump' ? 'affordability.lumpSumMaxMonthsOfDisposable' : 'affordability.maxShareOfDisposableBps';
-  return `${c.policy.id}@${c.policy.version}:${path}`;
+  return ruleId(c.policy, path);
 }
 
 /** Where the package exceeds `level`'s limits (empty = this level may grant it). */

@@ -5,7 +5,7 @@
  * clock, no randomness, no I/O.
  */
 import { createHash } from 'node:crypto';
-import { bucketIdOf, type Policy } from '../../policy/index.js';
+import { bucketIdOf, policyRef, type Policy } from '../../policy/index.js';
 import { Variant } from '../../conversation/variant.js';
 
 export interface Challenger {
@@ -23,7 +23,7 @@ export interface Experiment {
 
 export const NO_EXPERIMENT: Experiment = { seed: '', challengers: [] };
 
-export const challengerRef = (policy: Pick<Policy, 'id' | 'version'>): string => `${policy.id}@${policy.version}`;
+export const challengerRef = policyRef;
 
 const SLOTS = 10_000;
 

@@ -7,7 +7,7 @@
  */
 import { TurnContext } from 'botbuilder';
 import { z } from 'zod';
-import { explain, Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/index.js';
+import { balanceOf, explain, Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';
 import { Language } from '../../conversation/language.js';
 import { assessmentOf, type CaseFile } from '../../conversation/case.js';
@@ -287,7 +287,7 @@ export class QueueDesk implements HandoffDesk {
               currency: a.currency,
               daysPastDue: a.daysPastDue,
               bucket: explanation.bucket.id,
-              balanceMinor: a.principalMinor + a.interestMinor + a.feesMinor,
+              balanceMinor: balanceOf(a),
               minimumPaymentMinor: a.minimumPaymentMinor,
               policyId: policy.id,
               policyVersion: policy.version,

@@ -17,6 +17,7 @@
  * - feedback: questions asked, answers, mean satisfaction (1–5), share answering "fair: yes".
  */
 import type { Ledger } from '../../policy/index.js';
+import { variantLabel } from '../../conversation/variant.js';
 import type { TranscriptRecord } from '../transcripts/schema.js';
 import { twoProportionTest, type ProportionTest } from './stats.js';
 
@@ -108,7 +109,7 @@ export function conversationFacts(records: readonly TranscriptRecord[]): Convers
         break;
       case 'variant':
         facts.bucket = p.bucket;
-        facts.variant = `${p.arm} ${p.policyId}@${p.policyVersion}`;
+        facts.variant = variantLabel(p);
         facts.arm = p.arm;
         facts.championId = p.championId;
         break;

@@ -7,6 +7,7 @@ import { formatMoney, t } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
+import { policyRef } from '../../policy/index.js';
 
 export interface ReadableDecision {
   seq: number;
@@ -25,14 +26,14 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
   const p = record.payload;
   switch (p.type) {
     case 'offer_shown':
-      add('policy', `${p.policyId}@${p.policyVersion}`);
+      add('policy', policyRef({ id: p.policyId, version: p.policyVersion }));
       if (p.offer) add('authority', t(lang, `review.authority_${p.offer.authority}`));
       if (p.offer) add('terms', offerLines(p.offer, p.currency, lang).join(' '));
       add('rules', p.ruleIds.join('\n'));
       break;
     case 'policy_evaluation':
       add('outcome', t(lang, `review.outcome_${p.outcome}`));
-      add('policy', `${p.policyId}@${p.policyVersion}`);
+      add('policy', policyRef({ id: p.policyId, version: p.policyVersion }));
       add('authority', t(lang, `review.authority_${p.authority}`));
       if (p.proposal) add('asked', Object.entries(p.proposal).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`).join(', '));
       add('rules', p.reasons.map((r) => `${r.code}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));

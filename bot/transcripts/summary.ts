@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { FlagKind, Outcome, type ConversationFilter, type ConversationSummary, type TranscriptRecord } from './schema.js';
 import { Language } from '../../conversation/language.js';
+import { policyRef } from '../../policy/index.js';
 
 export const SummaryDelta = z.object({
   conversationId: z.string(),
@@ -44,7 +45,7 @@ export function summaryDelta(record: TranscriptRecord): SummaryDelta {
       break;
     case 'policy_evaluation':
     case 'offer_shown':
-      delta.policyVersion = `${p.policyId}@${p.policyVersion}`;
+      delta.policyVersion = policyRef({ id: p.policyId, version: p.policyVersion });
       break;
     case 'arrangement_created':
       delta.set.outcome = 'arrangement';
