@@ -324,11 +324,13 @@ export class TranscriptMiddleware implements Middleware {
       await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], PRELUDE_TTL_SEC);
       return;
     }
-    const waiting = prelude && cardholderWrote ? ((await prelude.get(conversationId)) ?? []) : [];
+    let waiting: TranscriptEntryInput[] = [];
     let memory: FlagMemory = FRESH_MEMORY;
     const stored = await this.store.appendBatch(conversationId, async (head) => {
-      // The held greeting goes first, and only into a transcript that does not exist yet.
-      const before = head.seq === 0 ? waiting : [];
+      // The held greeting goes first, and only into a transcript that does not exist yet; read only
+      // then, so the turns after the first cost no extra round trip.
+      waiting = prelude && cardholderWrote && head.seq === 0 ? ((await prelude.get(conversationId)) ?? []) : [];
+      const before = waiting;
       const entries = [...before, ...held.sealAfter({ ...head, seq: head.seq + before.length })];
       // Flags cite records by seq; seqs are known before sealing, so no record is hashed twice.
       const numbered = entries.map((e, i) => ({ ...e, conversationId, seq: head.seq + 1 + i })) as unknown as TranscriptRecord[];
