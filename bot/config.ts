@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DirectLineConfig } from './channels/directline/config.js';
 import { loadWeChatConfig, type WeChatConfig } from './channels/wechat/config.js';
 import { HttpConfig } from './http/config.js';
-import { ConfigError, intFromEnv, optionalString, parseEnv, secretFromEnv } from './http/env.js';
+import { ConfigError, flagFromEnv, intFromEnv, optionalString, parseEnv, secretFromEnv } from './http/env.js';
 import { LifecycleConfig } from './lifecycle/config.js';
 import { loadRedisSettings, type RedisSettings } from './storage/redis.js';
 import { loadLlmSettings, type LlmSettings } from './understanding/llm/config.js';
@@ -46,6 +46,8 @@ export const ServerEnv = z
   /** Signs console session cookies (≥ 32 characters); unset = random per process. */
   CONSOLE_SESSION_SECRET: optionalString.pipe(z.string().min(32, 'CONSOLE_SESSION_SECRET must be at least 32 characters').optional()),
   CONSOLE_SESSION_TTL_SEC: intFromEnv(8 * 3600, 60, 7 * 86_400),
+  /** `true` when the consoles are served over HTTPS (directly or behind a TLS-terminating proxy): the session cookie gets `Secure`. */
+  COOKIE_SECURE: flagFromEnv,
   /** The closed list of disposition codes an agent closes a case with (labels: `agent.disposition_<code>`). */
   CASE_DISPOSITIONS: z
     .string()

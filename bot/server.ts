@@ -33,7 +33,8 @@ import { registerAgentConsole } from './agent/routes.js';
 import { registerComplianceConsole } from './compliance/routes.js';
 import { registerOpsDashboard } from './operations/routes.js';
 import type { Proactive } from './agent/actions.js';
-import { SessionSigner } from './auth/session.js';
+import { LiveSession, SessionSigner, UserRevocation } from './auth/session.js';
+import { LoginGuard } from './auth/loginGuard.js';
 import { loadConsoleUsers } from './auth/users.js';
 import { DIRECT_LINE_SERVICE_URL } from './channels/directline/adapter.js';
 import { WECHAT_CHANNEL_ID, openIdOf } from './channels/wechat/adapter.js';
@@ -137,7 +138,15 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
 
   const { users, demo } = loadConsoleUsers(config.CONSOLE_USERS);
   if (demo) logger.warn('CONSOLE_USERS is not set: demo console users agent / supervisor / compliance / operations exist (passwords <role>-demo)');
-  const signer = new SessionSigner(config.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('hex'), config.CONSOLE_SESSION_TTL_SEC);
+  const signer = new SessionSigner(
+    config.CONSOLE_SESSION_SECRET ?? randomBytes(32).toString('hex'),
+    config.CONSOLE_SESSION_TTL_SEC,
+    {
+      live: stores.keyValue({ namespace: 'console-session', schema: LiveSession, scope: 'global' }),
+      revoked: stores.keyValue({ namespace: 'console-revoked', schema: UserRevocation, scope: 'global' }),
+    },
+    { secure: config.COOKIE_SECURE },
+  );
   /** An agent's action reaches the cardholder through the adapter of the channel they wrote on. */
   const proactive: Proactive = (reference, logic) => {
     if (reference.channelId === WECHAT_CHANNEL_ID && wechat) return wechat.continueConversationAsync('', reference, logic);
@@ -146,7 +155,7 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
     }
     return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
   };
-  const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
+  const agentConsole = registerAgentConsole(server, { forbear, users, signer, loginGuard: new LoginGuard(rateLimitStore), proactive, dispositions: config.CASE_DISPOSITIONS });
   registerComplianceConsole(server, { forbear, signer, defaultPolicy: config.DEFAULT_POLICY });
   registerOpsDashboard(server, { forbear, signer });
   registerDocuments(server, { forbear, signer });

@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { Proposal } from '../../policy/index.js';
-import { COOKIE, requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import { csrfRefusal, requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import type { LoginGuard } from '../auth/loginGuard.js';
 import { authenticate, type ConsoleUser } from '../auth/users.js';
 import { HttpError } from '../http/errors.js';
+import { clientIp } from '../http/index.js';
 import { pageCsp } from '../http/headers.js';
 import type { Forbear } from '../app.js';
 import { catalogs } from '../../conversation/messages/index.js';
@@ -23,6 +25,7 @@ const Approve = z.object({ proposal: Proposal, override: Override }).strict();
 const ApprovalRequest = z.object({ proposal: Proposal, override: Override, note: z.string().trim().max(1000).default('') }).strict();
 const Decide = z.object({ approve: z.boolean(), reason: z.string().trim().max(1000).default('') }).strict()
   .refine((d) => d.approve || d.reason.length > 0, { path: ['reason'], message: 'a reason is required to decline' });
+const Revoke = z.object({ name: z.string().min(1).max(64) }).strict();
 const Transfer = z.object({ to: z.string().min(1).max(64) }).strict();
 const Note = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const CaseId = z.string().min(1).max(200);
@@ -44,9 +47,9 @@ const WATCH_MS = 1000;
 
 export function registerAgentConsole(
   server: Server,
-  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; proactive: Proactive; dispositions: readonly string[] },
+  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; loginGuard: LoginGuard; proactive: Proactive; dispositions: readonly string[] },
 ): { close(): void } {
-  const { forbear, users, signer, dispositions } = deps;
+  const { forbear, users, signer, loginGuard, dispositions } = deps;
   const actions = new AgentActions(forbear, deps.proactive, users);
   const staff = requireRole(signer, 'agent', 'supervisor');
   const supervisor = requireRole(signer, 'supervisor');
@@ -62,17 +65,37 @@ export function registerAgentConsole(
   });
 
   server.post('/agent/api/login', async (req: Request, res: Response) => {
+    const csrf = csrfRefusal(req);
+    if (csrf) throw csrf;
     const { name, password } = body(Login, req);
+    const ip = clientIp(req) ?? 'unknown';
+    const verdict = await loginGuard.check(name, ip);
+    if (!verdict.allowed) {
+      res.header('Retry-After', String(verdict.retryAfterSec));
+      const who = verdict.scope === 'user' ? 'this name' : 'this address';
+      throw new HttpError(429, 'TooManyRequests', `Too many failed logins for ${who}; locked, try again in ${Math.ceil(verdict.retryAfterSec / 60)} min.`);
+    }
     const user = await authenticate(users, name, password);
-    if (!user) throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
-    const { cookie, session } = signer.issue(user.name, user.role);
+    if (!user) {
+      await loginGuard.failed(name, ip);
+      throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
+    }
+    await loginGuard.succeeded(name);
+    const { cookie, session } = await signer.issue(user.name, user.role);
     res.header('Set-Cookie', cookie);
     res.json(200, { name: session.name, role: session.role });
   });
-  // Signing out clears the session cookie (h13's server-side sessions can revoke on top of this).
-  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (_req: Request, res: Response) => {
-    res.header('Set-Cookie', `${COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+  // Signing out ends the session on the server (a copy of the cookie is refused afterwards) and clears the cookie.
+  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
+    await signer.end(sessionOf(req));
+    res.header('Set-Cookie', signer.cleared());
     res.json(200, { ok: true });
+  });
+  // A supervisor ends every session of a console user (a lost laptop, someone leaving) on every instance.
+  server.post('/agent/api/sessions/revoke', requireRole(signer, 'supervisor'), async (req: Request, res: Response) => {
+    const { name } = body(Revoke, req);
+    await signer.revokeUser(name);
+    res.json(200, { ok: true, revoked: name });
   });
   server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
     const { name, role } = sessionOf(req);

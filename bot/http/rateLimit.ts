@@ -32,13 +32,24 @@ export interface RateLimiter {
   take(key: string): Promise<RateVerdict>;
 }
 
+/**
+ * A rate-limiter-flexible limiter in the shared Redis (memory as its insurance) or in memory:
+ * `points` per `duration` seconds; past them, the key is blocked for `blockDuration` seconds (0 =
+ * until the window ends).
+ */
+export function flexibleLimiter(
+  options: { points: number; duration: number; blockDuration?: number },
+  name: string,
+  store?: RateLimitStore | null,
+): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ ...options, keyPrefix: name });
+  return store ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory }) : memory;
+}
+
 export function createRateLimiter(limit: RateLimit, name: string, store?: RateLimitStore | null): RateLimiter {
   const duration = Math.max(1, Math.ceil(limit.burst / limit.ratePerSec));
   const points = Math.max(1, Math.round(limit.burst));
-  const memory = new RateLimiterMemory({ points, duration, keyPrefix: name });
-  const limiter: RateLimiterAbstract = store
-    ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, points, duration, insuranceLimiter: memory })
-    : memory;
+  const limiter = flexibleLimiter({ points, duration }, name, store);
   return {
     async take(key) {
       try {

@@ -20,14 +20,14 @@ export interface DocumentRouteDeps {
 export function registerDocuments(server: Server, deps: DocumentRouteDeps): void {
   const { forbear, signer } = deps;
   const secret = forbear.lifecycle.documentSecret;
-  const staff = (req: Request) => {
-    const s = signer.read(req);
+  const staff = async (req: Request) => {
+    const s = await signer.read(req);
     return s !== null && (s.role === 'agent' || s.role === 'supervisor' || s.role === 'compliance');
   };
   server.get('/arrangements/:reference/agreement', async (req: Request, res: Response) => {
     const reference = String(req.params.reference ?? '');
     const token = typeof req.query?.token === 'string' ? req.query.token : undefined;
-    if (!staff(req) && !tokenMatches(secret, reference, token)) throw new HttpError(403, 'Forbidden', 'This link is not valid.');
+    if (!(await staff(req)) && !tokenMatches(secret, reference, token)) throw new HttpError(403, 'Forbidden', 'This link is not valid.');
     const a = await forbear.stores.arrangements.get(reference);
     if (!a) throw new HttpError(404, 'NotFound', 'No such arrangement.');
     const policy = forbear.policy(a.policyId);
@@ -36,7 +36,7 @@ export function registerDocuments(server: Server, deps: DocumentRouteDeps): void
     res.sendRaw(200, html, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   });
   server.get('/agent/api/arrangements/:conversationId', async (req: Request, res: Response) => {
-    if (!staff(req)) throw new HttpError(401, 'Unauthorized', 'Please log in.');
+    if (!(await staff(req))) throw new HttpError(401, 'Unauthorized', 'Please log in.');
     const conversationId = String(req.params.conversationId ?? '');
     const summary = await forbear.transcripts.summary(conversationId);
     const arrangements = summary?.accountId ? await forbear.stores.arrangements.listByAccount(summary.accountId) : await forbear.stores.arrangements.listByConversation(conversationId);

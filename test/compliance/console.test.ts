@@ -15,7 +15,7 @@ let forbear: Forbear;
 let base: string;
 
 async function session(name: string, password: string) {
-  const res = await fetch(`${base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  const res = await fetch(`${base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name, password }) });
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const call = async (path: string, body?: unknown) => {
     const r = await fetch(`${base}/compliance/api/${path}`, {

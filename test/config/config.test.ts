@@ -61,6 +61,7 @@ describe('one loader for every section', () => {
     ['a malformed WeChat AppID', { ...wechat, WECHAT_APPID: 'bad' }, 'WECHAT_APPID'],
     ['WECHAT_TOKEN without WECHAT_APPID', { WECHAT_TOKEN: 'forbeartoken', WECHAT_APPSECRET: 'secret' }, 'WECHAT_APPID'],
     ['an LLM timeout below the floor', { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_TIMEOUT_MS: '5' }, 'OPENAI_TIMEOUT_MS'],
+    ['a COOKIE_SECURE that is not a flag', { COOKIE_SECURE: 'yes' }, 'COOKIE_SECURE'],
     ['a negative Redis state TTL', { REDIS_URL: 'redis://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32), REDIS_STATE_TTL_SEC: '-4' }, 'REDIS_STATE_TTL_SEC'],
   ];
 

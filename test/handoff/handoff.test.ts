@@ -181,12 +181,12 @@ describe('handoff to a person', () => {
     expect(anonymous.status).toBe(401);
     const bearer = await fetch(`${instance.base}/agent/api/queue`, { headers: { authorization: 'Bearer not-a-console-session' } });
     expect(bearer.status).toBe(401);
-    expect((await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"agent","password":"nope"}' })).status).toBe(401);
+    expect((await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"nope"}' })).status).toBe(401);
     const compliance = await login('compliance', 'compliance-demo');
     expect((await compliance.get('queue')).status).toBe(403);
     expect((await compliance.post(`cases/${c.conversationId}/claim`)).status).toBe(403);
     const agent = await login('agent', 'agent-demo');
-    const cookie = (await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"agent","password":"agent-demo"}' }))
+    const cookie = (await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"agent-demo"}' }))
       .headers.get('set-cookie')!.split(';')[0]!;
     const noCsrf = await fetch(`${instance.base}/agent/api/cases/${c.conversationId}/claim`, { method: 'POST', headers: { cookie } });
     expect(noCsrf.status).toBe(403);

@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 async function consoleOn(on: Instance, name: string, password: string) {
-  const login = await fetch(`${on.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+  const login = await fetch(`${on.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name, password }) });
   expect(login.status).toBe(200);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   return async (method: string, path: string, body?: unknown) => {

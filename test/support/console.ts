@@ -16,7 +16,7 @@ export interface ConsoleClient {
 export async function consoleLogin(base: string, name: string, password: string): Promise<ConsoleClient> {
   const res = await fetch(`${base}/agent/api/login`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', 'x-forbear-console': '1' },
     body: JSON.stringify({ name, password }),
   });
   expect(res.status).toBe(200);
@@ -37,7 +37,7 @@ export async function consoleLogin(base: string, name: string, password: string)
  * One bot on memory stores behind the real HTTP server, with rate limits out of the way: the
  * cardholder side over Direct Line (`Cardholder` from test/scale/fleet) and the consoles over HTTP.
  */
-export async function startConsoleInstance(): Promise<Instance> {
+export async function startConsoleInstance(extraEnv: Record<string, string> = {}): Promise<Instance> {
   const env = {
     PORT: '0',
     LOG_LEVEL: 'silent',
@@ -46,6 +46,7 @@ export async function startConsoleInstance(): Promise<Instance> {
     RATE_LIMIT_IP_BURST: '1000000',
     RATE_LIMIT_CONVERSATION_PER_MIN: '100000',
     RATE_LIMIT_CONVERSATION_BURST: '100000',
+    ...extraEnv,
   };
   const config = loadConfig(env);
   const forbear = await createForbear({ config, stores: memoryStores(), clock: TEST_CLOCK, logger: createLogger('silent') });

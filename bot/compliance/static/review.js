@@ -145,7 +145,7 @@
   $('login').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = new FormData(e.target);
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
+    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
     const me = await res.json().catch(() => ({}));
     if (!res.ok || me.role !== 'compliance') {
       $('login-error').textContent = text('compliance.login_failed');

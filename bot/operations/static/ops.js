@@ -127,7 +127,7 @@
   $('login').addEventListener('submit', async (e) => {
     e.preventDefault();
     const form = new FormData($('login'));
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
+    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
     const who = await res.json().catch(() => ({}));
     if (!res.ok || (who.role !== 'operations' && who.role !== 'supervisor')) {
       $('login-error').textContent = text('ops.login_failed');
