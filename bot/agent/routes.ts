@@ -117,10 +117,15 @@ export function registerAgentConsole(
     }
   };
 
-  /** The queue as a console shows it, with each open case's transcript length so a console knows when to re-read. */
-  const snapshot = async () => {
+  /**
+   * The queue as a console shows it, with each open case's transcript length so a console knows when to
+   * re-read; `watched` adds the case the console has open, which may have left the queue (an arrangement
+   * made, a case closed) but still changes — a payment recorded in its chain, a late note.
+   */
+  const snapshot = async (watched?: string) => {
     const cases = await forbear.desk.list();
-    const heads = await Promise.all(cases.map(async (c) => [c.conversationId, (await forbear.transcripts.head(c.conversationId))?.seq ?? 0] as const));
+    const ids = [...new Set([...cases.map((c) => c.conversationId), ...(watched ? [watched] : [])])];
+    const heads = await Promise.all(ids.map(async (id) => [id, (await forbear.transcripts.head(id))?.seq ?? 0] as const));
     return { cases, heads: Object.fromEntries(heads), approvals: cases.filter((c) => c.approval?.status === 'pending').length };
   };
 
@@ -136,10 +141,14 @@ export function registerAgentConsole(
    * reaches this console too.
    */
   server.get('/agent/api/events', staff, async (req: Request, res: Response) => {
+    const asked = req.query?.case;
+    const parsed = asked === undefined ? undefined : CaseId.safeParse(asked);
+    if (parsed && !parsed.success) throw new HttpError(400, 'BadArgument', 'case: not a conversation id');
+    const watched = parsed?.data;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     let last = '';
     const push = async () => {
-      const current = await snapshot();
+      const current = await snapshot(watched);
       const text = JSON.stringify(current);
       if (text === last) return;
       last = text;

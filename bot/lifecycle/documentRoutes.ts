@@ -41,7 +41,12 @@ export function registerDocuments(server: Server, deps: DocumentRouteDeps): void
     const summary = await forbear.transcripts.summary(conversationId);
     const arrangements = summary?.accountId ? await forbear.stores.arrangements.listByAccount(summary.accountId) : await forbear.stores.arrangements.listByConversation(conversationId);
     const withLedgers = await Promise.all(
-      arrangements.map(async (a) => ({ arrangement: a, ledger: (await forbear.lifecycle.book.get(a.reference))?.ledger ?? null, document: documentPath(a.reference) })),
+      arrangements.map(async (a) => ({
+        arrangement: a,
+        ledger: (await forbear.lifecycle.book.get(a.reference))?.ledger ?? null,
+        currency: forbear.policy(a.policyId).currency,
+        document: documentPath(a.reference),
+      })),
     );
     res.json(200, { conversationId, arrangements: withLedgers });
   });

@@ -14,13 +14,14 @@ import type { Forbear } from '../../bot/app.js';
 import type { RunningServer } from '../../bot/server.js';
 import { startForbear } from '../support/server.js';
 import { bubbles, send } from '../support/webchat.js';
+import { SECRET, signed } from '../lifecycle/fixtures.js';
 
 let running: RunningServer;
 let forbear: Forbear;
 let browser: Browser;
 
 beforeAll(async () => {
-  ({ forbear, running } = await startForbear());
+  ({ forbear, running } = await startForbear({ PAYMENTS_WEBHOOK_SECRET: SECRET }));
   browser = await launchChromium();
 });
 
@@ -136,6 +137,33 @@ describe('the people side in the browser', () => {
     // The agent, still in the chat, sees the reference and the terms.
     await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain(`协议编号 ${arrangement!.reference}`);
     expect(await desk.locator('#progress').innerText()).toContain('共需还款 ¥39,808.00');
+    // The arrangement panel: instalment 1 due, then paid once the issuer's signed payment arrives —
+    // the case view refreshes by itself (the payment moves the conversation's chain head).
+    const panel = desk.locator('#arrangements-panel');
+    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+    const caption = desk.locator('#arrangements table caption');
+    expect(await caption.innerText()).toBe(`还款安排 ${arrangement!.reference} · 执行中`);
+    const firstRow = desk.locator('#arrangements tbody tr').first();
+    expect(await firstRow.locator('td').allInnerTexts()).toEqual([expect.any(String), '¥39,808.00', '¥0.00', '待还']);
+    const payment = signed(
+      { paymentId: 'bank-console-1', reference: arrangement!.reference, accountId: 'cn-m2-li', amountMinor: 3_980_800, currency: 'CNY', paidAt: forbear.clock.now().toISOString() },
+      forbear.clock.now(),
+    );
+    const paid = await fetch(`${running.url}api/payments`, { method: 'POST', headers: payment.headers, body: payment.body });
+    expect(paid.status).toBe(200);
+    await expect.poll(() => firstRow.locator('td').allInnerTexts(), { timeout: 10_000 }).toEqual([expect.any(String), '¥39,808.00', '¥39,808.00', '已还清']);
+    expect(await firstRow.locator('th').innerText()).toBe('1');
+    expect(await caption.innerText()).toBe(`还款安排 ${arrangement!.reference} · 已还清`);
+    expect(await desk.locator('#arrangements thead th[scope="col"]').allInnerTexts()).toEqual(['期数', '到期日', '应还金额', '已还', '状态']);
+    await desk.locator('#arrangements-panel').screenshot({ path: 'test-output/agent-arrangement-panel.png' });
+    await shoot(desk, 'agent-arrangement');
+    // At 390 px the whole table fits: no sideways scrolling, neither of the page nor of the table.
+    await desk.setViewportSize({ width: 390, height: 844 });
+    expect(await desk.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(await desk.locator('#arrangements .table-scroll').evaluate((box) => box.scrollWidth <= box.clientWidth)).toBe(true);
+    await desk.locator('#arrangements-panel').screenshot({ path: 'test-output/agent-arrangement-390.png' });
+    await desk.setViewportSize({ width: 1280, height: 1000 });
+
     await desk.fill('#note-text', '已确认还款渠道');
     await desk.click('#note button');
     await expect.poll(() => desk.locator('#notes').innerText()).toContain('agent: 已确认还款渠道');
@@ -145,6 +173,8 @@ describe('the people side in the browser', () => {
     const body = await desk.locator('body').innerText();
     expect(body).not.toMatch(/\bagent\.[a-z_]+/);
     expect(body).toContain('Case notes');
+    await expect.poll(() => desk.locator('#arrangements table caption').innerText()).toBe(`Arrangement ${arrangement!.reference} · completed`);
+    expect(await desk.locator('#arrangements tbody tr').first().locator('td').last().innerText()).toBe('paid');
     await desk.selectOption('#language', 'zh-CN');
 
     // A new urgent case: an alert the agent can hear and a screen reader announces.

@@ -172,7 +172,9 @@
 
   // ---- one case ----
   async function select(id) {
+    const moved = state.selected !== id;
     state.selected = id;
+    if (moved) listen();
     $('status').textContent = '';
     $('preview-result').replaceChildren();
     renderQueue();
@@ -251,6 +253,7 @@
       if (a.status === 'approved' && !ticket.arrangement) progress.push(el('p', { textContent: text('agent.approval_approved', { name: a.decidedBy }) }));
     }
     $('progress').replaceChildren(...progress);
+    await showArrangements(state.selected);
 
     $('transcript').replaceChildren(
       ...transcript
@@ -268,6 +271,44 @@
     const list = $('transcript');
     list.scrollTop = list.scrollHeight;
     $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${n.by}: ${n.text}` })));
+  }
+
+  // The account's arrangements and their ledgers: refreshed with the case view (the chain head moves when a payment is recorded).
+  async function showArrangements(id) {
+    const res = await api(`arrangements/${encodeURIComponent(id)}`);
+    if (id !== state.selected) return;
+    const items = (res.ok && res.data.arrangements) || [];
+    $('arrangements-panel').hidden = items.length === 0;
+    $('arrangements').replaceChildren(...items.map(arrangementTable));
+  }
+
+  function arrangementTable({ arrangement, ledger, currency }) {
+    const status = ledger ? ledger.status : 'active';
+    const head = ['agent.instalment_n', 'agent.instalment_due_date', 'agent.instalment_amount', 'agent.instalment_paid', 'agent.instalment_status'];
+    const rows = ledger
+      ? ledger.instalments.map((i) =>
+          el(
+            'tr',
+            { className: `instalment-${i.status}` },
+            el('th', { scope: 'row', textContent: String(i.n) }),
+            el('td', {}, el('time', { dateTime: i.dueDate, textContent: localDate(i.dueDate) })),
+            el('td', { className: 'num', textContent: money(i.amountMinor, currency) }),
+            el('td', { className: 'num', textContent: money(i.paidMinor, currency) }),
+            el('td', { textContent: label('agent.instalment_status_', i.status) }),
+          ),
+        )
+      : [];
+    return el(
+      'div',
+      { className: 'table-scroll' },
+      el(
+        'table',
+        { className: `arrangement ledger-${status}` },
+        el('caption', { textContent: text('agent.arrangement_caption', { reference: arrangement.reference, status: label('agent.arrangement_status_', status) }) }),
+        el('thead', {}, el('tr', {}, ...head.map((key) => el('th', { scope: 'col', textContent: text(key) })))),
+        el('tbody', {}, ...rows),
+      ),
+    );
   }
 
   async function act(path, body, done) {
@@ -325,8 +366,10 @@
     state.seen = ids;
   }
 
+  // The stream also watches the open case, so it refreshes after it leaves the queue (a payment arriving later).
   function listen() {
-    state.events = new EventSource('/agent/api/events');
+    if (state.events) state.events.close();
+    state.events = new EventSource(state.selected ? `/agent/api/events?case=${encodeURIComponent(state.selected)}` : '/agent/api/events');
     state.events.addEventListener('queue', async (event) => {
       const data = JSON.parse(event.data);
       const changed = state.selected && (data.heads[state.selected] !== state.heads[state.selected] || JSON.stringify(data.cases.find((c) => c.conversationId === state.selected)) !== JSON.stringify(state.cases.find((c) => c.conversationId === state.selected)));
