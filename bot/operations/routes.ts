@@ -32,7 +32,7 @@ function chartJs(): Buffer {
 
 function texts(): Record<Language, Record<string, string>> {
   const pick = (lang: Language) =>
-    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('ops.') || ['agent.login', 'agent.name', 'agent.password', 'agent.sign_in'].includes(key)));
+    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in'].includes(key)));
   return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
 }
 

@@ -15,6 +15,7 @@ import { DEMO_ACCOUNTS } from '../../policy/demo-accounts.js';
 import { loadPolicy } from '../../policy/load.js';
 import { launchChromium } from '../support/browser.js';
 import { consoleLogin } from '../support/console.js';
+import { USER_FAILURES } from '../../bot/auth/loginGuard.js';
 import { startForbear } from '../support/server.js';
 
 let running: RunningServer;
@@ -85,12 +86,21 @@ describe('the dashboard in the browser', () => {
     page.on('console', (m) => m.type() === 'error' && /Content Security Policy|Refused/i.test(m.text()) && errors.push(m.text()));
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${base}/ops`);
+    // A name locked out after wrong passwords is told so (not "wrong password" again).
+    for (let i = 0; i < USER_FAILURES; i++) {
+      const wrong = await fetch(`${base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: 'operations', password: `guess-${i}` }) });
+      expect(wrong.status).toBe(401);
+    }
+    await page.fill('input[name="name"]', 'operations');
+    await page.fill('input[name="password"]', 'operations-demo');
+    await page.click('#login button[type="submit"]');
+    await expect.poll(() => page.locator('#login-error').textContent()).toContain('登录失败次数过多');
     await page.fill('input[name="name"]', 'agent');
     await page.fill('input[name="password"]', 'agent-demo');
     await page.click('#login button[type="submit"]');
     await expect.poll(() => page.locator('#login-error').textContent()).toContain('不是运营或主管账号');
-    await page.fill('input[name="name"]', 'operations');
-    await page.fill('input[name="password"]', 'operations-demo');
+    await page.fill('input[name="name"]', 'supervisor');
+    await page.fill('input[name="password"]', 'supervisor-demo');
     await page.click('#login button[type="submit"]');
     await expect.poll(() => page.locator('#table tbody tr').count(), { timeout: 15_000 }).toBe(5);
     expect(await page.locator('#table thead').textContent()).toContain('达成协议率');

@@ -422,7 +422,8 @@
     const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
     const me = await res.json().catch(() => ({}));
     if (!res.ok || (me.role !== 'agent' && me.role !== 'supervisor')) {
-      $('login-error').textContent = text('agent.login_failed');
+      // 429: this name or address is locked out after too many wrong passwords.
+      $('login-error').textContent = text(res.status === 429 ? 'agent.login_locked' : 'agent.login_failed');
       return;
     }
     state.me = me;

@@ -148,7 +148,8 @@
     const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
     const me = await res.json().catch(() => ({}));
     if (!res.ok || me.role !== 'compliance') {
-      $('login-error').textContent = text('compliance.login_failed');
+      // 429: this name or address is locked out after too many wrong passwords.
+      $('login-error').textContent = text(res.status === 429 ? 'agent.login_locked' : 'compliance.login_failed');
       return;
     }
     await showDesk(me);
