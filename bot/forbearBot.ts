@@ -110,7 +110,12 @@ export class ForbearBot extends ActivityHandler {
         this.parts.metrics.outcomes.inc({ outcome: 'agreement', reason: '' });
         this.parts.metrics.variantAgreements.inc({ variant: (a.value as { variant?: string | null }).variant ?? 'none' });
       }
-      if (a.name === 'handoff') this.parts.metrics.outcomes.inc({ outcome: 'handoff', reason: (a.value as { reason?: string }).reason ?? 'unknown' });
+      if (a.name === 'handoff') {
+        const handoff = a.value as { reason?: string; variant?: string | null };
+        const reason = handoff.reason ?? 'unknown';
+        this.parts.metrics.outcomes.inc({ outcome: 'handoff', reason });
+        this.parts.metrics.variantHandoffs.inc({ variant: handoff.variant ?? 'none', reason });
+      }
     }
   }
 

@@ -47,6 +47,12 @@ export function createMetrics(registry = new Registry()) {
       labelNames: ['variant'] as const,
       registers: [registry],
     }),
+    variantHandoffs: new Counter({
+      name: 'forbear_variant_handoffs_total',
+      help: 'Handoffs to a person by the champion/challenger variant in force and the reason.',
+      labelNames: ['variant', 'reason'] as const,
+      registers: [registry],
+    }),
     feedback: new Counter({
       name: 'forbear_feedback_answers_total',
       help: 'Feedback taps recorded, by question (satisfaction, fair).',

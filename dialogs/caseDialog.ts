@@ -73,7 +73,8 @@ export abstract class CaseDialog extends ComponentDialog {
     file.expecting = 'none';
     excludeFromFeedback(file, handoff);
     const desk = await this.services.desk.open(dc.context, file, handoff);
-    await this.services.audit.handoff(dc.context, handoff, variantStamp(await this.record(dc.context)));
+    const variant = variantStamp(await this.record(dc.context));
+    await this.services.audit.handoff(dc.context, handoff, variant);
     await say(dc.context, file.language, handoffMessageKey(file, handoff));
     // Someone who is not the cardholder is told nothing more, not even about a queue.
     if (!file.signals.includes('wrong_person') && !file.signals.includes('third_party')) {
@@ -86,7 +87,8 @@ export abstract class CaseDialog extends ComponentDialog {
         await say(dc.context, file.language, 'handoff.no_agent', {}, noAgentChoices(handoff));
       }
     }
-    await emit(dc.context, 'handoff', handoff);
+    // The variant rides on the event so the handoff is counted under it wherever it is announced.
+    await emit(dc.context, 'handoff', { ...handoff, variant });
     await dc.context.sendActivity(EventFactory.createHandoffInitiation(dc.context, { reason: handoff.reason, urgency: handoff.urgency, ruleIds: handoff.ruleIds }));
     await dc.cancelAllDialogs(true);
     return { status: DialogTurnStatus.complete };

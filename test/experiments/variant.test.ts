@@ -142,4 +142,18 @@ describe('a challenger in a conversation', () => {
     expect(decisions.filter((d) => d.type === 'policy_evaluation' || d.type === 'offer_shown').every((d) => 'policyVersion' in d && d.policyVersion === '2026.2')).toBe(true);
     await h.forbear.close();
   });
+
+  it('counts a handoff under the variant in force, on the event and in Prometheus', async () => {
+    const h = await harness({ experiment: everyM2 });
+    const id = 'conv-variant-handoff';
+    await h.open(id, { locale: 'zh-CN', account: 'cn-m2-li' });
+    await h.say(id, '7305');
+    await h.say(id, '1979-11-02');
+    const answer = await h.say(id, '我要转人工');
+    const handoff = events(answer, 'handoff')[0]!;
+    expect(handoff).toMatchObject({ variant: 'challenger default-cn@2026.2' });
+    const metrics = await h.forbear.metrics.registry.metrics();
+    expect(metrics).toContain(`forbear_variant_handoffs_total{variant="challenger default-cn@2026.2",reason="${String(handoff['reason'])}"} 1`);
+    await h.forbear.close();
+  });
 });
