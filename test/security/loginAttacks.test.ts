@@ -4,7 +4,7 @@
  * after a supervisor's revoke, and a session cookie sent over plain HTTP behind TLS.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IP_FAILURES, USER_FAILURES } from '../../bot/auth/loginGuard.js';
+import { IP_BACKOFF, IP_FAILURES, USER_BACKOFF, USER_FAILURES } from '../../bot/auth/loginGuard.js';
 import { ConfigError, loadConfig } from '../../bot/config.js';
 import type { Instance } from '../scale/fleet.js';
 import { consoleLogin, startConsoleInstance } from '../support/console.js';
@@ -36,7 +36,7 @@ describe('console login against password guessing', () => {
     for (let i = 0; i < USER_FAILURES; i++) expect((await login('agent', `guess-${i}`)).status).toBe(401);
     const locked = await login('agent', 'agent-demo');
     expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
+    expect(Number(locked.headers.get('retry-after'))).toBe(USER_BACKOFF.firstLockSec);
     expect(locked.headers.get('set-cookie')).toBeNull();
     expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/too many failed logins for this name.*try again in \d+ min/i);
     // Other names are not affected by one name's lockout.
@@ -52,7 +52,7 @@ describe('console login against password guessing', () => {
       for (let i = 0; i < IP_FAILURES; i++) expect((await guess(`guess${i}`, 'password')).status).toBe(401);
       const locked = await guess('compliance', 'compliance-demo');
       expect(locked.status).toBe(429);
-      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(60);
+      expect(Number(locked.headers.get('retry-after'))).toBe(IP_BACKOFF.firstLockSec);
       expect(((await locked.json()) as { error: { message: string } }).error.message).toMatch(/this address/);
     } finally {
       await own.server.close();
