@@ -5,7 +5,7 @@
  */
 import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
 import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
-import { newCase, restartCase, type CaseFile } from '../conversation/case.js';
+import { newCase, noteFacts, rememberTurn, returnToBot, speakLanguage, startOver, withdrawOffer, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
 import { UNSURE_FIGURES, type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
@@ -56,13 +56,13 @@ function applyFacts(file: CaseFile, commands: Command[], understanding: Understa
   // A figure read from a misreadable form, or any correction to read-back figures, is read back
   // (again) before the policy uses it.
   const figures = commands.some((c) => (c.kind === 'set_income' || c.kind === 'set_expenses') && c.amountMinor >= 0);
-  if (figures && (understanding.confidence <= UNSURE_FIGURES || file.expecting === 'figures')) file.figuresToConfirm = true;
+  if (figures && (understanding.confidence <= UNSURE_FIGURES || file.expecting === 'figures')) noteFacts(file, { figuresToConfirm: true });
   for (const c of commands) {
-    if (c.kind === 'set_reason') file.hardshipReason = c.reason;
-    if (c.kind === 'set_income' && c.amountMinor >= 0) file.monthlyIncomeMinor = c.amountMinor;
-    if (c.kind === 'set_expenses' && c.amountMinor >= 0) file.essentialExpensesMinor = c.amountMinor;
-    if (c.kind === 'propose') file.pendingProposal = c.proposal;
-    if (c.kind === 'promise') file.promise = { date: c.date, amountMinor: c.amountMinor };
+    if (c.kind === 'set_reason') noteFacts(file, { hardshipReason: c.reason });
+    if (c.kind === 'set_income' && c.amountMinor >= 0) noteFacts(file, { monthlyIncomeMinor: c.amountMinor });
+    if (c.kind === 'set_expenses' && c.amountMinor >= 0) noteFacts(file, { essentialExpensesMinor: c.amountMinor });
+    if (c.kind === 'propose') noteFacts(file, { pendingProposal: c.proposal });
+    if (c.kind === 'promise') noteFacts(file, { promise: { date: c.date, amountMinor: c.amountMinor } });
   }
 }
 
@@ -120,7 +120,7 @@ export class ForbearBot extends ActivityHandler {
   }
 
   private remember(file: CaseFile, role: 'cardholder' | 'bot', text: string): void {
-    file.recentTurns = [...file.recentTurns, { role, text }].slice(-RECENT_TURNS);
+    rememberTurn(file, role, text, RECENT_TURNS);
   }
 
   private async caseOf(context: TurnContext): Promise<CaseFile> {
@@ -139,7 +139,7 @@ export class ForbearBot extends ActivityHandler {
     }
     const inbound = await this.parts.inbound.of(context);
     const understanding = await this.understand(file, text, inbound);
-    file.language = nextLanguage(file.language, text, understanding.language);
+    speakLanguage(file, nextLanguage(file.language, text, understanding.language));
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
     applyFacts(file, commands, understanding);
@@ -147,7 +147,7 @@ export class ForbearBot extends ActivityHandler {
     await this.parts.audit.understanding(context, understanding, text);
 
     if (commands.some((c) => c.kind === 'start_over') && !file.handoff) {
-      Object.assign(file, restartCase(file));
+      startOver(file);
       await this.dialogState.delete(context);
       await say(context, file.language, 'flow.start_over');
       await this.runDialogs(context, file);
@@ -204,7 +204,7 @@ export class ForbearBot extends ActivityHandler {
     if (answer === null) return;
     const offeredBy = file.offeredBy!;
     if (answer === 'disagree') {
-      Object.assign(file, { pendingOffer: null, offeredBy: null, expecting: 'none' });
+      withdrawOffer(file);
       await this.parts.desk.change(conversationId, (t) => ({ ...t, awaitingConsent: null }));
       await say(context, file.language, 'consent.declined_person');
       return;
@@ -237,8 +237,7 @@ export class ForbearBot extends ActivityHandler {
    */
   async resume(context: TurnContext, authority: AuthorityLevel): Promise<void> {
     const file = await this.caseOf(context);
-    // A person (or the cardholder's own choice) has dealt with what triggered the handoff.
-    Object.assign(file, { handoff: null, closed: false, authority, signals: [], ladderIndex: 0, pendingOffer: null, offeredBy: null, negotiationRounds: 0 });
+    returnToBot(file, authority);
     await this.dialogState.delete(context);
     await say(context, file.language, 'handoff.back_to_bot');
     await this.runDialogs(context, file);
@@ -255,7 +254,7 @@ export class ForbearBot extends ActivityHandler {
       language: file.language,
       expecting: file.expecting,
       today: todayIn(services.clock, policy.timezone),
-      recentTurns: file.recentTurns,
+      recentTurns: [...file.recentTurns],
     });
     this.parts.metrics.understanding.inc({ engine: result.engine });
     return result;

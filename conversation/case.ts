@@ -1,7 +1,12 @@
 /**
  * The case file: everything one conversation has established, kept in Bot Framework
- * conversation state. It is data only; dialogs read and update it, the policy is computed from it
- * afresh each time so a correction ("不对，我月收入是6000") changes every later offer.
+ * conversation state. The policy is computed from it afresh each time so a correction
+ * ("不对，我月收入是6000") changes every later offer.
+ *
+ * Everyone outside this file reads it as readonly and changes it only through the named
+ * transitions below (a field written anywhere else does not compile), so every way a case can move
+ * is listed in one place. They change the file in place: it is the object Bot Framework's state
+ * accessor saves at the end of the turn.
  */
 import { z } from 'zod';
 import {
@@ -69,9 +74,20 @@ export const CaseFile = z.object({
   /** The last few turns, redacted, so understanding can resolve "yes" or "the second one". */
   recentTurns: z.array(z.object({ role: z.enum(['cardholder', 'bot']), text: z.string() })),
 });
-export type CaseFile = z.infer<typeof CaseFile>;
+/** The shape as stored; writable only inside this file. */
+type CaseData = z.infer<typeof CaseFile>;
+type Verification = CaseData['verification'];
+/** Read-only to everyone but the transitions below. */
+export type CaseFile = Readonly<
+  Omit<CaseData, 'verification' | 'asked' | 'signals' | 'recentTurns'> & {
+    verification: Readonly<Verification>;
+    asked: Readonly<CaseData['asked']>;
+    signals: readonly Signal[];
+    recentTurns: readonly CaseData['recentTurns'][number][];
+  }
+>;
 
-export function newCase(language: Language): CaseFile {
+export function newCase(language: Language): CaseData {
   return {
     language,
     disclosed: false,
@@ -101,9 +117,22 @@ export function newCase(language: Language): CaseFile {
   };
 }
 
-/** "Start over": forget the negotiation, keep who the cardholder is and how they speak. */
-export function restartCase(file: CaseFile): CaseFile {
+export function assessmentOf(file: CaseFile, asOf: string): Assessment {
   return {
+    asOf,
+    hardshipReason: file.hardshipReason,
+    monthlyIncomeMinor: file.monthlyIncomeMinor,
+    essentialExpensesMinor: file.essentialExpensesMinor,
+    expectedDurationMonths: file.expectedDurationMonths,
+    signals: [...file.signals],
+  };
+}
+
+const w = (file: CaseFile): CaseData => file as CaseData;
+
+/** "Start over": forget the negotiation, keep who the cardholder is and how they speak. */
+export function startOver(file: CaseFile): void {
+  Object.assign(w(file), {
     ...newCase(file.language),
     disclosed: true,
     verification: file.verification,
@@ -112,16 +141,175 @@ export function restartCase(file: CaseFile): CaseFile {
     signals: file.signals,
     // Never asked twice, and never of someone in crisis, however often the conversation restarts.
     feedback: file.feedback,
-  };
+  } satisfies CaseFile);
 }
 
-export function assessmentOf(file: CaseFile, asOf: string): Assessment {
-  return {
-    asOf,
-    hardshipReason: file.hardshipReason,
-    monthlyIncomeMinor: file.monthlyIncomeMinor,
-    essentialExpensesMinor: file.essentialExpensesMinor,
-    expectedDurationMonths: file.expectedDurationMonths,
-    signals: file.signals,
-  };
+/** What the next cardholder message is read as an answer to. */
+export function expect(file: CaseFile, expecting: Expecting): void {
+  w(file).expecting = expecting;
+}
+
+export function speakLanguage(file: CaseFile, language: Language): void {
+  w(file).language = language;
+}
+
+/** The last `keep` turns, for understanding to resolve "yes" or "the second one". */
+export function rememberTurn(file: CaseFile, role: 'cardholder' | 'bot', text: string, keep: number): void {
+  w(file).recentTurns = [...file.recentTurns, { role, text }].slice(-keep);
+}
+
+/** What the cardholder stated, whatever step the conversation is at. */
+export type StatedFacts = Partial<
+  Pick<CaseData, 'hardshipReason' | 'monthlyIncomeMinor' | 'essentialExpensesMinor' | 'figuresToConfirm' | 'pendingProposal' | 'promise'>
+>;
+export function noteFacts(file: CaseFile, facts: StatedFacts): void {
+  Object.assign(w(file), facts);
+}
+
+/** New signals join the ones already seen (each once). */
+export function addSignals(file: CaseFile, signals: readonly Signal[]): void {
+  w(file).signals = [...new Set<Signal>([...file.signals, ...signals])];
+}
+
+export function disclose(file: CaseFile): void {
+  w(file).disclosed = true;
+}
+
+/** Counts one more asking of an intake question (or a one-off notice); returns how often it was asked before. */
+export function countAsked(file: CaseFile, question: string): number {
+  const before = file.asked[question] ?? 0;
+  w(file).asked[question] = before + 1;
+  return before;
+}
+
+/** A reason the cardholder would not give is still a hardship request; the policy decides whether "other" is enough. */
+export function defaultReason(file: CaseFile): void {
+  w(file).hardshipReason ??= 'other';
+}
+
+/** The cardholder agreed to the figures read back to them. */
+export function confirmFigures(file: CaseFile): void {
+  w(file).figuresToConfirm = false;
+}
+
+/** The read-back figures were wrong: both are asked again (each question still counted). */
+export function forgetFigures(file: CaseFile): void {
+  Object.assign(w(file), { monthlyIncomeMinor: null, essentialExpensesMinor: null, figuresToConfirm: false });
+  w(file).asked['figures'] = 0;
+}
+
+/** The last four digits, held only until the date of birth arrives. */
+export function holdLast4(file: CaseFile, last4: string | null): void {
+  w(file).verification.pendingLast4 = last4;
+}
+
+/** The held last four digits, forgotten as they are taken. */
+export function takeLast4(file: CaseFile): string | null {
+  const last4 = file.verification.pendingLast4;
+  w(file).verification.pendingLast4 = null;
+  return last4;
+}
+
+export function verified(file: CaseFile, accountId: string): void {
+  w(file).verification.verified = true;
+  w(file).accountId = accountId;
+}
+
+/** One more failed verification; returns the failures so far. */
+export function failedVerification(file: CaseFile): number {
+  return (w(file).verification.attempts += 1);
+}
+
+export function lockOut(file: CaseFile): void {
+  w(file).verification.lockedOut = true;
+}
+
+/** The cardholder's request, taken for the policy to judge (and cleared so it is judged once). */
+export function takeProposal(file: CaseFile): Proposal | null {
+  const proposal = file.pendingProposal;
+  w(file).pendingProposal = null;
+  return proposal;
+}
+
+/** The request the policy just countered (null: it did not counter). */
+export function countered(file: CaseFile, proposal: Proposal | null): void {
+  w(file).counteredProposal = proposal;
+}
+
+/** The bot's offer on the table (null: none). */
+export function tableOffer(file: CaseFile, offer: Offer | null): void {
+  w(file).pendingOffer = offer;
+}
+
+/** A person's approved terms on the table, for the cardholder's consent in their channel. */
+export function tablePersonsTerms(file: CaseFile, offer: Offer, by: { role: AuthorityLevel; id: string }): void {
+  Object.assign(w(file), { pendingOffer: offer, offeredBy: by, expecting: 'consent' } satisfies Partial<CaseData>);
+}
+
+/** The cardholder declined the terms on the table. */
+export function withdrawOffer(file: CaseFile): void {
+  Object.assign(w(file), { pendingOffer: null, offeredBy: null, expecting: 'none' } satisfies Partial<CaseData>);
+}
+
+/** One rung down the ladder: the next offer. */
+export function nextRung(file: CaseFile): void {
+  w(file).ladderIndex += 1;
+}
+
+/** One more negotiation round without agreement; returns the rounds so far. */
+export function countRound(file: CaseFile): number {
+  return (w(file).negotiationRounds += 1);
+}
+
+export function handedOff(file: CaseFile, handoff: Handoff): void {
+  Object.assign(w(file), { handoff, expecting: 'none' } satisfies Partial<CaseData>);
+}
+
+/**
+ * Back to the negotiation after a handoff, at the authority a person granted (or the bot's own):
+ * a person (or the cardholder's own choice) has dealt with what triggered the handoff, and the
+ * ladder starts again from the least concession at that level.
+ */
+export function returnToBot(file: CaseFile, authority: AuthorityLevel): void {
+  Object.assign(w(file), {
+    handoff: null,
+    closed: false,
+    authority,
+    signals: [],
+    ladderIndex: 0,
+    pendingOffer: null,
+    offeredBy: null,
+    negotiationRounds: 0,
+  } satisfies Partial<CaseData>);
+}
+
+/** The cardholder consented: the arrangement stands and the conversation is over. */
+export function concluded(file: CaseFile, arrangementReference: string): void {
+  Object.assign(w(file), {
+    arrangementReference,
+    pendingOffer: null,
+    offeredBy: null,
+    expecting: 'none',
+    closed: true,
+    handoff: null,
+  } satisfies Partial<CaseData>);
+}
+
+/** The conversation ends without an arrangement (already paid, or a person closed the case). */
+export function close(file: CaseFile): void {
+  Object.assign(w(file), { closed: true, expecting: 'none' } satisfies Partial<CaseData>);
+}
+
+/** A person closed the case they had. */
+export function closedByPerson(file: CaseFile): void {
+  Object.assign(w(file), { closed: true, handoff: null, expecting: 'none', pendingOffer: null, offeredBy: null } satisfies Partial<CaseData>);
+}
+
+/** The promise to pay was noted: the conversation closes. */
+export function promiseNoted(file: CaseFile): void {
+  Object.assign(w(file), { promise: null, expecting: 'none', closed: true } satisfies Partial<CaseData>);
+}
+
+export function setFeedback(file: CaseFile, feedback: CaseData['feedback']): void {
+  w(file).feedback = feedback;
 }

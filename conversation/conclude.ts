@@ -9,7 +9,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import type { AuthorityLevel, Offer } from '../policy/index.js';
-import type { CaseFile } from './case.js';
+import { concluded, type CaseFile } from './case.js';
 import type { Clock } from './clock.js';
 import type { Auditor } from './audit.js';
 import { formatDate, formatMoney, t } from './messages/index.js';
@@ -65,14 +65,7 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
     approvedBy: c.approvedBy,
     createdAt: now,
   }));
-  Object.assign(c.file, {
-    arrangementReference: arrangement.reference,
-    pendingOffer: null,
-    offeredBy: null,
-    expecting: 'none',
-    closed: true,
-    handoff: null,
-  } satisfies Partial<CaseFile>);
+  concluded(c.file, arrangement.reference);
   if (created) await ports.audit.agreement(context, arrangement.offer, c.consentText, arrangement.reference, arrangement.variant);
 
   const lang = c.file.language;

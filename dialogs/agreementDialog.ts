@@ -5,6 +5,7 @@
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { concludeArrangement } from '../conversation/conclude.js';
+import { expect } from '../conversation/case.js';
 import { variantStamp } from '../conversation/variant.js';
 import { CaseDialog } from './caseDialog.js';
 import { consentActivity } from './speak.js';
@@ -32,7 +33,7 @@ export class AgreementDialog extends CaseDialog {
     const record = await this.record(step.context);
     if (!file.pendingOffer || !record) throw new Error('agreement started without an offer and a verified account');
     (step.values as Asks).asks = ((step.options as Partial<Asks> | undefined)?.asks ?? 0) + 1;
-    file.expecting = 'consent';
+    expect(file, 'consent');
     return step.prompt(PROMPT, {
       prompt: consentActivity(file.pendingOffer, record.account.currency, file.language),
     });
@@ -59,7 +60,7 @@ export class AgreementDialog extends CaseDialog {
     }
     const { asks } = step.values as Asks;
     if (answer === 'disagree' || asks >= MAX_ASKS) {
-      file.expecting = 'none';
+      expect(file, 'none');
       return step.endDialog(false);
     }
     return step.replaceDialog(STEPS, { asks });

@@ -7,8 +7,8 @@
 import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { balanceOf, triggeredHandoff } from '../policy/index.js';
-import type { Handoff, Signal } from '../policy/index.js';
-import type { CaseFile } from '../conversation/case.js';
+import type { Handoff } from '../policy/index.js';
+import { addSignals, close, handedOff, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import { formatDate, formatMoney, hasMessage } from '../conversation/messages/index.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
@@ -69,8 +69,7 @@ export abstract class CaseDialog extends ComponentDialog {
   /** Ends the bot's part: the case goes to a person, the cardholder is told what happens next. */
   protected async handOff(dc: DialogContext, handoff: Handoff): Promise<DialogTurnResult> {
     const file = await this.caseOf(dc.context);
-    file.handoff = handoff;
-    file.expecting = 'none';
+    handedOff(file, handoff);
     excludeFromFeedback(file, handoff);
     const desk = await this.services.desk.open(dc.context, file, handoff);
     const variant = variantStamp(await this.record(dc.context));
@@ -133,8 +132,7 @@ export abstract class CaseDialog extends ComponentDialog {
           await inner.cancelAllDialogs(true);
           return { status: DialogTurnStatus.complete };
         case 'already_paid':
-          file.closed = true;
-          file.expecting = 'none';
+          close(file);
           // With an arrangement, "我已经还了" is checked against its ledger rather than taken on trust.
           if (!(await checkPaid(inner.context, file, this.services))) await say(inner.context, file.language, 'flow.already_paid');
           await askFeedback(inner.context, file, this.services, 'left');
@@ -150,7 +148,7 @@ export abstract class CaseDialog extends ComponentDialog {
   private async handoffFromSignals(context: TurnContext, file: CaseFile, facts: TurnFacts): Promise<Handoff | null> {
     const fresh = facts.commands.flatMap((c) => (c.kind === 'signal' ? [c.signal] : []));
     if (fresh.length === 0) return null;
-    file.signals = [...new Set<Signal>([...file.signals, ...fresh])];
+    addSignals(file, fresh);
     const record = await this.record(context);
     return triggeredHandoff(this.services.policy(this.policyIdOf(record)), fresh);
   }

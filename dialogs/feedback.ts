@@ -6,7 +6,7 @@
  * conversation, and never of someone handed off in crisis or who is not the cardholder.
  */
 import type { TurnContext } from 'botbuilder';
-import type { CaseFile } from '../conversation/case.js';
+import { setFeedback, type CaseFile } from '../conversation/case.js';
 import type { AccountService } from '../conversation/accounts.js';
 import type { Auditor, FeedbackEnding } from '../conversation/audit.js';
 import { variantStamp } from '../conversation/variant.js';
@@ -24,7 +24,7 @@ export interface FeedbackPorts {
 /** A crisis, or someone who is not the cardholder: no survey, now or later in this conversation. */
 export function excludeFromFeedback(file: CaseFile, handoff: Handoff): void {
   const notTheCardholder = file.signals.includes('wrong_person') || file.signals.includes('third_party');
-  if (handoff.urgency === 'critical' || notTheCardholder) file.feedback = 'never';
+  if (handoff.urgency === 'critical' || notTheCardholder) setFeedback(file, 'never');
 }
 
 async function stamp(file: CaseFile, ports: FeedbackPorts): Promise<string | null> {
@@ -34,7 +34,7 @@ async function stamp(file: CaseFile, ports: FeedbackPorts): Promise<string | nul
 export async function askFeedback(context: TurnContext, file: CaseFile, ports: FeedbackPorts, after: FeedbackEnding): Promise<void> {
   // Conversation state saved before the field existed has none: not asked yet.
   if ((file.feedback ?? 'not_asked') !== 'not_asked') return;
-  file.feedback = 'satisfaction';
+  setFeedback(file, 'satisfaction');
   await ports.audit.feedbackAsked(context, after, await stamp(file, ports));
   await say(context, file.language, 'feedback.ask_satisfaction', {}, RATINGS);
 }
@@ -50,7 +50,7 @@ export async function takeFeedback(context: TurnContext, file: CaseFile, ports: 
     const action = matchAction(text, RATINGS) ?? (typed ? RATINGS[Number(typed) - 1]! : null);
     if (action) {
       await ports.audit.feedback(context, { satisfaction: RATINGS.indexOf(action) + 1, fair: null }, await stamp(file, ports));
-      file.feedback = 'fair';
+      setFeedback(file, 'fair');
       await say(context, file.language, 'feedback.ask_fair', {}, FAIRNESS);
       return true;
     }
@@ -58,13 +58,13 @@ export async function takeFeedback(context: TurnContext, file: CaseFile, ports: 
     const action = matchAction(text, FAIRNESS);
     if (action) {
       await ports.audit.feedback(context, { satisfaction: null, fair: action === 'fair_yes' }, await stamp(file, ports));
-      file.feedback = 'done';
+      setFeedback(file, 'done');
       await say(context, file.language, 'feedback.thanks');
       return true;
     }
   } else {
     return false;
   }
-  file.feedback = 'done';
+  setFeedback(file, 'done');
   return false;
 }

@@ -7,7 +7,7 @@
  * agrees; a "no" asks for both again, a correction is read back again.
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
-import type { CaseFile } from '../conversation/case.js';
+import { confirmFigures, countAsked, defaultReason, expect, forgetFigures, type CaseFile } from '../conversation/case.js';
 import type { Expecting } from '../conversation/understanding.js';
 import { CaseDialog } from './caseDialog.js';
 import { formatMoney } from '../conversation/messages/index.js';
@@ -45,17 +45,14 @@ export class IntakeDialog extends CaseDialog {
     const file = await this.caseOf(step.context);
     const slot = nextSlot(file);
     if (slot === null) {
-      // A reason the cardholder would not give is still a hardship request; the policy decides
-      // whether "other" is enough for any concession.
-      file.hardshipReason ??= 'other';
+      defaultReason(file);
       const readBack = await this.readBack(step, file);
       if (readBack) return readBack;
-      file.expecting = 'none';
+      expect(file, 'none');
       return step.endDialog();
     }
-    const times = file.asked[slot] ?? 0;
-    file.asked[slot] = times + 1;
-    file.expecting = slot;
+    const times = countAsked(file, slot);
+    expect(file, slot);
     const key = times === 0 ? `intake.ask_${slot}` : `intake.reask_${slot}`;
     return step.prompt(PROMPT, { prompt: message(file.language, key) });
   }
@@ -67,8 +64,8 @@ export class IntakeDialog extends CaseDialog {
     if (!file.figuresToConfirm || income === null || expenses === null || (file.asked['figures'] ?? 0) >= MAX_ASKS) return null;
     const record = await this.record(step.context);
     if (!record) return null;
-    file.asked['figures'] = (file.asked['figures'] ?? 0) + 1;
-    file.expecting = 'figures';
+    countAsked(file, 'figures');
+    expect(file, 'figures');
     const money = (minor: number) => formatMoney(minor, record.account.currency, file.language);
     return step.prompt(PROMPT, { prompt: message(file.language, 'readback.confirm', { income: money(income), expenses: money(expenses) }) });
   }
@@ -82,14 +79,9 @@ export class IntakeDialog extends CaseDialog {
     const file = await this.caseOf(step.context);
     if (file.expecting === 'figures') {
       const corrected = turnFacts(step.context).commands.some((c) => c.kind === 'set_income' || c.kind === 'set_expenses');
-      if (!corrected && takeCommand(step.context, 'affirm')) file.figuresToConfirm = false;
-      else if (!corrected && takeCommand(step.context, 'deny')) {
-        // Both are asked again (each question still at most MAX_ASKS times in all).
-        file.monthlyIncomeMinor = null;
-        file.essentialExpensesMinor = null;
-        file.figuresToConfirm = false;
-        file.asked['figures'] = 0;
-      }
+      if (!corrected && takeCommand(step.context, 'affirm')) confirmFigures(file);
+      // Both are asked again (each question still at most MAX_ASKS times in all).
+      else if (!corrected && takeCommand(step.context, 'deny')) forgetFigures(file);
     }
     return step.replaceDialog(STEPS);
   }

@@ -5,6 +5,7 @@
  */
 import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Offer } from '../policy/index.js';
+import { disclose, nextRung, tableOffer } from '../conversation/case.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';
 import { CaseDialog, MAIN_DIALOG } from './caseDialog.js';
 import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';
@@ -42,7 +43,7 @@ export class MainDialog extends CaseDialog {
   private async verify(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     if (!file.disclosed) {
-      file.disclosed = true;
+      disclose(file);
       await say(step.context, file.language, 'greeting.disclosure');
       if (step.context.activity.type === 'message') {
         const interrupted = await this.interrupt(step, 'opening');
@@ -75,8 +76,8 @@ export class MainDialog extends CaseDialog {
   private async finish(step: WaterfallStepContext) {
     if (step.result === true) return step.endDialog();
     const file = await this.caseOf(step.context);
-    file.ladderIndex += 1;
-    file.pendingOffer = null;
+    nextRung(file);
+    tableOffer(file, null);
     return step.replaceDialog(STEPS);
   }
 }

@@ -7,7 +7,7 @@
 import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { evaluate, explain, ladderExhausted, triggeredHandoff } from '../policy/index.js';
 import type { Explanation, Offer, Proposal, Policy } from '../policy/index.js';
-import { assessmentOf, type CaseFile } from '../conversation/case.js';
+import { addSignals, assessmentOf, countered, countRound, expect, nextRung, tableOffer, takeProposal, type CaseFile } from '../conversation/case.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, matchAction, message, offerActivity, say, type Action } from './speak.js';
@@ -42,18 +42,17 @@ export class NegotiationDialog extends CaseDialog {
     const options = { authority: file.authority };
     const explanation = explain(policy, record.account, assessment, options);
 
-    if (file.pendingProposal) {
-      const asked = file.pendingProposal;
-      file.pendingProposal = null;
+    const asked = takeProposal(file);
+    if (asked) {
       const proposal: Proposal = { ...asked, insist: sameRequest(file.counteredProposal, asked) };
       const decision = evaluate(policy, record.account, assessment, proposal, options);
       await this.services.audit.evaluation(step.context, proposal, decision, file.authority, explanation.envelope);
-      file.counteredProposal = decision.outcome === 'counter' ? asked : null;
+      countered(file, decision.outcome === 'counter' ? asked : null);
       switch (decision.outcome) {
         case 'accept':
           // The cardholder's own terms, computed by the policy, go out as an offer like any other:
           // audited and as a structured event before consent is asked.
-          file.pendingOffer = decision.offer;
+          tableOffer(file, decision.offer!);
           await say(step.context, file.language, 'negotiation.accepted');
           await this.announce(step, record, policy, decision.offer!, 'negotiation.accepted', '');
           return step.endDialog(decision.offer);
@@ -72,7 +71,7 @@ export class NegotiationDialog extends CaseDialog {
     if (!offer) return this.handOff(step, ladderExhausted(policy, explanation.envelope, file.authority));
     const mode = (step.options as Mode | undefined)?.mode ?? 'present';
     if (mode === 'hint' && file.pendingOffer?.offerId === offer.offerId) {
-      file.expecting = 'offer_choice';
+      expect(file, 'offer_choice');
       return step.prompt(PROMPT, { prompt: message(file.language, 'negotiation.hint', {}, ACTIONS) });
     }
     return this.offer(step, file, record, policy, offer, file.ladderIndex === 0 ? 'negotiation.first_offer' : 'negotiation.next_offer');
@@ -87,8 +86,8 @@ export class NegotiationDialog extends CaseDialog {
   }
 
   private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: string) {
-    file.pendingOffer = offer;
-    file.expecting = 'offer_choice';
+    tableOffer(file, offer);
+    expect(file, 'offer_choice');
     const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS);
     await this.announce(step, record, policy, offer, key, activity.text ?? '');
     return step.prompt(PROMPT, { prompt: activity });
@@ -102,24 +101,24 @@ export class NegotiationDialog extends CaseDialog {
   private async respond(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     const action = matchAction(turnFacts(step.context).text, ACTIONS);
-    file.negotiationRounds += 1;
+    const rounds = countRound(file);
 
     if (action === 'human') return this.askedForPerson(step, file);
     if (action === 'accept' || takeCommand(step.context, 'affirm') || takeCommand(step.context, 'choose')?.index === 1) {
       return step.endDialog(file.pendingOffer);
     }
     if (action === 'other' || takeCommand(step.context, 'deny') || takeCommand(step.context, 'cannot_pay')) {
-      file.ladderIndex += 1;
+      nextRung(file);
       return step.replaceDialog(STEPS, { mode: 'present' } satisfies Mode);
     }
     if (file.pendingProposal) return step.replaceDialog(STEPS, { mode: 'present' } satisfies Mode);
-    if (file.negotiationRounds >= MAX_ROUNDS) return this.askedForPerson(step, file);
+    if (rounds >= MAX_ROUNDS) return this.askedForPerson(step, file);
     return step.replaceDialog(STEPS, { mode: 'hint' } satisfies Mode);
   }
 
   private async askedForPerson(dc: DialogContext, file: CaseFile) {
     const record = await this.record(dc.context);
-    file.signals = [...new Set([...file.signals, 'request_human' as const])];
+    addSignals(file, ['request_human']);
     const handoff = triggeredHandoff(this.services.policy(this.policyIdOf(record)), ['request_human']);
     if (!handoff) throw new Error('policy has no trigger for request_human');
     return this.handOff(dc, handoff);

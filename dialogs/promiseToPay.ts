@@ -4,7 +4,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import { formatDate, formatMoney } from '../conversation/messages/index.js';
-import type { CaseFile } from '../conversation/case.js';
+import { promiseNoted, type CaseFile } from '../conversation/case.js';
 import { say } from './speak.js';
 import { askFeedback } from './feedback.js';
 import type { CaseServices } from './services.js';
@@ -20,8 +20,6 @@ export async function notePromise(context: TurnContext, file: CaseFile, services
   const date = promise.date ? formatDate(promise.date, lang) : null;
   const key = amount && date ? 'promise.noted_amount_date' : date ? 'promise.noted_date' : amount ? 'promise.noted_amount' : 'promise.noted';
   await say(context, lang, key, { ...(amount ? { amount } : {}), ...(date ? { date } : {}) });
-  file.promise = null;
-  file.expecting = 'none';
-  file.closed = true;
+  promiseNoted(file);
   await askFeedback(context, file, services, 'left');
 }

@@ -5,7 +5,7 @@
  * recorded as account facts before they are said.
  */
 import type { TurnContext } from 'botbuilder';
-import type { CaseFile } from '../conversation/case.js';
+import { countAsked, type CaseFile } from '../conversation/case.js';
 import { formatDate, formatMoney, t } from '../conversation/messages/index.js';
 import { say } from './speak.js';
 import type { CaseServices } from './services.js';
@@ -16,7 +16,7 @@ const PAID_LOOKBACK_DAYS = 35;
 
 export async function tellArrangement(context: TurnContext, file: CaseFile, services: CaseServices): Promise<void> {
   if (!services.lifecycle || !file.accountId || !file.verification.verified || file.asked[TOLD]) return;
-  file.asked[TOLD] = 1;
+  countAsked(file, TOLD);
   const lang = file.language;
   const notices = await services.lifecycle.takeNotices(file.accountId);
   if (notices.length > 0) {

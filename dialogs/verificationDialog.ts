@@ -4,7 +4,7 @@
  */
 import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
 import { readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
-import type { CaseFile } from '../conversation/case.js';
+import { expect, failedVerification, holdLast4, lockOut, takeLast4, verified, type CaseFile } from '../conversation/case.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';
@@ -52,23 +52,22 @@ export class VerificationDialog extends CaseDialog {
 
   private async askLast4(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
-    file.expecting = 'verification_last4';
+    expect(file, 'verification_last4');
     return step.prompt(LAST4, { prompt: message(file.language, 'verification.ask_last4') });
   }
 
   private async askDateOfBirth(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
-    file.verification.pendingLast4 = readLast4(String(step.result));
-    file.expecting = 'verification_dob';
+    holdLast4(file, readLast4(String(step.result)));
+    expect(file, 'verification_dob');
     return step.prompt(DOB, { prompt: message(file.language, 'verification.ask_dob') });
   }
 
   private async check(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
-    const last4 = file.verification.pendingLast4 ?? '';
+    const last4 = takeLast4(file) ?? '';
     const dateOfBirth = readDateOfBirth(String(step.result), dateOrder(file)) ?? '';
-    file.verification.pendingLast4 = null;
-    file.expecting = 'none';
+    expect(file, 'none');
     const record = await this.services.accounts.verify({
       accountRef: this.services.claimedAccount(step.context),
       last4,
@@ -77,17 +76,16 @@ export class VerificationDialog extends CaseDialog {
     if (record) {
       await this.services.audit.verification(step.context, 'success', file.verification.attempts + 1, record.account.accountId);
       if (record.variant) await this.services.audit.variant(step.context, record.account.accountId, record.variant);
-      file.verification.verified = true;
-      file.accountId = record.account.accountId;
+      verified(file, record.account.accountId);
       await say(step.context, file.language, 'verification.ok');
       await emit(step.context, 'verified', { accountId: record.account.accountId, policyId: record.policyId });
       return step.endDialog(true);
     }
-    file.verification.attempts += 1;
-    const left = this.services.settings.maxVerificationAttempts - file.verification.attempts;
-    await this.services.audit.verification(step.context, left <= 0 ? 'locked_out' : 'failure', file.verification.attempts, null);
+    const attempts = failedVerification(file);
+    const left = this.services.settings.maxVerificationAttempts - attempts;
+    await this.services.audit.verification(step.context, left <= 0 ? 'locked_out' : 'failure', attempts, null);
     if (left <= 0) {
-      file.verification.lockedOut = true;
+      lockOut(file);
       return this.handOff(step, {
         reason: 'verification_failed',
         urgency: 'normal',

@@ -10,7 +10,7 @@
  */
 import type { ConversationReference, TurnContext } from 'botbuilder';
 import type { Forbear } from '../app.js';
-import { assessmentOf } from '../../conversation/case.js';
+import { assessmentOf, closedByPerson, tablePersonsTerms } from '../../conversation/case.js';
 import { todayIn } from '../../conversation/clock.js';
 import type { Session } from '../auth/session.js';
 import type { ConsoleUser } from '../auth/users.js';
@@ -238,7 +238,7 @@ export class AgentActions {
     this.mustOwn(ticket, session);
     await this.proactive(ticket.reference, async (context) => {
       const file = await this.forbear.caseState.get(context);
-      if (file) Object.assign(file, { closed: true, handoff: null, expecting: 'none', pendingOffer: null, offeredBy: null });
+      if (file) closedByPerson(file);
       await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(file?.language ?? ticket.language, 'handoff.case_closed') });
       if (file) await askFeedback(context, file, this.forbear, 'handoff_closed');
       await this.forbear.conversationState.saveChanges(context, false);
@@ -279,7 +279,7 @@ export class AgentActions {
       await this.forbear.audit.evaluation(context, proposal, decision, authority, explain(policy, record.account, assessment).envelope);
       if (decision.outcome !== 'accept' || !decision.offer) return;
       const offer = decision.offer;
-      Object.assign(file, { pendingOffer: offer, offeredBy: { role: authority, id: session.name }, expecting: 'consent' });
+      tablePersonsTerms(file, offer, { role: authority, id: session.name });
       const activity = consentActivity(offer, record.account.currency, file.language);
       await this.forbear.audit.offerShown(context, offer, policy, record.account.currency, 'agreement.restate', activity.text ?? '');
       await context.sendActivity({ ...activity, channelData: { agent: session.name } });

@@ -299,7 +299,7 @@ export class QueueDesk implements HandoffDesk {
         expensesMinor: file.essentialExpensesMinor,
         disposableMinor: explanation?.envelope.affordability.disposableMinor ?? null,
         maxMonthlyPaymentMinor: explanation?.envelope.affordability.maxMonthlyPaymentMinor ?? null,
-        signals: file.signals,
+        signals: [...file.signals],
       },
       offersMade,
       counterProposal: file.counteredProposal ?? file.pendingProposal ?? lastAsked ?? null,
