@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { HttpConfig } from './config.js';
 import { HttpError, formatErrors } from './errors.js';
 import { securityHeaders } from './headers.js';
-import { clientIp, createRateLimiter, rateLimitBy, type RateLimitStore } from './rateLimit.js';
+import { clientIp, createRateLimiter, rateLimitBy, resolveClientIp, type RateLimitStore } from './rateLimit.js';
 import { allowServiceUrl } from './serviceUrl.js';
 
 export interface BotIdentity {
@@ -61,6 +61,7 @@ export function hardenServer(
   formatErrors(server, logger);
   server.pre(securityHeaders({ hsts: config.HTTP_HSTS }));
   server.pre(refuseEncodedBodies);
+  server.pre(resolveClientIp(config.TRUST_PROXY.trust));
   // In `pre`, so floods of unknown paths are limited as well. Exempt paths are ones whose callers
   // share a few addresses (WeChat's servers) and that are signed and limited per sender instead.
   const exempt = new Set(options.ipLimitExemptPaths ?? []);

@@ -9,6 +9,7 @@
  * it becomes `burst` requests per window of `burst / rate` seconds (the same long-run rate; at a
  * window's edge up to twice the burst can pass).
  */
+import proxyaddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Next, Request, Response } from 'restify';
 import type { RedisClient } from '../storage/redis.js';
@@ -82,4 +83,21 @@ export function rateLimitBy(keyOf: (req: Request) => string | undefined, limiter
   };
 }
 
-export const clientIp = (req: Request): string | undefined => req.socket.remoteAddress ?? undefined;
+const CLIENT_IP = Symbol('forbear.clientIp');
+
+/**
+ * restify `pre` handler: the client's address, decided once per request — the socket's, or, when
+ * the socket is a trusted proxy (`TRUST_PROXY`), the nearest address in `X-Forwarded-For` that is
+ * not itself a trusted proxy (proxy-addr walks the header from the right, so entries a client wrote
+ * in front of what its proxy appended are never reached).
+ */
+export function resolveClientIp(trust: (address: string, hop: number) => boolean) {
+  return function clientAddress(req: Request, _res: Response, next: Next) {
+    (req as unknown as Record<symbol, string | undefined>)[CLIENT_IP] = req.socket.remoteAddress === undefined ? undefined : proxyaddr(req, trust);
+    return next();
+  };
+}
+
+/** The address every per-client limit counts (see `resolveClientIp`; the socket's on a server that was not hardened). */
+export const clientIp = (req: Request): string | undefined =>
+  (req as unknown as Record<symbol, string | undefined>)[CLIENT_IP] ?? req.socket.remoteAddress ?? undefined;
