@@ -10,7 +10,7 @@ import { balanceOf, triggeredHandoff } from '../policy/index.js';
 import type { Handoff } from '../policy/index.js';
 import { addSignals, close, handedOff, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
-import { formatDate, formatMoney, hasMessage } from '../conversation/messages/index.js';
+import { formatDate, formatMoney, hasMessage, type MessageKey } from '../conversation/messages/index.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
 import { variantStamp } from '../conversation/variant.js';
 import { notePromise } from './promiseToPay.js';
@@ -27,7 +27,7 @@ export const MAIN_DIALOG = 'main';
  * What the cardholder hears at handoff. Safety comes first; then someone who is not the cardholder
  * must hear nothing that confirms the debt, whatever else the policy's most urgent reason is.
  */
-export function handoffMessageKey(file: CaseFile, handoff: Handoff): string {
+export function handoffMessageKey(file: CaseFile, handoff: Handoff): MessageKey {
   if (handoff.urgency === 'critical') return 'handoff.critical';
   if (file.signals.includes('wrong_person')) return 'handoff.wrong_person';
   if (file.signals.includes('third_party')) return 'handoff.third_party';

@@ -53,7 +53,7 @@ export class IntakeDialog extends CaseDialog {
     }
     const times = countAsked(file, slot);
     expect(file, slot);
-    const key = times === 0 ? `intake.ask_${slot}` : `intake.reask_${slot}`;
+    const key = times === 0 ? (`intake.ask_${slot}` as const) : (`intake.reask_${slot}` as const);
     return step.prompt(PROMPT, { prompt: message(file.language, key) });
   }
 

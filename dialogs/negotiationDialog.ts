@@ -13,6 +13,7 @@ import { CaseDialog } from './caseDialog.js';
 import { emit, matchAction, message, offerActivity, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { takeCommand, turnFacts } from './turn.js';
+import type { MessageKey } from '../conversation/messages/index.js';
 
 export const NEGOTIATION_DIALOG = 'negotiation';
 const PROMPT = 'negotiation.prompt';
@@ -85,7 +86,7 @@ export class NegotiationDialog extends CaseDialog {
     return this.offer(step, file, record, policy, offer, 'negotiation.still_available');
   }
 
-  private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: string) {
+  private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: MessageKey) {
     tableOffer(file, offer);
     expect(file, 'offer_choice');
     const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS);

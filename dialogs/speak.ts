@@ -4,7 +4,7 @@
  */
 import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder';
 import type { Offer, ScheduleLine } from '../policy/index.js';
-import { formatDate, formatMoney, t, type MessageVars } from '../conversation/messages/index.js';
+import { formatDate, formatMoney, t, type MessageKey, type MessageVars } from '../conversation/messages/index.js';
 import type { Language } from '../conversation/language.js';
 
 export type Action =
@@ -43,7 +43,7 @@ function plain(activity: Partial<Activity>): Partial<Activity> {
   return { ...activity, textFormat: 'plain' };
 }
 
-export function message(lang: Language, key: string, vars?: MessageVars, actions: Action[] = []): Partial<Activity> {
+export function message(lang: Language, key: MessageKey, vars?: MessageVars, actions: Action[] = []): Partial<Activity> {
   const text = t(lang, key, vars);
   return plain(
     actions.length === 0
@@ -52,7 +52,7 @@ export function message(lang: Language, key: string, vars?: MessageVars, actions
   );
 }
 
-export async function say(context: TurnContext, lang: Language, key: string, vars?: MessageVars, actions: Action[] = []) {
+export async function say(context: TurnContext, lang: Language, key: MessageKey, vars?: MessageVars, actions: Action[] = []) {
   await context.sendActivity(message(lang, key, vars, actions));
 }
 
@@ -156,7 +156,7 @@ function termsActivity(offer: Offer, currency: string, lang: Language, lines: st
 }
 
 /** The offer's terms as text (every channel shows text) and its payment schedule as a card. */
-export function offerActivity(offer: Offer, currency: string, lang: Language, key: string, actions: Action[]): Partial<Activity> {
+export function offerActivity(offer: Offer, currency: string, lang: Language, key: MessageKey, actions: Action[]): Partial<Activity> {
   return termsActivity(offer, currency, lang, [t(lang, key), ...offerLines(offer, currency, lang)], actions);
 }
 

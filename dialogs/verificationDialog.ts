@@ -9,6 +9,7 @@ import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';
 import { turnFacts } from './turn.js';
+import type { MessageKey } from '../conversation/messages/index.js';
 
 export const VERIFICATION_DIALOG = 'verification';
 const LAST4 = 'verification.last4';
@@ -22,7 +23,7 @@ const STEPS = 'verification.steps';
 function answerReader(
   read: (s: string, order: DateOrder) => string | null,
   caseState: CaseServices['caseState'],
-  retryKey: string,
+  retryKey: MessageKey,
   order: (file: CaseFile) => DateOrder = () => null,
 ) {
   return async (p: PromptValidatorContext<string>) => {

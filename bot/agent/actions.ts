@@ -15,7 +15,7 @@ import { todayIn } from '../../conversation/clock.js';
 import type { Session } from '../auth/session.js';
 import type { ConsoleUser } from '../auth/users.js';
 import type { HandoffTicket } from '../handoff/desk.js';
-import { t } from '../../conversation/messages/index.js';
+import { t, type MessageKey } from '../../conversation/messages/index.js';
 import { consentActivity } from '../../dialogs/speak.js';
 import { askFeedback } from '../../dialogs/feedback.js';
 import { evaluate, explain } from '../../policy/index.js';
@@ -99,7 +99,7 @@ export class AgentActions {
   }
 
   /** Says one catalog sentence to the cardholder, marked as the person's (not the bot's). */
-  private async tell(ticket: HandoffTicket, session: Session, key: string, vars: Record<string, string> = {}) {
+  private async tell(ticket: HandoffTicket, session: Session, key: MessageKey, vars: Record<string, string> = {}) {
     await this.proactive(ticket.reference, async (context) => {
       const file = await this.forbear.caseState.get(context);
       await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(file?.language ?? ticket.language, key, vars), channelData: { agent: session.name, notice: true } });

@@ -8,7 +8,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Arrangement } from '../../conversation/arrangement.js';
-import { formatDate, formatMoney, t } from '../../conversation/messages/index.js';
+import { formatDate, formatMoney, t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import type { Policy } from '../../policy/index.js';
 import type { TranscriptRecord } from '../transcripts/schema.js';
@@ -40,7 +40,7 @@ const maskAccount = (id: string) => (id.length <= 4 ? id : `${'*'.repeat(Math.mi
 export function renderAgreement(a: Arrangement, policy: Policy, currency: string, consentHash: string | null, lang: Language = a.language): string {
   const o = a.offer;
   const money = (m: number) => escapeHtml(formatMoney(m, currency, lang));
-  const tx = (key: string, vars: Record<string, string | number> = {}) => escapeHtml(t(lang, key, vars));
+  const tx = (key: MessageKey, vars: Record<string, string | number> = {}) => escapeHtml(t(lang, key, vars));
   const title = o.settlement && !o.installment ? tx('doc.title_settlement') : tx('doc.title');
   const rows =
     o.installment?.schedule

@@ -18,7 +18,7 @@ import type { Policy } from '../../policy/index.js';
 import type { Clock } from '../../conversation/clock.js';
 import { todayIn } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
-import { formatDate, formatMoney, t } from '../../conversation/messages/index.js';
+import { formatDate, formatMoney, MessageKeyName, t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { Language } from '../../conversation/language.js';
@@ -32,7 +32,7 @@ export const ContactJob = z.object({
   reference: z.string().nullable(),
   n: z.number().int().min(0),
   /** Ready-made message for breach notices and call-backs; reminders are rendered when they run. */
-  messageKey: z.string().nullable(),
+  messageKey: MessageKeyName.nullable(),
   vars: z.record(z.string(), z.union([z.string(), z.number()])),
   /** Promise checks: the promised date and amount and when it was made. */
   promise: z.object({ date: z.string(), amountMinor: z.number().int().nullable(), madeAt: z.string() }).nullable(),
@@ -138,7 +138,7 @@ export class ContactScheduler {
     );
   }
 
-  private noticeMessage(record: LedgerRecord, notice: BreachNotice): { messageKey: string; vars: Record<string, string | number> } {
+  private noticeMessage(record: LedgerRecord, notice: BreachNotice): { messageKey: MessageKey; vars: Record<string, string | number> } {
     const lang = record.language;
     const money = (m: number) => formatMoney(m, record.currency, lang);
     const date = (d: string) => formatDate(d, lang);
@@ -160,7 +160,7 @@ export class ContactScheduler {
   }
 
   /** What the job has to say now, or null when there is nothing left to say (paid since, promise kept). */
-  private async compose(job: ContactJob): Promise<{ record: LedgerRecord | undefined; messageKey: string; vars: Record<string, string | number> } | null> {
+  private async compose(job: ContactJob): Promise<{ record: LedgerRecord | undefined; messageKey: MessageKey; vars: Record<string, string | number> } | null> {
     if (job.purpose === 'promise_check') {
       const paid = await this.deps.book.paymentsFor(job.accountId);
       const since = job.promise!.madeAt;

@@ -36,7 +36,7 @@ export function figureCells(f: Figures, lang: Language): string[] {
   ];
 }
 
-const COLUMNS = ['conversations', 'agreement_rate', 'handoff_rate', 'time_to_agreement', 'concession', 'kept_rate', 'cure_rate', 'satisfaction', 'fair'];
+const COLUMNS = ['conversations', 'agreement_rate', 'handoff_rate', 'time_to_agreement', 'concession', 'kept_rate', 'cure_rate', 'satisfaction', 'fair'] as const;
 
 /** One row per group of the dimension, then the total. */
 export function outcomeTable(report: OutcomeReport, dimension: Dimension, lang: Language): Table {

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { stringify } from 'csv-stringify/sync';
 import type { Writable } from 'node:stream';
-import { t } from '../../conversation/messages/index.js';
+import { t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { canonicalJson, type Verification } from './chain.js';
 import { readableDecision } from './readable.js';
@@ -101,7 +101,7 @@ export interface HtmlOptions {
 
 /** A self-contained page for printing (or "Save as PDF") a single conversation. */
 export function renderTranscriptHtml(conversationId: string, records: readonly TranscriptRecord[], opts: HtmlOptions): string {
-  const L = (key: string, vars?: Record<string, string | number>) => escapeHtml(t(opts.lang, key, vars));
+  const L = (key: MessageKey, vars?: Record<string, string | number>) => escapeHtml(t(opts.lang, key, vars));
   const zone = opts.timeZone ?? 'UTC';
   const chain = opts.verification.ok
     ? `<p class="ok">${L('transcript.chain_ok', { records: opts.verification.records })}</p>`

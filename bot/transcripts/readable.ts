@@ -3,7 +3,7 @@
  * which terms, whose authority — never raw JSON. Used by the compliance console's annotations and
  * by the printable record, in the reader's language.
  */
-import { formatMoney, t } from '../../conversation/messages/index.js';
+import { formatMoney, t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
@@ -16,11 +16,13 @@ export interface ReadableDecision {
 }
 
 type Decision = Extract<TranscriptRecord, { kind: 'decision' }>;
+/** The labels of the review area ("review.intent" → "intent"). */
+type ReviewLabel = MessageKey extends infer K ? (K extends `review.${infer Label}` ? Label : never) : never;
 
 export function readableDecision(record: Decision, lang: Language): ReadableDecision {
-  const L = (key: string) => t(lang, `review.${key}`);
+  const L = (key: ReviewLabel) => t(lang, `review.${key}`);
   const fields: { label: string; value: string }[] = [];
-  const add = (key: string, value: string | number | null | undefined) => {
+  const add = (key: ReviewLabel, value: string | number | null | undefined) => {
     if (value !== null && value !== undefined && value !== '') fields.push({ label: L(key), value: String(value) });
   };
   const p = record.payload;

@@ -32,14 +32,35 @@ export const catalogs: Readonly<Record<Language, Catalog>> = {
   en: load('en'),
 };
 
+/**
+ * Every message key, as the zh-CN catalog spells it (the other catalogs have the same keys: test/messages),
+ * so a mistyped key fails to compile. A new area file in catalog/zh-CN/ is added here.
+ */
+type KeysOf<T> = keyof T & string;
+export type MessageKey =
+  | KeysOf<typeof import('./catalog/zh-CN.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/agent.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/compliance.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/dialog.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/lifecycle.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/ops.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/review.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/transcripts.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/web.json', { with: { type: 'json' } })>
+  | KeysOf<typeof import('./catalog/zh-CN/wechat.json', { with: { type: 'json' } })>;
+
 export type MessageVars = Record<string, string | number>;
 
-export function hasMessage(lang: Language, key: string): boolean {
+/** A key built at run time ("handoff." + a reason) that the catalogs may or may not have. */
+export function hasMessage(lang: Language, key: string): key is MessageKey {
   return catalogs[lang][key] !== undefined;
 }
 
+/** A message key in stored data (a queued contact job): checked where it is read back. */
+export const MessageKeyName = z.custom<MessageKey>((v) => typeof v === 'string' && Object.hasOwn(catalogs['zh-CN'], v), 'unknown message key');
+
 /** Looks a message up; a missing key is a programming error, so it throws rather than guess. */
-export function t(lang: Language, key: string, vars: MessageVars = {}): string {
+export function t(lang: Language, key: MessageKey, vars: MessageVars = {}): string {
   const template = catalogs[lang][key];
   if (template === undefined) throw new Error(`message catalog ${lang} has no key "${key}"`);
   return template.replace(/\{(\w+)\}/g, (_whole, name: string) => {

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { catalogs, formatMoney, t } from '../../conversation/messages/index.js';
 
@@ -17,7 +18,16 @@ describe('message catalogs', () => {
   });
 
   it('refuses unknown keys and missing variables instead of printing a blank', () => {
+    // @ts-expect-error a key that is in no catalog does not compile (MessageKey)
     expect(() => t('en', 'no.such.key')).toThrow(/no key/);
+  });
+
+  it('the compiled key type names every zh-CN catalog file, so every key is typed', () => {
+    const dir = new URL('../../conversation/messages/catalog/zh-CN/', import.meta.url);
+    const index = readFileSync(new URL('../../conversation/messages/index.ts', import.meta.url), 'utf8');
+    const files = ['zh-CN.json', ...readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => `zh-CN/${n}`)];
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) expect(index, file).toContain(`import('./catalog/${file}'`);
   });
 
   it('formats minor units exactly, including amounts a float would round', () => {
