@@ -91,6 +91,7 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
     lang: summary.language ?? 'zh-CN',
     timeZone: forbear.policy(summary.policyVersions[0]?.split('@')[0] ?? deps.defaultPolicy).timezone,
   });
+  const withZone = (c: ConversationSummary) => ({ ...c, timeZone: localeOf(c).timeZone });
   const readerLanguage = (req: Request) => Language.safeParse(queryOf(req).get('lang')).data;
   const compliance = requireRole(deps.signer, 'compliance');
   const reviews = forbear.stores.keyValue({ namespace: 'qa-review', schema: z.array(ReviewRecord), scope: 'global' });
@@ -109,7 +110,9 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
     const all = await forbear.transcripts.listConversations(filterOf(req));
     // Newest first, a page at a time.
     const newest = [...all].reverse();
-    res.json(200, { conversations: newest.slice((page - 1) * pageSize, page * pageSize), total: all.length, page, pageSize });
+    // Each row's time in the conversation's own zone (as the printable record), never the reader's browser's.
+    const rows = newest.slice((page - 1) * pageSize, page * pageSize).map(withZone);
+    res.json(200, { conversations: rows, total: all.length, page, pageSize });
   });
 
   server.get('/compliance/api/conversations/:id', compliance, async (req: Request, res: Response) => {
@@ -152,7 +155,7 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
 
   server.post('/compliance/api/sample', compliance, async (req: Request, res: Response) => {
     const { n, seed, filter } = parsed(Sample, req.body ?? {});
-    res.json(200, { conversations: sample(await forbear.transcripts.listConversations({ ...filter, engaged: true }), n, seed) });
+    res.json(200, { conversations: sample(await forbear.transcripts.listConversations({ ...filter, engaged: true }), n, seed).map(withZone) });
   });
 
   server.post('/compliance/api/conversations/:id/review', compliance, async (req: Request, res: Response) => {

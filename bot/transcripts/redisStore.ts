@@ -36,7 +36,7 @@ import {
 import { dateRange, matchesFilter, summaryDelta } from './summary.js';
 
 /**
- * KEYS: stream, head[, summary, flags, policies]. ARGV: expected seq, expected hash, new head hash,
+ * KEYS: stream, head[, summary, flags, policies, agents]. ARGV: expected seq, expected hash, new head hash,
  * summary deltas JSON array ('' for none), then the records' JSON in order (seqs expected seq + 1…).
  * Every check comes before the first write, so the batch is stored whole or not at all.
  */
@@ -59,6 +59,7 @@ if #KEYS > 2 then
     if (not last) or last < d.at then redis.call('HSET', KEYS[3], 'lastAt', d.at) end
     if d.flag then redis.call('SADD', KEYS[4], d.flag) end
     if d.policyVersion then redis.call('SADD', KEYS[5], d.policyVersion) end
+    if d.agent then redis.call('SADD', KEYS[6], d.agent) end
   end
   redis.call('HINCRBY', KEYS[3], 'records', n)
 end
@@ -88,7 +89,7 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   private conv(conversationId: string) {
     const k = (...rest: string[]) => this.keys.conversation(conversationId, 'transcript', ...rest);
-    return { stream: this.keys.conversation(conversationId, 'transcript'), head: k('head'), summary: k('summary'), flags: k('flags'), policies: k('policies') };
+    return { stream: this.keys.conversation(conversationId, 'transcript'), head: k('head'), summary: k('summary'), flags: k('flags'), policies: k('policies'), agents: k('agents') };
   }
 
   private get index() {
@@ -124,7 +125,7 @@ export class RedisTranscriptStore implements TranscriptStore {
   async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
     const k = this.conv(conversationId);
     const records = await this.appendLinked(
-      [k.stream, k.head, k.summary, k.flags, k.policies],
+      [k.stream, k.head, k.summary, k.flags, k.policies, k.agents],
       async (head) => {
         const sealed = sealBatch(this.sealing.chain, conversationId, head, await build(head));
         return { records: sealed, deltas: JSON.stringify(sealed.map(summaryDelta)) };
@@ -174,12 +175,12 @@ export class RedisTranscriptStore implements TranscriptStore {
     const pipeline = this.client.pipeline();
     for (const id of ids) {
       const k = this.conv(id);
-      pipeline.hgetall(k.summary).smembers(k.flags).smembers(k.policies);
+      pipeline.hgetall(k.summary).smembers(k.flags).smembers(k.policies).smembers(k.agents);
     }
     const replies = unwrap(await pipeline.exec());
     const out: ConversationSummary[] = [];
     for (let i = 0; i < ids.length; i++) {
-      const h = replies[i * 3] as Record<string, string>;
+      const h = replies[i * 4] as Record<string, string>;
       if (!h.conversationId) continue;
       out.push(
         ConversationSummary.parse({
@@ -190,8 +191,9 @@ export class RedisTranscriptStore implements TranscriptStore {
           lastAt: h.lastAt,
           outcome: h.outcome ?? null,
           handoffReason: h.handoffReason ?? null,
-          flags: (replies[i * 3 + 1] as string[]).sort(),
-          policyVersions: (replies[i * 3 + 2] as string[]).sort(),
+          flags: (replies[i * 4 + 1] as string[]).sort(),
+          policyVersions: (replies[i * 4 + 2] as string[]).sort(),
+          agents: (replies[i * 4 + 3] as string[]).sort(),
           records: Number(h.records),
           agentId: h.agentId ?? null,
           engaged: h.engaged === 'yes',
@@ -222,7 +224,7 @@ export class RedisTranscriptStore implements TranscriptStore {
       toHead(await this.client.hgetall(r.head)) ?? EMPTY_HEAD,
     ).then((records) => records[0]!);
     const k = this.conv(conversationId);
-    await this.client.del(k.stream, k.head, k.summary, k.flags, k.policies);
+    await this.client.del(k.stream, k.head, k.summary, k.flags, k.policies, k.agents);
     this.knownHeads.delete(conversationId);
     await this.client.zrem(this.index, conversationId);
     return logged;

@@ -273,6 +273,8 @@ export const ConversationSummary = z.object({
   records: z.number().int().min(0),
   /** The last agent or supervisor who acted on the conversation, if any. */
   agentId: z.string().nullable().default(null),
+  /** Every agent or supervisor who acted on the conversation. */
+  agents: z.array(z.string()).default([]),
   /** False for a conversation the cardholder never wrote in (a page opened and left): not "abandoned". */
   engaged: z.boolean().default(true),
 });
@@ -291,7 +293,7 @@ export const ConversationFilter = z
     flag: FlagKind.optional(),
     /** Conversations whose last record is before this instant (retention). */
     lastBefore: Instant.optional(),
-    /** The last agent or supervisor who acted on it. */
+    /** Any agent or supervisor who acted on it. */
     agentId: z.string().optional(),
     /** Only conversations the cardholder wrote in (true), or only those they never did (false). */
     engaged: z.boolean().optional(),

@@ -24,6 +24,8 @@ export const SummaryDelta = z.object({
   }),
   flag: FlagKind.optional(),
   policyVersion: z.string().optional(),
+  /** Every person who acted on the case (a set, so the agent filter finds any of them, not only the last). */
+  agent: z.string().optional(),
 });
 export type SummaryDelta = z.infer<typeof SummaryDelta>;
 
@@ -59,6 +61,7 @@ export function summaryDelta(record: TranscriptRecord): SummaryDelta {
       break;
     case 'agent_action':
       delta.set.agentId = p.agentId;
+      delta.agent = p.agentId;
       break;
     default:
       break;
@@ -79,6 +82,7 @@ export function applyDelta(summary: ConversationSummary | null, delta: SummaryDe
     flags: [],
     records: 0,
     agentId: null,
+    agents: [],
     engaged: false,
   };
   const union = <T>(list: T[], item: T | undefined) => (item === undefined || list.includes(item) ? list : [...list, item].sort());
@@ -90,6 +94,7 @@ export function applyDelta(summary: ConversationSummary | null, delta: SummaryDe
     lastAt: delta.at > base.lastAt ? delta.at : base.lastAt,
     policyVersions: union(base.policyVersions, delta.policyVersion),
     flags: union(base.flags, delta.flag),
+    agents: union(base.agents, delta.agent),
     records: base.records + 1,
   };
 }
@@ -116,7 +121,8 @@ export function matchesFilter(s: ConversationSummary, f: ConversationFilter): bo
   if (f.policyVersion !== undefined && !s.policyVersions.some((v) => v === f.policyVersion || v.endsWith(`@${f.policyVersion}`))) return false;
   if (f.flag !== undefined && !s.flags.includes(f.flag)) return false;
   if (f.lastBefore !== undefined && !(s.lastAt < f.lastBefore)) return false;
-  if (f.agentId !== undefined && s.agentId !== f.agentId) return false;
+  // Anyone who acted on it; summaries written before the set existed know only the last person.
+  if (f.agentId !== undefined && !s.agents.includes(f.agentId) && s.agentId !== f.agentId) return false;
   if (f.engaged !== undefined && s.engaged !== f.engaged) return false;
   return true;
 }

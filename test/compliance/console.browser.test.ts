@@ -39,7 +39,8 @@ describe('compliance console in the browser', () => {
     await expect.poll(() => visitor.locator('.webchat__bubble__content').count(), { timeout: 20_000 }).toBeGreaterThan(0);
     await visitor.close();
 
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
+    // A reviewer in New York: times must still be the conversation's own (Asia/Shanghai), as in the printable record.
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN', timezoneId: 'America/New_York' });
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
     await page.goto(`${running.url}compliance`);
@@ -61,6 +62,8 @@ describe('compliance console in the browser', () => {
     await page.click('#search button[type="submit"]');
     const result = page.locator('#results li', { hasText: 'cn-m1-wang' });
     await expect.poll(() => result.count(), { timeout: 10_000 }).toBe(1);
+    // The list row: the conversation's zone, named (was the browser's own zone, 21:00 the day before in New York).
+    expect(await result.textContent()).toMatch(/2026年11月22日 GMT\+8 10:00:\d\d/);
     await result.locator('button').click();
     await expect.poll(() => page.locator('#chain').textContent()).toContain('未被篡改');
     expect(await page.locator('#zone').textContent()).toBe('时间为 Asia/Shanghai 当地时间');

@@ -70,6 +70,28 @@ describe('RedisTranscriptStore', () => {
     expect(await store.listConversations({ from: '2024-06-03' })).toEqual([]);
   });
 
+  it('finds a conversation by any person who acted on it, not only the last (the agent filter)', async () => {
+    const store = new RedisTranscriptStore(clients[0]!, `${PREFIX}agents:`, sealing);
+    const entries = conversationEntries('2024-06-05T10:00:00.000Z').slice(0, 3);
+    for (const e of entries) await store.append('t1', e);
+    const action = (agentId: string, action: string) =>
+      store.append('t1', {
+        kind: 'decision',
+        actor: 'agent',
+        at: '2024-06-05T10:30:00.000Z',
+        payload: { type: 'agent_action', agentId, role: 'agent', action, authority: 'agent', offerId: null, note: null },
+      });
+    await action('agent-a', 'claim');
+    await action('agent-b', 'transfer');
+    await action('agent-b', 'message');
+    const by = async (agentId: string) => (await store.listConversations({ agentId })).map((s) => s.conversationId);
+    // On the old summary (last actor only) agent-a no longer found the case they claimed and transferred.
+    expect(await by('agent-a')).toEqual(['t1']);
+    expect(await by('agent-b')).toEqual(['t1']);
+    expect(await by('agent-c')).toEqual([]);
+    expect((await store.summary('t1'))!.agents).toEqual(['agent-a', 'agent-b']);
+  });
+
   it('never forks the chain under concurrent appends from two clients', async () => {
     const a = connect();
     const b = connect();

@@ -18,7 +18,8 @@
     const res = await fetch(`/compliance/api/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify(body) });
     return { ok: res.ok, status: res.status, data: await res.json().catch(() => ({})) };
   };
-  const when = (iso, timeZone) => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeStyle: 'medium', ...(timeZone ? { timeZone } : {}) }).format(new Date(iso));
+  // Always a named zone (the conversation's policy timezone from the server), never the browser's own.
+  const when = (iso, timeZone, timeStyle = 'medium') => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeStyle, timeZone }).format(new Date(iso));
   const outcomeLabel = (outcome) => text(outcome ? `compliance.outcome_${outcome}` : 'compliance.in_progress');
 
   function translate() {
@@ -43,7 +44,7 @@
   function conversationItem(c) {
     const button = el('button', {
       type: 'button',
-      textContent: `${when(c.startedAt)} · ${c.accountId || '—'} · ${outcomeLabel(c.outcome)}${c.handoffReason ? ` (${text(`agent.reason_${c.handoffReason}`)})` : ''}${c.flags.length ? ` · ⚑ ${c.flags.map((f) => text(`compliance.flag_${f}`)).join('、')}` : ''}`,
+      textContent: `${when(c.startedAt, c.timeZone, 'long')} · ${c.accountId || '—'} · ${outcomeLabel(c.outcome)}${c.handoffReason ? ` (${text(`agent.reason_${c.handoffReason}`)})` : ''}${c.flags.length ? ` · ⚑ ${c.flags.map((f) => text(`compliance.flag_${f}`)).join('、')}` : ''}`,
     });
     button.addEventListener('click', () => open(c.conversationId));
     const li = el('li', {}, button);
@@ -58,7 +59,8 @@
     q.set('page', String(page));
     const res = await get(`conversations?${q}`);
     if (!res.ok) {
-      $('result-count').textContent = res.data.error ? res.data.error.message : String(res.status);
+      // The server's message is for logs and API users; the page speaks the reader's language.
+      $('result-count').textContent = text('compliance.bad_search');
       return;
     }
     const { conversations, total, pageSize } = res.data;
@@ -90,6 +92,7 @@
     const res = await get(`conversations/${encodeURIComponent(id)}?lang=${state.lang}`);
     if (!res.ok) return;
     const { records, annotations, verification, summary, timeZone } = res.data;
+    state.zone = timeZone;
     $('conversation').hidden = false;
     $('conversation-title').textContent = `${summary.accountId || '—'} · ${summary.language ? text(`agent.lang_${summary.language}`) : ''} · ${outcomeLabel(summary.outcome)}`;
     $('chain').textContent = verification.ok ? text('compliance.chain_ok', { records: verification.records }) : text('compliance.chain_bad', { seq: verification.firstBadSeq, problem: verification.problem });
@@ -122,7 +125,7 @@
     $('reviews').replaceChildren(
       ...reviews
         .filter((r) => r.conversationId === state.selected)
-        .map((r) => el('li', { textContent: `${when(r.at)} · ${r.reviewer} · ${text(`compliance.verdict_${r.verdict}`)}${r.comment ? ` — ${r.comment}` : ''}` })),
+        .map((r) => el('li', { textContent: `${when(r.at, state.zone)} · ${r.reviewer} · ${text(`compliance.verdict_${r.verdict}`)}${r.comment ? ` — ${r.comment}` : ''}` })),
     );
   }
 
@@ -169,7 +172,7 @@
     const f = e.target.elements;
     const filter = Object.fromEntries([...query()].filter(([k]) => k !== 'page'));
     const res = await post('sample', { n: Number(f.n.value), seed: f.seed.value, filter });
-    $('sampled').replaceChildren(...(res.ok ? res.data.conversations.map(conversationItem) : [el('li', { className: 'error', textContent: res.data.error ? res.data.error.message : String(res.status) })]));
+    $('sampled').replaceChildren(...(res.ok ? res.data.conversations.map(conversationItem) : [el('li', { className: 'error', textContent: text('compliance.bad_search') })]));
   });
   $('review').addEventListener('submit', async (e) => {
     e.preventDefault();
