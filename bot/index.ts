@@ -6,7 +6,8 @@ import { startServer } from './server.js';
 // Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason.
 const config = await exitOnConfigError('forbear', () => loadConfig());
 const forbear = await exitOnConfigError('forbear', () => createForbear({ config }));
-const running = await startServer(forbear, config);
+// Console users are read as the server starts: a bad CONSOLE_USERS entry is a configuration error too.
+const running = await exitOnConfigError('forbear', () => startServer(forbear, config));
 process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
 
 let stopping = false;

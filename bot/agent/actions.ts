@@ -98,11 +98,16 @@ export class AgentActions {
     });
   }
 
+  /** The name cardholders see for a console user: their display name, never the login id (kept for the audit). */
+  private shownName(name: string): string {
+    return this.users.find((u) => u.name === name)?.displayName ?? name;
+  }
+
   /** Says one catalog sentence to the cardholder, marked as the person's (not the bot's). */
   private async tell(ticket: HandoffTicket, session: Session, key: MessageKey, vars: Record<string, string> = {}) {
     await this.proactive(ticket.reference, async (context) => {
       const file = await this.forbear.caseState.get(context);
-      await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(file?.language ?? ticket.language, key, vars), channelData: { agent: session.name, notice: true } });
+      await context.sendActivity({ type: 'message', textFormat: 'plain', text: t(file?.language ?? ticket.language, key, vars), channelData: { agent: this.shownName(session.name), notice: true } });
       await this.forbear.conversationState.saveChanges(context, false);
     });
   }
@@ -113,14 +118,14 @@ export class AgentActions {
     if (claimed === 'missing') throw new ActionRefused(404, 'missing', 'No such case.');
     await this.audit(ticket, session, 'claim');
     // The cardholder learns that a person, by name, has taken over from the bot.
-    if (ticket.claimedBy?.name !== session.name) await this.tell(ticket, session, 'person.joined', { name: session.name });
+    if (ticket.claimedBy?.name !== session.name) await this.tell(ticket, session, 'person.joined', { name: this.shownName(session.name) });
     return claimed;
   }
 
   async message(ticket: HandoffTicket, session: Session, text: string): Promise<void> {
     this.mustOwn(ticket, session);
     await this.proactive(ticket.reference, async (context) => {
-      await context.sendActivity({ type: 'message', text, textFormat: 'plain', channelData: { agent: session.name } });
+      await context.sendActivity({ type: 'message', text, textFormat: 'plain', channelData: { agent: this.shownName(session.name) } });
     });
     await this.audit(ticket, session, 'message');
   }
@@ -201,7 +206,7 @@ export class AgentActions {
     this.mustOwn(ticket, session);
     const updated = await this.forbear.desk.reassign(ticket.conversationId, null);
     await this.audit(ticket, session, 'release');
-    await this.tell(ticket, session, 'person.left', { name: session.name });
+    await this.tell(ticket, session, 'person.left', { name: this.shownName(session.name) });
     return updated;
   }
 
@@ -212,7 +217,7 @@ export class AgentActions {
     if (!target) throw new ActionRefused(404, 'no_such_user', `No agent or supervisor named ${to}.`);
     const updated = await this.forbear.desk.reassign(ticket.conversationId, { name: target.name, role: target.role });
     await this.audit(ticket, session, 'transfer', null, `to ${target.name}`);
-    await this.tell(ticket, session, 'person.transferred', { name: target.name });
+    await this.tell(ticket, session, 'person.transferred', { name: target.displayName });
     return updated;
   }
 
@@ -282,7 +287,7 @@ export class AgentActions {
       tablePersonsTerms(file, offer, { role: authority, id: session.name });
       const activity = consentActivity(offer, record.account.currency, file.language);
       await this.forbear.audit.offerShown(context, offer, policy, record.account.currency, 'agreement.restate', activity.text ?? '');
-      await context.sendActivity({ ...activity, channelData: { agent: session.name } });
+      await context.sendActivity({ ...activity, channelData: { agent: this.shownName(session.name) } });
       await context.sendActivity({ type: 'event', name: 'offer', value: { offer, policyId: policy.id, policyVersion: policy.version, currency: record.account.currency, offeredBy: session.name } });
       await this.forbear.conversationState.saveChanges(context, false);
     });

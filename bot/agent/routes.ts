@@ -99,7 +99,7 @@ export function registerAgentConsole(
   });
   server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
     const { name, role } = sessionOf(req);
-    res.json(200, { name, role });
+    res.json(200, { name, role, displayName: users.find((u) => u.name === name)?.displayName ?? name });
   });
 
   const ticketOf = async (req: Request) => {
@@ -133,7 +133,7 @@ export function registerAgentConsole(
     res.json(200, await snapshot());
   });
   server.get('/agent/api/config', staff, async (_req: Request, res: Response) => {
-    res.json(200, { dispositions, colleagues: users.filter((u) => u.role === 'agent' || u.role === 'supervisor').map((u) => ({ name: u.name, role: u.role })) });
+    res.json(200, { dispositions, colleagues: users.filter((u) => u.role === 'agent' || u.role === 'supervisor').map((u) => ({ name: u.name, role: u.role, displayName: u.displayName })) });
   });
   /**
    * Server-Sent Events: the console gets the queue whenever it changes, without asking. The server

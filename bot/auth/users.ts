@@ -6,16 +6,27 @@
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { z } from 'zod';
+import { ConfigError } from '../http/env.js';
 
 /** `operations` reads the outcome dashboard (/ops) and nothing else. */
 export const ConsoleRole = z.enum(['agent', 'supervisor', 'compliance', 'operations']);
 export type ConsoleRole = z.infer<typeof ConsoleRole>;
+
+export const DisplayName = z
+  .string()
+  .trim()
+  .regex(/^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} ·.'-]{0,31}$/u, "1–32 letters or digits (any script), spaces and · . ' - only");
 
 export const ConsoleUser = z.object({
   name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - only'),
   role: ConsoleRole,
   /** `scrypt$<salt base64>$<hash base64>` */
   hash: z.string().regex(/^scrypt\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, 'must be scrypt$<salt>$<hash> (npm run -s users -- hash <password>)'),
+  /**
+   * The name cardholders see ("客服 {displayName} 已加入对话", on every message the person sends):
+   * never the login name, which stays in the audit trail. Words in any script, no ":" or ",".
+   */
+  displayName: DisplayName,
 });
 export type ConsoleUser = z.infer<typeof ConsoleUser>;
 
@@ -41,6 +52,14 @@ export async function passwordMatches(password: string, stored: string): Promise
  */
 const DUMMY_HASH = `scrypt$${randomBytes(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
 
+/** The demo users' display names: what a cardholder reads is a person's name, not a login id. */
+export const DEMO_DISPLAY_NAMES: Readonly<Record<ConsoleRole, string>> = {
+  agent: '林晓',
+  supervisor: '陈静',
+  compliance: '周敏',
+  operations: '吴涛',
+};
+
 export const DEMO_PASSWORDS: Readonly<Record<ConsoleRole, string>> = {
   agent: 'agent-demo',
   supervisor: 'supervisor-demo',
@@ -48,21 +67,30 @@ export const DEMO_PASSWORDS: Readonly<Record<ConsoleRole, string>> = {
   operations: 'operations-demo',
 };
 
-/** `CONSOLE_USERS=name:role:scrypt$salt$hash,…`; unset → the demo users (`demo: true`). */
+/**
+ * `CONSOLE_USERS=name:role:scrypt$salt$hash:display name,…` (the display name may be left off: then
+ * the login name is shown); unset → the demo users (`demo: true`).
+ */
 export function loadConsoleUsers(value: string | undefined): { users: ConsoleUser[]; demo: boolean } {
   if (value === undefined || value.trim() === '') {
-    const users = ConsoleRole.options.map((role) => ({ name: role, role, hash: hashPassword(DEMO_PASSWORDS[role]) }));
+    const users = ConsoleRole.options.map((role) => ({ name: role, role, hash: hashPassword(DEMO_PASSWORDS[role]), displayName: DEMO_DISPLAY_NAMES[role] }));
     return { users, demo: true };
   }
   const users = value.split(',').map((entry, i) => {
-    const [name, role, ...hash] = entry.trim().split(':');
-    const parsed = ConsoleUser.safeParse({ name, role, hash: hash.join(':') });
+    const [name, role, hash, displayName, ...extra] = entry.trim().split(':');
+    const parsed = ConsoleUser.safeParse({ name, role, hash, displayName: displayName ?? name });
+    if (extra.length) throw new ConfigError([`CONSOLE_USERS entry ${i + 1}: displayName: must not contain ":"`]);
     if (!parsed.success) {
-      throw new Error(`CONSOLE_USERS entry ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`);
+      throw new ConfigError([`CONSOLE_USERS entry ${i + 1}: ${parsed.error.issues.map((x) => `${x.path.join('.')}: ${x.message}`).join('; ')}`]);
     }
     return parsed.data;
   });
   return { users, demo: false };
+}
+
+/** Line for CONSOLE_USERS, validated like the loader validates it. */
+export function consoleUserEntry(user: ConsoleUser): string {
+  return `${user.name}:${user.role}:${user.hash}:${user.displayName}`;
 }
 
 export async function authenticate(users: readonly ConsoleUser[], name: string, password: string): Promise<ConsoleUser | null> {

@@ -82,20 +82,30 @@ describe('the people side in the browser', () => {
     expect(packet).toContain('结清减免 90%');
     await desk.click('#claim');
     await expect.poll(() => desk.locator('#reply input').isEnabled()).toBe(true);
-    await expect.poll(() => bubbles(chat, '客服 agent 已加入对话'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '客服 林晓 已加入对话'), { timeout: 15_000 }).toBe(1);
 
     await desk.fill('#reply input', '您好，我是客服小李，我来帮您看看结清的办法。');
     await desk.click('#reply button');
     await expect.poll(() => bubbles(chat, '我是客服小李'), { timeout: 15_000 }).toBe(1);
-    // In Web Chat a person's words carry their name and read as a person's to a screen reader.
-    expect(await chat.locator('.webchat__bubble__content', { hasText: '我是客服小李' }).innerText()).toContain('客服 agent（真人）');
-    expect(await chat.locator('.webchat__live-region-transcript, [aria-live]').allInnerTexts().then((t) => t.join('\n'))).toContain('客服 agent（真人）说：您好，我是客服小李');
+    // In Web Chat a person's words carry their display name (not the login id) and read as a person's to a screen reader.
+    expect(await chat.locator('.webchat__bubble__content', { hasText: '我是客服小李' }).innerText()).toContain('客服 林晓（真人）');
+    // The accessible name a screen reader announces when moving through the transcript (arrow keys):
+    // the person, never "机器人 说" before it (Web Chat's one prefix for every non-user message, read first until the fix).
+    const named = (name: RegExp) => chat.getByRole('article', { name }).count();
+    expect(await named(/^\s*客服 林晓（真人）说：您好，我是客服小李/)).toBe(1);
+    expect(await named(/机器人.*我是客服小李/)).toBe(0);
+    // The bot's own messages are still announced as the bot's, with the choices they offer.
+    expect(await named(/^\s*机器人说：.*能负担的还款方案/)).toBeGreaterThan(0);
+    // What the live region announces as the message arrives: the person, not the bot.
+    const announced = await chat.locator('.webchat__live-region-transcript article', { hasText: '我是客服小李' }).allInnerTexts();
+    expect(announced.join('\n')).toContain('客服 林晓（真人）说：您好，我是客服小李');
+    expect(announced.join('\n')).not.toMatch(/机器人|Bot/);
     await send(chat, '好的，谢谢', '好的，谢谢');
     await expect.poll(() => desk.locator('#transcript li.cardholder', { hasText: '好的，谢谢' }).count(), { timeout: 10_000 }).toBe(1);
     const transcript = await desk.locator('#transcript').innerText();
     expect(transcript).toMatch(/持卡人 · \d{2}:\d{2}:\d{2}/);
     expect(transcript).toMatch(/机器人 · /);
-    expect(transcript).toMatch(/客服 agent · /);
+    expect(transcript).toMatch(/客服 林晓 · /);
 
     // 20% off the balance: the policy's answer at each authority, before anything is sent.
     await desk.fill('input[name="settlement"]', '39808.00');

@@ -129,11 +129,11 @@ describe('escalation between people', () => {
     const agent = await login('agent', 'agent-demo');
     const supervisor = await login('supervisor', 'supervisor-demo');
     expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('客服 agent 已加入对话，接下来由真人为您服务。');
+    expect(texts(await c.log(instance)).at(-1)).toBe('客服 林晓 已加入对话，接下来由真人为您服务。');
 
     expect((await supervisor.post(`cases/${id}/messages`, { text: '你好' })).body.error.reason).toBe('not_owner');
     expect((await agent.post(`cases/${id}/release`)).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('客服 agent 已离开对话。');
+    expect(texts(await c.log(instance)).at(-1)).toBe('客服 林晓 已离开对话。');
     expect((await agent.get(`cases/${id}`)).body.ticket).toMatchObject({ status: 'waiting', claimedBy: null });
 
     expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
@@ -142,7 +142,7 @@ describe('escalation between people', () => {
     expect(nobody.body.error.reason).toBe('no_such_user');
     expect((await agent.post(`cases/${id}/transfer`, { to: 'compliance' })).status).toBe(404);
     expect((await agent.post(`cases/${id}/transfer`, { to: 'supervisor' })).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('您的对话已转给客服 supervisor。');
+    expect(texts(await c.log(instance)).at(-1)).toBe('您的对话已转给客服 陈静。');
     expect((await agent.post(`cases/${id}/messages`, { text: '还在吗' })).status).toBe(409);
     expect((await supervisor.post(`cases/${id}/messages`, { text: '您好，我是主管。' })).status).toBe(200);
 

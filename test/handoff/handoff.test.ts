@@ -131,7 +131,7 @@ describe('handoff to a person', () => {
     const c = await cardholder([...NEGOTIATED, '每月只能还1500']);
     const alice = await login('agent', 'agent-demo');
     expect((await alice.post(`cases/${c.conversationId}/claim`)).status).toBe(200);
-    expect(botMessages(await c.log(instance)).join('\n')).toContain('客服 agent 已加入对话');
+    expect(botMessages(await c.log(instance)).join('\n')).toContain('客服 林晓 已加入对话');
     expect((await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 18 } })).status).toBe(200);
     await c.say(instance, '暂不同意');
     expect(botMessages(await c.log(instance)).at(-1)).toMatch(/不会生效/);

@@ -24,7 +24,7 @@ vi.mock('node:crypto', async (importOriginal) => {
 const { authenticate, hashPassword } = await import('../../bot/auth/users.js');
 
 describe('console password checks', () => {
-  const users = [{ name: 'li', role: 'supervisor' as const, hash: hashPassword('correct horse') }];
+  const users = [{ name: 'li', role: 'supervisor' as const, hash: hashPassword('correct horse'), displayName: 'Li' }];
 
   it('does the same key derivation work for an unknown name as for a known one', async () => {
     const count = async (name: string) => {

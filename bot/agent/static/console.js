@@ -70,7 +70,7 @@
     $('transfer-to').replaceChildren(
       ...state.config.colleagues
         .filter((c) => !state.me || c.name !== state.me.name)
-        .map((c) => el('option', { value: c.name, textContent: `${c.name} (${text(`agent.role_${c.role}`)})` })),
+        .map((c) => el('option', { value: c.name, textContent: `${c.displayName} · ${c.name} (${text(`agent.role_${c.role}`)})` })),
     );
     const reasons = (state.view && state.view.overrideReasons) || [];
     document.querySelector('#approve select[name="override"]').replaceChildren(
@@ -192,7 +192,9 @@
         if (r.kind !== 'decision' || r.payload.type !== 'agent_action') continue;
         if (!best || Math.abs(r.seq - record.seq) < Math.abs(best.seq - record.seq)) best = r;
       }
-      return text('agent.speaker_agent', { name: best ? best.payload.agentId : '' });
+      const colleague = best && state.config.colleagues.find((c) => c.name === best.payload.agentId);
+      // Named as the cardholder read it (display name); the login id if that colleague is not configured any more.
+      return text('agent.speaker_agent', { name: colleague ? colleague.displayName : best ? best.payload.agentId : '' });
     }
     return text('agent.speaker_system');
   }
@@ -387,7 +389,7 @@
     $('desk').hidden = false;
     $('logout').hidden = false;
     $('alerts').hidden = !('Notification' in window) || Notification.permission !== 'default';
-    $('who').textContent = `${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
+    $('who').textContent = `${state.me.displayName} · ${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
     const config = await api('config');
     if (config.ok) state.config = config.data;
     translate();
@@ -401,7 +403,7 @@
     localStorage.setItem('forbear.agent.lang', state.lang);
     translate();
     if (state.me) {
-      $('who').textContent = `${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
+      $('who').textContent = `${state.me.displayName} · ${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
       renderQueue();
       showCase();
     }

@@ -68,6 +68,42 @@
     return template.replace(/\{(\w+)\}/g, function (_, k) { return vars[k] === undefined ? '' : String(vars[k]); });
   }
 
+  /** The words of an Adaptive Card (its TextBlocks, nested cards included), for a screen reader. */
+  function cardText(content) {
+    var out = [];
+    (function walk(node) {
+      if (!node || typeof node !== 'object') return;
+      if (node.type === 'TextBlock' && typeof node.text === 'string') out.push(node.text);
+      ['body', 'items', 'actions'].forEach(function (k) { (node[k] || []).forEach(walk); });
+      if (node.card) walk(node.card);
+    })(content);
+    return out.join('\n');
+  }
+
+  /**
+   * Who said it, for screen readers. Web Chat prefixes every message not from the user with one
+   * string ("Bot said:", ACTIVITY_BOT_SAID_ALT) and cannot vary it per message, so that prefix is
+   * blanked (see render) and each incoming message carries its own speaker in its screen-reader text
+   * ('webchat:fallback-text', which Web Chat reads instead of the text): the bot's words as the
+   * bot's, a person's as that person's — with the choices and the schedule card, which the
+   * fallback text would otherwise hide.
+   */
+  function withSpeaker(action, texts) {
+    var activity = action.payload && action.payload.activity;
+    if (!activity || activity.type !== 'message' || (activity.from && activity.from.role === 'user')) return action;
+    var channelData = activity.channelData || {};
+    if (typeof channelData['webchat:fallback-text'] === 'string') return action;
+    var person = channelData.agent;
+    var parts = [typeof person === 'string' ? fill(texts['web.person_said'], { name: person, text: activity.text || '' }) : fill(texts['web.bot_said'], { text: activity.text || '' })];
+    var choices = ((activity.suggestedActions && activity.suggestedActions.actions) || []).map(function (a) { return a.title || a.value; });
+    if (choices.length) parts.push(fill(texts['web.choices'], { choices: new Intl.ListFormat(document.documentElement.lang, { type: 'disjunction' }).format(choices) }));
+    (activity.attachments || []).forEach(function (a) {
+      if (a.contentType === 'application/vnd.microsoft.card.adaptive') parts.push(a.content.speak || cardText(a.content));
+    });
+    var spoken = Object.assign({}, activity, { channelData: Object.assign({}, channelData, { 'webchat:fallback-text': parts.join('\n') }) });
+    return Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: spoken }) });
+  }
+
   function asPerson(action, texts) {
     var activity = action.payload && action.payload.activity;
     var name = activity && activity.type === 'message' && activity.channelData && activity.channelData.agent;
@@ -88,8 +124,7 @@
         }],
       },
     };
-    var channelData = Object.assign({}, activity.channelData, { 'webchat:fallback-text': fill(texts['web.person_said'], { name: name, text: activity.text }) });
-    var person = Object.assign({}, activity, { text: '', attachments: [card].concat(activity.attachments || []), channelData: channelData });
+    var person = Object.assign({}, activity, { text: '', attachments: [card].concat(activity.attachments || []) });
     return Object.assign({}, action, { payload: Object.assign({}, action.payload, { activity: person }) });
   }
 
@@ -115,12 +150,12 @@
       if (status === 4) showStatus(catalog[lang], 'web.connection_failed', true);
     });
     // A person's message (channelData.agent) is shown as a person's: their name on a card of its own
-    // colour, and screen readers hear the name before the words (Web Chat's documented way to
-    // change an incoming activity is this store middleware).
+    // colour, and screen readers hear the name before the words, never "the bot said" (Web Chat's
+    // documented way to change an incoming activity is this store middleware).
     var store = window.WebChat.createStore({}, function () {
       return function (next) {
         return function (action) {
-          if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') action = asPerson(action, catalog[lang]);
+          if (action.type === 'DIRECT_LINE/INCOMING_ACTIVITY') action = asPerson(withSpeaker(action, catalog[lang]), catalog[lang]);
           return next(action);
         };
       };
@@ -134,7 +169,9 @@
           store: store,
           locale: WEBCHAT_LOCALE[lang],
           styleOptions: styleOptions,
-          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: catalog[lang]['web.input_placeholder'] },
+          // A space, not '': Web Chat falls back to its default for an empty string. Each message names its
+          // own speaker instead (withSpeaker).
+          overrideLocalizedStrings: { TEXT_INPUT_PLACEHOLDER: catalog[lang]['web.input_placeholder'], ACTIVITY_BOT_SAID_ALT: ' ', ACTIVITY_BOT_ATTACHED_ALT: ' ' },
         },
         document.getElementById('webchat'),
       );
