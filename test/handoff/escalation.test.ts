@@ -87,7 +87,7 @@ describe('escalation between people', () => {
     const terms = messages(log).at(-1)!;
     expect(terms.text).toMatch(/分 30 期/);
     expect(terms.text).toMatch(/未按期还款/);
-    expect((terms.channelData as any).agent).toBe('supervisor');
+    expect((terms.channelData as any).agent).toBe('陈静');
     expect(agreements(log)).toHaveLength(0);
     expect((await agent.get(`cases/${id}`)).body.ticket).toMatchObject({ status: 'claimed', claimedBy: { name: 'agent' }, awaitingConsent: { by: 'supervisor' } });
 

@@ -104,7 +104,7 @@ describe('handoff to a person', () => {
     expect(terms.text).toMatch(/您共需还款/);
     expect(terms.text).toMatch(/未按期还款/);
     expect(terms.suggestedActions?.actions.map((a) => a.title)).toEqual(['同意', '暂不同意']);
-    expect((terms.channelData as any).agent).toBe('agent');
+    expect((terms.channelData as any).agent).toBe('林晓');
     expect((await alice.get(`cases/${c.conversationId}`)).body.ticket.awaitingConsent).toMatchObject({ by: 'agent', offer: { installment: { months: 18 } } });
 
     // Something else is relayed to the agent, not taken as consent.
