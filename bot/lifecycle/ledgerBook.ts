@@ -227,6 +227,7 @@ export class LedgerBook {
     return (await this.byAccount(accountId)).find((r) => r.ledger.status === 'active');
   }
 
+  /** Ledgers opened and not yet seen ended by `assessAll` (a superseded one stays until the next run). */
   async activeReferences(): Promise<string[]> {
     return (await this.index.get(ACTIVE)) ?? [];
   }
@@ -294,9 +295,10 @@ export class LedgerBook {
     const current = await this.ledgers.get(reference);
     if (!current) return undefined;
     const today = todayIn(this.deps.clock, this.deps.policy(current.policyId).timezone);
-    const record = await this.change(reference, (ledger) => supersede(ledger, by, today));
-    await this.index.update(ACTIVE, (list) => (list ?? []).filter((r) => r !== reference));
-    return record;
+    // Left in the active index: the next assessAll drops it (it drops every ledger no longer active).
+    // Removing it here made every consent of an account with several arrangements write the one
+    // global index again, inside the consent turn; concurrent consents exhausted its compare-and-set.
+    return this.change(reference, (ledger) => supersede(ledger, by, today));
   }
 
   private async change(reference: string, apply: (ledger: Ledger) => LedgerChange): Promise<LedgerRecord> {

@@ -4,6 +4,7 @@
  * and on the way out, and stored as JSON in both twins so they behave the same (no shared mutable
  * objects in memory). `update` is an atomic read-modify-write: compare-and-set, retried on conflict.
  */
+import { ExponentialBackoff, handleType, retry } from 'cockatiel';
 import type { z } from 'zod';
 import { ETagConflictError, guarded } from './errors.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
@@ -33,6 +34,19 @@ export interface KeyValueOptions<S extends z.ZodType> {
 
 const NAMESPACE = /^[a-z][a-z0-9-]*$/;
 const MAX_UPDATE_ATTEMPTS = 32;
+
+/** A compare-and-set that found the record changed since it was read. */
+class LostRace extends Error {}
+
+/**
+ * Writers that lose a compare-and-set wait a random, growing pause (decorrelated jitter) before
+ * reading again: retried at once, many writers of one hot record (the ledger book's active index,
+ * updated by every arrangement concluded) collide in lockstep and the same ones lose every round.
+ */
+const contended = retry(handleType(LostRace), {
+  maxAttempts: MAX_UPDATE_ATTEMPTS - 1,
+  backoff: new ExponentialBackoff({ initialDelay: 2, maxDelay: 250 }),
+});
 
 function codec<S extends z.ZodType>(schema: S) {
   return {
@@ -119,18 +133,22 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
     const redisKey = this.redisKey(key);
     return guarded(async () => {
-      for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-        const record = await this.records.read(redisKey);
-        const next = change(record === undefined ? undefined : this.codec.decode(record.value));
-        const written = await this.records.write(
-          redisKey,
-          this.codec.encode(next),
-          record === undefined ? { mode: 'absent' } : { mode: 'match', expected: record.etag },
-          (ttlSec ?? 0) * 1000,
-        );
-        if (written !== null) return next;
+      try {
+        return await contended.execute(async () => {
+          const record = await this.records.read(redisKey);
+          const next = change(record === undefined ? undefined : this.codec.decode(record.value));
+          const written = await this.records.write(
+            redisKey,
+            this.codec.encode(next),
+            record === undefined ? { mode: 'absent' } : { mode: 'match', expected: record.etag },
+            (ttlSec ?? 0) * 1000,
+          );
+          if (written === null) throw new LostRace();
+          return next;
+        });
+      } catch (error) {
+        throw error instanceof LostRace ? new ETagConflictError(redisKey) : error;
       }
-      throw new ETagConflictError(redisKey);
     });
   }
 }

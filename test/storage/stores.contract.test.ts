@@ -117,6 +117,17 @@ describe.each([
     expect(await a.get(key)).toEqual({ n: 30 });
   });
 
+  it('update under heavy contention: more concurrent writers than compare-and-set attempts all get through', async () => {
+    // 50 conversations concluding at once all update the ledger book's one active index; without a
+    // randomised pause between attempts the same writers lose every round and give up.
+    const [a, b] = await backend.keyValue();
+    const key = unique('conv');
+    await Promise.all(
+      Array.from({ length: 120 }, (_, i) => (i % 2 ? a : b).update(key, (c) => ({ n: (c?.n ?? 0) + 1 }))),
+    );
+    expect(await a.get(key)).toEqual({ n: 120 });
+  }, 30_000);
+
   it("passes the change function's own error through", async () => {
     const [kv] = await backend.keyValue();
     const failure = await kv
