@@ -16,7 +16,7 @@ import type { Auditor } from '../conversation/audit.js';
 import { TurnRecords } from './audit.js';
 import type { QueueDesk } from './handoff/desk.js';
 import type { AuthorityLevel } from '../policy/index.js';
-import { toCommands, type Command } from '../dialogs/commands.js';
+import { commandsFor, toCommands, unhandled, type Command } from '../dialogs/commands.js';
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { MAIN_DIALOG, noAgentChoices } from '../dialogs/caseDialog.js';
 import { matchAction, say } from '../dialogs/speak.js';
@@ -57,12 +57,26 @@ function applyFacts(file: CaseFile, commands: Command[], understanding: Understa
   // (again) before the policy uses it.
   const figures = commands.some((c) => (c.kind === 'set_income' || c.kind === 'set_expenses') && c.amountMinor >= 0);
   if (figures && (understanding.confidence <= UNSURE_FIGURES || file.expecting === 'figures')) noteFacts(file, { figuresToConfirm: true });
-  for (const c of commands) {
-    if (c.kind === 'set_reason') noteFacts(file, { hardshipReason: c.reason });
-    if (c.kind === 'set_income' && c.amountMinor >= 0) noteFacts(file, { monthlyIncomeMinor: c.amountMinor });
-    if (c.kind === 'set_expenses' && c.amountMinor >= 0) noteFacts(file, { essentialExpensesMinor: c.amountMinor });
-    if (c.kind === 'propose') noteFacts(file, { pendingProposal: c.proposal });
-    if (c.kind === 'promise') noteFacts(file, { promise: { date: c.date, amountMinor: c.amountMinor } });
+  for (const c of commandsFor(commands, 'facts')) {
+    switch (c.kind) {
+      case 'set_reason':
+        noteFacts(file, { hardshipReason: c.reason });
+        break;
+      case 'set_income':
+        if (c.amountMinor >= 0) noteFacts(file, { monthlyIncomeMinor: c.amountMinor });
+        break;
+      case 'set_expenses':
+        if (c.amountMinor >= 0) noteFacts(file, { essentialExpensesMinor: c.amountMinor });
+        break;
+      case 'propose':
+        noteFacts(file, { pendingProposal: c.proposal });
+        break;
+      case 'promise':
+        noteFacts(file, { promise: { date: c.date, amountMinor: c.amountMinor } });
+        break;
+      default:
+        unhandled(c);
+    }
   }
 }
 
@@ -146,7 +160,7 @@ export class ForbearBot extends ActivityHandler {
     setTurnFacts(context, { text, understanding, commands });
     await this.parts.audit.understanding(context, understanding, text);
 
-    if (commands.some((c) => c.kind === 'start_over') && !file.handoff) {
+    if (commandsFor(commands, 'bot').some((c) => c.kind === 'start_over') && !file.handoff) {
       startOver(file);
       await this.dialogState.delete(context);
       await say(context, file.language, 'flow.start_over');

@@ -19,7 +19,7 @@ import { askFeedback, excludeFromFeedback } from './feedback.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { turnFacts, type TurnFacts } from './turn.js';
-import type { Question } from './commands.js';
+import { commandsFor, unhandled, type Question } from './commands.js';
 
 export const MAIN_DIALOG = 'main';
 
@@ -113,8 +113,11 @@ export abstract class CaseDialog extends ComponentDialog {
     if (handoff) return this.handOff(inner, handoff);
     const resume = () => (moment === 'waiting' ? this.resume(inner) : undefined);
 
-    for (const command of facts.commands) {
+    for (const command of commandsFor(facts.commands, 'interruption')) {
       switch (command.kind) {
+        case 'signal':
+          // Taken above, all together: the policy's trigger table sees every new signal at once.
+          break;
         case 'answer':
           await this.answer(inner.context, file, command.question);
           return resume();
@@ -139,6 +142,7 @@ export abstract class CaseDialog extends ComponentDialog {
           await inner.cancelAllDialogs(true);
           return { status: DialogTurnStatus.complete };
         default:
+          return unhandled(command);
       }
     }
     return undefined;

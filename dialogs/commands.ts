@@ -34,8 +34,50 @@ export type Command =
   | { kind: 'busy_later' }
   | { kind: 'start_over' }
   | { kind: 'stop_contact' }
-  | { kind: 'cannot_pay' }
-  | { kind: 'chitchat'; intent: 'greeting' | 'thanks' };
+  | { kind: 'cannot_pay' };
+
+/**
+ * Where each command is acted on — one table, checked by the compiler: a new kind does not compile
+ * until it is placed here, and each layer's code accepts only the kinds placed with it.
+ * - `facts`: written into the case file by the bot before any dialog runs (ForbearBot applyFacts);
+ * - `bot`: acted on by the bot across the whole dialog stack (ForbearBot: start over);
+ * - `interruption`: CaseDialog.interrupt, whatever step the conversation is at;
+ * - `step`: the dialog step waiting for it (takeCommand).
+ * A promise is both: noted as a fact, then acted on as an interruption.
+ */
+export type Layer = 'facts' | 'bot' | 'interruption' | 'step';
+export const HANDLED_BY = {
+  signal: ['interruption'],
+  set_reason: ['facts'],
+  set_income: ['facts'],
+  set_expenses: ['facts'],
+  // Recorded as the pending request; the negotiation has the policy judge it when it is reached.
+  propose: ['facts'],
+  promise: ['facts', 'interruption'],
+  answer: ['interruption'],
+  stop_contact: ['interruption'],
+  busy_later: ['interruption'],
+  already_paid: ['interruption'],
+  start_over: ['bot'],
+  choose: ['step'],
+  affirm: ['step'],
+  deny: ['step'],
+  cannot_pay: ['step'],
+} as const satisfies Record<Command['kind'], readonly Layer[]>;
+
+type Kind = Command['kind'];
+export type KindFor<L extends Layer> = { [K in Kind]: L extends (typeof HANDLED_BY)[K][number] ? K : never }[Kind];
+export type CommandFor<L extends Layer> = Extract<Command, { kind: KindFor<L> }>;
+
+/** The commands of this turn that `layer` acts on, in the order understood. */
+export function commandsFor<L extends Layer>(commands: readonly Command[], layer: L): CommandFor<L>[] {
+  return commands.filter((c): c is CommandFor<L> => (HANDLED_BY[c.kind] as readonly Layer[]).includes(layer));
+}
+
+/** For the `default` of an exhaustive switch over commands: a kind left out does not compile. */
+export function unhandled(command: never): never {
+  throw new Error(`command ${(command as Command).kind} has no handler`);
+}
 
 const SIGNAL_OF_INTENT: Partial<Record<Intent, Signal[]>> = {
   dispute: ['dispute'],
@@ -116,7 +158,7 @@ export function toCommands(u: UnderstandingResult): Command[] {
       break;
     case 'greeting':
     case 'thanks':
-      commands.push({ kind: 'chitchat', intent: u.intent });
+      // Nothing to act on: the conversation goes on (and the pending question stands).
       break;
     case 'request_installment':
     case 'request_reduction':

@@ -5,7 +5,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import type { UnderstandingResult } from '../conversation/understanding.js';
-import type { Command } from './commands.js';
+import type { Command, KindFor } from './commands.js';
 import { CONSENT, matchAction } from './speak.js';
 
 export interface TurnFacts {
@@ -24,7 +24,8 @@ export function turnFacts(context: TurnContext): TurnFacts {
   return (context.turnState.get(TURN_FACTS) as TurnFacts | undefined) ?? { text: '', understanding: null, commands: [] };
 }
 
-export function takeCommand<K extends Command['kind']>(
+/** A command the waiting step acts on (HANDLED_BY: `step`). */
+export function takeCommand<K extends KindFor<'step'>>(
   context: TurnContext,
   kind: K,
 ): Extract<Command, { kind: K }> | undefined {
