@@ -13,6 +13,7 @@ import { DemoAccountService } from './accounts/demoAccountService.js';
 import { HttpAccountService } from './accounts/httpAccountService.js';
 import { TranscriptAuditor, TranscriptMiddleware } from './audit.js';
 import { InboundPrivacy } from './privacy/inbound.js';
+import { answerSeal } from './privacy/answerSeal.js';
 import type { CaseFile } from '../conversation/case.js';
 import { systemClock, type Clock } from '../conversation/clock.js';
 import type { Config } from './config.js';
@@ -197,6 +198,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const services: CaseServices = {
     caseState,
     accounts,
+    // The same never-in-Redis secret as the transcript chain (a separate key derived from it).
+    answers: answerSeal(config.TRANSCRIPT_HMAC_KEY),
     policy,
     arrangements: stores.arrangements,
     desk,

@@ -152,7 +152,7 @@ export class ForbearBot extends ActivityHandler {
       return;
     }
     const inbound = await this.parts.inbound.of(context);
-    const understanding = await this.understand(file, text, inbound);
+    const understanding = await this.understand(file, inbound);
     speakLanguage(file, nextLanguage(file.language, text, understanding.language));
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
@@ -259,12 +259,12 @@ export class ForbearBot extends ActivityHandler {
     await this.parts.conversationState.saveChanges(context, false);
   }
 
-  private async understand(file: CaseFile, text: string, inbound: InboundText): Promise<UnderstandingResult> {
+  private async understand(file: CaseFile, inbound: InboundText): Promise<UnderstandingResult> {
     const { services } = this.parts;
     const record = file.accountId ? await services.accounts.get(file.accountId) : null;
     const policy = services.policy(record?.policyId ?? services.settings.defaultPolicyId);
     const engine = RULES_ONLY.has(file.expecting) || inbound.sensitive ? this.parts.rules : this.parts.understanding;
-    const result = await engine.understand(text, {
+    const result = await engine.understand(inbound.understood, {
       language: file.language,
       expecting: file.expecting,
       today: todayIn(services.clock, policy.timezone),

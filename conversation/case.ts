@@ -35,8 +35,8 @@ export const CaseFile = z.object({
     verified: z.boolean(),
     attempts: z.number().int().min(0),
     lockedOut: z.boolean(),
-    /** The last 4 digits given in this attempt, kept only until the date of birth arrives. */
-    pendingLast4: z.string().nullable(),
+    /** The last 4 digits given in this attempt, sealed (`AnswerSeal`: unreadable in state), kept only until the date of birth arrives. */
+    sealedLast4: z.string().nullable(),
   }),
   /** Set once verified; nothing about the debt is said before. */
   accountId: z.string().nullable(),
@@ -92,7 +92,7 @@ export function newCase(language: Language): CaseData {
     language,
     disclosed: false,
     expecting: 'none',
-    verification: { verified: false, attempts: 0, lockedOut: false, pendingLast4: null },
+    verification: { verified: false, attempts: 0, lockedOut: false, sealedLast4: null },
     accountId: null,
     hardshipReason: null,
     monthlyIncomeMinor: null,
@@ -198,16 +198,16 @@ export function forgetFigures(file: CaseFile): void {
   w(file).asked['figures'] = 0;
 }
 
-/** The last four digits, held only until the date of birth arrives. */
-export function holdLast4(file: CaseFile, last4: string | null): void {
-  w(file).verification.pendingLast4 = last4;
+/** The last four digits, sealed, held only until the date of birth arrives. */
+export function holdLast4(file: CaseFile, sealed: string | null): void {
+  w(file).verification.sealedLast4 = sealed;
 }
 
-/** The held last four digits, forgotten as they are taken. */
+/** The held (sealed) last four digits, forgotten as they are taken. */
 export function takeLast4(file: CaseFile): string | null {
-  const last4 = file.verification.pendingLast4;
-  w(file).verification.pendingLast4 = null;
-  return last4;
+  const sealed = file.verification.sealedLast4;
+  w(file).verification.sealedLast4 = null;
+  return sealed;
 }
 
 export function verified(file: CaseFile, accountId: string): void {

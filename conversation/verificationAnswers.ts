@@ -5,6 +5,17 @@
  * month first). "03/04/1985" in a Chinese conversation stays unread rather than guessed, since a
  * wrong guess would count as a failed attempt.
  */
+/**
+ * Holds the first verification answer until the second arrives without it being readable in the
+ * conversation state (Redis, snapshots, exports of state): sealed under a key the state store never
+ * sees, bound to the conversation, opened once at the check and then forgotten.
+ */
+export interface AnswerSeal {
+  seal(conversationId: string, answer: string): string;
+  /** The answer, or null if `sealed` was not sealed here for this conversation (edited, copied, another key). */
+  open(conversationId: string, sealed: string): string | null;
+}
+
 const FULLWIDTH = /[０-９]/g;
 const halfWidth = (s: string) => s.replace(FULLWIDTH, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
 

@@ -5,6 +5,7 @@
  */
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { AccountService } from '../conversation/accounts.js';
+import type { AnswerSeal } from '../conversation/verificationAnswers.js';
 import type { CaseFile } from '../conversation/case.js';
 import type { Policy } from '../policy/index.js';
 import type { Clock } from '../conversation/clock.js';
@@ -16,6 +17,8 @@ import type { LifecyclePort } from '../conversation/lifecycle.js';
 export interface CaseServices {
   caseState: StatePropertyAccessor<CaseFile>;
   accounts: AccountService;
+  /** Keeps the first verification answer unreadable in state until the second arrives. */
+  answers: AnswerSeal;
   policy(id: string): Policy;
   arrangements: ArrangementRepository;
   desk: HandoffDesk;

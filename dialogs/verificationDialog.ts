@@ -59,14 +59,16 @@ export class VerificationDialog extends CaseDialog {
 
   private async askDateOfBirth(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
-    holdLast4(file, readLast4(String(step.result)));
+    const last4 = readLast4(String(step.result));
+    holdLast4(file, last4 === null ? null : this.services.answers.seal(step.context.activity.conversation.id, last4));
     expect(file, 'verification_dob');
     return step.prompt(DOB, { prompt: message(file.language, 'verification.ask_dob') });
   }
 
   private async check(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
-    const last4 = takeLast4(file) ?? '';
+    const sealed = takeLast4(file);
+    const last4 = (sealed && this.services.answers.open(step.context.activity.conversation.id, sealed)) ?? '';
     const dateOfBirth = readDateOfBirth(String(step.result), dateOrder(file)) ?? '';
     expect(file, 'none');
     const record = await this.services.accounts.verify({

@@ -32,6 +32,14 @@ export interface InboundText {
    * keeps no entities (a number read from it would be the masked value again).
    */
   sensitive: boolean;
+  /**
+   * What the understanding reads. While an answer is awaited, the raw text (the rules only; a story
+   * told instead of the answer must still be heard); otherwise the raw text with every card, ID,
+   * phone, CVV and date of birth masked — their digits are never an amount or a date the
+   * conversation state could keep ("19880314" typed for an agent is not a proposal of ¥19,880,314).
+   * 4-digit numbers stay readable: before verification "2000" is still an amount.
+   */
+  understood: string;
 }
 
 /** Kinds whose digits an understanding could turn into an amount or a date. */
@@ -47,12 +55,13 @@ const FOUR_DIGITS = /(?<![0-9０-９〇零一幺二两三四五六七八九])(?:
  * still on record.
  */
 export function inboundText(raw: string, state: InboundState): InboundText {
-  if (state.awaitingVerification && MAY_ANSWER.test(raw)) return { stored: VERIFICATION_PLACEHOLDER, verificationAnswer: true, sensitive: true };
+  if (state.awaitingVerification && MAY_ANSWER.test(raw)) return { stored: VERIFICATION_PLACEHOLDER, verificationAnswer: true, sensitive: true, understood: raw };
   const { text: redacted, found } = redact(raw.trim());
   const numeric = found.some((k) => NUMERIC_KINDS.has(k));
-  if (state.verified) return { stored: redacted, verificationAnswer: false, sensitive: numeric };
+  const understood = numeric ? redact(raw.trim(), { kinds: [...NUMERIC_KINDS] }).text : raw;
+  if (state.verified) return { stored: redacted, verificationAnswer: false, sensitive: numeric, understood };
   const stored = redacted.replace(FOUR_DIGITS, '[REDACTED]');
-  return { stored, verificationAnswer: false, sensitive: numeric || stored !== redacted };
+  return { stored, verificationAnswer: false, sensitive: numeric || stored !== redacted, understood };
 }
 
 const INBOUND = Symbol('forbear.inbound');

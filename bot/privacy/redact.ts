@@ -26,6 +26,8 @@ export const RedactOptions = z.object({
   extraSecrets: z.array(z.string()).optional(),
   /** The year a birth date cannot be later than (default: 14 years before now). */
   latestBirthYear: z.number().int().optional(),
+  /** Look for these kinds only (default: all). */
+  kinds: z.array(RedactionKind).optional(),
 });
 export type RedactOptions = z.infer<typeof RedactOptions>;
 
@@ -293,27 +295,27 @@ function apply(segments: { text: string; masked: boolean }[], [finder, normalise
 export function redact(text: string, opts: RedactOptions = {}): Redaction {
   const secrets = (opts.extraSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
   const latestBirthYear = opts.latestBirthYear ?? new Date().getUTCFullYear() - 14;
-  const finders: [Finder, (s: string) => string][] = [
-    [findEmails, halfWidth],
-    [findResidentIds, numberForm],
-    [findLegacyIds, numberForm],
-    [findCards, numberForm],
-    [findPhones, numberForm],
-    [findCardSecurity, numberForm],
-    [findBirthDates(latestBirthYear), halfWidth],
-    [findSecrets(secrets), halfWidth],
-    [findChineseNames, halfWidth],
-    [findEnglishNames, halfWidth],
+  const finders: [RedactionKind, Finder, (s: string) => string][] = [
+    ['email', findEmails, halfWidth],
+    ['id_number', findResidentIds, numberForm],
+    ['id_number', findLegacyIds, numberForm],
+    ['card', findCards, numberForm],
+    ['phone', findPhones, numberForm],
+    ['card_security', findCardSecurity, numberForm],
+    ['birth_date', findBirthDates(latestBirthYear), halfWidth],
+    ['secret', findSecrets(secrets), halfWidth],
+    ['name', findChineseNames, halfWidth],
+    ['name', findEnglishNames, halfWidth],
   ];
   const found = new Set<RedactionKind>();
   let segments = [{ text, masked: false }];
-  for (const finder of finders) segments = apply(segments, finder, found);
+  for (const [kind, ...finder] of finders) if (!opts.kinds || opts.kinds.includes(kind)) segments = apply(segments, finder, found);
   return { text: segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
 }
 
 /** Keys whose value is personal data whatever it looks like; matched case-insensitively. */
 const SENSITIVE_KEYS = new Set(
-  ['cardNumber', 'pan', 'idNumber', 'residentId', 'phone', 'phoneNumber', 'mobile', 'email', 'last4', 'dateOfBirth', 'dob', 'answer', 'answers', 'verificationAnswers', 'password', 'secret', 'authorization', 'pendingLast4'].map((k) => k.toLowerCase()),
+  ['cardNumber', 'pan', 'idNumber', 'residentId', 'phone', 'phoneNumber', 'mobile', 'email', 'last4', 'dateOfBirth', 'dob', 'answer', 'answers', 'verificationAnswers', 'password', 'secret', 'authorization', 'sealedLast4'].map((k) => k.toLowerCase()),
 );
 
 /**
@@ -342,7 +344,7 @@ export const pinoRedactPaths: readonly string[] = [
   'message',
   'verification',
   '*.verification',
-  ...['last4', 'pendingLast4', 'dateOfBirth', 'dob', 'cardNumber', 'pan', 'idNumber', 'phone', 'email', 'answers', 'verificationAnswers'].flatMap((k) => [k, `*.${k}`]),
+  ...['last4', 'sealedLast4', 'dateOfBirth', 'dob', 'cardNumber', 'pan', 'idNumber', 'phone', 'email', 'answers', 'verificationAnswers'].flatMap((k) => [k, `*.${k}`]),
   'req.headers.authorization',
   'headers.authorization',
 ];

@@ -6,6 +6,7 @@ import { ConversationState, MemoryStorage, type Middleware } from 'botbuilder';
 import { DialogTestClient } from 'botbuilder-testing';
 import { describe, expect, it } from 'vitest';
 import { DemoAccountService } from '../../bot/accounts/demoAccountService.js';
+import { answerSeal } from '../../bot/privacy/answerSeal.js';
 import type { Auditor } from '../../conversation/audit.js';
 import { newCase, type CaseFile } from '../../conversation/case.js';
 import { fixedClock } from '../../conversation/clock.js';
@@ -36,6 +37,7 @@ function setup(maxAttempts = 3) {
   const services: CaseServices = {
     caseState,
     accounts: new DemoAccountService(clock, (id) => loadPolicy(id).timezone),
+    answers: answerSeal(),
     policy: loadPolicy,
     arrangements: new MemoryArrangementRepository(),
     desk,

@@ -82,7 +82,8 @@ export async function startSinkedServer(env: Record<string, string> = {}): Promi
       const id = c.conversationId;
       out.transcript!.push(textOf(await forbear.transcripts.read(id)));
       out.directLineLog!.push(textOf(await c.log(instance)));
-      const stored = await forbear.stores.storage.read([`directline/conversations/${id}`]);
+      // ConversationState's key: channel/conversations/id/namespace (the namespace is empty, the slash is not).
+      const stored = await forbear.stores.storage.read([`directline/conversations/${id}/`]);
       out.conversationState!.push(textOf(stored));
       const view = await compliance(`/compliance/api/conversations/${encodeURIComponent(id)}`);
       out.complianceView!.push(view.status === 200 ? textOf(JSON.parse(view.text)) : '');

@@ -4,8 +4,12 @@
  * the consoles or the exports — right or wrong answers, typed when asked, typed again later, or
  * typed after an early handoff while a person has the case.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Cardholder } from '../scale/fleet.js';
+import { botTexts, Cardholder } from '../scale/fleet.js';
+import { useTestRedis } from '../support/redis.js';
 import { foundIn, openChat, startSinkedServer, type SinkedServer } from './sinks.js';
 
 let server: SinkedServer;
@@ -48,7 +52,77 @@ describe('verification answers after the check', () => {
     // The conversations happened and were recorded (so an empty sink cannot pass the test).
     expect(sinks.transcript).toContain('我失业了');
     expect(sinks.directLineLog).toContain('我失业了');
+    expect(sinks.conversationState).toContain('我失业了');
     expect(sinks.agentCase).toContain('转人工');
     for (const needle of [...RIGHT, ...WRONG]) expect(foundIn(sinks, needle), String(needle)).toEqual([]);
+  });
+});
+
+/**
+ * Between the two questions: the last 4 digits are typed, the date of birth is not yet. The
+ * digits are sealed in state (AES-GCM under a key derived from TRANSCRIPT_HMAC_KEY, bound to the
+ * conversation) — a snapshot of every sink, and every key in Redis, holds no readable digits.
+ */
+describe('the last 4 digits while the date of birth is awaited', () => {
+  it('are in no sink, conversation state included; the sealed value still opens at the check', async () => {
+    const pending = await openChat(server);
+    await say(pending, '4821');
+    const sinks = await server.sinks([pending]);
+    expect(foundIn(sinks, RIGHT[0]!)).toEqual([]);
+    expect(sinks.conversationState).toMatch(/"sealedLast4":"[A-Za-z0-9_-]{40,}"/);
+    await say(pending, '1988-03-14');
+    expect(botTexts(await pending.log(server.instance))).toContain('谢谢，身份核实成功。');
+    const after = await server.sinks([pending]);
+    expect(after.conversationState).toMatch(/"sealedLast4":null/);
+  });
+});
+
+describe('the last 4 digits while the date of birth is awaited, in Redis', () => {
+  const redis = useTestRedis('verification-pending');
+  let shared: SinkedServer;
+  beforeAll(async () => {
+    shared = await startSinkedServer({
+      REDIS_URL: redis().url,
+      REDIS_KEY_PREFIX: redis().prefix,
+      TRANSCRIPT_HMAC_KEY: 'verification-pending-test-key-verification-pending',
+      TRANSCRIPT_CHECKPOINT_DIR: mkdtempSync(join(tmpdir(), 'forbear-checkpoints-')),
+    });
+  });
+  afterAll(async () => {
+    await shared?.close();
+  });
+
+  /** Every value under this test's prefix, whatever its Redis type, as text (long tokens and digests left out). */
+  async function everyKey(): Promise<string> {
+    const { admin, prefix } = redis();
+    const keys = await admin.keys(`${prefix}*`);
+    const values = await Promise.all(
+      keys.map(async (key) => {
+        switch (await admin.type(key)) {
+          case 'string': return (await admin.getBuffer(key))?.toString('utf8') ?? '';
+          case 'hash': return JSON.stringify(await admin.hgetall(key));
+          case 'list': return JSON.stringify(await admin.lrange(key, 0, -1));
+          case 'set': return JSON.stringify(await admin.smembers(key));
+          case 'zset': return JSON.stringify(await admin.zrange(key, '0', '-1', 'WITHSCORES'));
+          case 'stream': return JSON.stringify(await admin.xrange(key, '-', '+'));
+          default: return '';
+        }
+      }),
+    );
+    expect(keys.length).toBeGreaterThan(0);
+    return values.join('\n').replace(/[0-9a-f]{32,}/g, '#').replace(/[A-Za-z0-9_-]{22,}/g, '#');
+  }
+
+  it('are in no Redis key and no sink; the check still succeeds', async () => {
+    const chat = await Cardholder.open(shared.instance, shared.instance, 'zh-CN');
+    await chat.greeted(shared.instance);
+    await chat.say(shared.instance, '4821');
+    const raw = await everyKey();
+    expect(raw).not.toMatch(RIGHT[0]!);
+    expect(raw).toMatch(/sealedLast4\\?":\\?"#/);
+    expect(foundIn(await shared.sinks([chat]), RIGHT[0]!)).toEqual([]);
+    await chat.say(shared.instance, '1988-03-14');
+    expect(botTexts(await chat.log(shared.instance))).toContain('谢谢，身份核实成功。');
+    expect(await everyKey()).not.toMatch(RIGHT[0]!);
   });
 });
