@@ -65,8 +65,13 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
     approvedBy: c.approvedBy,
     createdAt: now,
   }));
+  // Consent is recorded unless this conversation's state already holds the conclusion. Not only when
+  // `created`: a turn that stored the arrangement and then failed (Redis gone while its records were
+  // stored, say) leaves neither records nor state, and its retry finds the arrangement made
+  // (created=false) — the consent must still reach the transcript, once.
+  const alreadyRecorded = !created && c.file.arrangementReference === arrangement.reference;
   concluded(c.file, arrangement.reference);
-  if (created) await ports.audit.agreement(context, arrangement.offer, c.consentText, arrangement.reference, arrangement.variant);
+  if (!alreadyRecorded) await ports.audit.agreement(context, arrangement.offer, c.consentText, arrangement.reference, arrangement.variant);
 
   const lang = c.file.language;
   const send = (text: string) => context.sendActivity({ type: 'message', textFormat: 'plain', text });
