@@ -9,7 +9,7 @@ import { Proposal } from '../../policy/index.js';
 import { csrfRefusal, requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import type { LoginGuard } from '../auth/loginGuard.js';
 import { authenticate, type ConsoleUser } from '../auth/users.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
 import { clientIp } from '../http/index.js';
 import { pageCsp } from '../http/headers.js';
 import type { Forbear } from '../app.js';
@@ -30,12 +30,7 @@ const Transfer = z.object({ to: z.string().min(1).max(64) }).strict();
 const Note = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const CaseId = z.string().min(1).max(200);
 
-function body<S extends z.ZodType>(schema: S, req: Request): z.output<S> {
-  const parsed = schema.safeParse(req.body ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new HttpError(400, 'BadArgument', `${issue.path.join('.') || 'body'}: ${issue.message}`);
-}
+const body = <S extends z.ZodType>(schema: S, req: Request): z.output<S> => parseOr400(schema, req.body ?? {});
 
 function consoleTexts(): Record<Language, Record<string, string>> {
   const pick = (lang: Language) => Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('agent.')));
@@ -103,7 +98,7 @@ export function registerAgentConsole(
   });
 
   const ticketOf = async (req: Request) => {
-    const id = CaseId.parse(req.params?.['id']);
+    const id = parseOr400(CaseId, req.params?.['id'], 'id');
     const ticket = await forbear.desk.tickets.get(id);
     if (!ticket) throw new HttpError(404, 'NotFound', 'No such case.');
     return ticket;
@@ -142,9 +137,7 @@ export function registerAgentConsole(
    */
   server.get('/agent/api/events', staff, async (req: Request, res: Response) => {
     const asked = req.query?.case;
-    const parsed = asked === undefined ? undefined : CaseId.safeParse(asked);
-    if (parsed && !parsed.success) throw new HttpError(400, 'BadArgument', 'case: not a conversation id');
-    const watched = parsed?.data;
+    const watched = asked === undefined ? undefined : parseOr400(CaseId, asked, 'case');
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     let last = '';
     const push = async () => {

@@ -11,7 +11,7 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Forbear } from '../app.js';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
 import { catalogs } from '../../conversation/messages/index.js';
 import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
@@ -40,12 +40,7 @@ const Format = z.enum(['jsonl', 'csv', 'html']);
 const queryOf = (req: Request) => new URL(req.url ?? '/', 'http://x').searchParams;
 const Page = z.object({ page: z.coerce.number().int().min(1).default(1), pageSize: z.coerce.number().int().min(1).max(200).default(25) });
 
-function parsed<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  throw new HttpError(400, 'BadArgument', `${issue.path.join('.') || 'query'}: ${issue.message}`);
-}
+const parsed = <S extends z.ZodType>(schema: S, input: unknown): z.output<S> => parseOr400(schema, input, 'query');
 
 /**
  * Query strings are text: the filter's one number is converted before validation. Conversations the

@@ -4,6 +4,7 @@
  * answered with a fixed sentence, so no stack trace or internal detail ever reaches a response.
  */
 import type { Request, Response, Server } from 'restify';
+import type { z } from 'zod';
 import type { Logger } from '../logger.js';
 
 export class HttpError extends Error {
@@ -15,6 +16,17 @@ export class HttpError extends Error {
     super(message);
     this.name = 'HttpError';
   }
+}
+
+/**
+ * The one way a route reads what the caller sent: the schema's output, or 400 BadArgument naming
+ * every bad field ("from: Invalid ISO date; to: …"); `what` stands for the input as a whole when
+ * the issue is with all of it ("body: Invalid input: expected object").
+ */
+export function parseOr400<S extends z.ZodType>(schema: S, input: unknown, what = 'body'): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new HttpError(400, 'BadArgument', result.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`).join('; '));
 }
 
 interface ErrorLike extends Error {

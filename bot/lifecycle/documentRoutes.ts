@@ -2,7 +2,7 @@
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
-import { HttpError } from '../http/errors.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
 import type { Forbear } from '../app.js';
 import { consentRecord, documentPath, renderAgreement, tokenMatches } from './document.js';
 
@@ -53,12 +53,11 @@ export function registerDocuments(server: Server, deps: DocumentRouteDeps): void
   const Callback = z.strictObject({ at: z.iso.datetime({ offset: true }) });
   server.post('/agent/api/arrangements/:conversationId/callback', requireRole(signer, 'agent', 'supervisor'), async (req: Request, res: Response) => {
     const conversationId = String(req.params.conversationId ?? '');
-    const parsed = Callback.safeParse(req.body);
-    if (!parsed.success) throw new HttpError(400, 'BadRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    const asked = parseOr400(Callback, req.body);
     const summary = await forbear.transcripts.summary(conversationId);
     if (!summary?.accountId) throw new HttpError(404, 'NotFound', 'No verified cardholder in this conversation.');
-    const at = new Date(parsed.data.at);
-    if (at.getTime() <= forbear.clock.now().getTime()) throw new HttpError(400, 'BadRequest', 'at: must be in the future');
+    const at = new Date(asked.at);
+    if (at.getTime() <= forbear.clock.now().getTime()) throw new HttpError(400, 'BadArgument', 'at: must be in the future');
     const [arrangement] = (await forbear.stores.arrangements.listByAccount(summary.accountId)).reverse();
     const policyId = arrangement?.policyId ?? summary.policyVersions[0]?.split('@')[0];
     if (!policyId) throw new HttpError(404, 'NotFound', 'No policy has been applied in this conversation yet.');
@@ -73,7 +72,7 @@ export function registerDocuments(server: Server, deps: DocumentRouteDeps): void
       action: 'promise_callback',
       authority: sessionOf(req).role === 'supervisor' ? 'supervisor' : 'agent',
       offerId: null,
-      note: parsed.data.at,
+      note: asked.at,
     });
     res.json(202, { scheduled: true, at: at.toISOString() });
   });

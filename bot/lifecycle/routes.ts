@@ -6,7 +6,7 @@
  * with its first outcome (idempotent); the same id with different content is a 409.
  */
 import type { Request, Response, Server } from 'restify';
-import { HttpError } from '../http/errors.js';
+import { HttpError, parseOr400 } from '../http/errors.js';
 import { isUnavailability } from '../storage/errors.js';
 import type { InboxDedupe } from '../storage/dedupe.js';
 import type { Clock } from '../../conversation/clock.js';
@@ -41,17 +41,13 @@ export function registerPayments(server: Server, deps: PaymentRouteDeps): void {
     const signature = header(req, SIGNATURE_HEADER);
     const check = checkSignature(deps.secret, { timestamp: header(req, TIMESTAMP_HEADER), signature }, body, deps.clock.now(), deps.toleranceSec);
     if (!check.ok) throw new HttpError(401, 'Unauthorized', `Payment webhook signature ${check.reason}.`);
-    let notice: PaymentNotice;
+    let json: unknown;
     try {
-      const parsed = PaymentNotice.safeParse(JSON.parse(body));
-      if (!parsed.success) {
-        throw new HttpError(400, 'BadRequest', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-      }
-      notice = parsed.data;
-    } catch (error) {
-      if (error instanceof HttpError) throw error;
-      throw new HttpError(400, 'BadRequest', 'The body is not valid JSON.');
+      json = JSON.parse(body);
+    } catch {
+      throw new HttpError(400, 'BadArgument', 'The body is not valid JSON.');
     }
+    const notice: PaymentNotice = parseOr400(PaymentNotice, json);
     // Within the tolerance window a captured request could be sent again: each signature works once.
     if (!(await deps.dedupe.firstSeen('payment-signature', signature!, deps.toleranceSec * 2))) {
       throw new HttpError(401, 'Unauthorized', 'Payment webhook request replayed.');

@@ -10,7 +10,7 @@ import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Forbear } from '../app.js';
 import { requireRole, type SessionSigner } from '../auth/session.js';
-import { HttpError } from '../http/errors.js';
+import { parseOr400 } from '../http/errors.js';
 import { pageCsp } from '../http/headers.js';
 import { catalogs } from '../../conversation/messages/index.js';
 import { Language } from '../../conversation/language.js';
@@ -51,9 +51,7 @@ export function registerOpsDashboard(server: Server, deps: { forbear: Forbear; s
   const ledgers = { get: async (reference: string) => (await forbear.lifecycle.book.get(reference))?.ledger ?? null };
 
   server.get('/ops/api/report', operations, async (req: Request, res: Response) => {
-    const parsed = Query.safeParse(Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams));
-    if (!parsed.success) throw new HttpError(400, 'BadArgument', `${parsed.error.issues[0]!.path.join('.') || 'query'}: ${parsed.error.issues[0]!.message}`);
-    const { from, to, lang } = parsed.data;
+    const { from, to, lang } = parseOr400(Query, Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams), 'query');
     const { rows, unreadable } = await collectFacts(forbear.transcripts, { from, to }, ledgers);
     const report = buildReport(rows, { from, to });
     const tables = Object.fromEntries(DIMENSIONS.map((d) => [d, outcomeTable(report, d, lang)])) as Record<Dimension, Table>;

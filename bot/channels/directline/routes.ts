@@ -5,9 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response, Server } from 'restify';
 import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
-import { z } from 'zod';
 import type { Logger } from '../../logger.js';
-import { HttpError } from '../../http/errors.js';
+import { HttpError, parseOr400 } from '../../http/errors.js';
 import { createRateLimiter, rateLimitBy, type RateLimit, type RateLimitStore } from '../../http/rateLimit.js';
 import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
@@ -68,14 +67,6 @@ function requestLocale(req: Request): string | undefined {
   if (stated.success) return stated.data;
   const accepted = Locale.safeParse(req.header('accept-language')?.split(/[,;]/)[0]?.trim());
   return accepted.success ? accepted.data : undefined;
-}
-
-function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const where = issue && issue.path.length > 0 ? ` (${issue.path.join('.')})` : '';
-  throw new HttpError(400, 'BadArgument', `Invalid ${what}${where}: ${issue?.message ?? 'invalid'}`);
 }
 
 export function registerDirectLine(server: Server, deps: DirectLineDeps): DirectLineChannel {
@@ -160,7 +151,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   server.post(`${BASE}/conversations`, outageAware(async (req, res) => {
     const grant = grantOf(req);
     const { conversationId } = grant;
-    const start = parse(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
+    const start = parseOr400(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
     const issued = reissue(grant);
     // Anonymous visitors cannot make the store grow without bound: a full house is said plainly.
     if (!(await log.exists(conversationId)) && (await log.openCount()) >= config.DIRECTLINE_MAX_OPEN_CONVERSATIONS) {
@@ -192,9 +183,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   }));
 
   server.get(`${BASE}/conversations/:conversationId`, outageAware(async (req, res) => {
-    const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+    const conversationId = parseOr400(ConversationIdParam, req.params.conversationId, 'conversation id');
     const grant = grantOf(req, conversationId);
-    const watermark = parse(Watermark, req.query?.watermark, 'watermark');
+    const watermark = parseOr400(Watermark, req.query?.watermark, 'watermark');
     await requireConversation(conversationId);
     const issued = reissue(grant);
     res.send(200, {
@@ -206,9 +197,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
   }));
 
   server.get(`${BASE}/conversations/:conversationId/activities`, outageAware(async (req, res) => {
-    const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+    const conversationId = parseOr400(ConversationIdParam, req.params.conversationId, 'conversation id');
     authorize(req, conversationId);
-    const watermark = parse(Watermark, req.query?.watermark, 'watermark');
+    const watermark = parseOr400(Watermark, req.query?.watermark, 'watermark');
     await requireConversation(conversationId);
     const entries = await log.read(conversationId, watermark, PAGE_SIZE);
     const last = entries.at(-1)?.seq ?? watermark;
@@ -222,9 +213,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     `${BASE}/conversations/:conversationId/activities`,
     rateLimitBy((req) => req.params?.conversationId, conversationLimiter, 'conversation'),
     outageAware(async (req: Request, res) => {
-      const conversationId = parse(ConversationIdParam, req.params.conversationId, 'conversation id');
+      const conversationId = parseOr400(ConversationIdParam, req.params.conversationId, 'conversation id');
       authorize(req, conversationId);
-      const activity = parse(ClientActivity, req.body, 'activity');
+      const activity = parseOr400(ClientActivity, req.body, 'activity');
       const dedupeKey = activity.channelData?.clientActivityID;
       // The log's append checks that the conversation exists, in the same step: no extra round trip.
       const received = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey).catch((err: unknown) => {
