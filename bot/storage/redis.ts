@@ -164,8 +164,8 @@ export function defineScript(
   name: string,
   numberOfKeys: number,
   lua: string,
-): (keys: string[], args: Array<string | number>) => Promise<unknown> {
-  const commands = client as unknown as Record<string, (...a: Array<string | number>) => Promise<unknown>>;
+): (keys: string[], args: Array<string | number | Buffer>) => Promise<unknown> {
+  const commands = client as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<unknown>>;
   if (typeof commands[name] !== 'function') client.defineCommand(name, { numberOfKeys, lua });
   return (keys, args) => commands[name]!.call(client, ...keys, ...args);
 }

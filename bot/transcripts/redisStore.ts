@@ -1,6 +1,10 @@
 /**
  * Transcripts in Redis. Per conversation (all in one Cluster slot through the `{conv:<id>}` tag):
- *   …:transcript      stream, one entry per record, explicit id `<seq>-0`, field `r` = record JSON
+ *   …:transcript      stream, one entry per appended batch (a turn's records), explicit id
+ *                     `<seq of its first record>-0`, field `r` = the records, compact
+ *                     (bot/storage/compact.ts: every field kept, about a third of the JSON);
+ *                     an entry whose `r` is one record's plain JSON (written before batches were
+ *                     stored together) reads as that record
  *   …:transcript:head hash {seq, hash}: the anchor that makes a cut-off tail detectable
  *   …:transcript:summary / :flags / :policies  search metadata
  * Globally: `transcripts:index:{all}` sorted set (conversation id by start time, ms) and the
@@ -12,6 +16,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../storage/keys.js';
+import { decodeCompact, encodeCompact } from '../storage/compact.js';
 import { EMPTY_HEAD, type Linked } from './chain.js';
 import {
   ChainHead,
@@ -37,18 +42,19 @@ import { dateRange, matchesFilter, summaryDelta } from './summary.js';
 
 /**
  * KEYS: stream, head[, summary, flags, policies, agents]. ARGV: expected seq, expected hash, new head hash,
- * summary deltas JSON array ('' for none), then the records' JSON in order (seqs expected seq + 1…).
- * Every check comes before the first write, so the batch is stored whole or not at all.
+ * summary deltas JSON array ('' for none), number of records n, the records (compact; seqs
+ * expected seq + 1 … + n). Every check comes before the first write, so the batch is stored whole
+ * or not at all.
  */
 const APPEND_LUA = `
 local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
 local hash = redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'
 if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash} end
 local base = tonumber(seq)
-local n = #ARGV - 4
+local n = tonumber(ARGV[5])
 local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
 if top and tonumber(string.match(top[1], '^(%d+)')) >= base + 1 then return redis.error_reply('transcript stream is ahead of its head') end
-for i = 1, n do redis.call('XADD', KEYS[1], tostring(base + i) .. '-0', 'r', ARGV[4 + i]) end
+redis.call('XADD', KEYS[1], tostring(base + 1) .. '-0', 'r', ARGV[6])
 redis.call('HSET', KEYS[2], 'seq', tostring(base + n), 'hash', ARGV[3])
 if #KEYS > 2 then
   for _, d in ipairs(cjson.decode(ARGV[4])) do
@@ -70,7 +76,7 @@ const MAX_APPEND_ATTEMPTS = 100;
 /** Heads this instance last wrote, so a turn's append is one round trip; a stale one costs a retry, never a fork. */
 const KNOWN_HEADS = 10_000;
 
-type AppendScript = (...args: (string | number)[]) => Promise<[number, string?, string?]>;
+type AppendScript = (...args: (string | number | Buffer)[]) => Promise<[number, string?, string?]>;
 
 export class RedisTranscriptStore implements TranscriptStore {
   private readonly keys: RedisKeys;
@@ -111,7 +117,7 @@ export class RedisTranscriptStore implements TranscriptStore {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
-      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, deltas, ...records.map((r) => JSON.stringify(r)));
+      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, deltas, records.length, encodeCompact(records));
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
     }
@@ -161,9 +167,9 @@ export class RedisTranscriptStore implements TranscriptStore {
   async stored(conversationId: string): Promise<StoredChain> {
     const k = this.conv(conversationId);
     // One transaction, so an append from another instance cannot land between reading records and head.
-    const replies = await this.client.multi().xrange(k.stream, '-', '+').hgetall(k.head).exec();
-    const [entries, head] = unwrap(replies) as [[string, string[]][], Record<string, string>];
-    return { records: entries.map(([, fields]) => JSON.parse(fieldOf(fields, 'r')) as Linked & Record<string, unknown>), head: toHead(head) };
+    const replies = await this.client.multi().xrangeBuffer(k.stream, '-', '+').hgetall(k.head).exec();
+    const [entries, head] = unwrap(replies) as [StreamEntries, Record<string, string>];
+    return { records: recordsOf(entries) as (Linked & Record<string, unknown>)[], head: toHead(head) };
   }
 
   async summary(conversationId: string): Promise<ConversationSummary | null> {
@@ -232,8 +238,8 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   async retentionLog(): Promise<{ records: RetentionRecord[]; head: ChainHead }> {
     const r = this.retention;
-    const [entries, head] = unwrap(await this.client.multi().xrange(r.stream, '-', '+').hgetall(r.head).exec()) as [[string, string[]][], Record<string, string>];
-    return { records: entries.map(([, fields]) => RetentionRecord.parse(JSON.parse(fieldOf(fields, 'r')))), head: toHead(head) ?? EMPTY_HEAD };
+    const [entries, head] = unwrap(await this.client.multi().xrangeBuffer(r.stream, '-', '+').hgetall(r.head).exec()) as [StreamEntries, Record<string, string>];
+    return { records: recordsOf(entries).map((record) => RetentionRecord.parse(record)), head: toHead(head) ?? EMPTY_HEAD };
   }
 }
 
@@ -241,10 +247,16 @@ function toHead(h: Record<string, string>): ChainHead | null {
   return h.seq === undefined ? null : ChainHead.parse({ seq: Number(h.seq), hash: h.hash });
 }
 
-function fieldOf(fields: string[], name: string): string {
-  const i = fields.indexOf(name);
-  if (i < 0 || i % 2 !== 0) throw new Error(`stream entry has no field "${name}"`);
-  return fields[i + 1]!;
+type StreamEntries = [Buffer, Buffer[]][];
+
+/** The records of the stream's entries in order: a batch entry holds several, an old entry one. */
+function recordsOf(entries: StreamEntries): unknown[] {
+  return entries.flatMap(([, fields]) => {
+    const i = fields.findIndex((f, at) => at % 2 === 0 && f.toString() === 'r');
+    if (i < 0) throw new Error('stream entry has no field "r"');
+    const value = decodeCompact(fields[i + 1]!);
+    return Array.isArray(value) ? value : [value];
+  });
 }
 
 function unwrap(replies: [Error | null, unknown][] | null): unknown[] {

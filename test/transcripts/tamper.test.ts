@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, Chain } from '../../bot/transcripts/chain.js';
+import { decodeCompact } from '../../bot/storage/compact.js';
 import { FileCheckpointLog } from '../../bot/transcripts/checkpoints.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { verifyConversation, type Sealing } from '../../bot/transcripts/store.js';
@@ -32,8 +33,12 @@ const attackerHash = (record: Rec) => {
   return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
 };
 
+/** The stored records: the codec (bot/storage/compact.ts) is published too, and undoing it needs no key. */
 async function readRaw(id: string): Promise<Rec[]> {
-  return (await redis.xrange(streamKey(id), '-', '+')).map(([, fields]) => JSON.parse(fields[1]!) as Rec);
+  return (await redis.xrangeBuffer(streamKey(id), '-', '+')).flatMap(([, fields]) => {
+    const value = decodeCompact(fields[1]!) as Rec | Rec[];
+    return Array.isArray(value) ? value : [value];
+  });
 }
 
 /** Replaces the stream and the head with `records`, exactly as the bot writes them. */

@@ -81,6 +81,7 @@ describe('a turn is stored as one batch', () => {
     await redis.admin.xadd(`${redis.prefix}{conv:r}:transcript`, '4-0', 'r', '{}');
     await expect(store.appendBatch('r', () => [said('four'), said('five')])).rejects.toThrow(/ahead of its head/);
     expect((await store.head('r'))?.seq).toBe(3);
-    expect(await redis.admin.xlen(`${redis.prefix}{conv:r}:transcript`)).toBe(4);
+    // The batch is one stream entry (seqs 1–3), then the stray one: nothing of the refused batch.
+    expect(await redis.admin.xlen(`${redis.prefix}{conv:r}:transcript`)).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import type { Activity } from 'botbuilder';
 import { guarded } from '../../storage/errors.js';
 import type { RedisKeys } from '../../storage/keys.js';
 import { defineScript, type RedisClient } from '../../storage/redis.js';
+import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
 
 const APPEND = `
@@ -22,7 +23,7 @@ for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 return {length - 1, 0}
 `;
 
-/** KEYS: open, log, dedupe. ARGV: ttl, then the activities' JSON in order. Answers the first seq, -1 for no conversation. */
+/** KEYS: open, log, dedupe. ARGV: ttl, then the activities (compact) in order. Answers the first seq, -1 for no conversation. */
 const APPEND_REPLIES = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 2))
@@ -31,8 +32,8 @@ return length - (#ARGV - 1)
 `;
 
 export class RedisConversationLog implements ConversationLog {
-  private readonly appendScript: (keys: string[], args: Array<string | number>) => Promise<unknown>;
-  private readonly repliesScript: (keys: string[], args: Array<string | number>) => Promise<unknown>;
+  private readonly appendScript: ReturnType<typeof defineScript>;
+  private readonly repliesScript: ReturnType<typeof defineScript>;
 
   constructor(
     private readonly client: RedisClient,
@@ -76,7 +77,7 @@ export class RedisConversationLog implements ConversationLog {
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const k = this.keysOf(conversationId);
     const [seq, duplicate] = (await guarded(() =>
-      this.appendScript([k.open, k.log, k.dedupe], [JSON.stringify(activity), this.ttlSec, dedupeKey ?? '']),
+      this.appendScript([k.open, k.log, k.dedupe], [encodeCompact(activity), this.ttlSec, dedupeKey ?? '']),
     )) as [number, number];
     if (seq < 0) throw new UnknownConversationError(conversationId);
     return { seq, duplicate: duplicate === 1 };
@@ -84,7 +85,7 @@ export class RedisConversationLog implements ConversationLog {
 
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
     const k = this.keysOf(conversationId);
-    const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], [this.ttlSec, ...activities.map((a) => JSON.stringify(a))]))) as number;
+    const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], [this.ttlSec, ...activities.map((a) => encodeCompact(a))]))) as number;
     if (first < 0) throw new UnknownConversationError(conversationId);
     return first;
   }
@@ -93,10 +94,10 @@ export class RedisConversationLog implements ConversationLog {
     const k = this.keysOf(conversationId);
     const start = afterSeq === undefined ? 0 : afterSeq + 1;
     const [exists, items] = await guarded(async () => {
-      const replies = await this.client.multi().exists(k.open).lrange(k.log, start, start + limit - 1).exec();
-      return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, string[]];
+      const replies = await this.client.multi().exists(k.open).lrangeBuffer(k.log, start, start + limit - 1).exec();
+      return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, Buffer[]];
     });
     if (exists !== 1) throw new UnknownConversationError(conversationId);
-    return items.map((json, i) => ({ seq: start + i, activity: JSON.parse(json) as Partial<Activity> }));
+    return items.map((stored, i) => ({ seq: start + i, activity: decodeCompact(stored) as Partial<Activity> }));
   }
 }
