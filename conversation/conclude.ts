@@ -80,6 +80,9 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
   if (first) {
     await send(t(lang, 'agreement.first_payment', { amount: formatMoney(first.amountMinor, c.currency, lang), date: formatDate(first.dueDate, lang) }));
   }
+  // A token payment or breathing space ends in a review by a person: the date is part of what was agreed.
+  const holding = arrangement.offer.holding;
+  if (holding) await send(t(lang, 'agreement.review', { date: formatDate(holding.reviewDate, lang) }));
   if (ports.lifecycle) await send(t(lang, 'agreement.document', { url: ports.lifecycle.documentLink(arrangement.reference) }));
   await context.sendActivity({ type: 'event', name: 'agreement', value: arrangement });
   return arrangement;

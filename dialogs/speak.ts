@@ -80,6 +80,7 @@ export function formatRate(bps: number): string {
 /** The lines that describe an offer, all numbers straight from the policy's Offer. */
 export function offerLines(offer: Offer, currency: string, lang: Language): string[] {
   const m = (minor: number) => formatMoney(minor, currency, lang);
+  if (offer.holding) return holdingLines(offer, offer.holding, m, lang);
   const lines: string[] = [];
   if (offer.settlement) {
     lines.push(
@@ -121,6 +122,19 @@ export function offerLines(offer: Offer, currency: string, lang: Language): stri
   if (offer.feeWaiver) lines.push(t(lang, 'offer.fee_waiver', { amount: m(offer.feeWaiver.amountMinor) }));
   if (offer.interestWaiver) lines.push(t(lang, 'offer.interest_waiver', { amount: m(offer.interestWaiver.amountMinor) }));
   lines.push(t(lang, 'offer.total', { total: m(offer.totalRepayableMinor), balance: m(offer.balanceMinor) }));
+  return lines;
+}
+
+/** A token payment or breathing space: what is paid, that it does not repay the balance, and the review. */
+function holdingLines(offer: Offer, holding: NonNullable<Offer['holding']>, m: (minor: number) => string, lang: Language): string[] {
+  const lines =
+    holding.kind === 'token_payment'
+      ? [t(lang, 'offer.token_payment', { monthly: m(offer.installment!.monthlyPaymentMinor), months: offer.installment!.months, first: formatDate(offer.installment!.firstDueDate, lang) })]
+      : [t(lang, 'offer.breathing_space', { days: offer.deferral!.days, resume: formatDate(offer.deferral!.resumeDate, lang) })];
+  lines.push(
+    t(lang, 'offer.holding_total', { paid: m(offer.totalRepayableMinor), remaining: m(holding.remainingMinor), balance: m(offer.balanceMinor) }),
+    t(lang, 'offer.holding_review', { date: formatDate(holding.reviewDate, lang) }),
+  );
   return lines;
 }
 

@@ -1,5 +1,6 @@
 /**
- * evaluate: the engine's answer to one proposal. The order of the checks is the rule book:
+ * evaluate: the engine's answer to one proposal (a people-only token payment or breathing space is
+ * answered by policy/people.ts after the handoff triggers). The order of the checks is the rule book:
  *
  *  1. a handoff trigger in the assessment's signals → handoff (nothing is negotiated with a
  *     vulnerable or disputing cardholder);
@@ -45,6 +46,7 @@ import {
   type Package,
   type PricedOffer,
 } from './offers.js';
+import { evaluateHolding, holdingAsked } from './people.js';
 import { largestOf, schedule } from './schedule.js';
 import type { Policy } from './schema.js';
 
@@ -198,6 +200,13 @@ export function evaluate(
 
   const trigger = triggeredHandoff(policy, c.assessment.signals);
   if (trigger) return decide('handoff', null, trigger, triggerReasons(policy, c.assessment.signals));
+
+  // A token payment or breathing space has rules of its own (policy/people.ts); it never widens affordability.
+  if (holdingAsked(p)) {
+    if (!override) return evaluateHolding(c, p, authority, decide);
+    const reasons = [{ code: 'not_combinable', ruleId: ruleId(policy, 'peopleArrangements'), detail: 'affordability override' }];
+    return { outcome: 'reject', offer: null, handoff: null, reasons, policyId: policy.id, policyVersion: policy.version };
+  }
 
   const absurd = absurdities(c, p);
   if (absurd.length) return decide('reject', null, null, absurd);

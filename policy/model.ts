@@ -85,6 +85,10 @@ export const Proposal = z
     /** "90% off": a settlement asked for as a share of the balance rather than an amount. */
     settlementDiscountBps: z.number().int().nullable().optional(),
     deferralDays: z.number().int().nullable().optional(),
+    /** People only (policy `peopleArrangements.tokenPayment`): this much a month for `months`, then a review. */
+    tokenPaymentMinor: Minor.nullable().optional(),
+    /** People only (policy `peopleArrangements.breathingSpace`): nothing due for this many days, then a review. */
+    breathingSpaceDays: z.number().int().nullable().optional(),
     /**
      * The cardholder has refused a counter and keeps asking for this: the engine then hands off to
      * the authority level that can grant it instead of countering again.
@@ -127,6 +131,18 @@ export const Offer = z.object({
   settlement: z
     .object({ discountBps: Bps, amountMinor: NonNegativeMinor, payByDate: IsoDate })
     .nullable(),
+  /**
+   * A people-only holding arrangement (token payment or breathing space): it does not repay the
+   * balance — what is left is reviewed by a person on `reviewDate`. Absent from every other offer.
+   */
+  holding: z
+    .object({
+      kind: z.enum(['token_payment', 'breathing_space']),
+      reviewDate: IsoDate,
+      /** Still owed after the arrangement's payments: what the review is about. */
+      remainingMinor: NonNegativeMinor,
+    })
+    .optional(),
   /** Balance the offer starts from: principal + interest + fees. */
   balanceMinor: NonNegativeMinor,
   /** Everything the cardholder pays under this offer. */

@@ -78,6 +78,31 @@ export const PolicyShape = z
       })
       .strict()
       .optional(),
+    /**
+     * For people only, never the bot: bounded holding arrangements for the hard cases no plan fits
+     * (everything unaffordable even with the override). Each ends in a review by a person; limits are
+     * per authority level. Absent: none exists.
+     */
+    peopleArrangements: z
+      .object({
+        /** A small fixed monthly payment for a few months, interest and fees frozen, then a review. */
+        tokenPayment: z
+          .object({
+            minMonthlyPaymentMinor: NonNegativeMinor,
+            /** The token must still be affordable: at most this share of disposable income. */
+            maxShareOfDisposableBps: Bps,
+            maxMonths: z.object({ agent: z.number().int().min(0).max(12), supervisor: z.number().int().min(0).max(12) }).strict(),
+          })
+          .strict()
+          .optional(),
+        /** Nothing due for a number of days, interest and fees frozen, then a review. */
+        breathingSpace: z
+          .object({ maxDays: z.object({ agent: z.number().int().min(0).max(180), supervisor: z.number().int().min(0).max(180) }).strict() })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     negotiation: z
       .object({
         /**
@@ -173,6 +198,21 @@ export const Policy = PolicyShape.superRefine((policy, ctx) => {
     if (supervisor < agent) {
       ctx.addIssue({ code: 'custom', path: ['affordabilityOverride', 'maxShareOfDisposableBps', 'supervisor'], message: `supervisor must be at least as generous as agent (${String(supervisor)} vs ${String(agent)})` });
     }
+  }
+  const people = policy.peopleArrangements;
+  const atLeastAgent = (path: string[], agent: number, supervisor: number) => {
+    if (supervisor < agent) ctx.addIssue({ code: 'custom', path, message: `supervisor must be at least as generous as agent (${String(supervisor)} vs ${String(agent)})` });
+  };
+  if (people?.tokenPayment) {
+    const { agent, supervisor } = people.tokenPayment.maxMonths;
+    atLeastAgent(['peopleArrangements', 'tokenPayment', 'maxMonths', 'supervisor'], agent, supervisor);
+    if (people.tokenPayment.maxShareOfDisposableBps > policy.affordability.maxShareOfDisposableBps) {
+      ctx.addIssue({ code: 'custom', path: ['peopleArrangements', 'tokenPayment', 'maxShareOfDisposableBps'], message: 'must be at most affordability.maxShareOfDisposableBps (a token is never less affordable than a plan)' });
+    }
+  }
+  if (people?.breathingSpace) {
+    const { agent, supervisor } = people.breathingSpace.maxDays;
+    atLeastAgent(['peopleArrangements', 'breathingSpace', 'maxDays', 'supervisor'], agent, supervisor);
   }
   const buckets = Object.entries(policy.buckets).sort(([, a], [, b]) => a.minDaysPastDue - b.minDaysPastDue);
   let expectedMin = 0;

@@ -73,6 +73,7 @@ ${o.installment ? `<dt>${tx('doc.rate')}</dt><dd>${(o.installment.annualRateBps 
 ${o.installment ? section(tx('doc.schedule'), `<table><thead><tr><th>${tx('doc.col_n')}</th><th>${tx('doc.col_date')}</th><th>${tx('doc.col_amount')}</th><th>${tx('doc.col_principal')}</th><th>${tx('doc.col_interest')}</th></tr></thead><tbody>${rows}</tbody></table>`) : ''}
 ${o.settlement ? `<p>${tx('doc.settlement', { amount: formatMoney(o.settlement.amountMinor, currency, lang), date: formatDate(o.settlement.payByDate, lang), balance: formatMoney(o.balanceMinor, currency, lang), discount: formatMoney(o.concessionMinor, currency, lang) })}</p>` : ''}
 ${o.deferral ? `<p>${tx('doc.deferral', { days: o.deferral.days, date: formatDate(o.deferral.resumeDate, lang) })}</p>` : ''}
+${o.holding ? `<p>${tx('offer.holding_total', { paid: formatMoney(o.totalRepayableMinor, currency, lang), remaining: formatMoney(o.holding.remainingMinor, currency, lang), balance: formatMoney(o.balanceMinor, currency, lang) })} ${tx('offer.holding_review', { date: formatDate(o.holding.reviewDate, lang) })}</p>` : ''}
 ${section(tx('doc.consequences'), `<p>${consequences}</p>`)}
 ${section(tx('doc.policy'), `<p><code>${escapeHtml(a.policyId)}@${escapeHtml(a.policyVersion)}</code>${a.approvedBy ? ` · ${tx('doc.approved_by', { role: a.approvedBy.role })}` : ''}</p>`)}
 ${section(tx('doc.consent'), `<p>${tx('doc.consent_text', { at: consentAt, text: a.consentText })}</p><p>${tx('doc.consent_hash')}: <code>${consentHash ? escapeHtml(consentHash) : tx('doc.consent_hash_missing')}</code></p>`)}

@@ -123,6 +123,53 @@ describe('escalation between people', () => {
     expect(action?.payload).toMatchObject({ note: 'affordability override: income_recovering' });
   });
 
+  it('the M2 case with ¥1,000 left over: an agent asks, a supervisor grants a token payment; the cardholder reads every term and consents; compliance sees the rule', async () => {
+    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三']);
+    const id = c.conversationId;
+    const agent = await login('agent', 'agent-demo');
+    expect((await agent.get(`cases/${id}`)).body.ticket.handoff.reason).toBe('unaffordable');
+    expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
+    // ¥400 a month for 6 months: within the token's share (half of ¥1,000), beyond an agent's 3 months.
+    const proposal = { tokenPaymentMinor: 40_000, months: 6 };
+    const preview = (await agent.post(`cases/${id}/preview`, { proposal })).body.previews;
+    expect(preview.map((p: any) => [p.authority, p.decision.outcome])).toEqual([['agent', 'handoff'], ['supervisor', 'accept']]);
+    expect(preview[1].decision.offer.holding).toEqual({ kind: 'token_payment', reviewDate: expect.any(String), remainingMinor: 4_976_000 - 240_000 });
+    // Too much for what is left over, even for a supervisor.
+    const tooMuch = (await agent.post(`cases/${id}/preview`, { proposal: { tokenPaymentMinor: 60_000, months: 3 } })).body.previews;
+    expect(tooMuch.map((p: any) => p.decision.reasons[0].code)).toEqual(['unaffordable', 'unaffordable']);
+    expect((await agent.post(`cases/${id}/approve`, { proposal })).body.error.reason).toBe('beyond_authority');
+    expect((await agent.post(`cases/${id}/approval-request`, { proposal, note: '刚失业，先小额还款半年' })).status).toBe(200);
+
+    const supervisor = await login('supervisor', 'supervisor-demo');
+    const request = (await supervisor.get('approvals')).body.cases.find((t: any) => t.conversationId === id);
+    expect(request.approval).toMatchObject({ status: 'pending', offer: { offerId: 'token-6x40000', authority: 'supervisor', holding: { kind: 'token_payment' } } });
+    expect((await supervisor.post(`cases/${id}/approval-request/decision`, { approve: true, reason: '收入恢复前的过渡' })).status).toBe(200);
+
+    const terms = messages(await c.log(instance)).at(-1)!;
+    expect(terms.text).toContain('临时小额还款：每月还款 ¥400.00，共 6 期');
+    expect(terms.text).toContain('停止计息');
+    expect(terms.text).toContain('结束时仍欠 ¥47,360.00');
+    expect(terms.text).toMatch(/前客服会与您一起复核/);
+    expect(terms.text).toMatch(/未按期还款/);
+    expect(agreements(await c.log(instance))).toHaveLength(0);
+    await c.say(instance, '同意');
+    const [made] = agreements(await c.log(instance));
+    expect(made!.value).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { offerId: 'token-6x40000', totalRepayableMinor: 240_000, holding: { kind: 'token_payment' } } });
+    expect(texts(await c.log(instance)).some((t) => /前客服会联系您，一起复核本安排/.test(t))).toBe(true);
+
+    // Compliance reads the offer in words with the rule that allowed it and the policy version.
+    const records = await forbear.transcripts.read(id);
+    const shown = records.find((r) => r.kind === 'decision' && r.payload.type === 'offer_shown');
+    expect(JSON.stringify(shown)).toContain('default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
+    const reviewer = await login('compliance', 'compliance-demo');
+    const view = await fetch(`${instance.base}/compliance/api/conversations/${id}`, { headers: { cookie: reviewer.cookie } });
+    const notes = Object.values(((await view.json()) as any).annotations).flat() as any[];
+    const fields = notes.find((d) => d.title === '展示方案').fields;
+    expect(fields.find((f: any) => f.label === '条款').value).toContain('临时小额还款');
+    expect(fields.find((f: any) => f.label === '规则').value).toContain('peopleArrangements.tokenPayment.maxMonths.supervisor');
+    expect(fields.find((f: any) => f.label === '政策').value).toBe('default-cn@2026.1');
+  });
+
   it('release, transfer, notes and dispositions from the configured list', async () => {
     const c = await handedOff(['4821', '1988-03-14', '转人工']);
     const id = c.conversationId;

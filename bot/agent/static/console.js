@@ -81,6 +81,16 @@
 
   // ---- what the policy and the cardholder said, in words ----
   function describeOffer(offer, currency) {
+    if (offer.holding) {
+      // A token payment or breathing space: never described as a plan that repays the balance.
+      const i = offer.installment;
+      return [
+        offer.holding.kind === 'token_payment'
+          ? text('agent.offer_token', { months: i.months, amount: money(i.monthlyPaymentMinor, currency), first: localDate(i.firstDueDate) })
+          : text('agent.offer_breathing', { days: offer.deferral.days, resume: localDate(offer.deferral.resumeDate) }),
+        text('agent.offer_holding', { remaining: money(offer.holding.remainingMinor, currency), date: localDate(offer.holding.reviewDate) }),
+      ].join('；');
+    }
     const parts = [];
     if (offer.settlement) parts.push(text('agent.offer_settlement', { amount: money(offer.settlement.amountMinor, currency), date: localDate(offer.settlement.payByDate) }));
     if (offer.deferral) parts.push(text('agent.offer_deferral', { days: offer.deferral.days }));
@@ -103,6 +113,8 @@
     if (p.interestWaiverBps) parts.push(text('agent.proposal_interest', { pct: pct(p.interestWaiverBps) }));
     if (p.feeWaiverBps) parts.push(text('agent.proposal_fee', { pct: pct(p.feeWaiverBps) }));
     if (p.deferralDays != null) parts.push(text('agent.proposal_deferral', { days: p.deferralDays }));
+    if (p.tokenPaymentMinor != null) parts.push(text('agent.proposal_token', { amount: money(p.tokenPaymentMinor, currency) }));
+    if (p.breathingSpaceDays != null) parts.push(text('agent.proposal_breathing', { days: p.breathingSpaceDays }));
     return parts.join('，') || '—';
   }
   const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${r.code}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
@@ -331,6 +343,8 @@
       feeWaiverBps: bps(f.fee.value),
       interestWaiverBps: bps(f.interest.value),
       settlementAmountMinor: minor(f.settlement.value),
+      tokenPaymentMinor: minor(f.token.value),
+      breathingSpaceDays: f.breathing.value === '' ? undefined : Number(f.breathing.value),
     };
     const body = { proposal: JSON.parse(JSON.stringify(proposal)) };
     if (f.override.value) body.override = { reasonCode: f.override.value };
