@@ -2,7 +2,8 @@
  * Redis dies (kill -9) or freezes (SIGSTOP) under two running instances, mid-conversation. Direct
  * Line's own log is in that Redis too, so a message cannot even be recorded: the POST is answered
  * 503 + Retry-After with the retry sentence in the cardholder's language, and nothing is logged,
- * so the client's retry (Web Chat: "Retry", a new client activity id) is a new message. Readiness
+ * so the client's retry (Web Chat: "Retry", a new client activity id) is a new message; a message
+ * logged just before Redis died is answered when retried with its own client activity id. Readiness
  * turns red, liveness stays green, nothing crashes. When Redis is back the same conversation goes
  * on from where it was and reaches an agreement; an agreement made before the outage is intact
  * (append-only file, fsync always).
@@ -175,6 +176,49 @@ describe('Redis outage under two instances', () => {
       expect(await c3.forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(1);
     } finally {
       await c3.server.close();
+    }
+  }, 60_000);
+
+  it('killed just after "同意" was logged: the retry with the same client activity id runs the turn, once (issue 13 item 7)', async () => {
+    // Redis dies inside the consent turn: the message is logged and the lock taken, no arrangement yet.
+    const d = await startInstance('d', { url: redis.url, prefix: 'forbear-scale-outage:' }, {
+      stores: { lock: { leaseMs: 1000, waitMs: 5000, retryMs: 25 } },
+    });
+    let armed = false;
+    const { accounts } = d.forbear;
+    const get = accounts.get.bind(accounts);
+    accounts.get = async (accountId) => {
+      if (armed) {
+        armed = false;
+        await redis.kill();
+      }
+      return get(accountId);
+    };
+    try {
+      const c = await Cardholder.open(d, d);
+      await c.greeted(d);
+      for (const text of ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '接受']) await c.say(d, text);
+      const agree = c.message('同意');
+      armed = true;
+      const refused = await c.post(d, agree);
+      expect(refused.status).toBe(503);
+      await redis.start();
+      await until(ready(d));
+      expect(await d.forbear.stores.arrangements.listByConversation(c.conversationId), 'the turn never got that far').toEqual([]);
+
+      const retried = await c.post(d, agree);
+      expect(retried.status).toBe(200);
+      const again = await c.post(d, agree);
+      expect(again.body).toEqual(retried.body);
+      const arrangements = await d.forbear.stores.arrangements.listByConversation(c.conversationId);
+      expect(arrangements).toHaveLength(1);
+      const log = await c.log(d);
+      expect(log.filter((x) => x.text === '同意'), 'logged once, by the first delivery').toHaveLength(1);
+      const agreed = events(log, 'agreement');
+      expect(agreed.map((e) => (e.value as Arrangement).reference)).toEqual([arrangements[0]!.reference]);
+      expect(agreed[0]!.replyToId).toBe((retried.body as { id: string }).id);
+    } finally {
+      await d.server.close();
     }
   }, 60_000);
 });

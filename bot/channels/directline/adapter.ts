@@ -17,7 +17,7 @@ import {
 } from 'botbuilder';
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
-import type { ConversationLock } from '../../storage/lock.js';
+import { MemoryConversationLock, type ConversationLock } from '../../storage/lock.js';
 import { continuationActivity } from '../continuation.js';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
@@ -55,7 +55,10 @@ export interface DirectLineAdapterOptions {
   log: ConversationLog;
   /**
    * The conversation lock shared by all instances. Held from logging a client activity to the end
-   * of its turn, so turns run in the order the log shows, whichever instances receive the messages.
+   * of its turn, so turns run in the order the log shows, whichever instances receive the messages,
+   * and a duplicate delivery waits for its original's turn. Turns of one conversation never overlap:
+   * a person's messages are read in order. Pass the lock the turn middleware takes (it re-enters
+   * it); absent: a lock of this process only.
    */
   lock?: ConversationLock;
   signals?: ConversationSignals;
@@ -73,23 +76,23 @@ export class DirectLineAdapter extends BotAdapter {
   readonly log: ConversationLog;
   readonly signals: ConversationSignals;
   readonly botAccount: ChannelAccount;
-  private readonly lock: ConversationLock | undefined;
+  private readonly lock: ConversationLock;
   private readonly storedText: ((context: TurnContext) => Promise<string>) | undefined;
-  /** Turns of one conversation run one after another, as a person's messages are read in order. */
-  private readonly turnChains = new Map<string, Promise<void>>();
 
   constructor(options: DirectLineAdapterOptions) {
     super();
     this.log = options.log;
     this.signals = options.signals ?? new ConversationSignals();
     this.botAccount = options.bot ?? { id: 'forbear', name: 'Forbear', role: 'bot' };
-    this.lock = options.lock;
+    this.lock = options.lock ?? new MemoryConversationLock();
     this.storedText = options.storedText;
   }
 
   /**
-   * Records a client activity and, unless it is a retry of one already recorded (same
-   * `dedupeKey`), runs the bot on it. Answers the activity id either way.
+   * Records a client activity and runs the bot on it, unless it is a retry (same `dedupeKey`) of one
+   * whose turn completed. Completion, not receipt, settles a delivery: a message logged by a
+   * delivery that failed before its turn ended (the instance died, the store went down) is answered
+   * when the client retries it, at its place in the log. Answers the activity id either way.
    */
   async receive(
     conversationId: string,
@@ -115,15 +118,19 @@ export class DirectLineAdapter extends BotAdapter {
       // The log is read back by the client and kept in Redis: it holds the text as the privacy boundary stores it.
       const logged =
         this.storedText && typeof incoming.text === 'string' ? { ...incoming, text: await this.storedText(new TurnContext(this, { ...incoming })) } : incoming;
-      const { seq, duplicate } = await this.log.append(conversationId, logged, dedupeKey);
+      const { seq, duplicate, completed } = await this.log.append(conversationId, logged, dedupeKey);
       const id = activityId(conversationId, seq);
-      if (duplicate) return { id, duplicate };
-      this.signals.publish(conversationId, { kind: 'appended' });
-      await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic));
+      if (completed) return { id, duplicate };
+      if (!duplicate) this.signals.publish(conversationId, { kind: 'appended' });
+      await this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic);
+      // A failure before this line (the turn threw, the store went down) leaves the delivery pending for the retry.
+      // A crash between the turn's replies and this mark makes the retry run the turn again: its
+      // effects are idempotent where it matters (one arrangement per conversation, state by eTag).
+      if (dedupeKey !== undefined) await this.log.complete(conversationId, dedupeKey);
       return { id, duplicate };
     };
-    // Under the lock a duplicate also waits for the original's turn: its answer means "done" too.
-    return this.lock ? this.lock.withLock(conversationId, logAndRun) : logAndRun();
+    // Under the lock a duplicate also waits for the original's turn, and finds it completed.
+    return this.lock.withLock(conversationId, logAndRun);
   }
 
   /** Runs the bot on an activity that is not stored (the conversationUpdate that opens a chat). */
@@ -137,7 +144,8 @@ export class DirectLineAdapter extends BotAdapter {
       recipient: this.botAccount,
       timestamp: new Date(),
     };
-    await this.serialize(conversationId, () => this.runMiddleware(new TurnContext(this, full), logic));
+    // Taken here, before the turn middleware re-enters it, as `receive` does: one lock order for both.
+    await this.lock.withLock(conversationId, () => this.runMiddleware(new TurnContext(this, full), logic));
   }
 
   /** A turn's replies go into the log together (one store round trip); typing and delays keep their place. */
@@ -204,17 +212,6 @@ export class DirectLineAdapter extends BotAdapter {
     const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
     if (logic === undefined) throw new TypeError('continueConversationAsync needs a logic function');
     await this.continueConversation(reference, logic);
-  }
-
-  private serialize(conversationId: string, turn: () => Promise<void>): Promise<void> {
-    const previous = this.turnChains.get(conversationId) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(turn);
-    const settled = current.catch(() => undefined);
-    this.turnChains.set(conversationId, settled);
-    void settled.then(() => {
-      if (this.turnChains.get(conversationId) === settled) this.turnChains.delete(conversationId);
-    });
-    return current;
   }
 }
 

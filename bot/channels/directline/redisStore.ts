@@ -11,16 +11,31 @@ import { defineScript, type RedisClient } from '../../storage/redis.js';
 import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
 
+/**
+ * The dedupe hash maps a client activity id to its seq: "<seq>?" from receipt until its turn
+ * completes, then "<seq>" (so entries written before completion was recorded count as completed).
+ * KEYS: open, log, dedupe. ARGV: activity JSON, ttl, dedupe key. Answers {seq, duplicate, completed}.
+ */
 const APPEND = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0} end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end
 if ARGV[3] ~= '' then
   local earlier = redis.call('HGET', KEYS[3], ARGV[3])
-  if earlier then return {tonumber(earlier), 1} end
+  if earlier then
+    local seq, pending = string.match(earlier, '^(%d+)(%??)$')
+    return {tonumber(seq), 1, pending == '' and 1 or 0}
+  end
 end
 local length = redis.call('RPUSH', KEYS[2], ARGV[1])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], length - 1) end
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], (length - 1) .. '?') end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
-return {length - 1, 0}
+return {length - 1, 0, 0}
+`;
+
+/** KEYS: dedupe. ARGV: dedupe key. Drops the pending mark; an unknown key (or expired conversation) stays unknown. */
+const COMPLETE = `
+local entry = redis.call('HGET', KEYS[1], ARGV[1])
+if entry and string.sub(entry, -1) == '?' then redis.call('HSET', KEYS[1], ARGV[1], string.sub(entry, 1, -2)) end
+return 0
 `;
 
 /** KEYS: open, log, dedupe. ARGV: ttl, then the activities (compact) in order. Answers the first seq, -1 for no conversation. */
@@ -34,6 +49,7 @@ return length - (#ARGV - 1)
 export class RedisConversationLog implements ConversationLog {
   private readonly appendScript: ReturnType<typeof defineScript>;
   private readonly repliesScript: ReturnType<typeof defineScript>;
+  private readonly completeScript: ReturnType<typeof defineScript>;
 
   constructor(
     private readonly client: RedisClient,
@@ -42,6 +58,7 @@ export class RedisConversationLog implements ConversationLog {
   ) {
     this.appendScript = defineScript(client, 'forbearDirectLineAppend', 3, APPEND);
     this.repliesScript = defineScript(client, 'forbearDirectLineReplies', 3, APPEND_REPLIES);
+    this.completeScript = defineScript(client, 'forbearDirectLineComplete', 1, COMPLETE);
   }
 
   private keysOf(conversationId: string) {
@@ -76,11 +93,15 @@ export class RedisConversationLog implements ConversationLog {
 
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const k = this.keysOf(conversationId);
-    const [seq, duplicate] = (await guarded(() =>
+    const [seq, duplicate, completed] = (await guarded(() =>
       this.appendScript([k.open, k.log, k.dedupe], [encodeCompact(activity), this.ttlSec, dedupeKey ?? '']),
-    )) as [number, number];
+    )) as [number, number, number];
     if (seq < 0) throw new UnknownConversationError(conversationId);
-    return { seq, duplicate: duplicate === 1 };
+    return { seq, duplicate: duplicate === 1, completed: completed === 1 };
+  }
+
+  async complete(conversationId: string, dedupeKey: string): Promise<void> {
+    await guarded(() => this.completeScript([this.keysOf(conversationId).dedupe], [dedupeKey]));
   }
 
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {

@@ -92,7 +92,8 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
    * The shared store cannot serve (Redis down) or the conversation stayed locked: 503 with
    * Retry-After and a sentence for the cardholder, never a 500, and never a 404, which Direct Line
    * clients take as "this conversation has ended". On a 5xx they retry, and Web Chat marks a failed
-   * send "Retry". Nothing was logged for a message refused before its turn, so the retry is new.
+   * send "Retry". A message refused before it was logged is new on the retry; one logged whose turn
+   * did not complete is answered when the client retries it with the same clientActivityID.
    */
   const outageAware =
     (handler: (req: Request, res: Response) => Promise<void>) =>

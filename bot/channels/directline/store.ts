@@ -15,6 +15,11 @@ export interface Appended {
   seq: number;
   /** true when `dedupeKey` was seen before: nothing was appended and `seq` is the earlier entry's */
   duplicate: boolean;
+  /**
+   * For a duplicate: the earlier delivery's turn completed (`complete` was called). False for a new
+   * entry, and for one logged by a delivery that failed before its turn ended (a crash, a store outage).
+   */
+  completed: boolean;
 }
 
 export class UnknownConversationError extends Error {
@@ -37,6 +42,11 @@ export interface ConversationLog {
    */
   append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended>;
   /**
+   * Records that the turn of the activity logged under `dedupeKey` ran to its end: a later delivery
+   * of it is then answered without a turn. Nothing happens for an unknown key or conversation.
+   */
+  complete(conversationId: string, dedupeKey: string): Promise<void>;
+  /**
    * Appends the bot's replies of one turn together, in order, in one step; answers the seq of the
    * first. @throws UnknownConversationError
    */
@@ -47,7 +57,8 @@ export interface ConversationLog {
 
 interface MemoryConversation {
   activities: Partial<Activity>[];
-  dedupe: Map<string, number>;
+  /** client activity id → its seq, and whether its turn completed */
+  dedupe: Map<string, { seq: number; completed: boolean }>;
   expiresAtMs: number;
 }
 
@@ -82,12 +93,17 @@ export class MemoryConversationLog implements ConversationLog {
     if (!conversation) throw new UnknownConversationError(conversationId);
     conversation.expiresAtMs = this.expiry();
     const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
-    if (earlier !== undefined) return { seq: earlier, duplicate: true };
+    if (earlier !== undefined) return { seq: earlier.seq, duplicate: true, completed: earlier.completed };
     // A structured copy, as a shared store would hold: later changes by the bot do not leak in.
     conversation.activities.push(structuredClone(activity));
     const seq = conversation.activities.length - 1;
-    if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, seq);
-    return { seq, duplicate: false };
+    if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, { seq, completed: false });
+    return { seq, duplicate: false, completed: false };
+  }
+
+  async complete(conversationId: string, dedupeKey: string): Promise<void> {
+    const entry = this.live(conversationId)?.dedupe.get(dedupeKey);
+    if (entry) entry.completed = true;
   }
 
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {

@@ -3,7 +3,9 @@ import { TurnContext, type Activity } from 'botbuilder';
 import WebSocket from 'ws';
 import { createTokenService } from '../../../bot/channels/directline/tokens.js';
 import { eventually, start, type Running } from './harness.js';
-import { TEXTS } from './echoBot.js';
+import { EchoBot, TEXTS } from './echoBot.js';
+import type { Bot } from '../../../bot/channels/directline/routes.js';
+import { StoreUnavailableError } from '../../../bot/storage/errors.js';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -125,6 +127,38 @@ describe('Direct Line over HTTP', () => {
     // A different client id is a new message.
     const other = await call('POST', url, c.token, message('once', 'client-43'));
     expect(other.body.id).not.toBe(first.body.id);
+  });
+
+  it('answers a retried POST whose first delivery failed after the message was logged, exactly once (completion, not receipt)', async () => {
+    // The store goes down inside the first turn: the message is logged, no reply, POST 503.
+    const echo = new EchoBot();
+    let runs = 0;
+    const failing: Bot = {
+      run: async (context) => {
+        if (context.activity.type === 'message' && ++runs === 1) throw new StoreUnavailableError(new Error('connection lost'));
+        await echo.run(context);
+      },
+    };
+    running = await start({ bot: failing });
+    const base = running.baseUrl;
+    const c = await openConversation(base);
+    const url = `${base}/v3/directline/conversations/${c.conversationId}/activities`;
+    const first = await call('POST', url, c.token, message('pay me later', 'client-7'));
+    expect(first.status).toBe(503);
+    const logged = (await activities(base, c)).body.activities.map((a: Activity) => a.text);
+    expect(logged.filter((t: string) => t === 'pay me later'), 'logged before the turn failed').toHaveLength(1);
+    expect(logged).not.toContain(`${TEXTS.en.said}pay me later`);
+
+    const retry = await call('POST', url, c.token, message('pay me later', 'client-7'));
+    expect(retry.status).toBe(200);
+    const again = await call('POST', url, c.token, message('pay me later', 'client-7'));
+    expect(again.body.id).toBe(retry.body.id);
+    expect(runs, 'the failed turn and one completed turn').toBe(2);
+    const log = (await activities(base, c)).body.activities as Activity[];
+    expect(log.filter((a) => a.text === 'pay me later'), 'the message is logged once').toHaveLength(1);
+    const answers = log.filter((a) => a.text === `${TEXTS.en.said}pay me later`);
+    expect(answers, 'answered once, in reply to the logged message').toHaveLength(1);
+    expect(answers[0]!.replyToId).toBe(retry.body.id);
   });
 
   it('keeps conversations apart: token A can neither read nor write conversation B', async () => {

@@ -55,10 +55,26 @@ describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
     const log = await make();
     const id = newId();
     await log.open(id);
-    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: false });
-    expect(await log.append(id, msg('y'))).toEqual({ seq: 1, duplicate: false });
-    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: true });
+    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: false, completed: false });
+    expect(await log.append(id, msg('y'))).toEqual({ seq: 1, duplicate: false, completed: false });
+    expect(await log.append(id, msg('x'), 'client-1')).toEqual({ seq: 0, duplicate: true, completed: false });
     expect((await log.read(id, undefined, 10)).map((e) => e.activity.text)).toEqual(['x', 'y']);
+  });
+
+  it('records completion, not receipt: a repeat says whether the first delivery’s turn completed', async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    await log.append(id, msg('a'), 'client-1');
+    for (let i = 0; i < 11; i++) await log.append(id, msg(`filler ${i}`));
+    expect(await log.append(id, msg('b'), 'client-2')).toEqual({ seq: 12, duplicate: false, completed: false });
+    await log.complete(id, 'client-2');
+    await log.complete(id, 'client-2');
+    await log.complete(id, 'unknown-client');
+    await log.complete(newId(), 'client-2');
+    expect(await log.append(id, msg('a'), 'client-1')).toEqual({ seq: 0, duplicate: true, completed: false });
+    expect(await log.append(id, msg('b'), 'client-2')).toEqual({ seq: 12, duplicate: true, completed: true });
+    expect(await log.read(id, 12, 10)).toEqual([]);
   });
 
   it('de-duplicates concurrent retries: exactly one append wins', async () => {
