@@ -78,7 +78,7 @@ export function registerAgentConsole(
     await loginGuard.succeeded(name);
     const { cookie, session } = await signer.issue(user.name, user.role);
     res.header('Set-Cookie', cookie);
-    res.json(200, { name: session.name, role: session.role });
+    res.json(200, { name: session.name, role: session.role, displayName: user.displayName });
   });
   // Signing out ends the session on the server (a copy of the cookie is refused afterwards) and clears the cookie.
   server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {

@@ -116,7 +116,7 @@ describe('the people side in the browser', () => {
     await expect.poll(() => desk.locator('#status').textContent()).toBe('超出您的权限，请申请主管审批。');
     await desk.fill('input[name="note"]', '客户经营失败，可一次性筹款');
     await desk.click('#request-approval');
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批（agent 申请）');
+    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批（林晓 申请）');
     await shoot(desk, 'agent-console');
 
     const boss = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
@@ -124,7 +124,7 @@ describe('the people side in the browser', () => {
     const request = boss.locator('#approvals li', { hasText: 'cn-m2-li' });
     await expect.poll(() => request.count(), { timeout: 10_000 }).toBe(1);
     const shown = await request.innerText();
-    expect(shown).toContain('agent 申请');
+    expect(shown).toContain('林晓 申请');
     expect(shown).toContain('以 ¥39,808.00 结清');
     expect(shown).toContain('坐席说明：客户经营失败，可一次性筹款');
     await request.locator('summary').click();
@@ -176,7 +176,7 @@ describe('the people side in the browser', () => {
 
     await desk.fill('#note-text', '已确认还款渠道');
     await desk.click('#note button');
-    await expect.poll(() => desk.locator('#notes').innerText()).toContain('agent: 已确认还款渠道');
+    await expect.poll(() => desk.locator('#notes').innerText()).toContain('林晓: 已确认还款渠道');
 
     // Keyboard: the queue is a list of buttons; English labels throughout.
     await desk.selectOption('#language', 'en');

@@ -51,6 +51,11 @@
   };
   const pct = (bps) => `${bps / 100}`;
   const rate = (bps) => `${bps / 100}%`;
+  // Colleagues are named as cardholders know them (display name); an unknown login id as it is.
+  const person = (name) => {
+    const colleague = state.config.colleagues.find((c) => c.name === name) || (state.me && state.me.name === name ? state.me : null);
+    return colleague && colleague.displayName ? colleague.displayName : name;
+  };
   const localTime = (iso) => new Intl.DateTimeFormat(state.lang, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
   const localDate = (ymd) => new Intl.DateTimeFormat(state.lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${ymd}T00:00:00Z`));
   // Waiting time on the server's clock (the snapshot says what time it is there).
@@ -106,14 +111,14 @@
   function describeProposal(p, currency) {
     if (!p) return '—';
     const parts = [];
-    if (p.months != null) parts.push(text('agent.proposal_months', { months: p.months }));
+    if (p.months != null && p.tokenPaymentMinor == null) parts.push(text('agent.proposal_months', { months: p.months }));
     if (p.monthlyPaymentMinor != null) parts.push(text('agent.proposal_monthly', { amount: money(p.monthlyPaymentMinor, currency) }));
     if (p.settlementAmountMinor != null) parts.push(text('agent.proposal_settlement', { amount: money(p.settlementAmountMinor, currency) }));
     if (p.settlementDiscountBps != null) parts.push(text('agent.proposal_settlement_pct', { pct: pct(p.settlementDiscountBps) }));
     if (p.interestWaiverBps) parts.push(text('agent.proposal_interest', { pct: pct(p.interestWaiverBps) }));
     if (p.feeWaiverBps) parts.push(text('agent.proposal_fee', { pct: pct(p.feeWaiverBps) }));
     if (p.deferralDays != null) parts.push(text('agent.proposal_deferral', { days: p.deferralDays }));
-    if (p.tokenPaymentMinor != null) parts.push(text('agent.proposal_token', { amount: money(p.tokenPaymentMinor, currency) }));
+    if (p.tokenPaymentMinor != null) parts.push(text('agent.proposal_token', { amount: money(p.tokenPaymentMinor, currency), months: p.months == null ? '—' : p.months }));
     if (p.breathingSpaceDays != null) parts.push(text('agent.proposal_breathing', { days: p.breathingSpaceDays }));
     return parts.join('，') || '—';
   }
@@ -136,7 +141,7 @@
               .filter(Boolean)
               .join(' · '),
           }),
-          el('span', { className: 'row-status', textContent: c.status === 'claimed' && c.claimedBy ? text('agent.claimed_by', { name: c.claimedBy.name }) : text(`agent.status_${c.status}`) }),
+          el('span', { className: 'row-status', textContent: c.status === 'claimed' && c.claimedBy ? text('agent.claimed_by', { name: person(c.claimedBy.name) }) : text(`agent.status_${c.status}`) }),
         );
         button.setAttribute('aria-current', c.conversationId === state.selected ? 'true' : 'false');
         button.addEventListener('click', () => select(c.conversationId));
@@ -169,7 +174,7 @@
         return el(
           'li',
           { className: 'approval card' },
-          el('strong', { textContent: `${c.packet.identity.accountId || '—'} · ${text('agent.requested_by', { name: a.requestedBy })}` }),
+          el('strong', { textContent: `${c.packet.identity.accountId || '—'} · ${text('agent.requested_by', { name: person(a.requestedBy) })}` }),
           el('p', { textContent: `${text('agent.proposed')}: ${describeProposal(a.proposal, currency)}${a.override ? ` · ${label('agent.override_', a.override.reasonCode)}` : ''}` }),
           el('p', { textContent: `${text('agent.terms')}: ${describeOffer(a.offer, currency)}` }),
           a.note ? el('p', { textContent: text('agent.agent_note', { note: a.note }) }) : null,
@@ -204,9 +209,8 @@
         if (r.kind !== 'decision' || r.payload.type !== 'agent_action') continue;
         if (!best || Math.abs(r.seq - record.seq) < Math.abs(best.seq - record.seq)) best = r;
       }
-      const colleague = best && state.config.colleagues.find((c) => c.name === best.payload.agentId);
-      // Named as the cardholder read it (display name); the login id if that colleague is not configured any more.
-      return text('agent.speaker_agent', { name: colleague ? colleague.displayName : best ? best.payload.agentId : '' });
+      // Named as the cardholder read it (display name).
+      return text('agent.speaker_agent', { name: best ? person(best.payload.agentId) : '' });
     }
     return text('agent.speaker_system');
   }
@@ -257,14 +261,14 @@
       progress.push(el('p', { className: 'done', textContent: text('agent.arrangement_done', { reference: ticket.arrangement.reference }) }));
       progress.push(el('p', { textContent: describeOffer(ticket.arrangement.offer, currency) }));
     } else if (ticket.awaitingConsent) {
-      progress.push(el('p', { className: 'pending', textContent: text('agent.awaiting_consent', { name: ticket.awaitingConsent.by }) }));
+      progress.push(el('p', { className: 'pending', textContent: text('agent.awaiting_consent', { name: person(ticket.awaitingConsent.by) }) }));
       progress.push(el('p', { textContent: describeOffer(ticket.awaitingConsent.offer, currency) }));
     }
     if (ticket.approval) {
       const a = ticket.approval;
-      if (a.status === 'pending') progress.push(el('p', { className: 'pending', textContent: `${text('agent.approval_pending', { name: a.requestedBy })} ${describeOffer(a.offer, currency)}` }));
-      if (a.status === 'declined') progress.push(el('p', { className: 'error', textContent: text('agent.approval_declined', { name: a.decidedBy, reason: a.decisionReason }) }));
-      if (a.status === 'approved' && !ticket.arrangement) progress.push(el('p', { textContent: text('agent.approval_approved', { name: a.decidedBy }) }));
+      if (a.status === 'pending') progress.push(el('p', { className: 'pending', textContent: `${text('agent.approval_pending', { name: person(a.requestedBy) })} ${describeOffer(a.offer, currency)}` }));
+      if (a.status === 'declined') progress.push(el('p', { className: 'error', textContent: text('agent.approval_declined', { name: person(a.decidedBy), reason: a.decisionReason }) }));
+      if (a.status === 'approved' && !ticket.arrangement) progress.push(el('p', { textContent: text('agent.approval_approved', { name: person(a.decidedBy) }) }));
     }
     $('progress').replaceChildren(...progress);
     await showArrangements(state.selected);
@@ -284,7 +288,7 @@
     );
     const list = $('transcript');
     list.scrollTop = list.scrollHeight;
-    $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${n.by}: ${n.text}` })));
+    $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${person(n.by)}: ${n.text}` })));
   }
 
   // The account's arrangements and their ledgers: refreshed with the case view (the chain head moves when a payment is recorded).
