@@ -19,6 +19,7 @@ import {
 } from './schema.js';
 import { applyDelta, matchesFilter, summaryDelta } from './summary.js';
 import { z } from 'zod';
+import { decodeCompact, encodeCompact } from '../storage/compact.js';
 
 export const RetentionRecord = RetentionEntry.extend({ seq: z.number().int().min(1), prevHash: ChainHead.shape.hash, hash: ChainHead.shape.hash });
 export type RetentionRecord = z.infer<typeof RetentionRecord>;
@@ -118,9 +119,13 @@ export function retentionEntry(
   });
 }
 
-/** In-process store for tests and single-instance development; records are kept as JSON text like Redis does. */
+/**
+ * In-process store for tests and single-instance development. Each batch is kept compact, as
+ * Redis keeps it (bot/storage/compact.ts): bytes outside the JS heap, a fraction of the records'
+ * JSON, and a copy the caller cannot change afterwards.
+ */
 export class MemoryTranscriptStore implements TranscriptStore {
-  private readonly logs = new Map<string, { records: string[]; head: ChainHead; summary: ConversationSummary }>();
+  private readonly logs = new Map<string, { batches: Buffer[]; head: ChainHead; summary: ConversationSummary }>();
   private readonly retention: { records: string[]; head: ChainHead } = { records: [], head: EMPTY_HEAD };
 
   constructor(readonly sealing: Sealing = ephemeralSealing()) {}
@@ -137,16 +142,16 @@ export class MemoryTranscriptStore implements TranscriptStore {
     if (entries.length === 0) return [];
     // Sealed in full before anything is stored: a failure leaves the log as it was.
     const records = sealBatch(this.sealing.chain, conversationId, head, entries);
-    const texts = records.map((r) => JSON.stringify(r));
+    const batch = encodeCompact(records);
     let log = this.logs.get(conversationId);
     let summary = log?.summary ?? null;
     for (const r of records) summary = applyDelta(summary, summaryDelta(r));
     const last = records.at(-1)!;
     if (!log) {
-      log = { records: [], head: EMPTY_HEAD, summary: summary! };
+      log = { batches: [], head: EMPTY_HEAD, summary: summary! };
       this.logs.set(conversationId, log);
     }
-    log.records.push(...texts);
+    log.batches.push(batch);
     log.head = { seq: last.seq, hash: last.hash };
     log.summary = summary!;
     await anchor(this.sealing, conversationId, last);
@@ -163,7 +168,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
 
   async stored(conversationId: string): Promise<StoredChain> {
     const log = this.logs.get(conversationId);
-    return { records: (log?.records ?? []).map((r) => JSON.parse(r) as Linked & Record<string, unknown>), head: log?.head ?? null };
+    return { records: (log?.batches ?? []).flatMap((b) => decodeCompact(b) as (Linked & Record<string, unknown>)[]), head: log?.head ?? null };
   }
 
   async summary(conversationId: string): Promise<ConversationSummary | null> {

@@ -1,6 +1,7 @@
 /**
  * The Direct Line activity log in Redis, for several bot instances behind one address. Per
- * conversation: a marker key, a list of JSON activities (list index = seq = watermark) and a hash
+ * conversation: a marker key, a list of activities (list index = seq = watermark; each stored
+ * compactly, bot/storage/compact.ts, a third of its JSON) and a hash
  * of client activity ids → seq; all under the `{conv:<id>}` hash tag, so one Lua script can append
  * and de-duplicate atomically, also on Redis Cluster.
  */
@@ -14,7 +15,7 @@ import { UnknownConversationError, type Appended, type ConversationLog, type Log
 /**
  * The dedupe hash maps a client activity id to its seq: "<seq>?" from receipt until its turn
  * completes, then "<seq>" (so entries written before completion was recorded count as completed).
- * KEYS: open, log, dedupe. ARGV: activity JSON, ttl, dedupe key. Answers {seq, duplicate, completed}.
+ * KEYS: open, log, dedupe. ARGV: activity (compact), ttl, dedupe key. Answers {seq, duplicate, completed}.
  */
 const APPEND = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0} end

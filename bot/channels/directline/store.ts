@@ -4,6 +4,7 @@
  * when several instances serve the same conversations.
  */
 import type { Activity } from 'botbuilder';
+import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 
 export interface LogEntry {
   /** position in the log, from 0; the Direct Line watermark of this activity */
@@ -56,7 +57,8 @@ export interface ConversationLog {
 }
 
 interface MemoryConversation {
-  activities: Partial<Activity>[];
+  /** Each activity compact (bot/storage/compact.ts). */
+  activities: Buffer[];
   /** client activity id → its seq, and whether its turn completed */
   dedupe: Map<string, { seq: number; completed: boolean }>;
   expiresAtMs: number;
@@ -94,8 +96,8 @@ export class MemoryConversationLog implements ConversationLog {
     conversation.expiresAtMs = this.expiry();
     const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
     if (earlier !== undefined) return { seq: earlier.seq, duplicate: true, completed: earlier.completed };
-    // A structured copy, as a shared store would hold: later changes by the bot do not leak in.
-    conversation.activities.push(structuredClone(activity));
+    // Stored compact, as Redis holds it: a copy later changes by the bot cannot reach, off the JS heap.
+    conversation.activities.push(encodeCompact(activity));
     const seq = conversation.activities.length - 1;
     if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, { seq, completed: false });
     return { seq, duplicate: false, completed: false };
@@ -111,7 +113,7 @@ export class MemoryConversationLog implements ConversationLog {
     if (!conversation) throw new UnknownConversationError(conversationId);
     conversation.expiresAtMs = this.expiry();
     const first = conversation.activities.length;
-    for (const activity of activities) conversation.activities.push(structuredClone(activity));
+    for (const activity of activities) conversation.activities.push(encodeCompact(activity));
     return first;
   }
 
@@ -121,7 +123,7 @@ export class MemoryConversationLog implements ConversationLog {
     const start = afterSeq === undefined ? 0 : afterSeq + 1;
     return conversation.activities
       .slice(start, start + limit)
-      .map((activity, i) => ({ seq: start + i, activity: structuredClone(activity) }));
+      .map((stored, i) => ({ seq: start + i, activity: decodeCompact(stored) as Partial<Activity> }));
   }
 
   private live(conversationId: string): MemoryConversation | undefined {
