@@ -3,11 +3,21 @@
  * which terms, whose authority — never raw JSON. Used by the compliance console's annotations and
  * by the printable record, in the reader's language.
  */
-import { formatMoney, t, type MessageKey } from '../../conversation/messages/index.js';
+import { formatMoney, hasMessage, t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
 import { policyRef } from '../../policy/index.js';
+
+/** A policy reason code in words (the consoles' agent.why_ labels; a signal's own label after a trigger); unknown codes as they are. */
+function reasonWords(code: string, lang: Language): string {
+  const [head = code, signal] = code.split(':');
+  const key = `agent.why_${head}`;
+  const words = hasMessage(lang, key) ? t(lang, key) : code;
+  if (!signal) return words;
+  const signalKey = `agent.signal_${signal}`;
+  return `${words}：${hasMessage(lang, signalKey) ? t(lang, signalKey) : signal}`;
+}
 
 export interface ReadableDecision {
   seq: number;
@@ -38,7 +48,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('policy', policyRef({ id: p.policyId, version: p.policyVersion }));
       add('authority', t(lang, `review.authority_${p.authority}`));
       if (p.proposal) add('asked', Object.entries(p.proposal).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`).join(', '));
-      add('rules', p.reasons.map((r) => `${r.code}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));
+      add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));
       break;
     case 'handoff':
       add('reason', p.reason);

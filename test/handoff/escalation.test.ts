@@ -9,6 +9,7 @@ import type { Activity } from 'botbuilder';
 import type { Forbear } from '../../bot/app.js';
 import { Cardholder, type Instance } from '../scale/fleet.js';
 import { consoleLogin, startConsoleInstance } from '../support/console.js';
+import { readableDecision } from '../../bot/transcripts/readable.js';
 
 let instance: Instance;
 let forbear: Forbear;
@@ -168,6 +169,10 @@ describe('escalation between people', () => {
     expect(fields.find((f: any) => f.label === '条款').value).toContain('临时小额还款');
     expect(fields.find((f: any) => f.label === '规则').value).toContain('peopleArrangements.tokenPayment.maxMonths.supervisor');
     expect(fields.find((f: any) => f.label === '政策').value).toBe('default-cn@2026.1');
+    // The evaluation's reasons in words before each rule id, not codes.
+    const accepted = records.find((r) => r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.outcome === 'accept')!;
+    const evaluation = readableDecision(accepted as Parameters<typeof readableDecision>[0], 'zh-CN');
+    expect(evaluation.fields.find((f) => f.label === '规则')!.value).toContain('在权限范围内: default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
   });
 
   it('release, transfer, notes and dispositions from the configured list', async () => {

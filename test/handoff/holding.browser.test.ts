@@ -73,7 +73,8 @@ describe('a token payment for the case nothing else fits', () => {
     expect(await request.innerText()).toContain('临时小额还款每期 ¥400.00，共 6 期');
     expect(await boss.locator('#who').innerText()).toBe('陈静 · supervisor (主管)');
     await request.locator('summary').click();
-    expect(await request.innerText()).toContain('peopleArrangements.tokenPayment.maxMonths.supervisor');
+    // The policy's reasons in words, each with its rule id.
+    expect(await request.innerText()).toContain('在权限范围内 — default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
     await boss.screenshot({ path: 'test-output/supervisor-token-payment.png', fullPage: true });
     await request.getByRole('button', { name: '批准并发送给持卡人' }).click();
 

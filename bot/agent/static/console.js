@@ -122,7 +122,12 @@
     if (p.breathingSpaceDays != null) parts.push(text('agent.proposal_breathing', { days: p.breathingSpaceDays }));
     return parts.join('，') || '—';
   }
-  const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${r.code}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
+  // A policy reason in words ("期数超出权限"), the rule id after it for anyone who checks; an unknown code as it is.
+  const why = (code) => {
+    const [head, signal] = code.split(':');
+    return signal ? `${label('agent.why_', head)}：${label('agent.signal_', signal)}` : label('agent.why_', head);
+  };
+  const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${why(r.code)}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
 
   // ---- the queue ----
   function renderQueue() {
