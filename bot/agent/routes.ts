@@ -75,7 +75,7 @@ export function registerAgentConsole(
       await loginGuard.failed(name, ip);
       throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
     }
-    await loginGuard.succeeded(name);
+    await loginGuard.succeeded(name, ip);
     const { cookie, session } = await signer.issue(user.name, user.role);
     res.header('Set-Cookie', cookie);
     res.json(200, { name: session.name, role: session.role, displayName: user.displayName });

@@ -8,10 +8,14 @@
  * only forgotten when its window ends, so one valid account cannot launder an address's guesses.
  * Only failures count, so a colleague behind the same address who types correctly is not slowed.
  *
+ * An attempt that would lock if wrong runs alone: it holds a slot (a one-point limiter) until its
+ * answer, so a burst of concurrent guesses fired the moment a lock ends gets one guess, not one
+ * per request in flight (the lock is only set once the password has been found wrong).
+ *
  * rate-limiter-flexible has no growing block of its own (its `blockDuration` is fixed), so the
  * growth is the small `lockSeconds` below on top of its counter and its `block()`.
  */
-import { type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { flexibleLimiter, type RateLimitStore } from '../http/index.js';
 
 export interface Backoff {
@@ -49,7 +53,12 @@ interface Scope {
   failures: RateLimiterAbstract;
   /** A key is locked while `block()`ed here. */
   locks: RateLimiterAbstract;
+  /** Held by the one attempt in flight that would lock if wrong. */
+  slots: RateLimiterAbstract;
 }
+
+/** A slot left behind by a request that never answered (a crash) frees itself after this long. */
+const SLOT_SEC = 30;
 
 export class LoginGuard {
   private readonly scopes: readonly [Scope, Scope];
@@ -60,18 +69,38 @@ export class LoginGuard {
       backoff: b,
       failures: flexibleLimiter({ points: Number.MAX_SAFE_INTEGER, duration: b.windowSec }, `login-${label}-failures`, store),
       locks: flexibleLimiter({ points: 1, duration: b.maxLockSec }, `login-${label}-lock`, store),
+      slots: flexibleLimiter({ points: 1, duration: SLOT_SEC }, `login-${label}-slot`, store),
     });
     this.scopes = [scope('user', backoff.user, 'user'), scope('address', backoff.address, 'ip')];
   }
 
-  /** Before the password is checked: is this name or address locked out? */
+  /**
+   * Before the password is checked: is this name or address locked out, or is another attempt that
+   * would lock it still waiting for its answer? An allowed attempt must end in `failed` or `succeeded`.
+   */
   async check(name: string, ip: string): Promise<LoginVerdict> {
-    const locks = await Promise.all(this.scopes.map((s, i) => s.locks.get(i === 0 ? name : ip)));
+    const keys = [name, ip] as const;
+    const locks = await Promise.all(this.scopes.map((s, i) => s.locks.get(keys[i]!)));
     for (const [i, lock] of locks.entries()) {
       // `block()` sets the count past `points`: that is what a lock looks like to `get`.
       if (lock && lock.consumedPoints > this.scopes[i]!.locks.points && lock.msBeforeNext > 0) {
         return { allowed: false, retryAfterSec: Math.max(1, Math.ceil(lock.msBeforeNext / 1000)), scope: this.scopes[i]!.name };
       }
+    }
+    const taken: Scope[] = [];
+    for (const [i, s] of this.scopes.entries()) {
+      const failures = (await s.failures.get(keys[i]!))?.consumedPoints ?? 0;
+      if (lockSeconds(s.backoff, failures + 1) === 0) continue;
+      // consume() is atomic (INCR in Redis): of concurrent attempts, one gets the slot.
+      const slot = await s.slots.consume(keys[i]!).catch((refusal: unknown) => {
+        if (refusal instanceof RateLimiterRes) return null;
+        throw refusal;
+      });
+      if (!slot) {
+        await Promise.all(taken.map((t) => t.slots.delete(keys[this.scopes.indexOf(t)]!)));
+        return { allowed: false, retryAfterSec: 1, scope: s.name };
+      }
+      taken.push(s);
     }
     return { allowed: true };
   }
@@ -83,11 +112,12 @@ export class LoginGuard {
         const counted = await s.failures.consume(key);
         const lock = lockSeconds(s.backoff, counted.consumedPoints);
         if (lock > 0) await s.locks.block(key, lock);
+        await s.slots.delete(key);
       }),
     );
   }
 
-  async succeeded(name: string): Promise<void> {
-    await this.scopes[0].failures.delete(name);
+  async succeeded(name: string, ip: string): Promise<void> {
+    await Promise.all([this.scopes[0].failures.delete(name), this.scopes[0].slots.delete(name), this.scopes[1].slots.delete(ip)]);
   }
 }
