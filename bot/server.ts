@@ -30,6 +30,7 @@ import { AccountServiceUnavailableError } from '../conversation/accounts.js';
 import { registerWebChat } from './web/routes.js';
 import { runRetention } from './transcripts/retention.js';
 import { registerAgentConsole } from './agent/routes.js';
+import { registerSignIn } from './auth/routes.js';
 import { registerComplianceConsole } from './compliance/routes.js';
 import { registerOpsDashboard } from './operations/routes.js';
 import type { Proactive } from './agent/actions.js';
@@ -155,7 +156,8 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
     }
     return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
   };
-  const agentConsole = registerAgentConsole(server, { forbear, users, signer, loginGuard: new LoginGuard(rateLimitStore), proactive, dispositions: config.CASE_DISPOSITIONS });
+  registerSignIn(server, { users, signer, loginGuard: new LoginGuard(rateLimitStore) });
+  const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
   registerComplianceConsole(server, { forbear, signer, defaultPolicy: config.DEFAULT_POLICY });
   registerOpsDashboard(server, { forbear, signer });
   registerDocuments(server, { forbear, signer });

@@ -78,9 +78,12 @@ export interface Preview {
   decision: Decision;
 }
 
+/** What a person's actions reach: the case in conversation state, the desk, the policy and the audit trail. */
+export type AgentPorts = Pick<Forbear, 'accounts' | 'audit' | 'bot' | 'caseState' | 'clock' | 'conversationState' | 'desk' | 'policy'>;
+
 export class AgentActions {
   constructor(
-    private readonly forbear: Forbear,
+    private readonly forbear: AgentPorts,
     private readonly proactive: Proactive,
     private readonly users: readonly ConsoleUser[],
   ) {}

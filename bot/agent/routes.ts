@@ -1,101 +1,45 @@
 /**
- * The agent console's HTTP API (`/agent/api/…`) and its page (`/agent`). Bodies are validated with
- * zod; every route is authorised on the server by role; the policy decides every approval.
+ * The agent console's HTTP API (`/agent/api/…`) and its page (`/agent`); signing in is the auth
+ * module's (bot/auth/routes.ts). Bodies are validated with zod; every route is authorised on the
+ * server by role; the policy decides every approval.
  */
-import { readFileSync } from 'node:fs';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import { Proposal } from '../../policy/index.js';
-import { csrfRefusal, requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
-import type { LoginGuard } from '../auth/loginGuard.js';
-import { authenticate, type ConsoleUser } from '../auth/users.js';
+import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
+import type { ConsoleUser } from '../auth/users.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
-import { clientIp } from '../http/index.js';
-import { pageCsp } from '../http/headers.js';
 import type { Forbear } from '../app.js';
-import { catalogs } from '../../conversation/messages/index.js';
-import { Language } from '../../conversation/language.js';
-import { asset, serveAssets } from '../web/routes.js';
-import { ActionRefused, AgentActions, type Proactive } from './actions.js';
+import { registerPage } from '../http/pages.js';
+import { ActionRefused, AgentActions, type AgentPorts, type Proactive } from './actions.js';
 
-const Login = z.object({ name: z.string().min(1).max(64), password: z.string().min(1).max(200) }).strict();
 const Message = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const Override = z.object({ reasonCode: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,40}$/) }).strict().optional();
 const Approve = z.object({ proposal: Proposal, override: Override }).strict();
 const ApprovalRequest = z.object({ proposal: Proposal, override: Override, note: z.string().trim().max(1000).default('') }).strict();
 const Decide = z.object({ approve: z.boolean(), reason: z.string().trim().max(1000).default('') }).strict()
   .refine((d) => d.approve || d.reason.length > 0, { path: ['reason'], message: 'a reason is required to decline' });
-const Revoke = z.object({ name: z.string().min(1).max(64) }).strict();
 const Transfer = z.object({ to: z.string().min(1).max(64) }).strict();
 const Note = z.object({ text: z.string().trim().min(1).max(2000) }).strict();
 const CaseId = z.string().min(1).max(200);
 
 const body = <S extends z.ZodType>(schema: S, req: Request): z.output<S> => parseOr400(schema, req.body ?? {});
 
-function consoleTexts(): Record<Language, Record<string, string>> {
-  const pick = (lang: Language) => Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('agent.')));
-  return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
-}
-
 /** How often an open console's event stream looks for changes in the shared stores (other instances included). */
 const WATCH_MS = 1000;
 
 export function registerAgentConsole(
   server: Server,
-  deps: { forbear: Forbear; users: readonly ConsoleUser[]; signer: SessionSigner; loginGuard: LoginGuard; proactive: Proactive; dispositions: readonly string[] },
+  deps: { forbear: AgentPorts & Pick<Forbear, 'logger' | 'transcripts'>; users: readonly ConsoleUser[]; signer: SessionSigner; proactive: Proactive; dispositions: readonly string[] },
 ): { close(): void } {
-  const { forbear, users, signer, loginGuard, dispositions } = deps;
+  const { forbear, users, signer, dispositions } = deps;
   const actions = new AgentActions(forbear, deps.proactive, users);
   const staff = requireRole(signer, 'agent', 'supervisor');
   const supervisor = requireRole(signer, 'supervisor');
   const Close = z.object({ disposition: z.enum(dispositions as [string, ...string[]]), note: z.string().trim().max(2000).default('') }).strict();
   const streams = new Set<() => void>();
 
-  const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
-  serveAssets(server, {
-    '/agent': asset('text/html; charset=utf-8', file('index.html'), 'no-cache', pageCsp()),
-    '/agent/assets/console.js': asset('text/javascript; charset=utf-8', file('console.js'), 'no-cache'),
-    '/agent/assets/console.css': asset('text/css; charset=utf-8', file('console.css'), 'no-cache'),
-    '/agent/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(consoleTexts())), 'no-cache'),
-  });
-
-  server.post('/agent/api/login', async (req: Request, res: Response) => {
-    const csrf = csrfRefusal(req);
-    if (csrf) throw csrf;
-    const { name, password } = body(Login, req);
-    const ip = clientIp(req) ?? 'unknown';
-    const verdict = await loginGuard.check(name, ip);
-    if (!verdict.allowed) {
-      res.header('Retry-After', String(verdict.retryAfterSec));
-      const who = verdict.scope === 'user' ? 'this name' : 'this address';
-      throw new HttpError(429, 'TooManyRequests', `Too many failed logins for ${who}; locked, try again in ${Math.ceil(verdict.retryAfterSec / 60)} min.`);
-    }
-    const user = await authenticate(users, name, password);
-    if (!user) {
-      await loginGuard.failed(name, ip);
-      throw new HttpError(401, 'Unauthorized', 'Wrong name or password.');
-    }
-    await loginGuard.succeeded(name, ip);
-    const { cookie, session } = await signer.issue(user.name, user.role);
-    res.header('Set-Cookie', cookie);
-    res.json(200, { name: session.name, role: session.role, displayName: user.displayName });
-  });
-  // Signing out ends the session on the server (a copy of the cookie is refused afterwards) and clears the cookie.
-  server.post('/agent/api/logout', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
-    await signer.end(sessionOf(req));
-    res.header('Set-Cookie', signer.cleared());
-    res.json(200, { ok: true });
-  });
-  // A supervisor ends every session of a console user (a lost laptop, someone leaving) on every instance.
-  server.post('/agent/api/sessions/revoke', requireRole(signer, 'supervisor'), async (req: Request, res: Response) => {
-    const { name } = body(Revoke, req);
-    await signer.revokeUser(name);
-    res.json(200, { ok: true, revoked: name });
-  });
-  server.get('/agent/api/me', requireRole(signer, 'agent', 'supervisor', 'compliance', 'operations'), async (req: Request, res: Response) => {
-    const { name, role } = sessionOf(req);
-    res.json(200, { name, role, displayName: users.find((u) => u.name === name)?.displayName ?? name });
-  });
+  registerPage(server, { path: '/agent', dir: new URL('./static/', import.meta.url), files: ['console.js', 'console.css'], texts: (key) => key.startsWith('agent.') });
 
   const ticketOf = async (req: Request) => {
     const id = parseOr400(CaseId, req.params?.['id'], 'id');

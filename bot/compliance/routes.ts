@@ -5,22 +5,19 @@
  * hash-chained log — never into the conversation's chain, which only the conversation writes.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
 import type { Forbear } from '../app.js';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
-import { pageCsp } from '../http/headers.js';
-import { catalogs } from '../../conversation/messages/index.js';
 import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
 import { ConversationFilter, type ConversationSummary, type TranscriptRecord } from '../transcripts/schema.js';
 import { readableDecision } from '../transcripts/readable.js';
 import { verifyConversation } from '../transcripts/store.js';
 import { Language } from '../../conversation/language.js';
-import { asset, serveAssets } from '../web/routes.js';
+import { registerPage } from '../http/pages.js';
 
 const Review = z.object({ verdict: z.enum(['pass', 'fail', 'needs_followup']), comment: z.string().max(2000).default('') }).strict();
 const ReviewRecord = z.object({
@@ -73,13 +70,7 @@ export function sample<T extends { conversationId: string }>(items: readonly T[]
   return [...items].sort((a, b) => rank(a.conversationId).localeCompare(rank(b.conversationId))).slice(0, n);
 }
 
-function texts(): Record<Language, Record<string, string>> {
-  const pick = (lang: Language) =>
-    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => ['compliance.', 'agent.', 'review.', 'transcript.'].some((p) => key.startsWith(p))));
-  return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
-}
-
-export function registerComplianceConsole(server: Server, deps: { forbear: Forbear; signer: SessionSigner; defaultPolicy: string }): void {
+export function registerComplianceConsole(server: Server, deps: { forbear: Pick<Forbear, 'clock' | 'policy' | 'stores' | 'transcripts'>; signer: SessionSigner; defaultPolicy: string }): void {
   const { forbear } = deps;
   /** A conversation is read in its own language and local time (its policy's timezone). */
   const localeOf = (summary: ConversationSummary) => ({
@@ -91,11 +82,11 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Forbe
   const compliance = requireRole(deps.signer, 'compliance');
   const reviews = forbear.stores.keyValue({ namespace: 'qa-review', schema: z.array(ReviewRecord), scope: 'global' });
 
-  const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
-  serveAssets(server, {
-    '/compliance': asset('text/html; charset=utf-8', file('index.html'), 'no-cache', pageCsp()),
-    '/compliance/assets/review.js': asset('text/javascript; charset=utf-8', file('review.js'), 'no-cache'),
-    '/compliance/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(texts())), 'no-cache'),
+  registerPage(server, {
+    path: '/compliance',
+    dir: new URL('./static/', import.meta.url),
+    files: ['review.js'],
+    texts: (key) => ['compliance.', 'agent.', 'review.', 'transcript.'].some((p) => key.startsWith(p)),
   });
 
   const idOf = (req: Request) => parsed(z.string().min(1).max(200), req.params?.['id']);

@@ -7,7 +7,7 @@ import type { Forbear } from '../app.js';
 import { consentRecord, documentPath, renderAgreement, tokenMatches } from './document.js';
 
 export interface DocumentRouteDeps {
-  forbear: Forbear;
+  forbear: Pick<Forbear, 'audit' | 'clock' | 'lifecycle' | 'policy' | 'stores' | 'transcripts'>;
   signer: SessionSigner;
 }
 

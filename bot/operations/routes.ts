@@ -11,10 +11,8 @@ import { z } from 'zod';
 import type { Forbear } from '../app.js';
 import { requireRole, type SessionSigner } from '../auth/session.js';
 import { parseOr400 } from '../http/errors.js';
-import { pageCsp } from '../http/headers.js';
-import { catalogs } from '../../conversation/messages/index.js';
 import { Language } from '../../conversation/language.js';
-import { asset, serveAssets } from '../web/routes.js';
+import { registerPage } from '../http/pages.js';
 import { buildReport, DIMENSIONS, type Dimension } from './report.js';
 import { collectFacts } from './source.js';
 import { comparisonLines, outcomeTable, type Table } from './table.js';
@@ -30,22 +28,15 @@ function chartJs(): Buffer {
   return readFileSync(new URL('./chart.umd.min.js', `file://${entry}`));
 }
 
-function texts(): Record<Language, Record<string, string>> {
-  const pick = (lang: Language) =>
-    Object.fromEntries(Object.entries(catalogs[lang]).filter(([key]) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in'].includes(key)));
-  return Object.fromEntries(Language.options.map((lang) => [lang, pick(lang)])) as Record<Language, Record<string, string>>;
-}
-
-export function registerOpsDashboard(server: Server, deps: { forbear: Forbear; signer: SessionSigner }): void {
+export function registerOpsDashboard(server: Server, deps: { forbear: Pick<Forbear, 'lifecycle' | 'transcripts'>; signer: SessionSigner }): void {
   const { forbear } = deps;
   const operations = requireRole(deps.signer, 'operations', 'supervisor');
-  const file = (name: string) => readFileSync(new URL(`./static/${name}`, import.meta.url));
-  serveAssets(server, {
-    '/ops': asset('text/html; charset=utf-8', file('index.html'), 'no-cache', pageCsp()),
-    '/ops/assets/ops.js': asset('text/javascript; charset=utf-8', file('ops.js'), 'no-cache'),
-    '/ops/assets/ops.css': asset('text/css; charset=utf-8', file('ops.css'), 'no-cache'),
-    '/ops/assets/chart.umd.min.js': asset('text/javascript; charset=utf-8', chartJs(), 'public, max-age=86400'),
-    '/ops/assets/texts.json': asset('application/json; charset=utf-8', Buffer.from(JSON.stringify(texts())), 'no-cache'),
+  registerPage(server, {
+    path: '/ops',
+    dir: new URL('./static/', import.meta.url),
+    files: ['ops.js', 'ops.css'],
+    bundles: { 'chart.umd.min.js': chartJs() },
+    texts: (key) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in'].includes(key),
   });
 
   const ledgers = { get: async (reference: string) => (await forbear.lifecycle.book.get(reference))?.ledger ?? null };

@@ -441,16 +441,7 @@
     if (state.events) state.events.close();
     location.reload();
   });
-  $('login').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const form = new FormData(e.target);
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
-    const me = await res.json().catch(() => ({}));
-    if (!res.ok || (me.role !== 'agent' && me.role !== 'supervisor')) {
-      // 429: this name or address is locked out after too many wrong passwords.
-      $('login-error').textContent = text(res.status === 429 ? 'agent.login_locked' : 'agent.login_failed');
-      return;
-    }
+  forbearSignIn.onSubmit(text, async (me) => {
     state.me = me;
     await showDesk();
   });
@@ -509,9 +500,9 @@
   (async () => {
     state.texts = await (await fetch('/agent/assets/texts.json')).json();
     translate();
-    const me = await api('me');
-    if (me.ok && (me.data.role === 'agent' || me.data.role === 'supervisor')) {
-      state.me = me.data;
+    const me = await forbearSignIn.current();
+    if (me) {
+      state.me = me;
       await showDesk();
     }
   })();

@@ -145,18 +145,7 @@
     if (state.me) search(state.page);
     if (state.selected) open(state.selected);
   });
-  $('login').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const form = new FormData(e.target);
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
-    const me = await res.json().catch(() => ({}));
-    if (!res.ok || me.role !== 'compliance') {
-      // 429: this name or address is locked out after too many wrong passwords.
-      $('login-error').textContent = text(res.status === 429 ? 'agent.login_locked' : 'compliance.login_failed');
-      return;
-    }
-    await showDesk(me);
-  });
+  forbearSignIn.onSubmit(text, showDesk);
   $('logout').addEventListener('click', async () => {
     await fetch('/agent/api/logout', { method: 'POST', headers: { 'x-forbear-console': '1' } });
     location.reload();
@@ -185,10 +174,7 @@
   (async () => {
     state.texts = await (await fetch('/compliance/assets/texts.json')).json();
     translate();
-    const me = await fetch('/agent/api/me');
-    if (me.ok) {
-      const data = await me.json();
-      if (data.role === 'compliance') await showDesk(data);
-    }
+    const me = await forbearSignIn.current();
+    if (me) await showDesk(me);
   })();
 })();

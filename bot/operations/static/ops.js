@@ -109,11 +109,8 @@
   async function start() {
     state.texts = await (await fetch('/ops/assets/texts.json')).json();
     translate();
-    const me = await fetch('/agent/api/me');
-    if (me.ok) {
-      const who = await me.json();
-      if (who.role === 'operations' || who.role === 'supervisor') return enter(who);
-    }
+    const who = await forbearSignIn.current();
+    if (who) return enter(who);
     $('login').hidden = false;
   }
 
@@ -124,18 +121,7 @@
     await load();
   }
 
-  $('login').addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const form = new FormData($('login'));
-    const res = await fetch('/agent/api/login', { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: JSON.stringify({ name: form.get('name'), password: form.get('password') }) });
-    const who = await res.json().catch(() => ({}));
-    if (!res.ok || (who.role !== 'operations' && who.role !== 'supervisor')) {
-      // 429: this name or address is locked out after too many wrong passwords.
-      $('login-error').textContent = text(res.status === 429 ? 'agent.login_locked' : 'ops.login_failed');
-      return;
-    }
-    await enter(who);
-  });
+  forbearSignIn.onSubmit(text, enter);
   $('filters').addEventListener('submit', (e) => {
     e.preventDefault();
     load();
