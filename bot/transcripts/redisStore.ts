@@ -130,6 +130,7 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
     const k = this.conv(conversationId);
+    const indexed = this.knownHeads.has(conversationId);
     const records = await this.appendLinked(
       [k.stream, k.head, k.summary, k.flags, k.policies, k.agents],
       async (head) => {
@@ -141,12 +142,14 @@ export class RedisTranscriptStore implements TranscriptStore {
     );
     const last = records.at(-1);
     if (!last) return records;
-    this.remember(conversationId, { seq: last.seq, hash: last.hash });
     await Promise.all([
-      // The index is another slot under Cluster, so it cannot join the script; NX keeps the first start time.
-      this.client.zadd(this.index, 'NX', Date.parse(records[0]!.at), conversationId),
+      // The index is another slot under Cluster, so it cannot join the script; NX keeps the first
+      // start time. Once per conversation and instance, not every turn: a head is remembered only
+      // after its conversation is indexed, so a crash in between is repaired by the next append.
+      indexed ? undefined : this.client.zadd(this.index, 'NX', Date.parse(records[0]!.at), conversationId),
       anchor(this.sealing, conversationId, last),
     ]);
+    this.remember(conversationId, { seq: last.seq, hash: last.hash });
     return records;
   }
 
