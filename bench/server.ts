@@ -53,7 +53,7 @@ async function echoServer(env: NodeJS.ProcessEnv): Promise<{ url: string; close(
   const directLine = registerDirectLine(server, {
     bot: new EchoBot(new ConversationState(storage)),
     config,
-    ...(stores?.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
+    ...(stores?.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC, config.UNSTARTED_CONVERSATION_TTL_SEC) } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();

@@ -209,9 +209,24 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     settings: { defaultPolicyId: config.DEFAULT_POLICY, maxVerificationAttempts: config.VERIFICATION_MAX_ATTEMPTS },
     lifecycle: lifecyclePort(lifecycle),
   };
-  const bot = new ForbearBot({ conversationState, caseState, services, understanding, rules, audit, desk, metrics, logger, inbound });
+  const bot = new ForbearBot({
+    conversationState,
+    caseState,
+    services,
+    understanding,
+    rules,
+    audit,
+    desk,
+    metrics,
+    logger,
+    inbound,
+    unstarted: { storage: stores.storage, ttlSec: config.UNSTARTED_CONVERSATION_TTL_SEC },
+  });
   const prelude = stores.keyValue({ namespace: 'transcript-prelude', schema: z.array(TranscriptEntry), scope: 'conversation' });
-  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound, prelude as KeyValueStore<TranscriptEntryInput[]>);
+  const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound, {
+    prelude: prelude as KeyValueStore<TranscriptEntryInput[]>,
+    ttlSec: config.UNSTARTED_CONVERSATION_TTL_SEC,
+  });
 
   logger.info(
     {

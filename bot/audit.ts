@@ -29,6 +29,8 @@ export class TurnRecords {
   private entries: { entry: TranscriptEntryInput; basedOn: number[] }[] = [];
   /** Decisions not yet cited by a bot message, by position in `entries`. */
   private uncited: number[] = [];
+  /** The conversation has no transcript and the cardholder has not written: the records were held aside. */
+  unstarted = false;
 
   static of(context: TurnContext): TurnRecords | undefined {
     return context.turnState.get(TurnRecords.KEY) as TurnRecords | undefined;
@@ -233,9 +235,6 @@ function blankEntities(entities: UnderstandingResult['entities']): Understanding
   return Object.fromEntries(Object.keys(entities).map((k) => [k, null])) as UnderstandingResult['entities'];
 }
 
-/** A greeting nobody answered is forgotten after this long (the Direct Line conversation's own default lifetime). */
-const PRELUDE_TTL_SEC = 86_400;
-
 /** Flag memory kept for this many conversations; one not kept is rebuilt from its transcript once. */
 const FLAG_MEMORIES = 10_000;
 
@@ -258,10 +257,10 @@ export class TranscriptMiddleware implements Middleware {
     private readonly clock: Clock,
     private readonly inbound: InboundPrivacy,
     /**
-     * Where a conversation's records wait until the cardholder first writes (with a TTL): a chat
-     * opened and never written in creates no transcript. Absent: stored at once.
+     * Where a conversation's records wait until the cardholder first writes, forgotten `ttlSec`
+     * after the last of them: a chat opened and never written in creates no transcript. Absent: stored at once.
      */
-    private readonly prelude?: KeyValueStore<TranscriptEntryInput[]>,
+    private readonly held?: { prelude: KeyValueStore<TranscriptEntryInput[]>; ttlSec: number },
     private readonly flagContext: FlagContext = { phrases: loadForbiddenPhrases(), contactRules: ContactRules.parse({}) },
   ) {}
 
@@ -317,11 +316,12 @@ export class TranscriptMiddleware implements Middleware {
   private async flush(conversationId: string, turn: TurnRecords, cardholderWrote: boolean): Promise<void> {
     const held = turn.take();
     if (held.entries.length === 0) return;
-    const prelude = this.prelude;
+    const prelude = this.held?.prelude;
     if (prelude && !cardholderWrote && (await this.store.head(conversationId)) === null) {
       // The greeting of a chat nobody has written in yet: held aside, it expires unless they write.
       const earlier = (await prelude.get(conversationId)) ?? [];
-      await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], PRELUDE_TTL_SEC);
+      await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], this.held!.ttlSec);
+      turn.unstarted = true;
       return;
     }
     let waiting: TranscriptEntryInput[] = [];

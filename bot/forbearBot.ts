@@ -11,6 +11,7 @@ import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
 import { UNSURE_FIGURES, type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
 import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
+import type { ExpiringStorage } from './storage/memoryStorage.js';
 import type { Metrics } from './metrics.js';
 import type { Auditor } from '../conversation/audit.js';
 import { TurnRecords } from './audit.js';
@@ -40,6 +41,8 @@ export interface BotParts {
   desk: QueueDesk;
   metrics: Metrics;
   logger: Logger;
+  /** Where conversation state is stored, and how long a chat nobody has written in keeps it. */
+  unstarted: { storage: ExpiringStorage; ttlSec: number };
 }
 
 /**
@@ -125,6 +128,10 @@ export class ForbearBot extends ActivityHandler {
     this.dialogStateConfiguration ??= context.turnState.get<unknown>(DIALOG_STATE_CONFIGURATION);
     await TurnRecords.store(context);
     await this.parts.conversationState.saveChanges(context, false);
+    // A chat opened and never written in (its records were held aside) is forgotten soon; the
+    // cardholder's first message saves the state again, with the normal lifetime.
+    const key = this.parts.conversationState.getStorageKey(context);
+    if (TurnRecords.of(context)?.unstarted && key !== undefined) await this.parts.unstarted.storage.expire([key], this.parts.unstarted.ttlSec);
   }
 
   /** Outcomes are counted where they are announced, so every path to one (bot or agent) is counted. */

@@ -119,7 +119,7 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
     retryLater: (locale) => t(localeLanguage(locale) ?? 'zh-CN', 'service.retry_later'),
     storedText: async (context) => (await forbear.inbound.of(context)).stored,
     rateLimitStore,
-    ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC) } : {}),
+    ...(stores.redis ? { log: new RedisConversationLog(stores.redis.client, stores.redis.keys, config.DIRECTLINE_CONVERSATION_TTL_SEC, config.UNSTARTED_CONVERSATION_TTL_SEC) } : {}),
   });
   prepare(directLine.adapter, forbear, { typing: true });
 

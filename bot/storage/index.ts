@@ -3,7 +3,6 @@
  * REDIS_CLUSTER_NODES) it lives in Redis and any instance can serve any request; without, the
  * in-memory twins serve a single embedded process.
  */
-import { MemoryStorage, type Storage } from 'botbuilder';
 import type { z } from 'zod';
 import { MemoryArrangementRepository, RedisArrangementRepository } from './arrangements.js';
 import { type ArrangementRepository } from '../../conversation/arrangement.js';
@@ -18,11 +17,12 @@ import {
 } from './lock.js';
 import { connectRedis, type ConnectOptions, type RedisConnection, type RedisSettingsInput, type StoreHealth } from './redis.js';
 import { RedisStorage } from './redisStorage.js';
+import { ExpiringMemoryStorage, type ExpiringStorage } from './memoryStorage.js';
 
 export interface Stores {
   readonly backend: StoreHealth['backend'];
   /** Bot Framework state (ConversationState, UserState). */
-  readonly storage: Storage;
+  readonly storage: ExpiringStorage;
   readonly lock: ConversationLock;
   readonly dedupe: InboxDedupe;
   readonly arrangements: ArrangementRepository;
@@ -34,10 +34,11 @@ export interface Stores {
   close(): Promise<void>;
 }
 
-export function memoryStores(): Stores {
+/** `now`: the clock the in-memory state expiry reads (tests move it). */
+export function memoryStores(now: () => number = Date.now): Stores {
   return {
     backend: 'memory',
-    storage: new MemoryStorage(),
+    storage: new ExpiringMemoryStorage(now),
     lock: new MemoryConversationLock(),
     dedupe: new MemoryInboxDedupe(),
     arrangements: new MemoryArrangementRepository(),

@@ -4,7 +4,8 @@
  * the stored one (or nothing is stored), otherwise it is rejected with the eTag-conflict error.
  * Every write issues a fresh eTag and restarts the idle TTL.
  */
-import type { Storage, StoreItems } from 'botbuilder';
+import type { StoreItems } from 'botbuilder';
+import type { ExpiringStorage } from './memoryStorage.js';
 import { ETagConflictError, guarded } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
@@ -22,11 +23,11 @@ export interface RedisStorageOptions {
   ttlSec: number;
 }
 
-export class RedisStorage implements Storage {
+export class RedisStorage implements ExpiringStorage {
   private readonly records: VersionedRecords;
 
   constructor(
-    client: RedisClient,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: RedisStorageOptions,
   ) {
@@ -71,6 +72,13 @@ export class RedisStorage implements Storage {
           if (written === null) throw new ETagConflictError(key);
         }),
       );
+    });
+  }
+
+  /** A shorter life for existing records; the next write sets the normal TTL (or none) again. */
+  expire(keys: string[], ttlSec: number): Promise<void> {
+    return guarded(async () => {
+      await Promise.all(keys.map((k) => this.client.pexpire(this.redisKey(k), ttlSec * 1000)));
     });
   }
 

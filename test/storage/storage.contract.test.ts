@@ -5,12 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStorage, type Storage } from 'botbuilder';
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
+import { ExpiringMemoryStorage } from '../../bot/storage/memoryStorage.js';
 import { useTestRedis } from '../support/redis.js';
 
 const redis = useTestRedis('storage-contract');
 
 const backends: Array<[string, () => Promise<Storage>]> = [
   ['MemoryStorage', async () => new MemoryStorage()],
+  ['ExpiringMemoryStorage', async () => new ExpiringMemoryStorage()],
   [
     'RedisStorage',
     async () => {
@@ -143,5 +145,32 @@ describe('RedisStorage specifics', () => {
     const k = key('forever');
     await storage.write({ [k]: { v: 1 } });
     expect(await redis().admin.ttl(storage.redisKey(k))).toBe(-1);
+  });
+});
+
+describe('a shorter life for some records (chats never written in)', () => {
+  it('in memory: an expired record reads as absent; a write before the deadline gives it back its normal life', async () => {
+    let now = 0;
+    const storage = new ExpiringMemoryStorage(() => now);
+    await storage.write({ quiet: { n: 1 }, talker: { n: 1 }, other: { n: 1 } });
+    await storage.expire(['quiet', 'talker'], 60);
+    now += 30_000;
+    await storage.write({ talker: { n: 2, eTag: '*' } });
+    now += 31_000;
+    expect(Object.keys(await storage.read(['quiet', 'talker', 'other'])).sort()).toEqual(['other', 'talker']);
+    now += 10 * 86_400_000;
+    expect(Object.keys(await storage.read(['talker']))).toEqual(['talker']);
+  });
+
+  it('on Redis: the record gets the short TTL; the next write the normal one', async () => {
+    const { client, keys } = await redis().connect();
+    const storage = new RedisStorage(client, keys, { ttlSec: 3600 });
+    const key = `directline/conversations/short-${++n}/`;
+    await storage.write({ [key]: { n: 1 } });
+    await storage.expire([key], 60);
+    const ttl = () => redis().admin.ttl(storage.redisKey(key));
+    expect(await ttl()).toBeLessThanOrEqual(60);
+    await storage.write({ [key]: { n: 2, eTag: '*' } });
+    expect(await ttl()).toBeGreaterThan(60);
   });
 });

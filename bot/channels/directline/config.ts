@@ -13,5 +13,11 @@ export const DirectLineConfig = z.object({
   DIRECTLINE_MAX_OPEN_CONVERSATIONS: intFromEnv(20_000, 1, 10_000_000),
   /** A conversation's activity log is forgotten this long after its last activity. */
   DIRECTLINE_CONVERSATION_TTL_SEC: intFromEnv(86_400, 60, 30 * 86_400),
+  /**
+   * A chat opened and never written in (the page loaded, the greeting shown) is forgotten this long
+   * after it opened: its Direct Line log, its held greeting and its conversation state. The first
+   * cardholder message gives them their normal lifetimes. Default: a token's lifetime.
+   */
+  UNSTARTED_CONVERSATION_TTL_SEC: intFromEnv(1800, 60, 86_400),
 });
 export type DirectLineConfig = z.infer<typeof DirectLineConfig>;

@@ -71,7 +71,7 @@ function requestLocale(req: Request): string | undefined {
 
 export function registerDirectLine(server: Server, deps: DirectLineDeps): DirectLineChannel {
   const { bot, config, logger } = deps;
-  const log = deps.adapter?.log ?? deps.log ?? new MemoryConversationLog(config.DIRECTLINE_CONVERSATION_TTL_SEC, deps.now);
+  const log = deps.adapter?.log ?? deps.log ?? new MemoryConversationLog(config.DIRECTLINE_CONVERSATION_TTL_SEC, deps.now, config.UNSTARTED_CONVERSATION_TTL_SEC);
   const adapter =
     deps.adapter ?? new DirectLineAdapter({ log, ...(deps.lock ? { lock: deps.lock } : {}), ...(deps.storedText ? { storedText: deps.storedText } : {}) });
   const tokens = createTokenService({

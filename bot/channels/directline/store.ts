@@ -30,8 +30,12 @@ export class UnknownConversationError extends Error {
   }
 }
 
+/**
+ * A conversation nobody has written in yet (opened, greeted, never a cardholder message) lives
+ * `unstartedTtlSec`; the first client message gives it the normal idle TTL.
+ */
 export interface ConversationLog {
-  /** Starts the conversation unless it exists. */
+  /** Starts the conversation unless it exists; it is unstarted until a client message is appended. */
   open(conversationId: string): Promise<'created' | 'existing'>;
   exists(conversationId: string): Promise<boolean>;
   /** How many conversations were opened within the last `ttlSec` and not yet expired (approximate across instances). */
@@ -61,10 +65,12 @@ interface MemoryConversation {
   activities: Buffer[];
   /** client activity id → its seq, and whether its turn completed */
   dedupe: Map<string, { seq: number; completed: boolean }>;
+  /** a client message was appended */
+  started: boolean;
   expiresAtMs: number;
 }
 
-/** One process only; conversations expire `ttlSec` after their last activity. */
+/** One process only; conversations expire `ttlSec` after their last activity (`unstartedTtlSec` before the first client message). */
 export class MemoryConversationLog implements ConversationLog {
   private readonly conversations = new Map<string, MemoryConversation>();
   private lastSweepMs = 0;
@@ -72,12 +78,13 @@ export class MemoryConversationLog implements ConversationLog {
   constructor(
     private readonly ttlSec: number,
     private readonly now: () => number = Date.now,
+    private readonly unstartedTtlSec: number = ttlSec,
   ) {}
 
   async open(conversationId: string): Promise<'created' | 'existing'> {
     this.sweep();
     if (this.live(conversationId)) return 'existing';
-    this.conversations.set(conversationId, { activities: [], dedupe: new Map(), expiresAtMs: this.expiry() });
+    this.conversations.set(conversationId, { activities: [], dedupe: new Map(), started: false, expiresAtMs: this.expiry(false) });
     return 'created';
   }
 
@@ -93,7 +100,8 @@ export class MemoryConversationLog implements ConversationLog {
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const conversation = this.live(conversationId);
     if (!conversation) throw new UnknownConversationError(conversationId);
-    conversation.expiresAtMs = this.expiry();
+    if (activity.type === 'message') conversation.started = true;
+    conversation.expiresAtMs = this.expiry(conversation.started);
     const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
     if (earlier !== undefined) return { seq: earlier.seq, duplicate: true, completed: earlier.completed };
     // Stored compact, as Redis holds it: a copy later changes by the bot cannot reach, off the JS heap.
@@ -111,7 +119,7 @@ export class MemoryConversationLog implements ConversationLog {
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
     const conversation = this.live(conversationId);
     if (!conversation) throw new UnknownConversationError(conversationId);
-    conversation.expiresAtMs = this.expiry();
+    conversation.expiresAtMs = this.expiry(conversation.started);
     const first = conversation.activities.length;
     for (const activity of activities) conversation.activities.push(encodeCompact(activity));
     return first;
@@ -131,8 +139,8 @@ export class MemoryConversationLog implements ConversationLog {
     return conversation && conversation.expiresAtMs > this.now() ? conversation : undefined;
   }
 
-  private expiry(): number {
-    return this.now() + this.ttlSec * 1000;
+  private expiry(started: boolean): number {
+    return this.now() + (started ? this.ttlSec : this.unstartedTtlSec) * 1000;
   }
 
   /** Drops expired conversations, at most once a minute so opening stays cheap (unless `now`). */

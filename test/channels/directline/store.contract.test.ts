@@ -126,6 +126,48 @@ describe('Redis log layout', () => {
   });
 });
 
+describe('Redis log: a conversation nobody wrote in', () => {
+  it('lives the unstarted TTL until the first client message, then the normal one', async () => {
+    const { client, keys } = await redis.connect();
+    const log = new RedisConversationLog(client, keys, 86_400, 120);
+    const id = newId();
+    const ttls = async () => Promise.all((await redis.admin.keys(`${redis.prefix}*${id}*`)).map((key) => redis.admin.ttl(key)));
+    await log.open(id);
+    await log.appendReplies(id, [msg('greeting')]);
+    await log.append(id, { type: 'event', name: 'webchat/join' });
+    expect(await ttls()).toHaveLength(2);
+    for (const ttl of await ttls()) {
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(120);
+    }
+    await log.append(id, msg('hello'), 'client-1');
+    await log.appendReplies(id, [msg('answer')]);
+    expect(await ttls()).toHaveLength(3);
+    for (const ttl of await ttls()) expect(ttl).toBeGreaterThan(120);
+    expect((await log.read(id, undefined, 10)).map((e) => e.activity.text ?? e.activity.name)).toEqual(['greeting', 'webchat/join', 'hello', 'answer']);
+  });
+});
+
+describe('memory log: a conversation nobody wrote in', () => {
+  it('is forgotten after the unstarted TTL; a client message gives it the normal one', async () => {
+    let now = 0;
+    const log = new MemoryConversationLog(3600, () => now, 60);
+    await log.open('quiet');
+    await log.open('talker');
+    await log.appendReplies('quiet', [msg('greeting')]);
+    await log.append('quiet', { type: 'event', name: 'webchat/join' });
+    await log.appendReplies('talker', [msg('greeting')]);
+    now += 30_000;
+    await log.append('talker', msg('hello'));
+    now += 31_000;
+    expect(await log.exists('quiet')).toBe(false);
+    expect(await log.openCount()).toBe(1);
+    now += 3_000_000;
+    await log.appendReplies('talker', [msg('still here?')]);
+    expect(await log.exists('talker')).toBe(true);
+  });
+});
+
 describe('memory log expiry', () => {
   it('forgets a conversation after its idle TTL', async () => {
     let now = 0;
