@@ -205,9 +205,12 @@ export class LedgerBook {
     await this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference]));
     if (opened) {
       // A change of terms: the cardholder never has two arrangements at once; the new one replaces the old.
-      for (const other of await this.byAccount(arrangement.accountId)) {
-        if (other.ledger.reference !== arrangement.reference && other.ledger.status === 'active') await this.supersede(other.ledger.reference, arrangement.reference);
-      }
+      const others = (await this.byAccount(arrangement.accountId)).filter(
+        (other) => other.ledger.reference !== arrangement.reference && other.ledger.status === 'active',
+      );
+      // Each under its own ledger's lock, all at once: the consent turn (which holds its conversation's
+      // lock) waits for the slowest, not for the sum.
+      await Promise.all(others.map((other) => this.supersede(other.ledger.reference, arrangement.reference)));
     }
     return this.publish(arrangement.reference, arrangement);
   }
