@@ -8,7 +8,7 @@ import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialog
 import { newCase, noteFacts, rememberTurn, returnToBot, speakLanguage, startOver, withdrawOffer, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
-import { UNSURE_FIGURES, type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
+import { type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
 import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
 import type { ExpiringStorage } from './storage/memoryStorage.js';
@@ -63,11 +63,10 @@ const RECENT_TURNS = 6;
 const DIALOG_STATE_CONFIGURATION = 'DialogStateManagerConfiguration';
 
 /** Facts the cardholder stated are recorded whatever step the conversation is at. */
-function applyFacts(file: CaseFile, commands: Command[], understanding: UnderstandingResult): void {
-  // A figure read from a misreadable form, or any correction to read-back figures, is read back
-  // (again) before the policy uses it.
-  const figures = commands.some((c) => (c.kind === 'set_income' || c.kind === 'set_expenses') && c.amountMinor >= 0);
-  if (figures && (understanding.confidence <= UNSURE_FIGURES || file.expecting === 'figures')) noteFacts(file, { figuresToConfirm: true });
+function applyFacts(file: CaseFile, commands: Command[]): void {
+  // Income and expenses drive affordability: every figure, however plainly written, and every
+  // correction is read back before the policy uses it (a misread number is a policy violation).
+  if (commands.some((c) => (c.kind === 'set_income' || c.kind === 'set_expenses') && c.amountMinor >= 0)) noteFacts(file, { figuresToConfirm: true });
   for (const c of commandsFor(commands, 'facts')) {
     switch (c.kind) {
       case 'set_reason':
@@ -83,7 +82,7 @@ function applyFacts(file: CaseFile, commands: Command[], understanding: Understa
         noteFacts(file, { pendingProposal: c.proposal });
         break;
       case 'promise':
-        noteFacts(file, { promise: { date: c.date, amountMinor: c.amountMinor } });
+        noteFacts(file, { promise: { date: c.date, amountMinor: c.amountMinor }, promiseAlternative: c.alternative });
         break;
       default:
         unhandled(c);
@@ -174,7 +173,7 @@ export class ForbearBot extends ActivityHandler {
     speakLanguage(file, nextLanguage(file.language, text, understanding.language));
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
-    applyFacts(file, commands, understanding);
+    applyFacts(file, commands);
     setTurnFacts(context, { text, understanding, commands });
     await this.parts.audit.understanding(context, understanding, text);
 

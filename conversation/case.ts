@@ -21,6 +21,7 @@ import {
 } from '../policy/index.js';
 import { Expecting } from './understanding.js';
 import { Language } from './language.js';
+import { DateStyle } from './messages/index.js';
 
 export const PromiseToPay = z.object({
   date: IsoDate.nullable(),
@@ -61,6 +62,13 @@ export const CaseFile = z.object({
   offeredBy: z.object({ role: AuthorityLevel, id: z.string() }).nullable().default(null),
   negotiationRounds: z.number().int().min(0),
   promise: PromiseToPay.nullable(),
+  /**
+   * The other calendar date the promised day may mean ("next Friday" said on a Monday): the date is
+   * read back and recorded only once the cardholder says which.
+   */
+  promiseAlternative: IsoDate.nullable().default(null),
+  /** How the cardholder writes numeric dates (seen in their date of birth): English replies follow it. */
+  dateStyle: DateStyle.default('iso'),
   arrangementReference: z.string().nullable(),
   /** Raised by an agent handing the conversation back with new bounds. */
   authority: AuthorityLevel,
@@ -108,6 +116,8 @@ export function newCase(language: Language): CaseData {
     offeredBy: null,
     negotiationRounds: 0,
     promise: null,
+    promiseAlternative: null,
+    dateStyle: 'iso',
     arrangementReference: null,
     authority: 'bot',
     handoff: null,
@@ -139,6 +149,7 @@ export function startOver(file: CaseFile): void {
     accountId: file.accountId,
     authority: file.authority,
     signals: file.signals,
+    dateStyle: file.dateStyle,
     // Never asked twice, and never of someone in crisis, however often the conversation restarts.
     feedback: file.feedback,
   } satisfies CaseFile);
@@ -160,7 +171,7 @@ export function rememberTurn(file: CaseFile, role: 'cardholder' | 'bot', text: s
 
 /** What the cardholder stated, whatever step the conversation is at. */
 export type StatedFacts = Partial<
-  Pick<CaseData, 'hardshipReason' | 'monthlyIncomeMinor' | 'essentialExpensesMinor' | 'figuresToConfirm' | 'pendingProposal' | 'promise'>
+  Pick<CaseData, 'hardshipReason' | 'monthlyIncomeMinor' | 'essentialExpensesMinor' | 'figuresToConfirm' | 'pendingProposal' | 'promise' | 'promiseAlternative'>
 >;
 export function noteFacts(file: CaseFile, facts: StatedFacts): void {
   Object.assign(w(file), facts);
@@ -187,9 +198,31 @@ export function defaultReason(file: CaseFile): void {
   w(file).hardshipReason ??= 'other';
 }
 
-/** The cardholder agreed to the figures read back to them. */
+/** The cardholder agreed to the figures read back to them; a later correction is read back afresh. */
 export function confirmFigures(file: CaseFile): void {
   w(file).figuresToConfirm = false;
+  w(file).asked['figures'] = 0;
+}
+
+/** Figures never confirmed are not used: affordability stays unknown, so nothing is offered. */
+export function dropUnconfirmedFigures(file: CaseFile): void {
+  Object.assign(w(file), { monthlyIncomeMinor: null, essentialExpensesMinor: null, figuresToConfirm: false } satisfies Partial<CaseData>);
+}
+
+/** Corrected figures: the offer on the table goes, and (after the read-back) the ladder starts again. */
+export function reassess(file: CaseFile): void {
+  Object.assign(w(file), { ladderIndex: 0, pendingOffer: null } satisfies Partial<CaseData>);
+}
+
+/** The promised date as the cardholder confirmed or named it, with its other reading if it has one. */
+export function promiseDate(file: CaseFile, date: string | null, alternative: string | null): void {
+  if (file.promise) w(file).promise = { ...file.promise, date };
+  w(file).promiseAlternative = alternative;
+}
+
+/** The order the cardholder writes numeric dates in, for the bot's English dates. */
+export function writesDates(file: CaseFile, style: CaseData['dateStyle']): void {
+  w(file).dateStyle = style;
 }
 
 /** The read-back figures were wrong: both are asked again (each question still counted). */
@@ -307,7 +340,7 @@ export function closedByPerson(file: CaseFile): void {
 
 /** The promise to pay was noted: the conversation closes. */
 export function promiseNoted(file: CaseFile): void {
-  Object.assign(w(file), { promise: null, expecting: 'none', closed: true } satisfies Partial<CaseData>);
+  Object.assign(w(file), { promise: null, promiseAlternative: null, expecting: 'none', closed: true } satisfies Partial<CaseData>);
 }
 
 export function setFeedback(file: CaseFile, feedback: CaseData['feedback']): void {

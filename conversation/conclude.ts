@@ -78,7 +78,7 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
   await send(t(lang, 'agreement.done', { reference: arrangement.reference }));
   const first = firstPayment(arrangement.offer);
   if (first) {
-    await send(t(lang, 'agreement.first_payment', { amount: formatMoney(first.amountMinor, c.currency, lang), date: formatDate(first.dueDate, lang) }));
+    await send(t(lang, 'agreement.first_payment', { amount: formatMoney(first.amountMinor, c.currency, lang), date: formatDate(first.dueDate, lang, c.file.dateStyle) }));
   }
   // A token payment or breathing space ends in a review by a person: the date is part of what was agreed.
   const holding = arrangement.offer.holding;

@@ -73,6 +73,12 @@ export const Entities = z.object({
   months: z.number().int().nullable(),
   /** A date the cardholder names ("明天", "Friday"), resolved against the turn's date. */
   date: IsoDate.nullable(),
+  /**
+   * Present when the words name a date people read two ways ("next Friday", "下周五" said early in
+   * the week): the other calendar date. Such a date is confirmed back before it is recorded. Read
+   * by the rules only; a model is never asked for it.
+   */
+  dateAlternative: IsoDate.nullish(),
   hardshipReason: HardshipReason.nullable(),
   incomeMinor: z.number().int().nullable(),
   expensesMinor: z.number().int().nullable(),
@@ -115,6 +121,8 @@ export const Expecting = z.enum([
   'expenses',
   /** Income and expenses read back for confirmation before the policy uses them. */
   'figures',
+  /** A promised date people read two ways, read back with its calendar date. */
+  'promise_date',
   'offer_choice',
   'consent',
 ]);

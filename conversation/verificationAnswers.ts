@@ -25,6 +25,9 @@ export function readLast4(text: string): string | null {
   return four.length === 1 ? four[0]! : null;
 }
 
+/** "04/18/1990", "18.04.1990": two one- or two-digit parts, then the year. */
+const NUMERIC_YEAR_LAST = /(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/;
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
 /** Year, month, day from a year-last date, or null when its order is not certain. */
@@ -33,12 +36,25 @@ function yearLast(s: string, order: 'mdy' | null): [number, number, number] | nu
   if (named && MONTHS.includes(named[1]!.toLowerCase())) return [Number(named[3]), MONTHS.indexOf(named[1]!.toLowerCase()) + 1, Number(named[2])];
   const dayFirst = s.match(/\b(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3})[a-z]*\.?,?\s+(\d{4})\b/i);
   if (dayFirst && MONTHS.includes(dayFirst[2]!.toLowerCase())) return [Number(dayFirst[3]), MONTHS.indexOf(dayFirst[2]!.toLowerCase()) + 1, Number(dayFirst[1])];
-  const m = s.match(/(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/);
+  const m = s.match(NUMERIC_YEAR_LAST);
   if (!m) return null;
   const [a, b, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
   if (a > 12 && b <= 12) return [y, b, a];
   if (b > 12 && a <= 12) return [y, a, b];
   return order === 'mdy' && a <= 12 ? [y, a, b] : null;
+}
+
+/**
+ * The order a cardholder wrote a numeric year-last date in ("04/18/1990" → month first), so the
+ * bot's English dates can follow it; null when the text has none or its order is not certain.
+ */
+export function dateOrderWritten(text: string, order: 'mdy' | null = null): 'mdy' | 'dmy' | null {
+  const m = halfWidth(text).match(NUMERIC_YEAR_LAST);
+  if (!m) return null;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  if (a > 12 && b <= 12) return 'dmy';
+  if (b > 12 && a <= 12) return 'mdy';
+  return a <= 12 && b <= 12 ? order : null;
 }
 
 export function readDateOfBirth(text: string, order: 'mdy' | null = null): string | null {

@@ -35,14 +35,16 @@ export class AgreementDialog extends CaseDialog {
     (step.values as Asks).asks = ((step.options as Partial<Asks> | undefined)?.asks ?? 0) + 1;
     expect(file, 'consent');
     return step.prompt(PROMPT, {
-      prompt: consentActivity(file.pendingOffer, record.account.currency, file.language),
+      prompt: consentActivity(file.pendingOffer, record.account.currency, file.language, file.dateStyle),
     });
   }
 
   private async decide(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
     const answer = consentTo(step.context);
-    if (answer === 'agree') {
+    // A corrected income or expense outweighs a yes: the terms on the table were computed from the old figures.
+    const corrected = file.figuresToConfirm;
+    if (answer === 'agree' && !corrected) {
       const record = (await this.record(step.context))!;
       const policy = this.services.policy(record.policyId);
       await concludeArrangement(step.context, this.services, {
@@ -59,7 +61,7 @@ export class AgreementDialog extends CaseDialog {
       return step.endDialog(true);
     }
     const { asks } = step.values as Asks;
-    if (answer === 'disagree' || asks >= MAX_ASKS) {
+    if (answer === 'disagree' || asks >= MAX_ASKS || corrected) {
       expect(file, 'none');
       return step.endDialog(false);
     }

@@ -13,7 +13,7 @@ import { todayIn } from '../conversation/clock.js';
 import { formatDate, formatMoney, hasMessage, type MessageKey } from '../conversation/messages/index.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
 import { variantStamp } from '../conversation/variant.js';
-import { notePromise } from './promiseToPay.js';
+import { askPromiseDate, notePromise, settlePromiseDate } from './promiseToPay.js';
 import { checkPaid } from './returning.js';
 import { askFeedback, excludeFromFeedback } from './feedback.js';
 import { emit, say, type Action } from './speak.js';
@@ -112,6 +112,9 @@ export abstract class CaseDialog extends ComponentDialog {
     const handoff = await this.handoffFromSignals(inner.context, file, facts);
     if (handoff) return this.handOff(inner, handoff);
     const resume = () => (moment === 'waiting' ? this.resume(inner) : undefined);
+    if (file.expecting === 'promise_date' && file.promise && !facts.commands.some((c) => c.kind === 'promise')) {
+      return this.promiseDateReply(inner, file, facts);
+    }
 
     for (const command of commandsFor(facts.commands, 'interruption')) {
       switch (command.kind) {
@@ -131,9 +134,8 @@ export abstract class CaseDialog extends ComponentDialog {
           return { status: DialogTurnStatus.waiting };
         case 'promise':
           if (!file.verification.verified) break;
-          await notePromise(inner.context, file, this.services);
-          await inner.cancelAllDialogs(true);
-          return { status: DialogTurnStatus.complete };
+          if (await askPromiseDate(inner.context, file)) return { status: DialogTurnStatus.waiting };
+          return this.notePromise(inner, file);
         case 'already_paid':
           close(file);
           // With an arrangement, "我已经还了" is checked against its ledger rather than taken on trust.
@@ -146,6 +148,30 @@ export abstract class CaseDialog extends ComponentDialog {
       }
     }
     return undefined;
+  }
+
+  private async notePromise(inner: DialogContext, file: CaseFile): Promise<DialogTurnResult> {
+    await notePromise(inner.context, file, this.services);
+    await inner.cancelAllDialogs(true);
+    return { status: DialogTurnStatus.complete };
+  }
+
+  /** The reply to a two-way date read back: a question is answered and the date asked again. */
+  private async promiseDateReply(inner: DialogContext, file: CaseFile, facts: TurnFacts): Promise<DialogTurnResult> {
+    const question = facts.commands.find((c) => c.kind === 'answer');
+    if (question) {
+      await this.answer(inner.context, file, question.question);
+      if (!(await askPromiseDate(inner.context, file))) await say(inner.context, file.language, 'promise.ask_date');
+      return { status: DialogTurnStatus.waiting };
+    }
+    const e = facts.understanding?.entities;
+    const settled = await settlePromiseDate(inner.context, file, {
+      yes: facts.commands.some((c) => c.kind === 'affirm'),
+      no: facts.commands.some((c) => c.kind === 'deny'),
+      date: e?.date ?? null,
+      alternative: e?.dateAlternative ?? null,
+    });
+    return settled === 'asked' ? { status: DialogTurnStatus.waiting } : this.notePromise(inner, file);
   }
 
   /** New signals join the case; the policy's trigger table decides whether they need a person. */
@@ -193,11 +219,11 @@ export abstract class CaseDialog extends ComponentDialog {
           fees: m(a.feesMinor),
         });
       case 'minimum':
-        return say(context, lang, 'answer.minimum', { minimum: m(a.minimumPaymentMinor), due: formatDate(record.dueDate, lang) });
+        return say(context, lang, 'answer.minimum', { minimum: m(a.minimumPaymentMinor), due: formatDate(record.dueDate, lang, file.dateStyle) });
       case 'interest_fees':
         return say(context, lang, 'answer.interest_fees', { interest: m(a.interestMinor), fees: m(a.feesMinor) });
       case 'due_date':
-        return say(context, lang, 'answer.due_date', { due: formatDate(record.dueDate, lang), days: a.daysPastDue });
+        return say(context, lang, 'answer.due_date', { due: formatDate(record.dueDate, lang, file.dateStyle), days: a.daysPastDue });
     }
   }
 }

@@ -29,7 +29,7 @@ export type Command =
   | { kind: 'choose'; index: number }
   | { kind: 'affirm' }
   | { kind: 'deny' }
-  | { kind: 'promise'; date: string | null; amountMinor: number | null }
+  | { kind: 'promise'; date: string | null; amountMinor: number | null; alternative: string | null }
   | { kind: 'already_paid' }
   | { kind: 'busy_later' }
   | { kind: 'start_over' }
@@ -147,7 +147,7 @@ export function toCommands(u: UnderstandingResult): Command[] {
       commands.push({ kind: 'deny' });
       break;
     case 'promise_to_pay':
-      commands.push({ kind: 'promise', date: e.date, amountMinor: e.amountMinor });
+      commands.push({ kind: 'promise', date: e.date, amountMinor: e.amountMinor, alternative: e.dateAlternative ?? null });
       break;
     case 'already_paid':
     case 'busy_later':

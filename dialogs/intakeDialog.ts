@@ -1,13 +1,14 @@
 /**
  * The cardholder's situation: hardship reason, monthly income, essential expenses — enough for the
  * policy's affordability check. Anything already said (even before verification, in the first
- * free-text message) is not asked again; each question is asked at most MAX_ASKS times. Figures
- * written in a form people misread ("9k", "4k8", "五六百", "左右") are read back together in one
- * message ("您是说每月到手 ¥9,000、必要开销 ¥4,800，对吗？") and used only once the cardholder
- * agrees; a "no" asks for both again, a correction is read back again.
+ * free-text message) is not asked again; each question is asked at most MAX_ASKS times. Income and
+ * expenses are always read back together in one message ("您是说每月到手 ¥9,000、必要开销 ¥4,800，
+ * 对吗？") and used only once the cardholder agrees; a "no" asks for both again, a correction is
+ * read back again. Figures never confirmed are not used: affordability stays unknown, so the
+ * policy offers nothing and a person takes over.
  */
 import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { confirmFigures, countAsked, defaultReason, expect, forgetFigures, type CaseFile } from '../conversation/case.js';
+import { confirmFigures, countAsked, defaultReason, dropUnconfirmedFigures, expect, forgetFigures, type CaseFile } from '../conversation/case.js';
 import type { Expecting } from '../conversation/understanding.js';
 import { CaseDialog } from './caseDialog.js';
 import { formatMoney } from '../conversation/messages/index.js';
@@ -48,6 +49,7 @@ export class IntakeDialog extends CaseDialog {
       defaultReason(file);
       const readBack = await this.readBack(step, file);
       if (readBack) return readBack;
+      if (file.figuresToConfirm) dropUnconfirmedFigures(file);
       expect(file, 'none');
       return step.endDialog();
     }

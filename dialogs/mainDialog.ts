@@ -5,12 +5,13 @@
  */
 import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
 import type { Offer } from '../policy/index.js';
-import { disclose, nextRung, tableOffer } from '../conversation/case.js';
+import { disclose, nextRung, reassess, tableOffer } from '../conversation/case.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';
 import { CaseDialog, MAIN_DIALOG } from './caseDialog.js';
 import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';
 import { NEGOTIATION_DIALOG, NegotiationDialog } from './negotiationDialog.js';
-import { notePromise } from './promiseToPay.js';
+import { askPromiseDate, notePromise } from './promiseToPay.js';
+import { PROMISE_DATE_DIALOG, PromiseDateDialog } from './promiseDateDialog.js';
 import { say } from './speak.js';
 import { tellArrangement } from './returning.js';
 import type { CaseServices } from './services.js';
@@ -27,6 +28,7 @@ export class MainDialog extends CaseDialog {
     this.addDialog(new IntakeDialog(services));
     this.addDialog(new NegotiationDialog(services));
     this.addDialog(new AgreementDialog(services));
+    this.addDialog(new PromiseDateDialog(services));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         this.verify.bind(this),
@@ -59,6 +61,7 @@ export class MainDialog extends CaseDialog {
     // is negotiated as a change to it (the new one supersedes it), never as a second arrangement.
     await tellArrangement(step.context, file, this.services);
     if (file.promise) {
+      if (await askPromiseDate(step.context, file)) return step.beginDialog(PROMISE_DATE_DIALOG);
       await notePromise(step.context, file, this.services);
       return step.endDialog();
     }
@@ -70,14 +73,21 @@ export class MainDialog extends CaseDialog {
   }
 
   private async agree(step: WaterfallStepContext) {
+    const file = await this.caseOf(step.context);
+    // Figures corrected during the negotiation: on to `finish`, which reads them back and re-assesses.
+    if (file.figuresToConfirm) return step.next(false);
     return (step.result as Offer | undefined) ? step.beginDialog(AGREEMENT_DIALOG) : step.endDialog();
   }
 
   private async finish(step: WaterfallStepContext) {
     if (step.result === true) return step.endDialog();
     const file = await this.caseOf(step.context);
-    nextRung(file);
-    tableOffer(file, null);
+    // Declined: the next offer. Corrected figures: read back, then a new ladder from its start.
+    if (file.figuresToConfirm) reassess(file);
+    else {
+      nextRung(file);
+      tableOffer(file, null);
+    }
     return step.replaceDialog(STEPS);
   }
 }

@@ -89,7 +89,7 @@ export class NegotiationDialog extends CaseDialog {
   private async offer(step: WaterfallStepContext, file: CaseFile, record: CardholderRecord, policy: Policy, offer: Offer, key: MessageKey) {
     tableOffer(file, offer);
     expect(file, 'offer_choice');
-    const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS);
+    const activity = offerActivity(offer, record.account.currency, file.language, key, ACTIONS, file.dateStyle);
     await this.announce(step, record, policy, offer, key, activity.text ?? '');
     return step.prompt(PROMPT, { prompt: activity });
   }
@@ -103,6 +103,9 @@ export class NegotiationDialog extends CaseDialog {
     const file = await this.caseOf(step.context);
     const action = matchAction(turnFacts(step.context).text, ACTIONS);
     const rounds = countRound(file);
+    // A corrected income or expense ends this ladder: the figures are read back and the
+    // assessment re-run (MainDialog) before any further offer.
+    if (file.figuresToConfirm) return step.endDialog();
 
     if (action === 'human') return this.askedForPerson(step, file);
     if (action === 'accept' || takeCommand(step.context, 'affirm') || takeCommand(step.context, 'choose')?.index === 1) {

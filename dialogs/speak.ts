@@ -4,7 +4,7 @@
  */
 import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder';
 import type { Offer, ScheduleLine } from '../policy/index.js';
-import { formatDate, formatMoney, t, type MessageKey, type MessageVars } from '../conversation/messages/index.js';
+import { formatDate, formatMoney, t, type DateStyle, type MessageKey, type MessageVars } from '../conversation/messages/index.js';
 import type { Language } from '../conversation/language.js';
 
 export type Action =
@@ -78,32 +78,33 @@ export function formatRate(bps: number): string {
 }
 
 /** The lines that describe an offer, all numbers straight from the policy's Offer. */
-export function offerLines(offer: Offer, currency: string, lang: Language): string[] {
+export function offerLines(offer: Offer, currency: string, lang: Language, dates: DateStyle = 'iso'): string[] {
   const m = (minor: number) => formatMoney(minor, currency, lang);
-  if (offer.holding) return holdingLines(offer, offer.holding, m, lang);
+  const formatDay = (iso: string) => formatDate(iso, lang, dates);
+  if (offer.holding) return holdingLines(offer, offer.holding, m, lang, formatDay);
   const lines: string[] = [];
   if (offer.settlement) {
     lines.push(
       t(lang, 'offer.settlement', {
         amount: m(offer.settlement.amountMinor),
         discount: m(offer.concessionMinor),
-        payBy: formatDate(offer.settlement.payByDate, lang),
+        payBy: formatDay(offer.settlement.payByDate),
       }),
     );
   }
   if (offer.deferral) {
-    lines.push(t(lang, 'offer.deferral', { days: offer.deferral.days, resume: formatDate(offer.deferral.resumeDate, lang) }));
+    lines.push(t(lang, 'offer.deferral', { days: offer.deferral.days, resume: formatDay(offer.deferral.resumeDate) }));
   }
   if (offer.installment) {
     const i = offer.installment;
     const runs = paymentRuns(i.schedule);
     const [head, tail] = runs;
     if (runs.length <= 2 && (!tail || tail.from === tail.to)) {
-      lines.push(t(lang, 'offer.installment', { months: i.months, monthly: m(head!.amountMinor), first: formatDate(i.firstDueDate, lang) }));
+      lines.push(t(lang, 'offer.installment', { months: i.months, monthly: m(head!.amountMinor), first: formatDay(i.firstDueDate) }));
       if (tail) lines.push(t(lang, 'offer.installment_last', { last: m(tail.amountMinor) }));
     } else {
       // Odd cents fall on several lines: each run is quoted as the schedule has it, never rounded to one figure.
-      lines.push(t(lang, 'offer.installment_runs', { months: i.months, first: formatDate(i.firstDueDate, lang) }));
+      lines.push(t(lang, 'offer.installment_runs', { months: i.months, first: formatDay(i.firstDueDate) }));
       for (const run of runs) {
         lines.push(
           run.from === run.to
@@ -126,14 +127,14 @@ export function offerLines(offer: Offer, currency: string, lang: Language): stri
 }
 
 /** A token payment or breathing space: what is paid, that it does not repay the balance, and the review. */
-function holdingLines(offer: Offer, holding: NonNullable<Offer['holding']>, m: (minor: number) => string, lang: Language): string[] {
+function holdingLines(offer: Offer, holding: NonNullable<Offer['holding']>, m: (minor: number) => string, lang: Language, formatDay: (iso: string) => string): string[] {
   const lines =
     holding.kind === 'token_payment'
-      ? [t(lang, 'offer.token_payment', { monthly: m(offer.installment!.monthlyPaymentMinor), months: offer.installment!.months, first: formatDate(offer.installment!.firstDueDate, lang) })]
-      : [t(lang, 'offer.breathing_space', { days: offer.deferral!.days, resume: formatDate(offer.deferral!.resumeDate, lang) })];
+      ? [t(lang, 'offer.token_payment', { monthly: m(offer.installment!.monthlyPaymentMinor), months: offer.installment!.months, first: formatDay(offer.installment!.firstDueDate) })]
+      : [t(lang, 'offer.breathing_space', { days: offer.deferral!.days, resume: formatDay(offer.deferral!.resumeDate) })];
   lines.push(
     t(lang, 'offer.holding_total', { paid: m(offer.totalRepayableMinor), remaining: m(holding.remainingMinor), balance: m(offer.balanceMinor) }),
-    t(lang, 'offer.holding_review', { date: formatDate(holding.reviewDate, lang) }),
+    t(lang, 'offer.holding_review', { date: formatDay(holding.reviewDate) }),
   );
   return lines;
 }
@@ -142,12 +143,12 @@ function holdingLines(offer: Offer, holding: NonNullable<Offer['holding']>, m: (
  * The payment schedule as an Adaptive Card: the first lines at a glance and every other line one tap
  * away (Action.ShowCard); text channels such as WeChat print it in full.
  */
-export function scheduleCard(offer: Offer, currency: string, lang: Language): Attachment | null {
+export function scheduleCard(offer: Offer, currency: string, lang: Language, dates: DateStyle = 'iso'): Attachment | null {
   const schedule = offer.installment?.schedule ?? [];
   if (schedule.length === 0) return null;
   const line = (l: ScheduleLine) => ({
     type: 'TextBlock',
-    text: t(lang, 'offer.schedule_line', { n: l.n, date: formatDate(l.dueDate, lang), amount: formatMoney(l.amountMinor, currency, lang) }),
+    text: t(lang, 'offer.schedule_line', { n: l.n, date: formatDate(l.dueDate, lang, dates), amount: formatMoney(l.amountMinor, currency, lang) }),
     wrap: true,
     spacing: 'None',
   });
@@ -162,16 +163,16 @@ export function scheduleCard(offer: Offer, currency: string, lang: Language): At
   return CardFactory.adaptiveCard({ type: 'AdaptiveCard', version: '1.3', body, actions });
 }
 
-function termsActivity(offer: Offer, currency: string, lang: Language, lines: string[], actions: Action[]): Partial<Activity> {
+function termsActivity(offer: Offer, currency: string, lang: Language, lines: string[], actions: Action[], dates: DateStyle): Partial<Activity> {
   const activity = MessageFactory.suggestedActions(actions.map((a) => actionLabel(lang, a)), lines.join('\n'));
-  const card = scheduleCard(offer, currency, lang);
+  const card = scheduleCard(offer, currency, lang, dates);
   if (card) activity.attachments = [card];
   return plain(activity);
 }
 
 /** The offer's terms as text (every channel shows text) and its payment schedule as a card. */
-export function offerActivity(offer: Offer, currency: string, lang: Language, key: MessageKey, actions: Action[]): Partial<Activity> {
-  return termsActivity(offer, currency, lang, [t(lang, key), ...offerLines(offer, currency, lang)], actions);
+export function offerActivity(offer: Offer, currency: string, lang: Language, key: MessageKey, actions: Action[], dates: DateStyle = 'iso'): Partial<Activity> {
+  return termsActivity(offer, currency, lang, [t(lang, key), ...offerLines(offer, currency, lang, dates)], actions, dates);
 }
 
 export const CONSENT: Action[] = ['agree', 'disagree'];
@@ -180,8 +181,8 @@ export const CONSENT: Action[] = ['agree', 'disagree'];
  * What the cardholder consents to: every term, then what happens if a payment is missed — before
  * "同意", never after — with the whole schedule. The same words whoever proposed the terms.
  */
-export function consentActivity(offer: Offer, currency: string, lang: Language): Partial<Activity> {
-  return termsActivity(offer, currency, lang, [t(lang, 'agreement.restate'), ...offerLines(offer, currency, lang), t(lang, 'agreement.missed_payment')], CONSENT);
+export function consentActivity(offer: Offer, currency: string, lang: Language, dates: DateStyle = 'iso'): Partial<Activity> {
+  return termsActivity(offer, currency, lang, [t(lang, 'agreement.restate'), ...offerLines(offer, currency, lang, dates), t(lang, 'agreement.missed_payment')], CONSENT, dates);
 }
 
 /** A schedule card stays readable on a phone; the full schedule is one tap away. */

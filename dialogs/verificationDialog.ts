@@ -3,8 +3,8 @@
  * digits and the date of birth match. Too many failures lock the bot out and a person takes over.
  */
 import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
-import { readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
-import { expect, failedVerification, holdLast4, lockOut, takeLast4, verified, type CaseFile } from '../conversation/case.js';
+import { dateOrderWritten, readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
+import { expect, failedVerification, holdLast4, lockOut, takeLast4, verified, writesDates, type CaseFile } from '../conversation/case.js';
 import { CaseDialog } from './caseDialog.js';
 import { emit, message, say } from './speak.js';
 import type { CaseServices } from './services.js';
@@ -80,6 +80,8 @@ export class VerificationDialog extends CaseDialog {
       await this.services.audit.verification(step.context, 'success', file.verification.attempts + 1, record.account.accountId);
       if (record.variant) await this.services.audit.variant(step.context, record.account.accountId, record.variant);
       verified(file, record.account.accountId);
+      // Only the order is kept, never the date: "04/18/1990" → English dates written 12/11/2026.
+      writesDates(file, dateOrderWritten(String(step.result), dateOrder(file)) ?? file.dateStyle);
       await say(step.context, file.language, 'verification.ok');
       await emit(step.context, 'verified', { accountId: record.account.accountId, policyId: record.policyId });
       return step.endDialog(true);

@@ -288,7 +288,7 @@ export class AgentActions {
       if (decision.outcome !== 'accept' || !decision.offer) return;
       const offer = decision.offer;
       tablePersonsTerms(file, offer, { role: authority, id: session.name });
-      const activity = consentActivity(offer, record.account.currency, file.language);
+      const activity = consentActivity(offer, record.account.currency, file.language, file.dateStyle);
       await this.forbear.audit.offerShown(context, offer, policy, record.account.currency, 'agreement.restate', activity.text ?? '');
       await context.sendActivity({ ...activity, channelData: { agent: this.shownName(session.name) } });
       await context.sendActivity({ type: 'event', name: 'offer', value: { offer, policyId: policy.id, policyVersion: policy.version, currency: record.account.currency, offeredBy: session.name } });

@@ -96,6 +96,10 @@ export function allowedAmounts(records: readonly TranscriptRecord[]): Set<number
       for (const a of [p.proposal?.monthlyPaymentMinor, p.proposal?.settlementAmountMinor]) if (typeof a === 'number') allowed.add(a);
     }
     if (p.type === 'promise_to_pay' && p.amountMinor !== null) allowed.add(p.amountMinor);
+    // Income and expenses as understood are read back to the cardholder before the policy uses them.
+    if (p.type === 'understanding') {
+      for (const a of [p.entities.incomeMinor, p.entities.expensesMinor]) if (typeof a === 'number') allowed.add(a);
+    }
   }
   return allowed;
 }

@@ -7,7 +7,13 @@ import { z } from 'zod';
 import { IsoDate } from '../../policy/index.js';
 import { numeralToInt } from './numbers.js';
 
-export const DateMention = z.object({ date: IsoDate, start: z.number().int(), end: z.number().int() });
+export const DateMention = z.object({
+  date: IsoDate,
+  /** The other calendar date people read the same words as ("next Friday" on a Monday), or null. */
+  alternative: IsoDate.nullable(),
+  start: z.number().int(),
+  end: z.number().int(),
+});
 export type DateMention = z.infer<typeof DateMention>;
 
 const DAY_MS = 86_400_000;
@@ -51,14 +57,22 @@ function nextDayOfMonth(today: Day, d: number, monthsAhead: number): Day | null 
   return { y, m, d: Math.min(d, daysInMonth(y, m)) };
 }
 
-function byWeekday(today: Day, target: number, prefix: string | undefined): Day {
+/**
+ * "下周五" / "next Friday" is read as the weekday of the following calendar week; said while this
+ * week's one is still ahead, many people mean this week's, so that day is the alternative.
+ */
+function byWeekday(today: Day, target: number, prefix: string | undefined): Reading {
   const t = weekday(today);
   if (prefix === '下下') return plusDays(today, 14 - t + target);
-  if (prefix === '下' || prefix === 'next') return plusDays(today, 7 - t + target);
+  if (prefix === '下' || prefix === 'next') {
+    const day = plusDays(today, 7 - t + target);
+    return target > t ? { day, alternative: plusDays(today, target - t) } : day;
+  }
   return plusDays(today, (target - t + 7) % 7);
 }
 
-type Resolver = (m: RegExpExecArray, today: Day) => Day | null;
+type Reading = Day | { day: Day; alternative: Day };
+type Resolver = (m: RegExpExecArray, today: Day) => Reading | null;
 const num = (s: string | undefined) => (s === undefined ? null : numeralToInt(s));
 
 const PATTERNS: ReadonlyArray<readonly [RegExp, Resolver]> = [
@@ -113,9 +127,10 @@ export function findDates(text: string, todayIso: string): DateMention[] {
       re.lastIndex = i;
       const match = re.exec(text);
       if (!match || match[0].trim() === '') continue;
-      const day = resolve(match, today);
-      if (!day) continue;
-      found.push({ date: iso(day), start: i, end: i + match[0].length });
+      const reading = resolve(match, today);
+      if (!reading) continue;
+      const [day, alternative] = 'day' in reading ? [reading.day, reading.alternative] : [reading, null];
+      found.push({ date: iso(day), alternative: alternative && iso(alternative), start: i, end: i + match[0].length });
       i += match[0].length - 1;
       break;
     }

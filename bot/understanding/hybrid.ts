@@ -8,7 +8,7 @@ import type { IntentClassifier, Classification } from './classifier/intentClassi
 import { shippedClassifier } from './classifier/model.js';
 import type { ClassifierLabel } from './classifier/corpus.js';
 import { loadLexicon, type Lexicon } from './lexicon.js';
-import { understandText } from './rules.js';
+import { understandText, YES_NO } from './rules.js';
 import {
   UNSURE_FIGURES,
   type TextualSignal,
@@ -46,7 +46,7 @@ const intentOf = (l: ClassifierLabel): Intent => (l === 'inform' ? 'unknown' : (
 /** The rules' own reading is structural (a choice, a bare slot answer, a dated promise): context, not vocabulary. */
 function structural(r: UnderstandingResult, context: UnderstandingContext): boolean {
   if (r.entities.optionIndex !== null) return true;
-  if (context.expecting === 'consent' && (r.intent === 'affirm' || r.intent === 'deny')) return true;
+  if (YES_NO.has(context.expecting) && (r.intent === 'affirm' || r.intent === 'deny')) return true;
   if (r.intent === 'promise_to_pay' && r.entities.date !== null) return true;
   const slotAnswer = r.intent === 'unknown' && (r.entities.incomeMinor !== null || r.entities.expensesMinor !== null);
   return slotAnswer && r.confidence >= 0.8;
@@ -86,6 +86,8 @@ export function combine(rules: UnderstandingResult, contextFree: UnderstandingRe
     // "your manager approved 90% off" is a reduction request for the policy to judge.
   } else if (rules.intent === 'ask_if_bot' && learned?.intent === 'request_human') {
     // "Am I talking to a real human?" asks what the bot is; it gets the truthful answer, not a handoff.
+  } else if (YES_NO.has(context.expecting) && (rules.intent === 'affirm' || rules.intent === 'deny') && learned?.intent === 'wrong_person') {
+    // "不是，开支是五千" answers "对吗？" — a no with a correction, not someone else on the line.
   } else if (learned && SAFETY_INTENTS.has(learned.intent) && learned.score >= LEANING) take();
   else if (structural(rules, context)) {
     // "1500" when income was asked, "第二个", "yes" to consent: the question decides.

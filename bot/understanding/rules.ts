@@ -89,6 +89,10 @@ function optionIndexOf(lex: Lexicon, text: string, quantities: Quantity[], expec
   return null;
 }
 
+/** The bot's yes-or-no questions: consent, figures read back, a promised date read back. */
+export const YES_NO: ReadonlySet<UnderstandingContext['expecting']> = new Set(['consent', 'figures', 'promise_date']);
+const BARE_NO = /^\s*(不是|不对)[\s,.!?~，。！？、]*$/;
+
 /** Intents a named date plus a payment verb outranks: "周五还2000" is a promise, not an offer. */
 const WEAKER_THAN_PROMISE = new Set<Intent>([
   'propose_payment', 'request_installment', 'cannot_pay', 'busy_later', 'affirm', 'deny', 'unknown', 'thanks', 'greeting',
@@ -112,6 +116,7 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
   const entities: Entities = {
     amountMinor: null, months: null, date: dates[0]?.date ?? null, hardshipReason: null, incomeMinor: null,
     expensesMinor: null, concession: null, percentBps: null, deferralDays: null, optionIndex: null,
+    ...(dates[0]?.alternative ? { dateAlternative: dates[0].alternative } : {}),
   };
   let approximate = false;
   entities.optionIndex = optionIndexOf(lex, masked, quantities, context.expecting);
@@ -157,6 +162,8 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
     intent = 'affirm';
     confidence = 0.9;
   }
+  // "不是" / "不对" alone is "wrong person" when someone picks up, but "no" to a yes-or-no question.
+  if (YES_NO.has(context.expecting) && intent === 'wrong_person' && BARE_NO.test(text)) intent = 'deny';
   if (context.expecting === 'consent' && (intent === 'affirm' || intent === 'deny')) confidence = 0.95;
   if (context.expecting === 'hardship_reason' && entities.hardshipReason === null && intent === 'unknown' && text.trim() !== '') {
     entities.hardshipReason = 'other';

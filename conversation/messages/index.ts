@@ -89,8 +89,30 @@ export function formatMoney(amountMinor: number, currency: string, lang: Languag
   return format.format(decimal as unknown as number);
 }
 
-/** Formats an ISO date (YYYY-MM-DD) the way each language writes dates. */
-export function formatDate(isoDate: string, lang: Language): string {
-  const [y, m, d] = isoDate.split('-').map(Number);
-  return lang === 'en' ? `${isoDate}` : `${y}年${m}月${d}日`;
+/**
+ * How a cardholder writes numeric dates, so English replies use their order: `mdy` (US, "04/18/1990"),
+ * `dmy` ("18/04/1990"), or `iso` (2026-12-04, unambiguous everywhere) until they have shown one.
+ */
+export const DateStyle = z.enum(['iso', 'mdy', 'dmy']);
+export type DateStyle = z.infer<typeof DateStyle>;
+
+/** Formats an ISO date (YYYY-MM-DD) the way each language writes dates; English in the cardholder's order. */
+export function formatDate(isoDate: string, lang: Language, style: DateStyle = 'iso'): string {
+  const [y, m, d] = isoDate.split('-') as [string, string, string];
+  if (lang !== 'en') return `${Number(y)}年${Number(m)}月${Number(d)}日`;
+  if (style === 'mdy') return `${m}/${d}/${y}`;
+  if (style === 'dmy') return `${d}/${m}/${y}`;
+  return isoDate;
+}
+
+const weekdayFormats = new Map<Language, Intl.DateTimeFormat>();
+
+/** The weekday's name ("星期五", "Friday"), for reading a date back with the day people said. */
+export function formatWeekday(isoDate: string, lang: Language): string {
+  let format = weekdayFormats.get(lang);
+  if (!format) {
+    format = new Intl.DateTimeFormat(LOCALE[lang], { weekday: 'long', timeZone: 'UTC' });
+    weekdayFormats.set(lang, format);
+  }
+  return format.format(new Date(`${isoDate}T00:00:00Z`));
 }

@@ -13,7 +13,7 @@ function chat(args: string[], input: string) {
 
 describe('npm run chat -- --json', () => {
   it('negotiates to an agreement and reports structured events with minor units and rule ids', () => {
-    const run = chat(['--json', '--lang', 'en'], ['9012', '1990-04-18', 'I lost my job', 'I make 4000 a month', 'rent and food 1500', 'Accept', 'I agree', ''].join('\n'));
+    const run = chat(['--json', '--lang', 'en'], ['9012', '1990-04-18', 'I lost my job', 'I make 4000 a month', 'rent and food 1500', 'yes', 'Accept', 'I agree', ''].join('\n'));
     expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; name?: string; text?: string; value?: any });
     expect(lines[0]).toEqual({ type: 'message', text: expect.stringMatching(/automated assistant/) });

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const adapter = new LocalAdapter(forbear.bot);
   adapter.use(forbear.transcriptMiddleware);
   await adapter.join('reviewed', { locale: 'zh-CN' });
-  for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']) await adapter.send('reviewed', { text, locale: 'zh-CN' });
+  for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '接受', '同意']) await adapter.send('reviewed', { text, locale: 'zh-CN' });
   await adapter.join('asked-for-person', { locale: 'en' });
   for (const text of ['9012', '1990-04-18', 'I want to talk to a person']) await adapter.send('asked-for-person', { text, locale: 'en' });
   browser = await launchChromium();

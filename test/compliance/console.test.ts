@@ -38,9 +38,9 @@ beforeAll(async () => {
     await adapter.join(id, { locale });
     for (const text of lines) await adapter.send(id, { text, locale });
   };
-  await talk('agreed', 'zh-CN', ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']);
+  await talk('agreed', 'zh-CN', ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '接受', '同意']);
   await talk('handed', 'en', ['9012', '1990-04-18', 'I want to talk to a person']);
-  await talk('tampered', 'en', ['9012', '1990-04-18', 'I lost my job', 'I make 4000 a month', 'rent 1500']);
+  await talk('tampered', 'en', ['9012', '1990-04-18', 'I lost my job', 'I make 4000 a month', 'rent 1500', 'yes']);
 });
 
 afterAll(async () => {

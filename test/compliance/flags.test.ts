@@ -14,8 +14,8 @@ describe('live compliance flags', () => {
   it('a full negotiation with balance questions raises no flag, in Chinese and English', async () => {
     const h = await harness();
     const scripts: [string, string, string[]][] = [
-      ['clean-zh', 'zh-CN', ['我欠多少钱', '4821', '1988-03-14', '我欠多少钱', '最低还款是多少', '失业了', '月收入八千', '开支三千', '其他方案', '接受', '同意']],
-      ['clean-en', 'en', ['9012', '1990-04-18', 'what are the interest and fees?', 'I lost my job', 'I make 4000 a month', 'rent 1500', 'I can only pay 500 a month', 'Accept', 'I agree']],
+      ['clean-zh', 'zh-CN', ['我欠多少钱', '4821', '1988-03-14', '我欠多少钱', '最低还款是多少', '失业了', '月收入八千', '开支三千', '对', '其他方案', '接受', '同意']],
+      ['clean-en', 'en', ['9012', '1990-04-18', 'what are the interest and fees?', 'I lost my job', 'I make 4000 a month', 'rent 1500', 'yes', 'I can only pay 500 a month', 'Accept', 'I agree']],
       ['clean-promise', 'zh-CN', ['4821', '1988-03-14', '我明天还2000']],
     ];
     for (const [id, locale, lines] of scripts) {

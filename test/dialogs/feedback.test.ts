@@ -19,7 +19,7 @@ const buttons = (activities: Partial<Activity>[]) => activities.flatMap((a) => (
 
 async function agree(h: Harness, id: string) {
   await h.open(id, { locale: 'zh-CN' });
-  for (const line of ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '接受']) await h.say(id, line);
+  for (const line of ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '对', '接受']) await h.say(id, line);
   return h.say(id, '同意');
 }
 
@@ -58,7 +58,7 @@ describe('feedback in the bot', () => {
     // A digit later is not taken as a rating any more.
     expect(texts(await h.say('fb-skip', '3')).join('\n')).not.toMatch(/公平|谢谢您的反馈/);
     await h.say('fb-skip', '重新开始');
-    for (const line of ['我失业了', '每月八千', '房租和生活费三千', '接受']) await h.say('fb-skip', line);
+    for (const line of ['我失业了', '每月八千', '房租和生活费三千', '对', '接受']) await h.say('fb-skip', line);
     const again = await h.say('fb-skip', '同意');
     expect(texts(again).join('\n')).toMatch(/协议编号/);
     expect(texts(again).join('\n')).not.toMatch(/满意吗/);

@@ -57,7 +57,8 @@ describe('the people side in the browser', () => {
     const chat = await verifiedChat({ last4: '7305', dob: '1979-11-02' });
     await send(chat, '生意失败了', '总收入');
     await send(chat, '月收入一万五', '生活开支');
-    await send(chat, '开支六千', '能负担的还款方案');
+    await send(chat, '开支六千', '对吗');
+    await send(chat, '对', '能负担的还款方案');
     await send(chat, '能不能减免90%', '无法提供');
     await chat.locator('.webchat__suggested-actions button', { hasText: '转人工' }).first().click();
     await expect.poll(() => bubbles(chat, '我为您转接人工客服'), { timeout: 15_000 }).toBe(1);
@@ -220,7 +221,8 @@ describe('the people side in the browser', () => {
     const chat = await verifiedChat({ last4: '4821', dob: '1988-03-14' });
     await send(chat, '失业了', '总收入');
     await send(chat, '月收入八千', '生活开支');
-    await send(chat, '开支三千', '能负担的还款方案');
+    await send(chat, '开支三千', '对吗');
+    await send(chat, '对', '能负担的还款方案');
     expect(await bubbles(chat, '第 11 期')).toBe(0);
     await chat.locator('.webchat__bubble__content').getByRole('button', { name: '查看完整还款计划（共 11 期）' }).click();
     await expect.poll(() => bubbles(chat, '第 11 期'), { timeout: 5_000 }).toBe(1);

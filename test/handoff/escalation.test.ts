@@ -28,7 +28,7 @@ const messages = (log: Partial<Activity>[]) => log.filter((a) => a.type === 'mes
 const texts = (log: Partial<Activity>[]) => messages(log).map((a) => a.text ?? '');
 const agreements = (log: Partial<Activity>[]) => log.filter((a) => a.type === 'event' && a.name === 'agreement');
 
-async function handedOff(lines = ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '每月只能还1500']) {
+async function handedOff(lines = ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '每月只能还1500']) {
   const c = await Cardholder.open(instance, instance);
   await c.greeted(instance);
   for (const line of lines) await c.say(instance, line);
@@ -101,7 +101,7 @@ describe('escalation between people', () => {
   });
 
   it('a supervisor resolves an "unaffordable" case within the policy\'s override, naming a reason; the cardholder consents', async () => {
-    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三']);
+    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三', '对']);
     const id = c.conversationId;
     const supervisor = await login('supervisor', 'supervisor-demo');
     const view = await supervisor.get(`cases/${id}`);

@@ -33,7 +33,7 @@ async function cardholder(lines: string[]) {
 
 const botMessages = (log: Partial<Activity>[]) => log.filter((a) => a.from?.role === 'bot' && a.type === 'message').map((a) => a.text ?? '');
 const eventsNamed = (log: Partial<Activity>[], name: string) => log.filter((a) => a.type === 'event' && a.name === name);
-const NEGOTIATED = ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千'];
+const NEGOTIATED = ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对'];
 
 describe('handoff to a person', () => {
   it('queues the case with a packet, stays silent, relays both ways, and two agents cannot claim it', async () => {
@@ -165,7 +165,7 @@ describe('handoff to a person', () => {
   it('hands off on vulnerability, dispute and unaffordability, most urgent first', async () => {
     const harm = await cardholder(['4821', '1988-03-14', '我真的不想活了']);
     const dispute = await cardholder(['4821', '1988-03-14', '这笔消费不是我刷的，我要申诉']);
-    const unaffordable = await cardholder(['4821', '1988-03-14', '失业了', '月收入三千', '开支两千八']);
+    const unaffordable = await cardholder(['4821', '1988-03-14', '失业了', '月收入三千', '开支两千八', '对']);
     const agent = await login('agent', 'agent-demo');
     const queue: any[] = (await agent.get('queue')).body.cases;
     const reasons = Object.fromEntries(queue.map((t) => [t.conversationId, t.handoff]));

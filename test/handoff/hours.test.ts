@@ -12,7 +12,7 @@ describe('handoff outside opening hours', () => {
   it('offers a call-back or the bot; choosing the bot resumes the negotiation without handing off again', async () => {
     const h = await harness(OFF_DUTY);
     await h.open('off', { locale: 'zh-CN' });
-    for (const line of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千']) await h.say('off', line);
+    for (const line of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对']) await h.say('off', line);
     const handoff = await h.say('off', '转人工');
     expect(events(handoff, 'handoff')).toHaveLength(1);
     const offer = handoff.find((a) => a.text?.includes('不在服务时间'));

@@ -37,7 +37,7 @@ describe('handoff across two instances', () => {
   it('an agent on B serves a cardholder on A: claim race, relay both ways, approval', async () => {
     const c = await Cardholder.open(a, a);
     await c.greeted(a);
-    for (const line of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '每月只能还1500']) await c.say(a, line);
+    for (const line of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '每月只能还1500']) await c.say(a, line);
     expect(events(await c.log(a), 'handoff')).toHaveLength(1);
 
     // Two agents, one per instance, race for the case: the shared compare-and-set picks one.

@@ -25,7 +25,7 @@ describe('the agreement document', () => {
   it('is linked in the channel, holds the terms and the consent hash, and needs the token or a console session', async () => {
     await adapter.join('doc-1', {});
     let said: string[] = [];
-    for (const line of ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '接受', '同意']) said = textsOf(await adapter.send('doc-1', { text: line }));
+    for (const line of ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '对', '接受', '同意']) said = textsOf(await adapter.send('doc-1', { text: line }));
     const linkLine = said.find((t) => t.includes('/arrangements/'))!;
     expect(linkLine).toContain('还款协议');
     const link = /\/arrangements\/\S+/.exec(linkLine)![0];

@@ -16,7 +16,7 @@ async function agree(h: Awaited<ReturnType<typeof harness>>, id: string, lines: 
 describe('the returning cardholder', () => {
   it('is told the arrangement’s state, and a change of terms supersedes it', async () => {
     const h = await harness();
-    await agree(h, 'ret-1', ['我失业了，这个月还不上', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '接受', '同意']);
+    await agree(h, 'ret-1', ['我失业了，这个月还不上', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '对', '接受', '同意']);
     const [first] = await h.forbear.stores.arrangements.listByAccount('cn-m1-wang');
     expect(first).toBeDefined();
     const line1 = first!.offer.installment!.schedule[0]!;
@@ -34,7 +34,8 @@ describe('the returning cardholder', () => {
     expect(change).toMatch(/原因/);
     await h.say('ret-2', '收入减少了');
     await h.say('ret-2', '每月七千五');
-    const offer = await h.say('ret-2', '房租和生活费三千');
+    await h.say('ret-2', '房租和生活费三千');
+    const offer = await h.say('ret-2', '对');
     expect(events(offer, 'offer')).toHaveLength(1);
     await h.say('ret-2', '接受');
     const done = await h.say('ret-2', '同意');
@@ -51,7 +52,7 @@ describe('the returning cardholder', () => {
 
   it('"我已经还了" is checked against the ledger', async () => {
     const h = await harness();
-    await agree(h, 'ret-3', ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '接受', '同意']);
+    await agree(h, 'ret-3', ['我失业了', '4821', '1988-03-14', '每月八千', '房租和生活费三千', '对', '接受', '同意']);
     await h.open('ret-4');
     await h.say('ret-4', '你好');
     await h.say('ret-4', '4821');

@@ -47,14 +47,16 @@ async function verified(h: Harness, id: string) {
 const llmEnv = () => ({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', OPENAI_TIMEOUT_MS: '3000', OPENAI_MAX_RETRIES: '0' });
 
 describe('LLM understanding inside the negotiation', () => {
-  it('a long story read by the model fills reason, income and expenses at once and leads straight to an offer', async () => {
+  it('a long story read by the model fills reason, income and expenses at once: one read-back, then an offer', async () => {
     const h = await harness({ configEnv: llmEnv() });
     await verified(h, 'story');
     fake.script(modelSays('cannot_pay', { hardshipReason: 'job_loss', incomeMinor: 800_000, expensesMinor: 300_000 }));
     const replies = await h.say('story', '上个月公司裁员我就失业了，现在靠打零工每个月大概能挣八千块，房租水电吃饭加起来要三千左右，真的还不上');
     expect(fake.requests).toHaveLength(1);
-    expect(events(replies, 'offer')).toHaveLength(1);
+    expect(events(replies, 'offer')).toHaveLength(0);
+    expect(texts(replies).join('\n')).toMatch(/每月到手 ¥8,000.00、必要开销 ¥3,000.00，对吗/);
     expect(texts(replies).join('\n')).not.toMatch(/总收入|生活开支/);
+    expect(events(await h.say('story', '对'), 'offer')).toHaveLength(1);
   });
 
   it('a manipulated reading cannot buy a settlement the policy does not allow', async () => {
@@ -63,6 +65,7 @@ describe('LLM understanding inside the negotiation', () => {
     await h.say('inject', '失业了');
     await h.say('inject', '月收入八千');
     await h.say('inject', '开支三千');
+    await h.say('inject', '对');
     fake.reset();
     fake.script(modelSays('request_reduction', { concession: 'settlement', amountMinor: 100, percentBps: 10_000 }, ['prompt_injection']));
     const replies = await h.say(
@@ -83,6 +86,7 @@ describe('LLM understanding inside the negotiation', () => {
     await h.say('consent', '失业了');
     await h.say('consent', '月收入八千');
     await h.say('consent', '开支三千');
+    await h.say('consent', '对');
     await h.say('consent', '接受');
     fake.reset();
     fake.script(modelSays('affirm'));
@@ -97,7 +101,8 @@ describe('LLM understanding inside the negotiation', () => {
     await verified(h, 'down');
     await h.say('down', '我失业了，收入减少了很多');
     await h.say('down', '月收入八千');
-    const replies = await h.say('down', '开支三千');
+    await h.say('down', '开支三千');
+    const replies = await h.say('down', '对');
     expect(events(replies, 'offer')).toHaveLength(1);
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalogs, formatMoney, t } from '../../conversation/messages/index.js';
+import { catalogs, formatDate, formatMoney, formatWeekday, t } from '../../conversation/messages/index.js';
 
 describe('message catalogs', () => {
   it('every language has exactly the same keys', () => {
@@ -34,5 +34,16 @@ describe('message catalogs', () => {
     expect(formatMoney(123456, 'CNY', 'zh-CN')).toBe('¥1,234.56');
     expect(formatMoney(5, 'USD', 'en')).toBe('$0.05');
     expect(formatMoney(900719925474099, 'USD', 'en')).toBe('$9,007,199,254,740.99');
+  });
+});
+
+describe('dates in the cardholder\'s order', () => {
+  it('English follows the order the cardholder wrote; Chinese is always year-month-day', () => {
+    expect(formatDate('2026-12-04', 'en', 'mdy')).toBe('12/04/2026');
+    expect(formatDate('2026-12-04', 'en', 'dmy')).toBe('04/12/2026');
+    expect(formatDate('2026-12-04', 'en')).toBe('2026-12-04');
+    expect(formatDate('2026-12-04', 'zh-CN', 'mdy')).toBe('2026年12月4日');
+    expect(formatWeekday('2026-12-04', 'zh-TW')).toBe('星期五');
+    expect(formatWeekday('2026-12-04', 'en')).toBe('Friday');
   });
 });

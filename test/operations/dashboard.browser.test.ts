@@ -40,7 +40,7 @@ beforeAll(async () => {
     if (i % 4 === 3) await talk(`ops-h-${i}`, 'zh-CN', [...verify, '转人工']);
     else await talk(`ops-a-${i}`, 'zh-CN', ['我失业了', ...verify, '每月收入一万二', '开支四千', i % 2 ? '我想分36期' : '接受', '同意', i % 3 ? '4 满意' : '2 不满意', '是，公平']);
   }
-  await talk('ops-en', 'en', ['hello', '9012', '1990-04-18', 'I lost my job', '4000 a month', '1500', 'accept', 'I agree', '5 Very good', 'Yes, fairly']);
+  await talk('ops-en', 'en', ['hello', '9012', '1990-04-18', 'I lost my job', '4000 a month', '1500', 'yes', 'accept', 'I agree', '5 Very good', 'Yes, fairly']);
   await talk('ops-crisis', 'zh-CN', ['我不想活了']);
   browser = await launchChromium();
 });

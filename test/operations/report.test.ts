@@ -112,7 +112,7 @@ describe('the report against the stored records', () => {
       else await talk(`agree-${i}`, ['我失业了', ...verify(i), '每月收入一万二', '开支四千', '接受', '同意', i % 2 ? '5 很满意' : '2 不满意', '是，公平']);
     }
     await talk('crisis', ['我不想活了']);
-    await talk('english', ['hello', '9012', '1990-04-18', 'I lost my job', '4000 a month', '1500', 'accept', 'I agree', '4 Good', 'Not fairly'], 'en');
+    await talk('english', ['hello', '9012', '1990-04-18', 'I lost my job', '4000 a month', '1500', 'yes', 'accept', 'I agree', '4 Good', 'Not fairly'], 'en');
     await talk('silent', []);
 
     const { rows, unreadable } = await collectFacts(h.forbear.transcripts, { from: '2026-11-22', to: '2026-11-22' });

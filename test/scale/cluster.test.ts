@@ -29,7 +29,7 @@ describe('Redis Cluster', () => {
     expect([await probe(a, '/readyz'), await probe(b, '/readyz')]).toEqual([200, 200]);
     const c = await Cardholder.open(a, b);
     await c.greeted(a);
-    for (const [i, text] of ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '接受', '同意'].entries()) {
+    for (const [i, text] of ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '对', '接受', '同意'].entries()) {
       await c.say(i % 2 ? b : a, text);
     }
     const [arrangement, ...more] = await b.forbear.stores.arrangements.listByConversation(c.conversationId);

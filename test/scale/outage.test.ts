@@ -39,7 +39,7 @@ const notReady = (on: Instance) => async () => (await probe(on, '/readyz')) === 
 async function agreedBefore(): Promise<Arrangement> {
   const c = await Cardholder.open(a, b);
   await c.greeted(b);
-  for (const [i, text] of ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '接受', '同意'].entries()) {
+  for (const [i, text] of ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '对', '接受', '同意'].entries()) {
     await c.say(i % 2 ? a : b, text);
   }
   const [arrangement] = await a.forbear.stores.arrangements.listByConversation(c.conversationId);
@@ -55,7 +55,7 @@ async function englishToIncome(): Promise<Cardholder> {
 
 /** The rest of the English conversation, on the other instance: the offer, then the agreement. */
 async function finish(c: Cardholder): Promise<Arrangement> {
-  for (const text of ['expenses are 1500 a month', 'accept', 'I agree']) await c.say(b, text);
+  for (const text of ['expenses are 1500 a month', 'yes', 'accept', 'I agree']) await c.say(b, text);
   const arrangements = await b.forbear.stores.arrangements.listByConversation(c.conversationId);
   expect(arrangements).toHaveLength(1);
   const log = await c.log(a);

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 /** Demo cardholder cn-m1-wang from the first message to the agreement. */
-const TO_OFFER = ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千'];
+const TO_OFFER = ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '对'];
 /** The Direct Line log keeps what the privacy boundary stores: verification answers as a placeholder. */
 const LOGGED = TO_OFFER.map((text) => (/^\d|^1988/.test(text) ? '[verification answer]' : text));
 /** Each of the five steps and "接受" twice, one late retry, two "同意" twice each. */

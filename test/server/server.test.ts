@@ -35,16 +35,16 @@ describe('operating the server', () => {
   it('exposes turns, latency, outcomes and the understanding engine as Prometheus metrics', async () => {
     const id = 'metrics';
     await adapter.join(id, { locale: 'zh-CN' });
-    for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '接受', '同意']) await adapter.send(id, { text, locale: 'zh-CN' });
+    for (const text of ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '接受', '同意']) await adapter.send(id, { text, locale: 'zh-CN' });
     await adapter.send('metrics-human', { text: '转人工', locale: 'zh-CN' });
     const metrics = await (await fetch(`${running.url}metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text();
-    expect(metrics).toMatch(/forbear_turns_total\{channel="local"\} 8/);
-    expect(metrics).toMatch(/forbear_turn_duration_seconds_count 8/);
+    expect(metrics).toMatch(/forbear_turns_total\{channel="local"\} 9/);
+    expect(metrics).toMatch(/forbear_turn_duration_seconds_count 9/);
     expect(metrics).toMatch(/forbear_outcomes_total\{outcome="agreement",reason=""\} 1/);
     expect(metrics).toMatch(/forbear_outcomes_total\{outcome="handoff",reason="request_human"\} 1/);
     // Free text goes to the embedded classifier; verification answers and consent to the rules alone.
     const byEngine = Object.fromEntries([...metrics.matchAll(/forbear_understanding_total\{engine="(\w+)"\} (\d+)/g)].map((m) => [m[1]!, Number(m[2])]));
-    expect(Object.values(byEngine).reduce((a, b) => a + b, 0)).toBe(8);
+    expect(Object.values(byEngine).reduce((a, b) => a + b, 0)).toBe(9);
     expect(byEngine['classifier']).toBeGreaterThan(0);
     expect(byEngine['rules']).toBeGreaterThan(0);
   });

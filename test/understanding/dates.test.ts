@@ -52,3 +52,22 @@ describe('dates resolved against today', () => {
     expect(dateOf('the second one')).toBeNull();
   });
 });
+
+describe('dates people read two ways', () => {
+  const mention = (text: string, today = TODAY) => findDates(prepare(text), today)[0];
+  it.each([
+    // Wednesday: this week's Friday is still ahead, so "next Friday" may mean it
+    ['下周五', TODAY, '2025-03-21', '2025-03-14'],
+    ['next friday', TODAY, '2025-03-21', '2025-03-14'],
+    ['下個禮拜五', TODAY, '2025-03-21', '2025-03-14'],
+    // Wednesday: "next Monday" can only be the coming one
+    ['下周一', TODAY, '2025-03-17', null],
+    // Saturday: "next Friday" is unambiguous by then
+    ['next friday', '2025-03-15', '2025-03-21', null],
+    ['这周五', TODAY, '2025-03-14', null],
+    ['周五', TODAY, '2025-03-14', null],
+    ['下下周五', TODAY, '2025-03-28', null],
+  ])('%s on %s → %s (other reading %s)', (text, today, date, alternative) => {
+    expect(mention(text, today)).toMatchObject({ date, alternative });
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readDateOfBirth } from '../../conversation/verificationAnswers.js';
+import { dateOrderWritten, readDateOfBirth } from '../../conversation/verificationAnswers.js';
 
 describe('dates of birth as people type them', () => {
   it.each([
@@ -14,5 +14,18 @@ describe('dates of birth as people type them', () => {
     ['02/30/1990', 'mdy', null],
   ] as const)('%s (%s) → %s', (text, order, want) => {
     expect(readDateOfBirth(text, order)).toBe(want);
+  });
+});
+
+describe('the date order a cardholder writes', () => {
+  it.each([
+    ['04/18/1990', null, 'mdy'],
+    ['18/04/1990', null, 'dmy'],
+    ['18.04.1990', 'mdy', 'dmy'],
+    ['04/05/1990', 'mdy', 'mdy'],
+    ['04/05/1990', null, null],
+    ['1990-04-18', 'mdy', null],
+  ] as const)('%s (convention %s) → %s', (text, order, written) => {
+    expect(dateOrderWritten(text, order)).toBe(written);
   });
 });

@@ -36,7 +36,8 @@ describe('a cardholder negotiates in the browser', () => {
     await send(page, '4821', '出生日期');
     await send(page, '1988-03-14', '身份核实成功');
     await send(page, '我每月收入八千', '必要的生活开支');
-    await send(page, '房租和生活费三千', '这是一个您能负担的还款方案');
+    await send(page, '房租和生活费三千', '必要开销 ¥3,000.00，对吗');
+    await send(page, '对', '这是一个您能负担的还款方案');
 
     await expect.poll(() => page.locator('.ac-adaptiveCard', { hasText: '还款计划' }).count()).toBe(1);
     expect(await page.locator('.ac-adaptiveCard', { hasText: '第 1 期' }).count()).toBe(1);

@@ -84,6 +84,10 @@ export function guard({ output, rules, message, expecting, promptVersion }: Guar
     return value !== null && !isDerivable(field, value, evidence);
   });
   const entities = Entities.parse({ ...claim.entities, ...Object.fromEntries(dropped.map((f) => [f, null])) });
+  // The same date the rules read two ways keeps its second reading, so it is still confirmed back.
+  if (entities.date !== null && entities.date === rules.entities.date && rules.entities.dateAlternative) {
+    entities.dateAlternative = rules.entities.dateAlternative;
+  }
 
   const deferToRules = claim.intent === 'unknown';
   const signals = UnderstandingSignal.options.filter((s) => claim.signals.includes(s) || rules.signals.includes(s));

@@ -59,7 +59,8 @@ describe('WeChat with the real bot', () => {
     expect(await send('4821')).toMatch(/出生日期/);
     expect(await send('1988-03-14')).toMatch(/身份核实成功/);
     expect(await send('月收入八千')).toMatch(/生活开支/);
-    const offer = await send('开支三千');
+    expect(await send('开支三千')).toMatch(/必要开销 ¥3,000.00，对吗/);
+    const offer = await send('对');
     expect(offer).toMatch(/分 11 期，每月还款 ¥2,291.66/);
     expect(offer).toMatch(/回复 1.*接受/);
     expect(await send('1')).toMatch(/请在同意前仔细核对/);
@@ -83,6 +84,7 @@ describe('WeChat with the real bot', () => {
     await send('失业了');
     await send('月收入八千');
     await send('开支三千');
+    await send('对');
     expect(await send('每月只能还1500')).toMatch(/有权限的工作人员/);
 
     const agent = await consoleLogin(base, 'agent', 'agent-demo');
