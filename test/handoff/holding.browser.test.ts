@@ -44,7 +44,8 @@ describe('a token payment for the case nothing else fits', () => {
     await send(chat, '1979-11-02', '什么情况');
     await send(chat, '失业了', '总收入');
     await send(chat, '月收入一万四', '必要的生活开支');
-    await send(chat, '开支一万三', '难以负担');
+    await send(chat, '开支一万三', '必要开销 ¥13,000.00，对吗');
+    await send(chat, '对', '难以负担');
 
     const desk = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     await signIn(desk, 'agent', 'agent-demo');
