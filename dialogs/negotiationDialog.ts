@@ -58,7 +58,10 @@ export class NegotiationDialog extends CaseDialog {
           await this.announce(step, record, policy, decision.offer!, 'negotiation.accepted', '');
           return step.endDialog(decision.offer);
         case 'counter':
-          return this.offer(step, file, record, policy, decision.offer!, 'negotiation.counter');
+          // A counter without terms (affordability unknown: income or expenses never given or
+          // never confirmed) is answered like a "no": the offer on the table, or a person.
+          if (!decision.offer) return this.offerAgain(step, file, record, policy, explanation);
+          return this.offer(step, file, record, policy, decision.offer, 'negotiation.counter');
         case 'handoff':
           return this.handOff(step, decision.handoff!);
         case 'reject':

@@ -125,7 +125,7 @@ describe('escalation between people', () => {
   });
 
   it('the M2 case with ¥1,000 left over: an agent asks, a supervisor grants a token payment; the cardholder reads every term and consents; compliance sees the rule', async () => {
-    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三']);
+    const c = await handedOff(['7305', '1979-11-02', '失业了', '月收入一万四', '开支一万三', '对']);
     const id = c.conversationId;
     const agent = await login('agent', 'agent-demo');
     expect((await agent.get(`cases/${id}`)).body.ticket.handoff.reason).toBe('unaffordable');
