@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Forbear } from '../../bot/app.js';
 import { renderActivity } from '../../bot/channels/wechat/render.js';
 import type { DecisionPayload } from '../../bot/transcripts/schema.js';
-import { Cardholder, until, type Instance } from '../scale/fleet.js';
+import { Cardholder, until, type Instance } from '../support/fleet.js';
 import { consoleLogin } from '../support/console.js';
 import { startForbear } from '../support/server.js';
 import { harness, texts, type Harness } from './harness.js';

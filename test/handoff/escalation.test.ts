@@ -4,34 +4,23 @@
  * is sent and approves or declines with a reason from their own queue; approved terms still need
  * the cardholder's consent. Plus release, transfer, notes, dispositions and the live event stream.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
-import type { Forbear } from '../../bot/app.js';
-import { Cardholder, type Instance } from '../scale/fleet.js';
-import { consoleLogin, startConsoleInstance } from '../support/console.js';
+import { Cardholder } from '../support/fleet.js';
+import { consoleLogin, useConsoleInstance } from '../support/console.js';
 import { readableDecision } from '../../bot/transcripts/readable.js';
 
-let instance: Instance;
-let forbear: Forbear;
+const shared = useConsoleInstance();
 
-beforeAll(async () => {
-  instance = await startConsoleInstance();
-  forbear = instance.forbear;
-});
-
-afterAll(async () => {
-  await instance?.server.close();
-});
-
-const login = (name: string, password: string) => consoleLogin(instance.base, name, password);
+const login = (name: string, password: string) => consoleLogin(shared.instance.base, name, password);
 const messages = (log: Partial<Activity>[]) => log.filter((a) => a.type === 'message');
 const texts = (log: Partial<Activity>[]) => messages(log).map((a) => a.text ?? '');
 const agreements = (log: Partial<Activity>[]) => log.filter((a) => a.type === 'event' && a.name === 'agreement');
 
 async function handedOff(lines = ['4821', '1988-03-14', '失业了', '月收入八千', '开支三千', '对', '每月只能还1500']) {
-  const c = await Cardholder.open(instance, instance);
-  await c.greeted(instance);
-  for (const line of lines) await c.say(instance, line);
+  const c = await Cardholder.open(shared.instance, shared.instance);
+  await c.greeted(shared.instance);
+  for (const line of lines) await c.say(shared.instance, line);
   return c;
 }
 
@@ -44,7 +33,7 @@ describe('escalation between people', () => {
     expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
 
     // Preview: nothing is sent, the policy answers at the agent's and a supervisor's authority.
-    const before = messages(await c.log(instance)).length;
+    const before = messages(await c.log(shared.instance)).length;
     const preview = await agent.post(`cases/${id}/preview`, { proposal: { months: 30 } });
     expect(preview.status).toBe(200);
     expect(preview.body.previews.map((p: any) => [p.authority, p.decision.outcome])).toEqual([
@@ -52,7 +41,7 @@ describe('escalation between people', () => {
       ['supervisor', 'accept'],
     ]);
     expect(preview.body.previews[1].decision.offer.installment.months).toBe(30);
-    expect(messages(await c.log(instance))).toHaveLength(before);
+    expect(messages(await c.log(shared.instance))).toHaveLength(before);
 
     // Beyond the agent: refused with a reason code the console translates.
     const beyond = await agent.post(`cases/${id}/approve`, { proposal: { months: 30 } });
@@ -79,12 +68,12 @@ describe('escalation between people', () => {
     expect(declined.status).toBe(200);
     const seen = (await agent.get(`cases/${id}`)).body.ticket;
     expect(seen.approval).toMatchObject({ status: 'declined', decidedBy: 'supervisor', decisionReason: '请先核实收入证明' });
-    expect(messages(await c.log(instance))).toHaveLength(before);
+    expect(messages(await c.log(shared.instance))).toHaveLength(before);
     expect((await supervisor.post(`cases/${id}/approval-request/decision`, { approve: true })).body.error.reason).toBe('no_request');
 
     expect((await agent.post(`cases/${id}/approval-request`, { proposal: { months: 30 }, note: '已核实' })).status).toBe(200);
     expect((await supervisor.post(`cases/${id}/approval-request/decision`, { approve: true, reason: '收入证明已核实' })).status).toBe(200);
-    const log = await c.log(instance);
+    const log = await c.log(shared.instance);
     const terms = messages(log).at(-1)!;
     expect(terms.text).toMatch(/分 30 期/);
     expect(terms.text).toMatch(/未按期还款/);
@@ -92,11 +81,11 @@ describe('escalation between people', () => {
     expect(agreements(log)).toHaveLength(0);
     expect((await agent.get(`cases/${id}`)).body.ticket).toMatchObject({ status: 'claimed', claimedBy: { name: 'agent' }, awaitingConsent: { by: 'supervisor' } });
 
-    await c.say(instance, '同意');
-    const done = agreements(await c.log(instance));
+    await c.say(shared.instance, '同意');
+    const done = agreements(await c.log(shared.instance));
     expect(done).toHaveLength(1);
     expect(done[0]!.value).toMatchObject({ approvedBy: { role: 'supervisor', id: 'supervisor' }, offer: { installment: { months: 30 } } });
-    const actions = (await forbear.transcripts.read(id)).flatMap((r) => (r.kind === 'decision' && r.payload.type === 'agent_action' ? [r.payload.action] : []));
+    const actions = (await shared.forbear.transcripts.read(id)).flatMap((r) => (r.kind === 'decision' && r.payload.type === 'agent_action' ? [r.payload.action] : []));
     expect(actions).toEqual(expect.arrayContaining(['claim', 'approve_refused', 'request_approval', 'decline_request', 'approve_request']));
   });
 
@@ -114,10 +103,10 @@ describe('escalation between people', () => {
     const granted = await supervisor.post(`cases/${id}/approve`, { proposal: { months: 60 }, override: { reasonCode: 'income_recovering' } });
     expect(granted.status).toBe(200);
     expect(granted.body.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.1:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
-    await c.say(instance, '同意');
-    const [made] = agreements(await c.log(instance));
+    await c.say(shared.instance, '同意');
+    const [made] = agreements(await c.log(shared.instance));
     expect(made!.value).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { installment: { months: 60 } } });
-    const records = await forbear.transcripts.read(id);
+    const records = await shared.forbear.transcripts.read(id);
     const evaluation = records.find((r) => r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.outcome === 'accept');
     expect(JSON.stringify(evaluation)).toContain('affordabilityOverride.maxShareOfDisposableBps.supervisor');
     const action = records.find((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'approve_offer');
@@ -146,24 +135,24 @@ describe('escalation between people', () => {
     expect(request.approval).toMatchObject({ status: 'pending', offer: { offerId: 'token-6x40000', authority: 'supervisor', holding: { kind: 'token_payment' } } });
     expect((await supervisor.post(`cases/${id}/approval-request/decision`, { approve: true, reason: '收入恢复前的过渡' })).status).toBe(200);
 
-    const terms = messages(await c.log(instance)).at(-1)!;
+    const terms = messages(await c.log(shared.instance)).at(-1)!;
     expect(terms.text).toContain('临时小额还款：每月还款 ¥400.00，共 6 期');
     expect(terms.text).toContain('停止计息');
     expect(terms.text).toContain('结束时仍欠 ¥47,360.00');
     expect(terms.text).toMatch(/前客服会与您一起复核/);
     expect(terms.text).toMatch(/未按期还款/);
-    expect(agreements(await c.log(instance))).toHaveLength(0);
-    await c.say(instance, '同意');
-    const [made] = agreements(await c.log(instance));
+    expect(agreements(await c.log(shared.instance))).toHaveLength(0);
+    await c.say(shared.instance, '同意');
+    const [made] = agreements(await c.log(shared.instance));
     expect(made!.value).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { offerId: 'token-6x40000', totalRepayableMinor: 240_000, holding: { kind: 'token_payment' } } });
-    expect(texts(await c.log(instance)).some((t) => /前客服会联系您，一起复核本安排/.test(t))).toBe(true);
+    expect(texts(await c.log(shared.instance)).some((t) => /前客服会联系您，一起复核本安排/.test(t))).toBe(true);
 
     // Compliance reads the offer in words with the rule that allowed it and the policy version.
-    const records = await forbear.transcripts.read(id);
+    const records = await shared.forbear.transcripts.read(id);
     const shown = records.find((r) => r.kind === 'decision' && r.payload.type === 'offer_shown');
     expect(JSON.stringify(shown)).toContain('default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
     const reviewer = await login('compliance', 'compliance-demo');
-    const view = await fetch(`${instance.base}/compliance/api/conversations/${id}`, { headers: { cookie: reviewer.cookie } });
+    const view = await fetch(`${shared.instance.base}/compliance/api/conversations/${id}`, { headers: { cookie: reviewer.cookie } });
     const notes = Object.values(((await view.json()) as any).annotations).flat() as any[];
     const fields = notes.find((d) => d.title === '展示方案').fields;
     expect(fields.find((f: any) => f.label === '条款').value).toContain('临时小额还款');
@@ -181,11 +170,11 @@ describe('escalation between people', () => {
     const agent = await login('agent', 'agent-demo');
     const supervisor = await login('supervisor', 'supervisor-demo');
     expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('客服 林晓 已加入对话，接下来由真人为您服务。');
+    expect(texts(await c.log(shared.instance)).at(-1)).toBe('客服 林晓 已加入对话，接下来由真人为您服务。');
 
     expect((await supervisor.post(`cases/${id}/messages`, { text: '你好' })).body.error.reason).toBe('not_owner');
     expect((await agent.post(`cases/${id}/release`)).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('客服 林晓 已离开对话。');
+    expect(texts(await c.log(shared.instance)).at(-1)).toBe('客服 林晓 已离开对话。');
     expect((await agent.get(`cases/${id}`)).body.ticket).toMatchObject({ status: 'waiting', claimedBy: null });
 
     expect((await agent.post(`cases/${id}/claim`)).status).toBe(200);
@@ -194,7 +183,7 @@ describe('escalation between people', () => {
     expect(nobody.body.error.reason).toBe('no_such_user');
     expect((await agent.post(`cases/${id}/transfer`, { to: 'compliance' })).status).toBe(404);
     expect((await agent.post(`cases/${id}/transfer`, { to: 'supervisor' })).status).toBe(200);
-    expect(texts(await c.log(instance)).at(-1)).toBe('您的对话已转给客服 陈静。');
+    expect(texts(await c.log(shared.instance)).at(-1)).toBe('您的对话已转给客服 陈静。');
     expect((await agent.post(`cases/${id}/messages`, { text: '还在吗' })).status).toBe(409);
     expect((await supervisor.post(`cases/${id}/messages`, { text: '您好，我是主管。' })).status).toBe(200);
 
@@ -212,7 +201,7 @@ describe('escalation between people', () => {
   it('pushes the queue to an open console as Server-Sent Events when a case arrives', async () => {
     const agent = await login('agent', 'agent-demo');
     const controller = new AbortController();
-    const res = await fetch(`${instance.base}/agent/api/events`, { headers: { cookie: agent.cookie }, signal: controller.signal });
+    const res = await fetch(`${shared.instance.base}/agent/api/events`, { headers: { cookie: agent.cookie }, signal: controller.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
     const reader = res.body!.getReader();

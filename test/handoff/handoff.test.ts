@@ -4,30 +4,19 @@
  * approvals are decided by the policy at the approver's authority; a hand-back raises the bot's
  * bounds; two agents can never own one case.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
-import type { Forbear } from '../../bot/app.js';
-import { Cardholder, type Instance } from '../scale/fleet.js';
-import { consoleLogin, startConsoleInstance } from '../support/console.js';
+import { Cardholder } from '../support/fleet.js';
+import { consoleLogin, useConsoleInstance } from '../support/console.js';
 
-let instance: Instance;
-let forbear: Forbear;
+const shared = useConsoleInstance();
 
-beforeAll(async () => {
-  instance = await startConsoleInstance();
-  forbear = instance.forbear;
-});
-
-afterAll(async () => {
-  await instance?.server.close();
-});
-
-const login = (name: string, password: string) => consoleLogin(instance.base, name, password);
+const login = (name: string, password: string) => consoleLogin(shared.instance.base, name, password);
 
 async function cardholder(lines: string[]) {
-  const c = await Cardholder.open(instance, instance);
-  await c.greeted(instance);
-  for (const line of lines) await c.say(instance, line);
+  const c = await Cardholder.open(shared.instance, shared.instance);
+  await c.greeted(shared.instance);
+  for (const line of lines) await c.say(shared.instance, line);
   return c;
 }
 
@@ -38,14 +27,14 @@ const NEGOTIATED = ['4821', '1988-03-14', '失业了', '月收入八千', '开�
 describe('handoff to a person', () => {
   it('queues the case with a packet, stays silent, relays both ways, and two agents cannot claim it', async () => {
     const c = await cardholder([...NEGOTIATED, '转人工']);
-    const log = await c.log(instance);
+    const log = await c.log(shared.instance);
     expect(eventsNamed(log, 'handoff')[0]?.value).toMatchObject({ reason: 'request_human' });
     expect(eventsNamed(log, 'handoff.initiate')).toHaveLength(1);
     expect(botMessages(log).join('\n')).toMatch(/预计等待|下一位就是您/);
 
-    const before = botMessages(await c.log(instance)).length;
-    await c.say(instance, '你好，有人吗？');
-    expect(botMessages(await c.log(instance))).toHaveLength(before);
+    const before = botMessages(await c.log(shared.instance)).length;
+    await c.say(shared.instance, '你好，有人吗？');
+    expect(botMessages(await c.log(shared.instance))).toHaveLength(before);
 
     const alice = await login('agent', 'agent-demo');
     const queue = await alice.get('queue');
@@ -67,8 +56,8 @@ describe('handoff to a person', () => {
     const view = await owner.get(`cases/${c.conversationId}`);
     expect(view.body.transcript.some((r: any) => r.actor === 'cardholder' && r.payload.text === '你好，有人吗？')).toBe(true);
     expect((await owner.post(`cases/${c.conversationId}/messages`, { text: '您好，我是客服小李，请问有什么可以帮您？' })).status).toBe(200);
-    expect(botMessages(await c.log(instance))).toContain('您好，我是客服小李，请问有什么可以帮您？');
-    const records = await forbear.transcripts.read(c.conversationId);
+    expect(botMessages(await c.log(shared.instance))).toContain('您好，我是客服小李，请问有什么可以帮您？');
+    const records = await shared.forbear.transcripts.read(c.conversationId);
     expect(records.some((r) => r.kind === 'activity' && r.actor === 'agent')).toBe(true);
     expect(records.some((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'claim')).toBe(true);
 
@@ -76,26 +65,26 @@ describe('handoff to a person', () => {
     expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'whatever' })).status).toBe(400);
     expect((await owner.post(`cases/${c.conversationId}/close`, { disposition: 'resolved', note: '已解释还款方式' })).status).toBe(200);
     // The closing line, then the one optional feedback question (issue 17).
-    expect(botMessages(await c.log(instance)).slice(-2).join('\n')).toMatch(/结束本次服务[\s\S]*满意吗/);
+    expect(botMessages(await c.log(shared.instance)).slice(-2).join('\n')).toMatch(/结束本次服务[\s\S]*满意吗/);
     expect((await owner.get('queue')).body.cases.some((t: any) => t.conversationId === c.conversationId)).toBe(false);
   });
 
   it('approves within the approver authority only; the policy decides and the approver is recorded', async () => {
     const c = await cardholder([...NEGOTIATED, '每月只能还1500']);
-    expect(eventsNamed(await c.log(instance), 'handoff')[0]?.value).toMatchObject({ reason: 'out_of_authority', authorityNeeded: 'agent' });
+    expect(eventsNamed(await c.log(shared.instance), 'handoff')[0]?.value).toMatchObject({ reason: 'out_of_authority', authorityNeeded: 'agent' });
     const alice = await login('agent', 'agent-demo');
     expect((await alice.post(`cases/${c.conversationId}/claim`)).status).toBe(200);
 
     const beyond = await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 30 } });
     expect(beyond.status).toBe(403);
     expect(beyond.body.decision).toMatchObject({ outcome: 'handoff', handoff: { authorityNeeded: 'supervisor' } });
-    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(0);
+    expect(eventsNamed(await c.log(shared.instance), 'agreement')).toHaveLength(0);
 
     const within = await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 18 } });
     expect(within.status).toBe(200);
     expect(within.body).toMatchObject({ outcome: 'accept', offer: { authority: 'agent', installment: { months: 18 } } });
     // An approval binds nobody: the cardholder sees every term and is asked to consent.
-    let log = await c.log(instance);
+    let log = await c.log(shared.instance);
     expect(eventsNamed(log, 'agreement')).toHaveLength(0);
     const terms = log.filter((a) => a.type === 'message').at(-1)!;
     expect(terms.text).toMatch(/请在同意前仔细核对/);
@@ -108,36 +97,36 @@ describe('handoff to a person', () => {
     expect((await alice.get(`cases/${c.conversationId}`)).body.ticket.awaitingConsent).toMatchObject({ by: 'agent', offer: { installment: { months: 18 } } });
 
     // Something else is relayed to the agent, not taken as consent.
-    await c.say(instance, '利息能再少点吗');
-    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(0);
+    await c.say(shared.instance, '利息能再少点吗');
+    expect(eventsNamed(await c.log(shared.instance), 'agreement')).toHaveLength(0);
 
-    await c.say(instance, '同意');
-    log = await c.log(instance);
+    await c.say(shared.instance, '同意');
+    log = await c.log(shared.instance);
     const agreement = eventsNamed(log, 'agreement')[0]?.value as any;
     expect(agreement).toMatchObject({ approvedBy: { role: 'agent', id: 'agent' }, consentText: '同意', offer: { installment: { months: 18 } } });
     expect(botMessages(log).join('\n')).toContain(agreement.reference);
-    expect(await forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(1);
+    expect(await shared.forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(1);
     const after = (await alice.get(`cases/${c.conversationId}`)).body.ticket;
     expect(after).toMatchObject({ status: 'closed', outcome: 'arrangement', arrangement: { reference: agreement.reference, approvedBy: 'agent' } });
-    const records = await forbear.transcripts.read(c.conversationId);
+    const records = await shared.forbear.transcripts.read(c.conversationId);
     expect(records.filter((r) => r.kind === 'decision' && r.payload.type === 'consent')).toHaveLength(1);
 
     // A repeated yes changes nothing.
-    await c.say(instance, '同意');
-    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(1);
+    await c.say(shared.instance, '同意');
+    expect(eventsNamed(await c.log(shared.instance), 'agreement')).toHaveLength(1);
   });
 
   it('a cardholder can decline terms a person approved; nothing is created and the agent carries on', async () => {
     const c = await cardholder([...NEGOTIATED, '每月只能还1500']);
     const alice = await login('agent', 'agent-demo');
     expect((await alice.post(`cases/${c.conversationId}/claim`)).status).toBe(200);
-    expect(botMessages(await c.log(instance)).join('\n')).toContain('客服 林晓 已加入对话');
+    expect(botMessages(await c.log(shared.instance)).join('\n')).toContain('客服 林晓 已加入对话');
     expect((await alice.post(`cases/${c.conversationId}/approve`, { proposal: { months: 18 } })).status).toBe(200);
-    await c.say(instance, '暂不同意');
-    expect(botMessages(await c.log(instance)).at(-1)).toMatch(/不会生效/);
-    await c.say(instance, '同意');
-    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(0);
-    expect(await forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(0);
+    await c.say(shared.instance, '暂不同意');
+    expect(botMessages(await c.log(shared.instance)).at(-1)).toMatch(/不会生效/);
+    await c.say(shared.instance, '同意');
+    expect(eventsNamed(await c.log(shared.instance), 'agreement')).toHaveLength(0);
+    expect(await shared.forbear.stores.arrangements.listByConversation(c.conversationId)).toHaveLength(0);
     expect((await alice.get(`cases/${c.conversationId}`)).body.ticket).toMatchObject({ status: 'claimed', awaitingConsent: null });
   });
 
@@ -146,20 +135,20 @@ describe('handoff to a person', () => {
     const alice = await login('agent', 'agent-demo');
     await alice.post(`cases/${c.conversationId}/claim`);
     expect((await alice.post(`cases/${c.conversationId}/return`)).status).toBe(200);
-    const afterReturn = await c.log(instance);
+    const afterReturn = await c.log(shared.instance);
     expect(botMessages(afterReturn).join('\n')).toMatch(/我们继续/);
     // The ladder starts again, now drawn at agent authority.
     expect(eventsNamed(afterReturn, 'offer').at(-1)?.value).toMatchObject({ offer: { rank: 1, authority: 'agent' } });
 
     // The same request the bot had to pass on is now within its bounds.
-    await c.say(instance, '每月只能还1500');
-    const log = await c.log(instance);
+    await c.say(shared.instance, '每月只能还1500');
+    const log = await c.log(shared.instance);
     expect(eventsNamed(log, 'handoff')).toHaveLength(1);
     const offer = eventsNamed(log, 'offer').at(-1)?.value as any;
     expect(offer.offer.authority).toBe('agent');
     expect(offer.offer.installment.months).toBeGreaterThan(12);
-    await c.say(instance, '同意');
-    expect(eventsNamed(await c.log(instance), 'agreement')).toHaveLength(1);
+    await c.say(shared.instance, '同意');
+    expect(eventsNamed(await c.log(shared.instance), 'agreement')).toHaveLength(1);
   });
 
   it('hands off on vulnerability, dispute and unaffordability, most urgent first', async () => {
@@ -177,18 +166,18 @@ describe('handoff to a person', () => {
 
   it('authorises every call on the server', async () => {
     const c = await cardholder(['转人工']);
-    const anonymous = await fetch(`${instance.base}/agent/api/queue`);
+    const anonymous = await fetch(`${shared.instance.base}/agent/api/queue`);
     expect(anonymous.status).toBe(401);
-    const bearer = await fetch(`${instance.base}/agent/api/queue`, { headers: { authorization: 'Bearer not-a-console-session' } });
+    const bearer = await fetch(`${shared.instance.base}/agent/api/queue`, { headers: { authorization: 'Bearer not-a-console-session' } });
     expect(bearer.status).toBe(401);
-    expect((await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"nope"}' })).status).toBe(401);
+    expect((await fetch(`${shared.instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"nope"}' })).status).toBe(401);
     const compliance = await login('compliance', 'compliance-demo');
     expect((await compliance.get('queue')).status).toBe(403);
     expect((await compliance.post(`cases/${c.conversationId}/claim`)).status).toBe(403);
     const agent = await login('agent', 'agent-demo');
-    const cookie = (await fetch(`${instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"agent-demo"}' }))
+    const cookie = (await fetch(`${shared.instance.base}/agent/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forbear-console': '1' }, body: '{"name":"agent","password":"agent-demo"}' }))
       .headers.get('set-cookie')!.split(';')[0]!;
-    const noCsrf = await fetch(`${instance.base}/agent/api/cases/${c.conversationId}/claim`, { method: 'POST', headers: { cookie } });
+    const noCsrf = await fetch(`${shared.instance.base}/agent/api/cases/${c.conversationId}/claim`, { method: 'POST', headers: { cookie } });
     expect(noCsrf.status).toBe(403);
     expect((await agent.post(`cases/${c.conversationId}/approve`, { proposal: { months: 12 } })).status).toBe(409);
     expect((await agent.post(`cases/${c.conversationId}/messages`, { text: '' })).status).toBe(400);

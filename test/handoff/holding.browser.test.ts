@@ -5,30 +5,15 @@
  * in Web Chat (what is paid, the freeze, what is still owed, the review date) and consents; the
  * agent sees the reference. The console's labels for it in zh-TW and en, and at 390 px.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
-import type { Forbear } from '../../bot/app.js';
-import type { RunningServer } from '../../bot/server.js';
-import { startForbear } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { useServerAndBrowser } from '../support/browser.js';
 import { bubbles, send } from '../support/webchat.js';
 
-let running: RunningServer;
-let forbear: Forbear;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ forbear, running } = await startForbear());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await running?.close();
-});
+const shared = useServerAndBrowser();
 
 async function signIn(page: Page, name: string, password: string) {
-  await page.goto(`${running.url}agent`);
+  await page.goto(`${shared.running.url}agent`);
   await page.fill('input[name="name"]', name);
   await page.fill('input[name="password"]', password);
   await page.click('#login button[type="submit"]');
@@ -37,8 +22,8 @@ async function signIn(page: Page, name: string, password: string) {
 
 describe('a token payment for the case nothing else fits', () => {
   it('agent asks, supervisor approves, the cardholder reads every term and consents', { timeout: 240_000 }, async () => {
-    const chat = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
-    await chat.goto(`${running.url}?lang=zh-CN`);
+    const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
+    await chat.goto(`${shared.running.url}?lang=zh-CN`);
     await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
     await send(chat, '7305', '出生日期');
     await send(chat, '1979-11-02', '什么情况');
@@ -47,7 +32,7 @@ describe('a token payment for the case nothing else fits', () => {
     await send(chat, '开支一万三', '必要开销 ¥13,000.00，对吗');
     await send(chat, '对', '难以负担');
 
-    const desk = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
+    const desk = await shared.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     await signIn(desk, 'agent', 'agent-demo');
     const row = desk.locator('#queue li', { hasText: 'cn-m2-li' });
     await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
@@ -66,7 +51,7 @@ describe('a token payment for the case nothing else fits', () => {
     await desk.click('#request-approval');
     await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批');
 
-    const boss = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
+    const boss = await shared.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(boss, 'supervisor', 'supervisor-demo');
     const request = boss.locator('#approvals li', { hasText: 'cn-m2-li' });
     await expect.poll(() => request.count(), { timeout: 10_000 }).toBe(1);
@@ -87,11 +72,11 @@ describe('a token payment for the case nothing else fits', () => {
     expect(terms).toMatch(/前客服会与您一起复核/);
     expect(terms).toContain('未按期还款');
     await chat.screenshot({ path: 'test-output/webchat-token-terms.png' });
-    expect(await forbear.stores.arrangements.listByAccount('cn-m2-li')).toHaveLength(0);
+    expect(await shared.forbear.stores.arrangements.listByAccount('cn-m2-li')).toHaveLength(0);
     await chat.locator('.webchat__suggested-actions button', { hasText: /^同意$/ }).click();
     await expect.poll(() => bubbles(chat, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
     await expect.poll(() => bubbles(chat, '一起复核本安排'), { timeout: 15_000 }).toBe(1);
-    const [arrangement] = await forbear.stores.arrangements.listByAccount('cn-m2-li');
+    const [arrangement] = await shared.forbear.stores.arrangements.listByAccount('cn-m2-li');
     expect(arrangement).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { holding: { kind: 'token_payment' } } });
     await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain(`协议编号 ${arrangement!.reference}`);
     expect(await desk.locator('#progress').innerText()).toContain('临时小额还款 6 期');

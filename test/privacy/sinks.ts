@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import type { Activity } from 'botbuilder';
 import { createLogger } from '../../bot/logger.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../llm/fakeOpenAI.js';
-import { Cardholder, type Instance } from '../scale/fleet.js';
+import { Cardholder, type Instance } from '../support/fleet.js';
 import { startForbear, type RealServer } from '../support/server.js';
 
 export interface SinkedServer extends RealServer {

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { botTexts, Cardholder } from '../scale/fleet.js';
+import { botTexts, Cardholder } from '../support/fleet.js';
 import { useTestRedis } from '../support/redis.js';
 import { foundIn, openChat, startSinkedServer, type SinkedServer } from './sinks.js';
 

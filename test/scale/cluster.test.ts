@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import type { Arrangement } from '../../bot/storage/index.js';
 import { startOwnedCluster, type OwnedCluster } from '../support/redisServer.js';
-import { Cardholder, events, probe, setUpOnce, startInstance, type Instance } from './fleet.js';
+import { Cardholder, events, probe, setUpOnce, startInstance, type Instance } from '../support/fleet.js';
 
 let cluster: OwnedCluster;
 let a: Instance;

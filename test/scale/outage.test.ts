@@ -14,7 +14,7 @@ import { StoreUnavailableError, type Arrangement } from '../../bot/storage/index
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
 import type { Understanding } from '../../conversation/understanding.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
-import { Cardholder, events, fromBot, probe, setUpOnce, startInstance, until, type Instance } from './fleet.js';
+import { Cardholder, events, fromBot, probe, setUpOnce, startInstance, until, type Instance } from '../support/fleet.js';
 
 let redis: OwnedRedis;
 let a: Instance;

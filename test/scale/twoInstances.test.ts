@@ -3,23 +3,14 @@
  * two ports, two Redis connections, one key prefix, one Direct Line secret) serve the same
  * conversations, as N processes behind a load balancer would.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
 import type { Arrangement } from '../../bot/storage/index.js';
 import { useTestRedis } from '../support/redis.js';
-import { Cardholder, botTexts, events, fromBot, setUpOnce, startInstance, type Instance } from './fleet.js';
+import { Cardholder, botTexts, events, fromBot, useTwoInstances } from '../support/fleet.js';
 
 const redis = useTestRedis('scale');
-let a: Instance;
-let b: Instance;
-
-setUpOnce(async () => {
-  const settings = { url: redis().url, prefix: redis().prefix };
-  [a, b] = await Promise.all([startInstance('a', settings), startInstance('b', settings)]);
-});
-afterAll(async () => {
-  await Promise.all([a?.server.close(), b?.server.close()]);
-});
+const two = useTwoInstances(() => ({ url: redis().url, prefix: redis().prefix }));
 
 /** Demo cardholder cn-m1-wang from the first message to the agreement. */
 const TO_OFFER = ['失业了', '4821', '1988-03-14', '月收入八千', '开支三千', '对'];
@@ -51,13 +42,13 @@ function expectWellFormed(log: Partial<Activity>[]): void {
 }
 
 async function expectOneAgreement(c: Cardholder): Promise<Arrangement> {
-  const arrangements = await a.forbear.stores.arrangements.listByConversation(c.conversationId);
+  const arrangements = await two.a.forbear.stores.arrangements.listByConversation(c.conversationId);
   expect(arrangements).toHaveLength(1);
   const [arrangement] = arrangements as [Arrangement];
   expect(arrangement.reference).toMatch(/^FB-/);
   expect(arrangement.accountId).toBe('cn-m1-wang');
-  const log = await c.log(b);
-  expect(await c.log(a), 'both instances serve the same log').toEqual(log);
+  const log = await c.log(two.b);
+  expect(await c.log(two.a), 'both instances serve the same log').toEqual(log);
   const agreed = events(log, 'agreement');
   expect(agreed).toHaveLength(1);
   expect((agreed[0]!.value as Arrangement).reference).toBe(arrangement.reference);
@@ -68,14 +59,14 @@ async function expectOneAgreement(c: Cardholder): Promise<Arrangement> {
 
 describe('two instances, one Redis', () => {
   it('a conversation alternating between the instances message by message reaches one agreement', async () => {
-    const c = await Cardholder.open(a, b);
-    await c.greeted(a);
+    const c = await Cardholder.open(two.a, two.b);
+    await c.greeted(two.a);
     const steps = [...TO_OFFER, '接受', '同意'];
-    for (const [i, text] of steps.entries()) await c.say(i % 2 === 0 ? a : b, text);
+    for (const [i, text] of steps.entries()) await c.say(i % 2 === 0 ? two.a : two.b, text);
 
     const arrangement = await expectOneAgreement(c);
-    expect(await b.forbear.stores.arrangements.get(arrangement.reference)).toEqual(arrangement);
-    const log = await c.log(a);
+    expect(await two.b.forbear.stores.arrangements.get(arrangement.reference)).toEqual(arrangement);
+    const log = await c.log(two.a);
     expect(log.filter((x) => !fromBot(x)).map((x) => x.text)).toEqual([...LOGGED, '接受', '同意']);
     expect(events(log, 'verified')).toHaveLength(1);
     expect(events(log, 'offer')).toHaveLength(1);
@@ -86,7 +77,7 @@ describe('two instances, one Redis', () => {
     async () => {
       const started = performance.now();
       const run = async (i: number) => {
-        const [home, away] = i % 2 === 0 ? [a, b] : [b, a];
+        const [home, away] = i % 2 === 0 ? [two.a, two.b] : [two.b, two.a];
         const c = await Cardholder.open(home, away);
         await c.greeted(away);
         const sent = [];

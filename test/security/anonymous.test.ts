@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyConversation } from '../../bot/transcripts/store.js';
-import { Cardholder, type Instance } from '../scale/fleet.js';
+import { Cardholder, type Instance } from '../support/fleet.js';
 import { startForbear, type RealServer } from '../support/server.js';
 
 let server: RealServer;

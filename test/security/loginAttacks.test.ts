@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IP_BACKOFF, IP_FAILURES, USER_BACKOFF, USER_FAILURES } from '../../bot/auth/loginGuard.js';
 import { ConfigError, loadConfig } from '../../bot/config.js';
-import type { Instance } from '../scale/fleet.js';
+import type { Instance } from '../support/fleet.js';
 import { consoleLogin, startConsoleInstance } from '../support/console.js';
 
 let instance: Instance;

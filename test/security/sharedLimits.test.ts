@@ -4,7 +4,7 @@
  * conversations is one cap for the fleet, not one per instance (both counted in Redis).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cardholder, setUpOnce, startInstance, type Instance } from '../scale/fleet.js';
+import { Cardholder, setUpOnce, startInstance, type Instance } from '../support/fleet.js';
 import { useTestRedis } from '../support/redis.js';
 
 const redis = useTestRedis('shared-limits');

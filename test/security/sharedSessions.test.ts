@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { USER_FAILURES } from '../../bot/auth/loginGuard.js';
-import { setUpOnce, startInstance, type Instance } from '../scale/fleet.js';
+import { setUpOnce, startInstance, type Instance } from '../support/fleet.js';
 import { consoleLogin } from '../support/console.js';
 import { useTestRedis } from '../support/redis.js';
 

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { memoryStores } from '../../bot/storage/index.js';
 import { useTestRedis } from '../support/redis.js';
 import { startForbear } from '../support/server.js';
-import { Cardholder, startInstance, type Instance } from '../scale/fleet.js';
+import { Cardholder, startInstance, type Instance } from '../support/fleet.js';
 
 const UNSTARTED_TTL_SEC = 120;
 const env = { UNSTARTED_CONVERSATION_TTL_SEC: String(UNSTARTED_TTL_SEC) };

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { StoreUnavailableError } from '../../bot/storage/errors.js';
 import { openStores, type Stores } from '../../bot/storage/index.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { until } from '../support/until.js';
 import { arrangementFor } from './fixtures.js';
 
 /** "Fast" means well inside a chat turn: a generous bound, only to tell "fails" from "hangs". */
@@ -28,13 +29,6 @@ async function failsFast(operation: () => Promise<unknown>): Promise<number> {
   return performance.now() - started;
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await sleep(50);
-  }
-}
 
 const Ticket = z.object({ state: z.string() });
 const STATE_KEY = 'directline/conversations/fault-1';

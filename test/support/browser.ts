@@ -1,5 +1,7 @@
 import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { chromium, type Browser } from 'playwright-core';
+import { startForbear, type RealServer } from './server.js';
 
 /** Debian's Chromium, headless; background networking off because this machine has no internet. */
 export async function launchChromium(): Promise<Browser> {
@@ -8,4 +10,29 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/** The whole product and one Chromium for the tests of a file: started before them, closed after them. */
+export function useServerAndBrowser(): { readonly forbear: RealServer['forbear']; readonly running: RealServer['running']; readonly browser: Browser } {
+  let server: RealServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startForbear();
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.running.close();
+  });
+  return {
+    get forbear() {
+      return server!.forbear;
+    },
+    get running() {
+      return server!.running;
+    },
+    get browser() {
+      return browser!;
+    },
+  };
 }

@@ -1,10 +1,10 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { createForbear } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 import { startServer } from '../../bot/server.js';
 import { memoryStores } from '../../bot/storage/index.js';
-import { TEST_CLOCK, type Instance } from '../scale/fleet.js';
+import { TEST_CLOCK, type Instance } from '../support/fleet.js';
 
 export interface ConsoleClient {
   get(path: string): Promise<{ status: number; body: any }>;
@@ -33,9 +33,28 @@ export async function consoleLogin(base: string, name: string, password: string)
   return { cookie, get: (path) => call('GET', path), post: (path, body = {}) => call('POST', path, body) };
 }
 
+/** One console instance for the tests of a file: started before them, closed after them. */
+export function useConsoleInstance(extraEnv: Record<string, string> = {}): { readonly instance: Instance; readonly forbear: Instance['forbear'] } {
+  let instance: Instance | undefined;
+  beforeAll(async () => {
+    instance = await startConsoleInstance(extraEnv);
+  });
+  afterAll(async () => {
+    await instance?.server.close();
+  });
+  return {
+    get instance() {
+      return instance!;
+    },
+    get forbear() {
+      return instance!.forbear;
+    },
+  };
+}
+
 /**
  * One bot on memory stores behind the real HTTP server, with rate limits out of the way: the
- * cardholder side over Direct Line (`Cardholder` from test/scale/fleet) and the consoles over HTTP.
+ * cardholder side over Direct Line (`Cardholder` from test/support/fleet) and the consoles over HTTP.
  */
 export async function startConsoleInstance(extraEnv: Record<string, string> = {}): Promise<Instance> {
   const env = {

@@ -3,32 +3,16 @@
  * Chromium, a conversation in Chinese from greeting to a confirmed arrangement. The offer must
  * arrive as a schedule card with its buttons, and the reference number must be shown.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.js';
-import type { Forbear } from '../../bot/app.js';
-import type { RunningServer } from '../../bot/server.js';
-import { startForbear } from '../support/server.js';
+import { describe, expect, it } from 'vitest';
+import { useServerAndBrowser } from '../support/browser.js';
 import { bubbles, send } from '../support/webchat.js';
 
-let running: RunningServer;
-let forbear: Forbear;
-let browser: Browser;
-
-beforeAll(async () => {
-  ({ forbear, running } = await startForbear());
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await running?.close();
-});
+const shared = useServerAndBrowser();
 
 describe('a cardholder negotiates in the browser', () => {
   it('reaches a confirmed arrangement in 简体中文 and sees the schedule card and reference', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
-    await page.goto(`${running.url}?lang=zh-CN`);
+    const page = await shared.browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
+    await page.goto(`${shared.running.url}?lang=zh-CN`);
     await expect.poll(() => bubbles(page, '智能助理'), { timeout: 20_000 }).toBe(1);
     await expect.poll(() => bubbles(page, '后4位')).toBe(1);
 
@@ -55,7 +39,7 @@ describe('a cardholder negotiates in the browser', () => {
     expect(reference).toMatch(/^FB-2026-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     await page.screenshot({ path: 'test-output/negotiation-agreement.png' });
 
-    const arrangement = await forbear.stores.arrangements.get(reference!);
+    const arrangement = await shared.forbear.stores.arrangements.get(reference!);
     expect(arrangement?.accountId).toBe('cn-m1-wang');
     expect(arrangement?.offer.installment?.months).toBe(11);
     await page.close();

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, beforeEach } from 'vitest';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { createForbear, type Forbear } from '../../bot/app.js';
 import { fixedClock } from '../../conversation/clock.js';
@@ -58,6 +58,29 @@ export interface InstanceOptions {
   env?: Record<string, string>;
   stores?: OpenStoresOptions;
   understanding?: Understanding;
+}
+
+/**
+ * Two instances on one Redis key prefix (as N processes behind a load balancer), started once for
+ * the file and closed after it; `a` and `b` are there inside the tests.
+ */
+export function useTwoInstances(redis: () => RedisSettingsInput): { readonly a: Instance; readonly b: Instance } {
+  let a: Instance | undefined;
+  let b: Instance | undefined;
+  setUpOnce(async () => {
+    [a, b] = await Promise.all([startInstance('a', redis()), startInstance('b', redis())]);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.server.close(), b?.server.close()]);
+  });
+  return {
+    get a() {
+      return a!;
+    },
+    get b() {
+      return b!;
+    },
+  };
 }
 
 export async function startInstance(name: string, redis: RedisSettingsInput, options: InstanceOptions = {}): Promise<Instance> {
@@ -195,15 +218,7 @@ export class Cardholder {
 
 export const probe = async (on: Instance, path: '/healthz' | '/readyz'): Promise<number> => (await fetch(`${on.base}${path}`)).status;
 
-/** Polls until `check` holds; answers how long that took. */
-export async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return performance.now() - started;
-}
+export { until } from './until.js';
 
 export const fromBot = (a: Partial<Activity>) => a.from?.role === 'bot';
 export const botTexts = (log: Partial<Activity>[]) => log.filter((a) => fromBot(a) && a.type === 'message').map((a) => a.text ?? '');
