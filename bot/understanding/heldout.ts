@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import type { Signal } from '../../policy/index.js';
 import { toCommands } from '../../dialogs/commands.js';
-import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
+import { CORPUS_DIR, loadExtraTraining, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
 import { isHeldOut } from './classifier/split.js';
 import { ZH_COLLECTION_MAP } from './datasets.js';
 import { Language } from '../../conversation/language.js';
@@ -149,7 +149,7 @@ export async function measureHeldOut(
     result: await understanding.understand(line.text, context(line.lang)),
   });
 
-  const own = options.split === 'test' ? ownTestLines() : loadOwnCorpus().filter((l) => !isHeldOut('forbear', l.text));
+  const own = options.split === 'test' ? ownTestLines() : [...loadOwnCorpus().filter((l) => !isHeldOut('forbear', l.text)), ...loadExtraTraining()];
   const shared = options.datasets === null ? [] : options.split === 'test' ? sharedLines(options.datasets, 'test') : trainingLines().filter((l) => l.source !== 'forbear');
   const judged = await Promise.all([
     ...own.map((l) => {
