@@ -89,10 +89,13 @@ function readArgs(): { settings: Settings; out: string; chart: string } {
   }
 }
 
-/** A complete negotiation for the demo cardholder 王小明 (M1): verify, intake, an affordable offer, consent. */
-const SCRIPT = ['我这个月还不上了', '4821', '1988-03-14', '我失业了', '20000', '5000', '好的', '同意'];
+/**
+ * A complete negotiation for the demo cardholder 王小明 (M1): verify, intake, the figures read back
+ * and confirmed ('对'), an affordable offer, consent.
+ */
+const SCRIPT = ['我这个月还不上了', '4821', '1988-03-14', '我失业了', '20000', '5000', '对', '好的', '同意'];
 /** Stops with the offer on the table: an open negotiation, not a closed one. */
-const OPEN_SCRIPT = SCRIPT.slice(0, 6);
+const OPEN_SCRIPT = SCRIPT.slice(0, 7);
 
 type Bot = 'echo' | 'forbear';
 type Store = 'memory' | 'redis';
