@@ -118,6 +118,7 @@ describe('a challenger in a conversation', () => {
     await h.say(id, '我失业了');
     await h.say(id, '每月收入一万二');
     await h.say(id, '开支四千');
+    await h.say(id, '对');
     const answer = await h.say(id, '我想分36期');
     return { h, id, answer };
   };
