@@ -109,7 +109,7 @@ describe('the report against the stored records', () => {
     const verify = (i: number) => [String(7000 + i), base.dateOfBirth];
     for (let i = 0; i < 12; i += 1) {
       if (i % 3 === 2) await talk(`handoff-${i}`, [...verify(i), '转人工']);
-      else await talk(`agree-${i}`, ['我失业了', ...verify(i), '每月收入一万二', '开支四千', '接受', '同意', i % 2 ? '5 很满意' : '2 不满意', '是，公平']);
+      else await talk(`agree-${i}`, ['我失业了', ...verify(i), '每月收入一万二', '开支四千', '对', '接受', '同意', i % 2 ? '5 很满意' : '2 不满意', '是，公平']);
     }
     await talk('crisis', ['我不想活了']);
     await talk('english', ['hello', '9012', '1990-04-18', 'I lost my job', '4000 a month', '1500', 'yes', 'accept', 'I agree', '4 Good', 'Not fairly'], 'en');
