@@ -9,14 +9,17 @@ import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
 import { policyRef } from '../../policy/index.js';
 
-/** A policy reason code in words (the consoles' agent.why_ labels; a signal's own label after a trigger); unknown codes as they are. */
+/** A code in the consoles' words (agent.<prefix>_<code>); a code the catalogs do not name, as it is. */
+function words(lang: Language, prefix: string, code: string): string {
+  const key = `agent.${prefix}_${code}`;
+  return hasMessage(lang, key) ? t(lang, key) : code;
+}
+
+/** A policy reason code in words (the consoles' agent.why_ labels; a signal's own label after a trigger). */
 function reasonWords(code: string, lang: Language): string {
   const [head = code, signal] = code.split(':');
-  const key = `agent.why_${head}`;
-  const words = hasMessage(lang, key) ? t(lang, key) : code;
-  if (!signal) return words;
-  const signalKey = `agent.signal_${signal}`;
-  return `${words}：${hasMessage(lang, signalKey) ? t(lang, signalKey) : signal}`;
+  const reason = words(lang, 'why', head);
+  return signal ? `${reason}：${words(lang, 'signal', signal)}` : reason;
 }
 
 export interface ReadableDecision {
@@ -51,8 +54,8 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));
       break;
     case 'handoff':
-      add('reason', p.reason);
-      add('urgency', p.urgency);
+      add('reason', words(lang, 'reason', p.reason));
+      add('urgency', words(lang, 'urgency', p.urgency));
       if (p.authorityNeeded) add('authority', t(lang, `review.authority_${p.authorityNeeded}`));
       add('rules', p.ruleIds.join('\n'));
       break;
@@ -79,7 +82,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       break;
     case 'understanding':
       add('intent', p.intent);
-      add('signals', p.signals.join(', '));
+      add('signals', p.signals.map((s) => words(lang, 'signal', s)).join(', '));
       add('engine', p.engine);
       break;
     case 'flag':

@@ -26,4 +26,33 @@ describe('readable decisions', () => {
     expect(readableDecision(record, 'zh-CN').title).toBe('还款账目变动');
     expect(readableDecision(record, 'zh-TW').title).toBe('還款帳目變動');
   });
+
+  it('a handoff and an understanding are read in words, not codes', () => {
+    const base = { kind: 'decision', actor: 'bot', at: '2026-11-30T10:00:00.000Z', conversationId: 'c1', prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) } as const;
+    const handoff: Decision = {
+      ...base,
+      seq: 3,
+      payload: { type: 'handoff', reason: 'vulnerability', urgency: 'critical', authorityNeeded: null, ruleIds: ['default-cn@2026.1#trigger.self_harm'], variant: null },
+    };
+    const values = (record: Decision, lang: 'zh-CN' | 'zh-TW' | 'en') => readableDecision(record, lang).fields.map((f) => f.value);
+    expect(values(handoff, 'zh-CN')).toEqual(['弱势客户', '紧急', 'default-cn@2026.1#trigger.self_harm']);
+    expect(values(handoff, 'zh-TW').slice(0, 2)).toEqual(['弱勢客戶', '緊急']);
+    expect(values(handoff, 'en').slice(0, 2)).toEqual(['Vulnerability', 'critical']);
+    const understanding: Decision = {
+      ...base,
+      seq: 2,
+      payload: {
+        type: 'understanding',
+        engine: 'classifier',
+        promptVersion: null,
+        intent: 'request_installment',
+        entities: { amountMinor: null, months: null, date: null, hardshipReason: null, incomeMinor: null, expensesMinor: null, concession: null, percentBps: null, deferralDays: null, optionIndex: null },
+        signals: ['self_harm'],
+        confidence: 0.9,
+        language: 'zh-CN',
+        redactedText: '[redacted]',
+      },
+    };
+    expect(values(understanding, 'zh-CN')).toContain('自伤风险');
+  });
 });
