@@ -18,6 +18,9 @@ import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
 import type { Understanding } from '../../conversation/understanding.js';
+import { call, type HttpReply } from './http.js';
+
+export { call, type HttpReply };
 
 /** Every instance must verify the others' tokens, so they share the secret (as N processes would). */
 const SHARED_SECRET = 'scale-test-secret-scale-test-secret-0123';
@@ -112,24 +115,6 @@ export async function startInstance(name: string, redis: RedisSettingsInput, opt
   return { name, forbear, server, base: server.url.replace(/\/$/, '') };
 }
 
-export interface HttpReply {
-  status: number;
-  body: unknown;
-  headers: Headers;
-}
-
-export async function call(method: string, url: string, token?: string, body?: unknown): Promise<HttpReply> {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
-}
 
 async function ok(reply: Promise<HttpReply>, what: string): Promise<HttpReply> {
   const r = await reply;

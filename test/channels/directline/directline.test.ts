@@ -6,6 +6,7 @@ import { eventually, start, type Running } from './harness.js';
 import { EchoBot, TEXTS } from './echoBot.js';
 import type { Bot } from '../../../bot/channels/directline/routes.js';
 import { StoreUnavailableError } from '../../../bot/storage/errors.js';
+import { call as httpCall } from '../../support/http.js';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -20,18 +21,8 @@ interface Conversation {
   streamUrl: string;
 }
 
-async function call(method: string, url: string, token?: string, body?: unknown) {
-  const res = await fetch(url, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text === '' ? undefined : JSON.parse(text) };
-}
+// The replies' shapes are what these tests assert, field by field.
+const call = httpCall<any>;
 
 async function openConversation(base: string, locale = 'en-US'): Promise<Conversation> {
   const generated = await call('POST', `${base}/v3/directline/tokens/generate`);
