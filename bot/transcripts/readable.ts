@@ -9,9 +9,12 @@ import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
 import { policyRef } from '../../policy/index.js';
 
-/** A code in the consoles' words (agent.<prefix>_<code>); a code the catalogs do not name, as it is. */
-function words(lang: Language, prefix: string, code: string): string {
-  const key = `agent.${prefix}_${code}`;
+/**
+ * A code in the reader's words: the consoles' labels (`agent.<prefix>_<code>`) or the review area's
+ * own (`review.<prefix>_<code>`: intents, engines, actions); a code the catalogs do not name, as it is.
+ */
+function words(lang: Language, prefix: string, code: string, area: 'agent' | 'review' | 'compliance' = 'agent'): string {
+  const key = `${area}.${prefix}_${code}`;
   return hasMessage(lang, key) ? t(lang, key) : code;
 }
 
@@ -61,7 +64,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       break;
     case 'agent_action':
       add('person', `${p.agentId} (${t(lang, `review.authority_${p.role}`)})`);
-      add('action', p.action);
+      add('action', words(lang, 'action', p.action, 'review'));
       add('authority', t(lang, `review.authority_${p.authority}`));
       add('note', p.note);
       break;
@@ -73,7 +76,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('offer', p.offerId);
       break;
     case 'verification':
-      add('outcome', p.result);
+      add('outcome', words(lang, 'verification', p.result, 'review'));
       add('account', p.accountId);
       break;
     case 'account_facts':
@@ -81,12 +84,12 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('amounts', Object.entries(p.amounts).map(([k, v]) => `${k} ${formatMoney(v, p.currency, lang)}`).join(', '));
       break;
     case 'understanding':
-      add('intent', p.intent);
+      add('intent', words(lang, 'intent', p.intent, 'review'));
       add('signals', p.signals.map((s) => words(lang, 'signal', s)).join(', '));
-      add('engine', p.engine);
+      add('engine', `${words(lang, 'engine', p.engine, 'review')}${p.promptVersion ? ` (${p.promptVersion})` : ''}`);
       break;
     case 'flag':
-      add('flag', p.flag);
+      add('flag', words(lang, 'flag', p.flag, 'compliance'));
       add('detail', p.detail);
       break;
     default: {

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readableDecision } from '../../bot/transcripts/readable.js';
-import type { TranscriptRecord } from '../../bot/transcripts/schema.js';
+import { UnderstandingDecision, VerificationDecision, type TranscriptRecord } from '../../bot/transcripts/schema.js';
+import { Intent } from '../../conversation/understanding.js';
 
 type Decision = Extract<TranscriptRecord, { kind: 'decision' }>;
 
@@ -53,6 +54,32 @@ describe('readable decisions', () => {
         redactedText: '[redacted]',
       },
     };
-    expect(values(understanding, 'zh-CN')).toContain('自伤风险');
+    expect(values(understanding, 'zh-CN')).toEqual(['要求分期', '自伤风险', '意图分类模型']);
+    expect(values(understanding, 'zh-TW')).toEqual(['要求分期', '自傷風險', '意圖分類模型']);
+    expect(values(understanding, 'en')).toEqual(['asks for instalments', 'self-harm', 'intent classifier']);
+  });
+
+  it('every intent, engine, agent action and verification result has words in every language (none shown as a code)', () => {
+    const base = { kind: 'decision', actor: 'bot', at: '2026-11-30T10:00:00.000Z', conversationId: 'c1', seq: 2, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) } as const;
+    const entities = { amountMinor: null, months: null, date: null, hardshipReason: null, incomeMinor: null, expensesMinor: null, concession: null, percentBps: null, deferralDays: null, optionIndex: null };
+    const actions = ['claim', 'message', 'approve_offer', 'approve_refused', 'request_approval', 'approve_request', 'decline_request', 'release', 'transfer', 'note', 'hand_back', 'close', 'promise_callback'];
+    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
+      for (const intent of Intent.options) {
+        for (const engine of UnderstandingDecision.shape.engine.options) {
+          const payload = { type: 'understanding' as const, engine, promptVersion: null, intent, entities, signals: [], confidence: 0.9, language: 'zh-CN' as const, redactedText: '' };
+          const [said, by] = readableDecision({ ...base, payload }, lang).fields.map((f) => f.value);
+          expect(said, `${lang} ${intent}`).not.toBe(intent);
+          expect(by, `${lang} ${engine}`).not.toBe(engine);
+        }
+      }
+      for (const action of actions) {
+        const payload = { type: 'agent_action', agentId: 'li.na', role: 'agent', action, authority: 'agent', offerId: null, note: null } as const;
+        expect(readableDecision({ ...base, payload }, lang).fields[1]!.value, `${lang} ${action}`).not.toBe(action);
+      }
+      for (const result of VerificationDecision.shape.result.options) {
+        const payload = { type: 'verification', result, attempt: 1, accountId: null } as const;
+        expect(readableDecision({ ...base, payload }, lang).fields[0]!.value, `${lang} ${result}`).not.toBe(result);
+      }
+    }
   });
 });
