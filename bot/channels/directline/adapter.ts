@@ -115,14 +115,17 @@ export class DirectLineAdapter extends BotAdapter {
       return { id, duplicate: false };
     }
     const logAndRun = async () => {
+      // One context for the privacy boundary and the turn: the conversation state the boundary
+      // loads (and its verdict on the text) stay cached on it, so the turn does not read them again.
+      const context = new TurnContext(this, { ...incoming });
       // The log is read back by the client and kept in Redis: it holds the text as the privacy boundary stores it.
-      const logged =
-        this.storedText && typeof incoming.text === 'string' ? { ...incoming, text: await this.storedText(new TurnContext(this, { ...incoming })) } : incoming;
+      const logged = this.storedText && typeof incoming.text === 'string' ? { ...incoming, text: await this.storedText(context) } : incoming;
       const { seq, duplicate, completed } = await this.log.append(conversationId, logged, dedupeKey);
       const id = activityId(conversationId, seq);
       if (completed) return { id, duplicate };
       if (!duplicate) this.signals.publish(conversationId, { kind: 'appended' });
-      await this.runMiddleware(new TurnContext(this, { ...incoming, id }), logic);
+      context.activity.id = id;
+      await this.runMiddleware(context, logic);
       // A failure before this line (the turn threw, the store went down) leaves the delivery pending for the retry.
       // A crash between the turn's replies and this mark makes the retry run the turn again: its
       // effects are idempotent where it matters (one arrangement per conversation, state by eTag).
