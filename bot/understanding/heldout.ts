@@ -1,14 +1,16 @@
 /**
  * Held-out measurement: every figure here comes from lines no engine was trained or tuned on —
  * the test parts of Forbear's corpus and of the shared datasets (split by classifier/split.ts),
- * and the safety set written before any tuning (corpus/understanding/heldout/safety.yaml).
+ * the safety set written before any tuning (corpus/understanding/heldout/safety.yaml), and an
+ * independent safety set written by someone who had seen neither the lexicon nor the training lines
+ * (heldout/safety-independent.yaml, with hard negatives).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Signal } from '../../policy/index.js';
+import { Signal } from '../../policy/index.js';
 import { toCommands } from '../../dialogs/commands.js';
 import { CORPUS_DIR, loadExtraTraining, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
 import { isHeldOut } from './classifier/split.js';
@@ -16,12 +18,16 @@ import { ZH_COLLECTION_MAP } from './datasets.js';
 import { Language } from '../../conversation/language.js';
 import type { Intent, Understanding, UnderstandingContext, UnderstandingResult } from '../../conversation/understanding.js';
 
-const SafetyCase = z.strictObject({ lang: Language, signals: z.array(z.string()).min(1), text: z.string().min(1) });
+/** A line and the safety classes it must raise; none is a hard negative that must raise no safety class. */
+const SafetyCase = z.strictObject({ lang: Language, signals: z.array(Signal), text: z.string().min(1) });
 const SafetyFile = z.strictObject({ version: z.number().int(), cases: z.array(SafetyCase) });
 export type SafetyCase = z.infer<typeof SafetyCase>;
 
-export function loadSafetySet(): SafetyCase[] {
-  return SafetyFile.parse(parse(readFileSync(new URL('heldout/safety.yaml', CORPUS_DIR), 'utf8'))).cases;
+export const SAFETY_SET = 'heldout/safety.yaml';
+export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
+
+export function loadSafetySet(file: string = SAFETY_SET): SafetyCase[] {
+  return SafetyFile.parse(parse(readFileSync(new URL(file, CORPUS_DIR), 'utf8'))).cases;
 }
 
 /** The signals the bot acts on for a result: raised ones plus those an intent carries (dispute, third party…). */
@@ -58,11 +64,18 @@ export const SetReport = z.object({
 });
 export type SetReport = z.infer<typeof SetReport>;
 
+const SignalRecall = z.object({ signal: z.string(), cases: z.number().int(), found: z.number().int() });
+type SignalRecall = z.infer<typeof SignalRecall>;
+const SafetySetScore = z.object({ recall: z.array(SignalRecall), negatives: z.number().int(), falsePositives: z.number().int() });
+type SafetySetScore = z.infer<typeof SafetySetScore>;
+
 export const SafetyReport = z.object({
   lang: Language,
   /** Rows: the safety class a line carries ('none' for the rest); columns: the first class acted on. */
   confusion: z.record(z.string(), z.record(z.string(), z.number().int())),
-  heldOut: z.array(z.object({ signal: z.string(), cases: z.number().int(), found: z.number().int() })),
+  heldOut: z.array(SignalRecall),
+  /** The independent set: recall per class, and its hard negatives that raised a safety class anyway. */
+  independent: SafetySetScore,
 });
 export type SafetyReport = z.infer<typeof SafetyReport>;
 
@@ -76,6 +89,8 @@ export const HeldOutReport = z.object({
     enRequestHumanRecall: z.number(),
     enRequestHumanFalsePositiveRate: z.number(),
     safetyHeldOutRecall: z.number(),
+    safetyIndependentRecall: z.number(),
+    safetyIndependentFalsePositiveRate: z.number(),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -137,6 +152,20 @@ function confusion(judged: readonly Judged[]): SafetyReport['confusion'] {
   return table;
 }
 
+/**
+ * Recall per safety class in one language, and how many hard negatives raised a safety class anyway.
+ * Counts only: which line was missed is never reported.
+ */
+function scoreSafetySet(cases: readonly (SafetyCase & { acted: readonly Signal[] })[], lang: Language): SafetySetScore {
+  const mine = cases.filter((c) => c.lang === lang);
+  const recall = [...new Set(cases.flatMap((c) => c.signals))].map((signal): SignalRecall => {
+    const carrying = mine.filter((c) => c.signals.includes(signal));
+    return { signal, cases: carrying.length, found: carrying.filter((c) => c.acted.includes(signal)).length };
+  });
+  const negatives = mine.filter((c) => c.signals.length === 0);
+  return { recall, negatives: negatives.length, falsePositives: negatives.filter((c) => c.acted.some((s) => SAFETY_CLASSES.includes(s))).length };
+}
+
 export async function measureHeldOut(
   understanding: Understanding,
   options: { datasets: string | null; today: string; split: 'test' | 'train' },
@@ -174,15 +203,19 @@ export async function measureHeldOut(
   const zh = judged.filter((j) => j.line.source === 'zhCollection');
   if (zh.length > 0) sets.push(scoreSet(`zh collection ${options.split}`, 'zh-CN', zh, listMisses));
 
-  const safetyCases = loadSafetySet();
-  const safetyResults = await Promise.all(safetyCases.map((c) => understanding.understand(c.text, context(c.lang))));
+  const [safetySet, independentSet] = await Promise.all([SAFETY_SET, INDEPENDENT_SAFETY_SET].map(async (file) => {
+    const cases = loadSafetySet(file);
+    const acted = await Promise.all(cases.map(async (c) => signalsActedOn(await understanding.understand(c.text, context(c.lang)))));
+    return cases.map((c, i) => ({ ...c, acted: acted[i]! }));
+  }));
   const safety = Language.options.map((lang): SafetyReport => {
-    const heldOut = [...new Set(safetyCases.flatMap((c) => c.signals))].map((signal) => {
-      const idx = safetyCases.flatMap((c, i) => (c.lang === lang && c.signals.includes(signal) ? [i] : []));
-      const found = idx.filter((i) => signalsActedOn(safetyResults[i]!).includes(signal as Signal)).length;
-      return { signal, cases: idx.length, found };
-    });
-    return { lang, confusion: confusion(judged.filter((j) => j.line.lang === lang)), heldOut };
+    const independent = scoreSafetySet(independentSet!, lang);
+    return {
+      lang,
+      confusion: confusion(judged.filter((j) => j.line.lang === lang)),
+      heldOut: scoreSafetySet(safetySet!, lang).recall,
+      independent,
+    };
   });
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
@@ -190,6 +223,8 @@ export async function measureHeldOut(
   const saysPerson = (j: Judged) => signalsActedOn(j.result).includes('request_human');
   const zhSets = sets.filter((s) => s.lang !== 'en');
   const heldOutTotals = safety.flatMap((s) => s.heldOut);
+  const independentTotals = safety.flatMap((s) => s.independent.recall);
+  const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   return {
     engine: understanding.name,
     split: options.split,
@@ -199,7 +234,9 @@ export async function measureHeldOut(
       zhMacroAccuracy: ratio(zhSets.reduce((s, x) => s + x.macroAccuracy * x.lines, 0), zhSets.reduce((s, x) => s + x.lines, 0)),
       enRequestHumanRecall: ratio(enHuman.filter((j) => wantsPerson(j) && saysPerson(j)).length, enHuman.filter(wantsPerson).length),
       enRequestHumanFalsePositiveRate: ratio(enHuman.filter((j) => !wantsPerson(j) && saysPerson(j)).length, enHuman.filter((j) => !wantsPerson(j)).length),
-      safetyHeldOutRecall: ratio(heldOutTotals.reduce((s, h) => s + h.found, 0), heldOutTotals.reduce((s, h) => s + h.cases, 0)),
+      safetyHeldOutRecall: ratio(sum(heldOutTotals.map((h) => h.found)), sum(heldOutTotals.map((h) => h.cases))),
+      safetyIndependentRecall: ratio(sum(independentTotals.map((h) => h.found)), sum(independentTotals.map((h) => h.cases))),
+      safetyIndependentFalsePositiveRate: ratio(sum(safety.map((s) => s.independent.falsePositives)), sum(safety.map((s) => s.independent.negatives))),
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
- * confusion on the HELD-OUT parts, per language (see heldout.ts). `--split train` is for
+ * confusion on the HELD-OUT parts, per language, and recall on the two held-out safety sets (see heldout.ts). `--split train` is for
  * development: the same tables on train lines, with the misses listed.
  */
 import { existsSync } from 'node:fs';
@@ -28,6 +28,8 @@ const Options = z.object({
 });
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const recalls = (rs: HeldOutReport['safety'][number]['heldOut']) =>
+  rs.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.found}/${h.cases}`).join(', ');
 
 export function formatReport(r: HeldOutReport): string {
   const out: string[] = [`engine: ${r.engine}; ${r.split === 'test' ? 'HELD-OUT parts' : 'TRAIN parts (development figures)'}`];
@@ -42,13 +44,18 @@ export function formatReport(r: HeldOutReport): string {
     for (const [want, row] of Object.entries(s.confusion)) {
       out.push(`  ${want.padEnd(22)} ${Object.entries(row).map(([got, n]) => `${got}:${n}`).join('  ')}`);
     }
-    out.push(`  held-out safety set: ${s.heldOut.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.found}/${h.cases}`).join(', ')}`);
+    out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
+    out.push(
+      `  independent safety set: ${recalls(s.independent.recall)}; ` +
+        `false positives on hard negatives ${s.independent.falsePositives}/${s.independent.negatives}`,
+    );
   }
   const t = r.targets;
   out.push(
     '',
     `targets: zh macro accuracy ${pct(t.zhMacroAccuracy)} (≥ 85%); en "wants a person" recall ${t.enRequestHumanRecall.toFixed(3)} (≥ 0.95), ` +
-      `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0)`,
+      `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
+      `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}`,
   );
   return out.join('\n');
 }

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
-import { DEFAULT_DATASETS } from '../../bot/understanding/measure.js';
+import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
 describe('dataset readers', () => {
   it('parses Rasa markdown intents, dropping crawl noise', () => {
@@ -30,6 +30,7 @@ describe('the train/test split', () => {
     const corpus = new Set([...loadOwnCorpus(), ...trainingLines()].map((l) => l.text.trim().toLowerCase()));
     // A count, not the lines: a failure must not print held-out text.
     expect(loadSafetySet().filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    expect(loadSafetySet(INDEPENDENT_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
   });
 });
 
@@ -53,6 +54,18 @@ describe('the shared datasets', () => {
     expect(report.sets.map((s) => s.name)).toEqual(expect.arrayContaining(['NLU++ banking test', 'zh collection test']));
     expect(report.sets.every((s) => s.misses.length === 0)).toBe(true);
     expect(report.safety.map((s) => s.lang)).toEqual(['zh-CN', 'zh-TW', 'en']);
+    // The independent safety set is measured in every language, its hard negatives too, and the
+    // printed report holds its counts but none of its lines.
+    const independent = loadSafetySet(INDEPENDENT_SAFETY_SET);
+    for (const s of report.safety) {
+      const mine = independent.filter((c) => c.lang === s.lang);
+      expect(s.independent.recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
+      expect(s.independent.negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
+      expect(s.independent.negatives).toBeGreaterThanOrEqual(10);
+    }
+    const printed = formatReport(report);
+    expect(printed.match(/independent safety set: /g)).toHaveLength(3);
+    expect(independent.filter((c) => printed.includes(c.text)).length).toBe(0);
     // A floor against regressions, well below what the README reports.
     expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
   });
