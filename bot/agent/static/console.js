@@ -69,19 +69,29 @@
     fillSelects();
   }
 
+  // Refilled on every case refresh and language change: what the agent had chosen stays chosen.
+  function fill(select, options) {
+    const chosen = select.value;
+    select.replaceChildren(...options);
+    if (options.some((o) => o.value === chosen)) select.value = chosen;
+  }
+
   function fillSelects() {
-    const dispositions = document.querySelector('#close select[name="disposition"]');
-    dispositions.replaceChildren(...state.config.dispositions.map((code) => el('option', { value: code, textContent: label('agent.disposition_', code) })));
-    $('transfer-to').replaceChildren(
-      ...state.config.colleagues
+    fill(
+      document.querySelector('#close select[name="disposition"]'),
+      state.config.dispositions.map((code) => el('option', { value: code, textContent: label('agent.disposition_', code) })),
+    );
+    fill(
+      $('transfer-to'),
+      state.config.colleagues
         .filter((c) => !state.me || c.name !== state.me.name)
         .map((c) => el('option', { value: c.name, textContent: `${c.displayName} · ${c.name} (${text(`agent.role_${c.role}`)})` })),
     );
     const reasons = (state.view && state.view.overrideReasons) || [];
-    document.querySelector('#approve select[name="override"]').replaceChildren(
+    fill(document.querySelector('#approve select[name="override"]'), [
       el('option', { value: '', textContent: text('agent.override_none') }),
       ...reasons.map((code) => el('option', { value: code, textContent: label('agent.override_', code) })),
-    );
+    ]);
   }
 
   // ---- what the policy and the cardholder said, in words ----
@@ -130,10 +140,18 @@
   const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${why(r.code)}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
 
   // ---- the queue ----
+  // Lists re-rendered by a push keep the keyboard's place: the row that had the focus has it again.
+  function keepingFocus(list, render) {
+    const had = list.contains(document.activeElement) ? document.activeElement.closest('[data-id]') : null;
+    render();
+    const again = had && list.querySelector(`[data-id="${CSS.escape(had.dataset.id)}"] button`);
+    if (again) again.focus();
+  }
+
   function renderQueue() {
     const open = state.cases;
     $('queue-empty').hidden = open.length > 0;
-    $('queue').replaceChildren(
+    keepingFocus($('queue'), () => $('queue').replaceChildren(
       ...open.map((c) => {
         const p = c.packet;
         const button = el(
@@ -150,9 +168,11 @@
         );
         button.setAttribute('aria-current', c.conversationId === state.selected ? 'true' : 'false');
         button.addEventListener('click', () => select(c.conversationId));
-        return el('li', { className: `urgency-${c.handoff.urgency}${c.conversationId === state.selected ? ' selected' : ''}` }, button);
+        const li = el('li', { className: `urgency-${c.handoff.urgency}${c.conversationId === state.selected ? ' selected' : ''}` }, button);
+        li.dataset.id = c.conversationId;
+        return li;
       }),
-    );
+    ));
     renderApprovals();
   }
 
@@ -161,9 +181,14 @@
     const pending = state.cases.filter((c) => c.approval && c.approval.status === 'pending');
     $('approvals-panel').hidden = !supervisor || pending.length === 0;
     if (!supervisor) return;
+    // A request already shown is kept as it is (the reason being typed, the focus, the open reasons) while it is unchanged.
+    const shown = new Map([...$('approvals').children].map((li) => [li.dataset.id, li]));
     $('approvals').replaceChildren(
       ...pending.map((c) => {
         const a = c.approval;
+        const key = `${state.lang}:${JSON.stringify(a)}`;
+        const kept = shown.get(c.conversationId);
+        if (kept && kept.dataset.key === key) return kept;
         const currency = c.packet.account && c.packet.account.currency;
         const reason = el('input', { name: 'reason', required: false });
         const labelled = el('label', {}, el('span', { textContent: text('agent.decline_reason') }), reason);
@@ -176,7 +201,7 @@
         };
         approve.addEventListener('click', () => decide(true));
         decline.addEventListener('click', () => decide(false));
-        return el(
+        const li = el(
           'li',
           { className: 'approval card' },
           el('strong', { textContent: `${c.packet.identity.accountId || '—'} · ${text('agent.requested_by', { name: person(a.requestedBy) })}` }),
@@ -188,6 +213,8 @@
           el('div', { className: 'actions' }, approve, decline),
           status,
         );
+        Object.assign(li.dataset, { id: c.conversationId, key });
+        return li;
       }),
     );
   }
@@ -334,11 +361,14 @@
     );
   }
 
-  async function act(path, body, done) {
+  // `next`: where the keyboard goes if the control just used is disabled by what it did (claim, close).
+  async function act(path, body, done, next = 'status') {
     const res = await api(`cases/${encodeURIComponent(state.selected)}/${path}`, body || {});
     $('status').textContent = res.ok ? done(res.data) : errorText(res);
     $('status').className = res.ok ? '' : 'error';
     await showCase();
+    const now = document.activeElement;
+    if (!now || now === document.body || now.disabled) ($(next).disabled ? $('status') : $(next)).focus();
     return res;
   }
 
@@ -445,7 +475,7 @@
     state.me = me;
     await showDesk();
   });
-  $('claim').addEventListener('click', () => act('claim', {}, () => text('agent.claimed')));
+  $('claim').addEventListener('click', () => act('claim', {}, () => text('agent.claimed'), 'reply-text'));
   $('release').addEventListener('click', () => act('release', {}, () => text('agent.released')));
   $('transfer').addEventListener('click', () => {
     const to = $('transfer-to').value;
