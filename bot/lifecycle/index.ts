@@ -48,7 +48,14 @@ export interface Lifecycle {
   close(): Promise<void>;
 }
 
-const CONTACT_RETRY: JobQueueOptions = { attempts: 20, backoffMs: 60_000 };
+const DAY_SEC = 86_400;
+/**
+ * A contact's id is planned again only while its day lasts (plans start from today), or by the
+ * contact before it, which runs earlier: two weeks covers a contact held back by the gate for days.
+ */
+const CONTACT_RETRY: JobQueueOptions = { attempts: 20, backoffMs: 60_000, recognisedSec: 14 * DAY_SEC };
+/** An event enqueued again (a retried request, a replayed ledger change) is still one delivery for 90 days. */
+const OUTBOX_RECOGNISED_SEC = 90 * DAY_SEC;
 
 /** BullMQ needs its own connections (a blocking one per worker, no per-request retry limit). */
 function bullConnection(stores: Stores): { connection: ConnectionOptions; close(): void; prefix: string } {
@@ -68,7 +75,7 @@ function bullConnection(stores: Stores): { connection: ConnectionOptions; close(
 
 export function createLifecycle(deps: LifecycleDeps): Lifecycle {
   const { config, stores, clock, logger } = deps;
-  const outboxRetry: JobQueueOptions = { attempts: config.OUTBOX_ATTEMPTS, backoffMs: config.OUTBOX_BACKOFF_MS };
+  const outboxRetry: JobQueueOptions = { attempts: config.OUTBOX_ATTEMPTS, backoffMs: config.OUTBOX_BACKOFF_MS, recognisedSec: OUTBOX_RECOGNISED_SEC };
   const bull = stores.redis ? bullConnection(stores) : null;
   const queue = <T>(name: string, options: JobQueueOptions): JobQueue<T> =>
     bull ? new BullJobQueue<T>(name, bull.connection, bull.prefix, options, logger) : new MemoryJobQueue<T>(clock, options, 1000, logger);

@@ -28,10 +28,15 @@ export interface JobQueueOptions {
   attempts: number;
   /** First retry delay; doubles each attempt. */
   backoffMs: number;
+  /**
+   * How long after its due time a job's id is still recognised, so that adding it again does
+   * nothing. On Redis a completed job leaves only that (a small key that expires), not its record.
+   */
+  recognisedSec: number;
 }
 
 export interface JobQueue<T> {
-  /** Adds the job unless one with this id exists (pending, running or done). */
+  /** Adds the job unless one with this id is pending or running, or was done within `recognisedSec` of its due time. */
   add(id: string, data: T, runAt: Date): Promise<void>;
   /** Starts running due jobs with `handler`. */
   start(handler: JobHandler<T>): void;
@@ -70,7 +75,8 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
   ) {}
 
   async add(id: string, data: T, runAt: Date): Promise<void> {
-    if (this.jobs.has(id)) return;
+    const known = this.jobs.get(id);
+    if (known && !(known.state === 'done' && this.clock.now().getTime() > known.runAt + this.options.recognisedSec * 1000)) return;
     this.jobs.set(id, { id, data: structuredClone(data), runAt: runAt.getTime(), seq: this.added++, attempt: 0, state: 'pending' });
   }
 
@@ -130,6 +136,9 @@ export class MemoryJobQueue<T> implements JobQueue<T> {
   }
 }
 
+/** Entries of a queue's BullMQ event stream kept (approximately; BullMQ's default is 10,000). */
+const EVENTS_KEPT = 100;
+
 /** BullMQ job ids may not contain ":" (its key separator); ours are readable references with colons. */
 const bullId = (id: string) => id.replace(/:/g, '|');
 
@@ -144,18 +153,23 @@ export class BullJobQueue<T> implements JobQueue<T> {
     private readonly options: JobQueueOptions,
     private readonly logger?: Logger,
   ) {
-    this.queue = new Queue(name, { connection, prefix });
+    // Nothing reads the queue's event stream (no QueueEvents): a short one is kept for debugging only.
+    this.queue = new Queue(name, { connection, prefix, streams: { events: { maxLen: EVENTS_KEPT } } });
     this.queue.on('error', (err) => this.logger?.warn({ err, queue: name }, 'job queue: redis error'));
   }
 
   async add(id: string, data: T, runAt: Date): Promise<void> {
+    const delay = Math.max(0, runAt.getTime() - Date.now());
     await this.queue.add(this.name, data, {
       jobId: bullId(id),
-      delay: Math.max(0, runAt.getTime() - Date.now()),
+      delay,
       attempts: this.options.attempts,
       backoff: { type: 'exponential', delay: this.options.backoffMs },
-      // Completed jobs are kept a while so an id added again is still recognised as done.
-      removeOnComplete: { age: 90 * 86_400 },
+      // A completed job is removed at once; its id stays recognised through BullMQ's deduplication
+      // key (throttle mode: it outlives the job until its TTL, counted from now), so an id added
+      // again within the window is still one job, at ≈ 0.1 KB instead of the job's whole record.
+      deduplication: { id: bullId(id), ttl: delay + this.options.recognisedSec * 1000 },
+      removeOnComplete: true,
       removeOnFail: false,
     });
   }

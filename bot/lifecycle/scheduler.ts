@@ -101,20 +101,32 @@ export class ContactScheduler {
     return new Date(instantOf({ year, month, day, hour, minute }, policy.timezone));
   }
 
-  /** Plans the ledger's reminders and nudges, and queues notices for what its events decided. */
+  /** Queues the ledger's next reminder or nudge, and notices for what its events decided. */
   async planFor(record: LedgerRecord, events: LedgerEvent[] = []): Promise<void> {
     const policy = this.deps.policy(record.policyId);
-    const today = todayIn(this.deps.clock, policy.timezone);
+    await this.queueNext(record);
     const base = { conversationId: record.conversationId, accountId: record.accountId, reference: record.ledger.reference, messageKey: null, vars: {}, promise: null };
-    for (const c of plannedContacts(record.ledger, policy.breach, policy.reminders, today)) {
-      await this.deps.queue.add(c.key, { ...base, purpose: c.purpose, n: c.n }, this.at(c.on, policy));
-    }
     const now = this.deps.clock.now();
     for (const [i, notice] of noticesOf(record.ledger, events, policy.breach).entries()) {
       const { messageKey, vars } = this.noticeMessage(record, notice);
       const key = `${record.ledger.reference}:notice:${record.ledger.events.length}:${i}:${notice.kind}`;
       await this.deps.queue.add(key, { ...base, purpose: 'breach_notice', n: 0, messageKey, vars }, now);
     }
+  }
+
+  /**
+   * Reminders and nudges are queued one at a time: the first the plan holds from today, and each,
+   * when its moment comes, queues the one after it in the plan (`after`: its key; the plan's first
+   * when it is no longer planned, e.g. paid since). A ledger has one future contact job, not one per
+   * instalment and reminder day; the plan is re-read each time, so payments and changes count.
+   */
+  private async queueNext(record: LedgerRecord, after?: string): Promise<void> {
+    const policy = this.deps.policy(record.policyId);
+    const plan = plannedContacts(record.ledger, policy.breach, policy.reminders, todayIn(this.deps.clock, policy.timezone));
+    const next = plan[after === undefined ? 0 : plan.findIndex((c) => c.key === after) + 1];
+    if (!next) return;
+    const job: ContactJob = { purpose: next.purpose, n: next.n, conversationId: record.conversationId, accountId: record.accountId, reference: record.ledger.reference, messageKey: null, vars: {}, promise: null };
+    await this.deps.queue.add(next.key, job, this.at(next.on, policy));
   }
 
   /** A promise to pay ("我明天还"): checked the policy's days after its date against the payments received. */
@@ -160,7 +172,7 @@ export class ContactScheduler {
   }
 
   /** What the job has to say now, or null when there is nothing left to say (paid since, promise kept). */
-  private async compose(job: ContactJob): Promise<{ record: LedgerRecord | undefined; messageKey: MessageKey; vars: Record<string, string | number> } | null> {
+  private async compose(job: ContactJob, arrangement: LedgerRecord | undefined): Promise<{ record: LedgerRecord | undefined; messageKey: MessageKey; vars: Record<string, string | number> } | null> {
     if (job.purpose === 'promise_check') {
       const paid = await this.deps.book.paymentsFor(job.accountId);
       const since = job.promise!.madeAt;
@@ -170,7 +182,7 @@ export class ContactScheduler {
       const record = await this.deps.book.activeFor(job.accountId);
       return { record, messageKey: 'lifecycle.promise_check', vars: { date: job.promise!.date } };
     }
-    const record = job.reference ? await this.deps.book.get(job.reference) : undefined;
+    const record = arrangement;
     if (job.purpose === 'reminder' || job.purpose === 'missed_nudge') {
       if (!record || !stillDue(record.ledger, { purpose: job.purpose, n: job.n })) return null;
       const i = record.ledger.instalments.find((x) => x.n === job.n)!;
@@ -186,7 +198,10 @@ export class ContactScheduler {
 
   /** Runs one contact job; exported for the tests' sake through the queue. */
   async run(id: string, job: ContactJob): Promise<'done' | { retryAt: Date }> {
-    const composed = await this.compose(job);
+    const arrangement = job.reference ? await this.deps.book.get(job.reference) : undefined;
+    // First, so that whatever happens to this contact (sent, refused, failed), the plan goes on.
+    if (arrangement && (job.purpose === 'reminder' || job.purpose === 'missed_nudge')) await this.queueNext(arrangement, id);
+    const composed = await this.compose(job, arrangement);
     if (!composed) return 'done';
     const { record } = composed;
     const policyId = record?.policyId ?? (await this.deps.book.byAccount(job.accountId))[0]?.policyId;
