@@ -68,12 +68,24 @@ export const DEMO_PASSWORDS: Readonly<Record<ConsoleRole, string>> = {
 };
 
 /**
+ * The demo passwords' scrypt hashes, derived once (`npm run -s users -- hash <password>`) and kept
+ * here: deriving four at every start cost ≈ 160 ms of start-up CPU for passwords that are public
+ * anyway. test/handoff/users.test.ts checks each still matches its password.
+ */
+const DEMO_HASHES: Readonly<Record<ConsoleRole, string>> = {
+  agent: 'scrypt$GHpokXCr1mX/AKKgARj2SQ==$zmbZ7p33qIYxwdvBZN1tZIeqpOUq3iE+2GY/+ebi1SA=',
+  supervisor: 'scrypt$cAW3XnZV/KNr8FDHB+LzfQ==$XDYLbMAfbOPg4z5TG4LZI8hfH6eGT3kw+CtEJrfPo/4=',
+  compliance: 'scrypt$j/z4lBktBQ7FOe6vLTis9w==$1pY5TImQWGpWP+ksZvFWKWdNnO4k+jUyqrrWoUCiohI=',
+  operations: 'scrypt$perEcCOrlzP6xWDBn5dY0A==$txbkgWaJkSS4XZtb7hHmAVNBf4rYw92k210TGSe9eQo=',
+};
+
+/**
  * `CONSOLE_USERS=name:role:scrypt$salt$hash:display name,…` (the display name may be left off: then
  * the login name is shown); unset → the demo users (`demo: true`).
  */
 export function loadConsoleUsers(value: string | undefined): { users: ConsoleUser[]; demo: boolean } {
   if (value === undefined || value.trim() === '') {
-    const users = ConsoleRole.options.map((role) => ({ name: role, role, hash: hashPassword(DEMO_PASSWORDS[role]), displayName: DEMO_DISPLAY_NAMES[role] }));
+    const users = ConsoleRole.options.map((role) => ({ name: role, role, hash: DEMO_HASHES[role], displayName: DEMO_DISPLAY_NAMES[role] }));
     return { users, demo: true };
   }
   const users = value.split(',').map((entry, i) => {

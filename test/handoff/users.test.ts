@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { authenticate, loadConsoleUsers, passwordMatches } from '../../bot/auth/users.js';
+import { DEMO_PASSWORDS, authenticate, loadConsoleUsers, passwordMatches } from '../../bot/auth/users.js';
 
 const usersCli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'bot/auth/cli.ts', ...args], { encoding: 'utf8' });
 
@@ -15,6 +15,16 @@ describe('console users', () => {
     expect((await authenticate(users, 'li', 'correct horse'))?.role).toBe('supervisor');
     expect(await authenticate(users, 'li', 'wrong')).toBeNull();
     expect(await authenticate(users, 'nobody', 'correct horse')).toBeNull();
+  });
+
+  it('lets each demo user in with the documented password, and no other', async () => {
+    const { users, demo } = loadConsoleUsers(undefined);
+    expect(demo).toBe(true);
+    expect(users.map((u) => u.role).sort()).toEqual(Object.keys(DEMO_PASSWORDS).sort());
+    for (const u of users) {
+      expect((await authenticate(users, u.name, DEMO_PASSWORDS[u.role]))?.role, u.name).toBe(u.role);
+      expect(await authenticate(users, u.name, `${DEMO_PASSWORDS[u.role]}x`), u.name).toBeNull();
+    }
   });
 
   it('refuses a malformed entry naming it, and a short password', () => {

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { promptShots, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { IntentClassifier, corpusHash, featurize } from '../../bot/understanding/classifier/intentClassifier.js';
-import { MODEL_URL, SHOTS_URL, shotsFile } from '../../bot/understanding/classifier/model.js';
+import { MODEL_URL, SHOTS_URL, currentClassifier, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import type { UnderstandingContext } from '../../conversation/understanding.js';
 
@@ -19,8 +19,49 @@ describe('the trained classifier', () => {
     const committed = readFileSync(MODEL_URL, 'utf8').trim();
     const lines = trainingLines();
     expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(corpusHash(lines));
+    // A different corpusHash with the same sources means the feature code changed: bump FEATURES_VERSION.
+    expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(sourcesHash());
     const digest = (s: string) => createHash('sha256').update(s).digest('hex');
-    expect(digest((await IntentClassifier.train(lines)).toJSON()), 'the same corpus trains the same model').toBe(digest(committed));
+    expect(digest((await IntentClassifier.train(lines, sourcesHash())).toJSON()), 'the same corpus trains the same model').toBe(digest(committed));
+  });
+
+  describe('at start-up', () => {
+    const committed = () => JSON.parse(readFileSync(MODEL_URL, 'utf8')) as Record<string, unknown>;
+
+    it('uses the committed model when its sources are current, without reading the corpus', async () => {
+      const train = vi.spyOn(IntentClassifier, 'train');
+      try {
+        const c = await currentClassifier(JSON.stringify({ ...committed(), corpus: 'not-checked' }));
+        expect(c.corpus).toBe('not-checked');
+        expect(train).not.toHaveBeenCalled();
+      } finally {
+        train.mockRestore();
+      }
+    });
+
+    it('still uses it when only the files changed, not the lines they give (e.g. a comment edited)', async () => {
+      const train = vi.spyOn(IntentClassifier, 'train');
+      try {
+        const c = await currentClassifier(JSON.stringify({ ...committed(), sources: 'edited-files' }));
+        expect(c.sources).toBe('edited-files');
+        expect(train).not.toHaveBeenCalled();
+      } finally {
+        train.mockRestore();
+      }
+    });
+
+    it('detects a stale model and retrains it from the current corpus', async () => {
+      const train = vi.spyOn(IntentClassifier, 'train');
+      try {
+        const c = await currentClassifier(JSON.stringify({ ...committed(), sources: 'old-files', corpus: 'old-lines' }));
+        expect(train).toHaveBeenCalledOnce();
+        expect(c.corpus).toBe(corpusHash(trainingLines()));
+        expect(c.sources).toBe(sourcesHash());
+        expect(c.toJSON(), 'the retrained model is the one the current corpus trains').toBe(readFileSync(MODEL_URL, 'utf8').trim());
+      } finally {
+        train.mockRestore();
+      }
+    });
   });
 
   it('gives the LLM prompt labelled lines from the same train part (committed, current)', () => {

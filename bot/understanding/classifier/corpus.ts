@@ -4,13 +4,14 @@
  * shared datasets, copied into the repository with their licence notes so the model can be
  * rebuilt from a clean clone. Their test parts are read in place by the measurement only.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { Language } from '../../../conversation/language.js';
 import { Intent, TextualSignal } from '../../../conversation/understanding.js';
 import { ZH_COLLECTION_MAP, loadNlupp, loadZhCollection } from '../datasets.js';
-import { isHeldOut, type SplitSource } from './split.js';
+import { SPLIT_SEED, TEST_SHARE, isHeldOut, type SplitSource } from './split.js';
 
 export const CORPUS_DIR = new URL('../../../corpus/understanding/', import.meta.url);
 const EXTERNAL_DIR = new URL('external/', CORPUS_DIR);
@@ -46,19 +47,20 @@ function loadOwnFile(name: string): CorpusLine[] {
 }
 
 /** Forbear's own corpus: split into train and held-out parts. */
-export const loadOwnCorpus = (): CorpusLine[] => loadOwnFile('forbear.yaml');
+export const loadOwnCorpus = (): CorpusLine[] => loadOwnFile(OWN_FILES[0]);
 
 /**
  * The second round of Forbear lines (`forbear-extra.yaml`), training only, so the held-out part is
  * the first round's and its figures stay comparable. A line whose text the split would hold out is
  * left out altogether: no text that could equal a held-out line is trained on.
  */
-export const loadExtraTraining = (): CorpusLine[] => loadOwnFile('forbear-extra.yaml').filter((l) => !isHeldOut('forbear', l.text));
+export const loadExtraTraining = (): CorpusLine[] => loadOwnFile(OWN_FILES[1]).filter((l) => !isHeldOut('forbear', l.text));
+
+const OWN_FILES = ['forbear.yaml', 'forbear-extra.yaml'] as const;
+const externalTrainFiles = (): string[] => readdirSync(EXTERNAL_DIR).filter((f) => f.endsWith('.train.yaml')).sort();
 
 function loadExternalTrain(): CorpusLine[] {
-  return readdirSync(EXTERNAL_DIR)
-    .filter((f) => f.endsWith('.train.yaml'))
-    .sort()
+  return externalTrainFiles()
     .flatMap((f) => {
       const file = ExternalFile.parse(parse(readFileSync(new URL(f, EXTERNAL_DIR), 'utf8')));
       const lang = file.source === 'nlupp' ? 'en' : 'zh-CN';
@@ -71,6 +73,19 @@ const split = (lines: CorpusLine[], part: 'train' | 'test') => lines.filter((l) 
 /** Everything the classifier is trained on: no line of any test part. */
 export function trainingLines(): CorpusLine[] {
   return [...split(loadOwnCorpus(), 'train'), ...loadExtraTraining(), ...loadExternalTrain()];
+}
+
+/**
+ * A fingerprint of what `trainingLines` reads — the bytes of every corpus file and the split's
+ * settings — without parsing any of it: cheap enough to check at every start that the committed
+ * model is current. Together with the feature code's version (`FEATURES_VERSION`) it stands for
+ * the featurised lines `corpusHash` fingerprints.
+ */
+export function trainingFilesHash(): string {
+  const h = createHash('sha256').update(`${SPLIT_SEED}\0${JSON.stringify(TEST_SHARE)}\0`);
+  const files = [...OWN_FILES.map((f) => new URL(f, CORPUS_DIR)), ...externalTrainFiles().map((f) => new URL(f, EXTERNAL_DIR))];
+  for (const file of files) h.update(`${file.pathname.slice(CORPUS_DIR.pathname.length)}\0`).update(readFileSync(file)).update('\0');
+  return h.digest('hex').slice(0, 16);
 }
 
 export const ownTestLines = (): CorpusLine[] => split(loadOwnCorpus(), 'test');

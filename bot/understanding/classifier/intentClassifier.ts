@@ -74,6 +74,15 @@ async function newNlp(): Promise<NlpInstance> {
 }
 
 /**
+ * The version of the feature code: bump it with any change to what `featurize` makes of a line
+ * (here, in numbers.ts's `prepare`/`findQuantities`, text.ts's `normalize`) or to the split's code,
+ * then retrain. The start-up check compares it and the corpus files' bytes with what the committed
+ * model was built from (`sources`) instead of featurising the whole corpus; the test that the
+ * committed model matches `corpusHash` of the current lines catches a change made without a bump.
+ */
+export const FEATURES_VERSION = 1;
+
+/**
  * A fingerprint of what the network is shown: labels and features, so a change to the corpus or to
  * how numbers are read both mark the committed model stale.
  */
@@ -91,28 +100,31 @@ const LICENCE =
 export class IntentClassifier {
   private constructor(
     private readonly nlp: NlpInstance,
+    /** `corpusHash` of the lines it was trained on. */
     readonly corpus: string,
+    /** What the lines were read from: `sourcesHash` (model.ts) at training time; null when not given. */
+    readonly sources: string | null,
   ) {}
 
-  static async train(lines: readonly CorpusLine[]): Promise<IntentClassifier> {
+  static async train(lines: readonly CorpusLine[], sources: string | null = null): Promise<IntentClassifier> {
     const nlp = await newNlp();
     for (const l of lines) {
       const text = featurize(l.text);
       if (text !== '') nlp.addDocument(localeOf(text), text, l.label);
     }
     await quietly(() => nlp.train());
-    return new IntentClassifier(nlp, corpusHash(lines));
+    return new IntentClassifier(nlp, corpusHash(lines), sources);
   }
 
   static async fromJSON(json: string): Promise<IntentClassifier> {
-    const saved = JSON.parse(json) as { corpus: string; model: string };
+    const saved = JSON.parse(json) as { corpus: string; sources?: string; model: string };
     const nlp = await newNlp();
     nlp.import(saved.model);
-    return new IntentClassifier(nlp, saved.corpus);
+    return new IntentClassifier(nlp, saved.corpus, saved.sources ?? null);
   }
 
   toJSON(): string {
-    return JSON.stringify({ licence: LICENCE, corpus: this.corpus, model: this.nlp.export(true) });
+    return JSON.stringify({ licence: LICENCE, corpus: this.corpus, sources: this.sources, model: this.nlp.export(true) });
   }
 
   /** Every label with a score, best first; empty for text with nothing to classify. */

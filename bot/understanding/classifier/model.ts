@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { stringify } from 'yaml';
-import { trainingLines } from './corpus.js';
-import { IntentClassifier, corpusHash } from './intentClassifier.js';
+import { trainingFilesHash, trainingLines } from './corpus.js';
+import { FEATURES_VERSION, IntentClassifier, corpusHash } from './intentClassifier.js';
 
 export const MODEL_URL = new URL('./model.json', import.meta.url);
 export const SHOTS_URL = new URL('../../../prompts/understanding/v1/corpus-shots.yaml', import.meta.url);
@@ -16,18 +16,27 @@ export const shotsFile = (shots: readonly { text: string; label: string }[]): st
   '# (MIT). Shown to the model as labelled examples; never edit by hand.\n' +
   stringify(shots, { lineWidth: 0 });
 
-let shipped: Promise<IntentClassifier> | undefined;
+/** What a model is built from, read without parsing the corpus: the feature code's version and the corpus files' bytes. */
+export const sourcesHash = (): string => `f${FEATURES_VERSION}-${trainingFilesHash()}`;
 
-async function load(): Promise<IntentClassifier> {
+/**
+ * The saved model when it is current, else one trained now. Current means built from the same
+ * sources (a hash of bytes, ≈ 1 ms); a model whose sources differ — the corpus files were edited,
+ * or the model predates the sources hash — is still used if the featurised lines are the same
+ * (`corpusHash`: parses and featurises the whole corpus), and retrained otherwise.
+ */
+export async function currentClassifier(saved: string | null): Promise<IntentClassifier> {
+  const sources = sourcesHash();
+  const committed = saved === null ? null : await IntentClassifier.fromJSON(saved);
+  if (committed?.sources === sources) return committed;
   const lines = trainingLines();
-  if (existsSync(MODEL_URL)) {
-    const committed = await IntentClassifier.fromJSON(readFileSync(MODEL_URL, 'utf8'));
-    if (committed.corpus === corpusHash(lines)) return committed;
-  }
-  return IntentClassifier.train(lines);
+  if (committed?.corpus === corpusHash(lines)) return committed;
+  return IntentClassifier.train(lines, sources);
 }
 
+let shipped: Promise<IntentClassifier> | undefined;
+
 export function shippedClassifier(): Promise<IntentClassifier> {
-  shipped ??= load();
+  shipped ??= currentClassifier(existsSync(MODEL_URL) ? readFileSync(MODEL_URL, 'utf8') : null);
   return shipped;
 }

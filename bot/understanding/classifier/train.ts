@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { readCli } from '../../cli/args.js';
 import { importSharedTrain, promptShots, trainingLines } from './corpus.js';
 import { IntentClassifier } from './intentClassifier.js';
-import { MODEL_URL, SHOTS_URL, shotsFile } from './model.js';
+import { MODEL_URL, SHOTS_URL, shotsFile, sourcesHash } from './model.js';
 
 const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../../shared/datasets', import.meta.url)));
 
@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   if (o.importShared) process.stdout.write(`imported train parts: ${JSON.stringify(importSharedTrain(o.datasets))}\n`);
   const lines = trainingLines();
   const started = Date.now();
-  const classifier = await IntentClassifier.train(lines);
+  const classifier = await IntentClassifier.train(lines, sourcesHash());
   writeFileSync(MODEL_URL, `${classifier.toJSON()}\n`);
   writeFileSync(SHOTS_URL, shotsFile(promptShots(lines)));
   process.stdout.write(`trained on ${lines.length} lines in ${Date.now() - started} ms → ${fileURLToPath(MODEL_URL)} (corpus ${classifier.corpus})\n`);
