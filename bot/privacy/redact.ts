@@ -60,16 +60,17 @@ const CJK_DIGIT_RUN = /[〇零一幺二两三四五六七八九](?:[\s\-._/\u300
  */
 const numberForm = (s: string) => halfWidth(s).replace(CJK_DIGIT_RUN, (run) => run.replace(/./g, (c) => CJK_DIGITS[c] ?? c));
 
+/** `pattern` is global (`matchAll` requires it) and compiled once; `matchAll` iterates a copy, so it is never shared state. */
 const spansOf = (text: string, pattern: RegExp, toSpan: (m: RegExpExecArray) => Omit<Span, 'start' | 'end'> | null): Span[] => {
   const spans: Span[] = [];
-  for (const m of text.matchAll(new RegExp(pattern.source, pattern.flags.includes('g') ? pattern.flags : `${pattern.flags}g`))) {
+  for (const m of text.matchAll(pattern)) {
     const span = toSpan(m);
     if (span) spans.push({ start: m.index, end: m.index + m[0].length, ...span });
   }
   return spans;
 };
 
-const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/u;
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gu;
 
 export function luhnValid(digits: string): boolean {
   let sum = 0;
@@ -100,8 +101,8 @@ function plausibleBirthDate(yyyymmdd: string): boolean {
   return y >= 1900 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
 }
 
-const ID18 = /(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])/;
-const ID15 = /(?<!\d)\d{15}(?!\d)/;
+const ID18 = /(?<![\dA-Za-z])\d{6}[ -]?\d{8}[ -]?\d{3}[\dXx](?![\dA-Za-z])/g;
+const ID15 = /(?<!\d)\d{15}(?!\d)/g;
 
 /** ID-shaped with a plausible birth date: masked whether or not the check digit is right (a typo is still someone's ID). */
 const findResidentIds: Finder = (text) =>
@@ -144,10 +145,11 @@ const findCards: Finder = (text) => {
 };
 
 const SEP = '[ \\t.-]?';
-const CN_MOBILE = new RegExp(`(?<![\\d])(?:(?:\\+|00)?86${SEP})?1[3-9]\\d${SEP}\\d{4}${SEP}\\d{4}(?!\\d)`);
+const CN_MOBILE = new RegExp(`(?<![\\d])(?:(?:\\+|00)?86${SEP})?1[3-9]\\d${SEP}\\d{4}${SEP}\\d{4}(?!\\d)`, 'g');
 /** NANP: area and exchange codes start 2–9; bare 10-digit runs need "+1" so they are not read as amounts. */
 const US_PHONE = new RegExp(
   `(?<![\\d])(?:(?:\\+1${SEP})\\(?[2-9]\\d{2}\\)?${SEP}[2-9]\\d{2}${SEP}\\d{4}|(?:1${SEP})?\\([2-9]\\d{2}\\) ?[2-9]\\d{2}${SEP}\\d{4}|[2-9]\\d{2}[ .-][2-9]\\d{2}[ .-]\\d{4})(?!\\d)`,
+  'g',
 );
 
 const findPhones: Finder = (text) => [
@@ -169,17 +171,18 @@ function valueAfter(pattern: RegExp, replacement: string, kind: RedactionKind): 
 
 const IS = '\\s*(?:是|为|為|:|：|is|are|=|#|no\\.?)?\\s*';
 /** Card security code, one-time codes and card expiry, in the words people use for them. */
-const findCardSecurity: Finder = (text) => [
-  ...valueAfter(new RegExp(`(?:cvv2?|cvc2?|cid|csc|security\\s*code|安全码|安全碼|校验码|校驗碼|背面(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?|卡背(?:面)?(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?)${IS}(\\d{3,4})(?!\\d)`, 'i'), '[CVV]', 'card_security')(text),
-  ...valueAfter(new RegExp(`(?:验证码|驗證碼|动态码|動態碼|otp|one[-\\s]?time\\s*(?:pass)?code)${IS}(\\d{4,8})(?!\\d)`, 'i'), '[CODE]', 'card_security')(text),
-  ...valueAfter(
+const CARD_SECURITY: readonly Finder[] = [
+  valueAfter(new RegExp(`(?:cvv2?|cvc2?|cid|csc|security\\s*code|安全码|安全碼|校验码|校驗碼|背面(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?|卡背(?:面)?(?:的)?(?:后|後)?三位(?:数|數)?(?:字)?)${IS}(\\d{3,4})(?!\\d)`, 'i'), '[CVV]', 'card_security'),
+  valueAfter(new RegExp(`(?:验证码|驗證碼|动态码|動態碼|otp|one[-\\s]?time\\s*(?:pass)?code)${IS}(\\d{4,8})(?!\\d)`, 'i'), '[CODE]', 'card_security'),
+  valueAfter(
     new RegExp(`(?:有效期(?:至|到)?|到期(?:日|日期|时间|時間)?|exp(?:iry|iration|ires?)?(?:\\s*date)?|valid\\s*(?:thru|through|until))${IS}((?:\\d{1,2}\\s*[/\\-.]\\s*\\d{2,4})|(?:\\d{4}\\s*[/\\-.年]\\s*\\d{1,2}\\s*月?)|(?:\\d{1,2}\\s*月\\s*\\d{2,4}\\s*年?)|(?:\\d{4}))(?!\\d)`, 'i'),
     '[EXPIRY]',
     'card_security',
-  )(text),
+  ),
   // "卡号后四位4821", "尾号 4821", "last four 4821": the last 4 are a verification answer.
-  ...valueAfter(new RegExp(`(?:后四位|後四位|尾号|尾號|末四位|last\\s*(?:4|four)(?:\\s*digits)?|ending\\s*(?:in|with))${IS}(\\d{4})(?!\\d)`, 'i'), '[REDACTED]', 'secret')(text),
+  valueAfter(new RegExp(`(?:后四位|後四位|尾号|尾號|末四位|last\\s*(?:4|four)(?:\\s*digits)?|ending\\s*(?:in|with))${IS}(\\d{4})(?!\\d)`, 'i'), '[REDACTED]', 'secret'),
 ];
+const findCardSecurity: Finder = (text) => CARD_SECURITY.flatMap((find) => find(text));
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const MONTH_NAME = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
@@ -195,27 +198,26 @@ function smallChineseNumber(s: string): number {
  * A full date whose year could be a birth year is a date of birth until shown otherwise: the
  * negotiation itself only ever needs recent or future dates (a promise, a job lost last year).
  */
+/** Birth-date shapes, each with how its groups read as year, month, day (`null`: not a date). */
+const BIRTH_DATE_FORMS: readonly [RegExp, (m: RegExpExecArray) => [number, number, number][]][] = [
+  [/(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号號]?/g, (m) => [[+m[1]!, +m[2]!, +m[3]!]]],
+  [/(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)/g, (m) => [[+m[1]!, +m[2]!, +m[3]!]]],
+  // 03/14/1988 or 14/03/1988 or 14.3.1988: either reading will do.
+  [/(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/g, (m) => [[+m[3]!, +m[1]!, +m[2]!], [+m[3]!, +m[2]!, +m[1]!]]],
+  [new RegExp(`\\b${MONTH_NAME}\\s*(\\d{1,2})(?:st|nd|rd|th)?,?\\s*(\\d{4})(?!\\d)`, 'gi'), (m) => [[+m[3]!, MONTHS.indexOf(m[1]!.slice(0, 3).toLowerCase()) + 1, +m[2]!]]],
+  [new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s*(?:of\\s*)?${MONTH_NAME},?\\s*(\\d{4})(?!\\d)`, 'gi'), (m) => [[+m[3]!, MONTHS.indexOf(m[2]!.slice(0, 3).toLowerCase()) + 1, +m[1]!]]],
+  [
+    /([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号號]?/g,
+    (m) => [[Number([...m[1]!].map((c) => CJK_NUMBER[c]).join('')), smallChineseNumber(m[2]!), smallChineseNumber(m[3]!)]],
+  ],
+];
+
 function findBirthDates(latestYear: number): Finder {
-  const birth = (y: number, m: number, d: number) => y <= latestYear && plausibleBirthDate(`${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}`);
-  const span = (_m: RegExpExecArray): Omit<Span, 'start' | 'end'> => ({ replacement: '[DATE]', kind: 'birth_date' });
-  return (text) => [
-    ...spansOf(text, /(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号號]?/, (m) => (birth(+m[1]!, +m[2]!, +m[3]!) ? span(m) : null)),
-    ...spansOf(text, /(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)/, (m) => (birth(+m[1]!, +m[2]!, +m[3]!) ? span(m) : null)),
-    // 03/14/1988 or 14/03/1988 or 14.3.1988: either reading will do.
-    ...spansOf(text, /(?<!\d)(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})(?!\d)/, (m) =>
-      birth(+m[3]!, +m[1]!, +m[2]!) || birth(+m[3]!, +m[2]!, +m[1]!) ? span(m) : null,
-    ),
-    ...spansOf(text, new RegExp(`\\b${MONTH_NAME}\\s*(\\d{1,2})(?:st|nd|rd|th)?,?\\s*(\\d{4})(?!\\d)`, 'i'), (m) =>
-      birth(+m[3]!, MONTHS.indexOf(m[1]!.slice(0, 3).toLowerCase()) + 1, +m[2]!) ? span(m) : null,
-    ),
-    ...spansOf(text, new RegExp(`(?<!\\d)(\\d{1,2})(?:st|nd|rd|th)?\\s*(?:of\\s*)?${MONTH_NAME},?\\s*(\\d{4})(?!\\d)`, 'i'), (m) =>
-      birth(+m[3]!, MONTHS.indexOf(m[2]!.slice(0, 3).toLowerCase()) + 1, +m[1]!) ? span(m) : null,
-    ),
-    ...spansOf(text, /([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月\s*([一二三四五六七八九十]{1,3})\s*[日号號]?/, (m) => {
-      const year = Number([...m[1]!].map((c) => CJK_NUMBER[c]).join(''));
-      return birth(year, smallChineseNumber(m[2]!), smallChineseNumber(m[3]!)) ? span(m) : null;
-    }),
-  ];
+  const birth = ([y, m, d]: [number, number, number]) => y <= latestYear && plausibleBirthDate(`${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}`);
+  return (text) =>
+    BIRTH_DATE_FORMS.flatMap(([pattern, readings]) =>
+      spansOf(text, pattern, (m) => (readings(m).some(birth) ? { replacement: '[DATE]', kind: 'birth_date' } : null)),
+    );
 }
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -235,14 +237,14 @@ function findSecrets(secrets: readonly string[]): Finder {
   if (variants.length === 0) return () => [];
   // Digit-only secrets (a last-4) are matched whole, so "12345" is not masked for the secret "1234".
   const alternatives = variants.map((v) => (/^\d/.test(v) ? '(?<!\\d)' : '') + escapeRegExp(v) + (/\d$/.test(v) ? '(?!\\d)' : ''));
-  const pattern = new RegExp(alternatives.join('|'), 'iu');
+  const pattern = new RegExp(alternatives.join('|'), 'giu');
   return (text) => spansOf(text, pattern, () => ({ replacement: '[REDACTED]', kind: 'secret' }));
 }
 
 const HAN_NAME = '[\\p{Script=Han}·]';
 /** Words that usually follow a self-introduction, so "我叫张三最近失业了" masks only the name. */
 const ZH_AFTER_NAME = '(?:最近|因为|现在|目前|今年|去年|是|的|在|想|要|我|，|,|。|\\s|$|[^\\p{Script=Han}·])';
-const ZH_NAME = new RegExp(`(?<=(?:我叫|我名叫|我的名字是|我的名字叫|本人叫|本人姓名|姓名[:：]?)\\s*)(?:${HAN_NAME}{2,4}?(?=${ZH_AFTER_NAME})|${HAN_NAME}{2,3})`, 'u');
+const ZH_NAME = new RegExp(`(?<=(?:我叫|我名叫|我的名字是|我的名字叫|本人叫|本人姓名|姓名[:：]?)\\s*)(?:${HAN_NAME}{2,4}?(?=${ZH_AFTER_NAME})|${HAN_NAME}{2,3})`, 'gu');
 const EN_WORD_STOP = new Set(['and', 'but', 'i', 'so', 'from', 'the', 'my', 'calling', 'here', 'not', 'unable', 'sorry', 'just', 'really', 'very']);
 const EN_NAME_LEADIN = /\b(?:my name is|name's|my name's|i am|i'm|i’m|this is)\s+/giu;
 
