@@ -10,6 +10,7 @@ import { randomInt } from 'node:crypto';
 import { z } from 'zod';
 import { AuthorityLevel, Offer } from '../policy/index.js';
 import { Language } from './language.js';
+import { DateStyle } from './messages/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const GROUP = `[${CROCKFORD}]{4}`;
@@ -25,6 +26,8 @@ export const Arrangement = z.object({
   accountId: z.string().min(1),
   channel: z.string().min(1),
   language: Language,
+  /** How the cardholder writes dates, so reminders and the agreement document use their order; iso before it was recorded. */
+  dateStyle: DateStyle.default('iso'),
   offer: Offer,
   policyId: z.string().min(1),
   policyVersion: z.string().min(1),

@@ -56,6 +56,7 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
     accountId: c.accountId,
     channel: context.activity.channelId,
     language: c.file.language,
+    dateStyle: c.file.dateStyle,
     offer: c.offer,
     policyId: c.policy.id,
     policyVersion: c.policy.version,
@@ -82,7 +83,7 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
   }
   // A token payment or breathing space ends in a review by a person: the date is part of what was agreed.
   const holding = arrangement.offer.holding;
-  if (holding) await send(t(lang, 'agreement.review', { date: formatDate(holding.reviewDate, lang) }));
+  if (holding) await send(t(lang, 'agreement.review', { date: formatDate(holding.reviewDate, lang, c.file.dateStyle) }));
   if (ports.lifecycle) await send(t(lang, 'agreement.document', { url: ports.lifecycle.documentLink(arrangement.reference) }));
   await context.sendActivity({ type: 'event', name: 'agreement', value: arrangement });
   return arrangement;

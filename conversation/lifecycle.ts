@@ -4,6 +4,8 @@
  * reach someone who is not on the page), and promises to pay to be checked on their date.
  */
 import type { TurnContext } from 'botbuilder';
+import type { Language } from './language.js';
+import type { DateStyle } from './messages/index.js';
 
 export interface ArrangementStatus {
   reference: string;
@@ -22,8 +24,14 @@ export interface LifecyclePort {
   activeArrangement(accountId: string): Promise<ArrangementStatus | null>;
   /** Messages left for the cardholder while they were away, removed as they are handed over. */
   takeNotices(accountId: string): Promise<string[]>;
-  /** Schedules the check of a promise to pay on its date. */
   /** The link to the printable agreement, carrying the cardholder's token (only they and staff can open it). */
   documentLink(reference: string): string;
-  promised(context: TurnContext, accountId: string, policyId: string, promise: { date: string | null; amountMinor: number | null }): Promise<void>;
+  /** Schedules the check of a promise to pay on its date, told in the conversation's language and date order. */
+  promised(
+    context: TurnContext,
+    accountId: string,
+    policyId: string,
+    promise: { date: string | null; amountMinor: number | null },
+    writing: { language: Language; dateStyle: DateStyle },
+  ): Promise<void>;
 }

@@ -16,7 +16,7 @@ export async function notePromise(context: TurnContext, file: CaseFile, services
   if (!promise) return;
   const record = file.accountId ? await services.accounts.get(file.accountId) : null;
   await services.audit.promise(context, promise);
-  if (record) await services.lifecycle?.promised(context, record.account.accountId, record.policyId, promise);
+  if (record) await services.lifecycle?.promised(context, record.account.accountId, record.policyId, promise, { language: file.language, dateStyle: file.dateStyle });
   const lang = file.language;
   const amount = promise.amountMinor !== null && record ? formatMoney(promise.amountMinor, record.account.currency, lang) : null;
   const date = promise.date ? formatDate(promise.date, lang, file.dateStyle) : null;

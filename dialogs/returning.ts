@@ -33,7 +33,7 @@ export async function tellArrangement(context: TurnContext, file: CaseFile, serv
     ...(status.next ? { nextDueMinor: status.next.amountMinor } : {}),
   });
   await say(context, lang, 'lifecycle.status', { reference: status.reference, paid: money(status.paidMinor), remaining: money(status.remainingMinor) });
-  if (status.next) await say(context, lang, 'lifecycle.status_next', { n: status.next.n, amount: money(status.next.amountMinor), date: formatDate(status.next.dueDate, lang) });
+  if (status.next) await say(context, lang, 'lifecycle.status_next', { n: status.next.n, amount: money(status.next.amountMinor), date: formatDate(status.next.dueDate, lang, file.dateStyle) });
   if (status.creditMinor > 0) await say(context, lang, 'lifecycle.status_credit', { amount: money(status.creditMinor) });
   await say(context, lang, 'lifecycle.change_hint');
 }

@@ -40,11 +40,12 @@ const maskAccount = (id: string) => (id.length <= 4 ? id : `${'*'.repeat(Math.mi
 export function renderAgreement(a: Arrangement, policy: Policy, currency: string, consentHash: string | null, lang: Language = a.language): string {
   const o = a.offer;
   const money = (m: number) => escapeHtml(formatMoney(m, currency, lang));
+  const date = (d: string) => formatDate(d, lang, a.dateStyle);
   const tx = (key: MessageKey, vars: Record<string, string | number> = {}) => escapeHtml(t(lang, key, vars));
   const title = o.settlement && !o.installment ? tx('doc.title_settlement') : tx('doc.title');
   const rows =
     o.installment?.schedule
-      .map((l) => `<tr><td>${l.n}</td><td>${escapeHtml(formatDate(l.dueDate, lang))}</td><td>${money(l.amountMinor)}</td><td>${money(l.principalMinor)}</td><td>${money(l.interestMinor)}</td></tr>`)
+      .map((l) => `<tr><td>${l.n}</td><td>${escapeHtml(date(l.dueDate))}</td><td>${money(l.amountMinor)}</td><td>${money(l.principalMinor)}</td><td>${money(l.interestMinor)}</td></tr>`)
       .join('') ?? '';
   const waivers = [
     o.feeWaiver ? tx('doc.fee_waiver', { amount: formatMoney(o.feeWaiver.amountMinor, currency, lang) }) : null,
@@ -71,9 +72,9 @@ dt{font-weight:600}code{word-break:break-all}</style></head>
 ${o.installment ? `<dt>${tx('doc.rate')}</dt><dd>${(o.installment.annualRateBps / 100).toFixed(2)}%</dd>` : ''}
 <dt>${tx('doc.waivers')}</dt><dd>${waivers.length ? waivers.join('；') : tx('doc.no_waiver')}</dd></dl>
 ${o.installment ? section(tx('doc.schedule'), `<table><thead><tr><th>${tx('doc.col_n')}</th><th>${tx('doc.col_date')}</th><th>${tx('doc.col_amount')}</th><th>${tx('doc.col_principal')}</th><th>${tx('doc.col_interest')}</th></tr></thead><tbody>${rows}</tbody></table>`) : ''}
-${o.settlement ? `<p>${tx('doc.settlement', { amount: formatMoney(o.settlement.amountMinor, currency, lang), date: formatDate(o.settlement.payByDate, lang), balance: formatMoney(o.balanceMinor, currency, lang), discount: formatMoney(o.concessionMinor, currency, lang) })}</p>` : ''}
-${o.deferral ? `<p>${tx('doc.deferral', { days: o.deferral.days, date: formatDate(o.deferral.resumeDate, lang) })}</p>` : ''}
-${o.holding ? `<p>${tx('offer.holding_total', { paid: formatMoney(o.totalRepayableMinor, currency, lang), remaining: formatMoney(o.holding.remainingMinor, currency, lang), balance: formatMoney(o.balanceMinor, currency, lang) })} ${tx('offer.holding_review', { date: formatDate(o.holding.reviewDate, lang) })}</p>` : ''}
+${o.settlement ? `<p>${tx('doc.settlement', { amount: formatMoney(o.settlement.amountMinor, currency, lang), date: date(o.settlement.payByDate), balance: formatMoney(o.balanceMinor, currency, lang), discount: formatMoney(o.concessionMinor, currency, lang) })}</p>` : ''}
+${o.deferral ? `<p>${tx('doc.deferral', { days: o.deferral.days, date: date(o.deferral.resumeDate) })}</p>` : ''}
+${o.holding ? `<p>${tx('offer.holding_total', { paid: formatMoney(o.totalRepayableMinor, currency, lang), remaining: formatMoney(o.holding.remainingMinor, currency, lang), balance: formatMoney(o.balanceMinor, currency, lang) })} ${tx('offer.holding_review', { date: date(o.holding.reviewDate) })}</p>` : ''}
 ${section(tx('doc.consequences'), `<p>${consequences}</p>`)}
 ${section(tx('doc.policy'), `<p><code>${escapeHtml(a.policyId)}@${escapeHtml(a.policyVersion)}</code>${a.approvedBy ? ` · ${tx('doc.approved_by', { role: a.approvedBy.role })}` : ''}</p>`)}
 ${section(tx('doc.consent'), `<p>${tx('doc.consent_text', { at: consentAt, text: a.consentText })}</p><p>${tx('doc.consent_hash')}: <code>${consentHash ? escapeHtml(consentHash) : tx('doc.consent_hash_missing')}</code></p>`)}

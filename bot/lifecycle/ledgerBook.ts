@@ -29,6 +29,7 @@ import type { TranscriptStore } from '../transcripts/store.js';
 import type { Clock } from '../../conversation/clock.js';
 import { todayIn } from '../../conversation/clock.js';
 import { Language } from '../../conversation/language.js';
+import { DateStyle } from '../../conversation/messages/index.js';
 import type { Outbox, OutboxEvent } from './outbox.js';
 
 export const LedgerRecord = z.object({
@@ -38,6 +39,8 @@ export const LedgerRecord = z.object({
   currency: z.string().length(3),
   policyId: z.string().min(1),
   language: Language,
+  /** The arrangement's date order, for what the scheduler sends. */
+  dateStyle: DateStyle.default('iso'),
   channel: z.string().min(1),
   /** How many of `ledger.events` are in the transcript and the outbox; -1 = not even `created` yet. */
   published: z.number().int().min(-1),
@@ -198,6 +201,7 @@ export class LedgerBook {
         currency: policy.currency,
         policyId: arrangement.policyId,
         language: arrangement.language,
+        dateStyle: arrangement.dateStyle,
         channel: arrangement.channel,
         published: -1,
       };

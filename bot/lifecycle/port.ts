@@ -27,9 +27,9 @@ export function lifecyclePort(lifecycle: Lifecycle): LifecyclePort {
     async takeNotices(accountId) {
       return (await inbox.take(accountId)).map((m) => m.text);
     },
-    async promised(context: TurnContext, accountId, policyId, promise) {
+    async promised(context: TurnContext, accountId, policyId, promise, writing) {
       if (promise.date === null) return;
-      await scheduler.planPromiseCheck(context.activity.conversation.id, accountId, policyId, { date: promise.date, amountMinor: promise.amountMinor });
+      await scheduler.planPromiseCheck(context.activity.conversation.id, accountId, policyId, { date: promise.date, amountMinor: promise.amountMinor, ...writing });
     },
   };
 }

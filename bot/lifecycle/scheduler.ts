@@ -18,10 +18,10 @@ import type { Policy } from '../../policy/index.js';
 import type { Clock } from '../../conversation/clock.js';
 import { todayIn } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
-import { formatDate, formatMoney, MessageKeyName, t, type MessageKey } from '../../conversation/messages/index.js';
+import { DateStyle, formatDate, formatMoney, MessageKeyName, t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
-import type { Language } from '../../conversation/language.js';
+import { Language } from '../../conversation/language.js';
 import type { JobQueue } from './jobs.js';
 import type { LedgerBook, LedgerRecord } from './ledgerBook.js';
 
@@ -34,8 +34,21 @@ export const ContactJob = z.object({
   /** Ready-made message for breach notices and call-backs; reminders are rendered when they run. */
   messageKey: MessageKeyName.nullable(),
   vars: z.record(z.string(), z.union([z.string(), z.number()])),
-  /** Promise checks: the promised date and amount and when it was made. */
-  promise: z.object({ date: z.string(), amountMinor: z.number().int().nullable(), madeAt: z.string() }).nullable(),
+  /**
+   * Promise checks: the promised date and amount, when it was made, and the conversation's policy,
+   * language and date order (a promise may come with no arrangement to take them from; null/iso in
+   * jobs queued before they were recorded).
+   */
+  promise: z
+    .object({
+      date: z.string(),
+      amountMinor: z.number().int().nullable(),
+      madeAt: z.string(),
+      policyId: z.string().nullable().default(null),
+      language: Language.nullable().default(null),
+      dateStyle: DateStyle.default('iso'),
+    })
+    .nullable(),
 });
 export type ContactJob = z.infer<typeof ContactJob>;
 
@@ -130,13 +143,18 @@ export class ContactScheduler {
   }
 
   /** A promise to pay ("我明天还"): checked the policy's days after its date against the payments received. */
-  async planPromiseCheck(conversationId: string, accountId: string, policyId: string, promise: { date: string; amountMinor: number | null }): Promise<void> {
+  async planPromiseCheck(
+    conversationId: string,
+    accountId: string,
+    policyId: string,
+    promise: { date: string; amountMinor: number | null; language: Language; dateStyle: DateStyle },
+  ): Promise<void> {
     const policy = this.deps.policy(policyId);
     const on = addDays(promise.date, policy.reminders.promiseCheckDaysAfter);
     const madeAt = this.deps.clock.now().toISOString();
     await this.deps.queue.add(
       `${conversationId}:promise:${promise.date}`,
-      { purpose: 'promise_check', conversationId, accountId, reference: null, n: 0, messageKey: null, vars: { date: promise.date }, promise: { ...promise, madeAt } },
+      { purpose: 'promise_check', conversationId, accountId, reference: null, n: 0, messageKey: null, vars: {}, promise: { ...promise, madeAt, policyId } },
       this.at(on, policy),
     );
   }
@@ -153,7 +171,7 @@ export class ContactScheduler {
   private noticeMessage(record: LedgerRecord, notice: BreachNotice): { messageKey: MessageKey; vars: Record<string, string | number> } {
     const lang = record.language;
     const money = (m: number) => formatMoney(m, record.currency, lang);
-    const date = (d: string) => formatDate(d, lang);
+    const date = (d: string) => formatDate(d, lang, record.dateStyle);
     const reference = record.ledger.reference;
     switch (notice.kind) {
       case 'late':
@@ -172,15 +190,20 @@ export class ContactScheduler {
   }
 
   /** What the job has to say now, or null when there is nothing left to say (paid since, promise kept). */
-  private async compose(job: ContactJob, arrangement: LedgerRecord | undefined): Promise<{ record: LedgerRecord | undefined; messageKey: MessageKey; vars: Record<string, string | number> } | null> {
+  private async compose(
+    job: ContactJob,
+    arrangement: LedgerRecord | undefined,
+  ): Promise<{ record: LedgerRecord | undefined; language?: Language; messageKey: MessageKey; vars: Record<string, string | number> } | null> {
     if (job.purpose === 'promise_check') {
+      const promise = job.promise!;
       const paid = await this.deps.book.paymentsFor(job.accountId);
-      const since = job.promise!.madeAt;
+      const since = promise.madeAt;
       const total = paid.filter((p) => p.receivedAt >= since || p.notice.paidAt >= since).reduce((s, p) => s + p.notice.amountMinor, 0);
-      const kept = job.promise!.amountMinor === null ? total > 0 : total >= job.promise!.amountMinor;
+      const kept = promise.amountMinor === null ? total > 0 : total >= promise.amountMinor;
       if (kept) return null;
       const record = await this.deps.book.activeFor(job.accountId);
-      return { record, messageKey: 'lifecycle.promise_check', vars: { date: job.promise!.date } };
+      const language = promise.language ?? record?.language ?? 'zh-CN';
+      return { record, language, messageKey: 'lifecycle.promise_check', vars: { date: formatDate(promise.date, language, promise.dateStyle) } };
     }
     const record = arrangement;
     if (job.purpose === 'reminder' || job.purpose === 'missed_nudge') {
@@ -190,7 +213,7 @@ export class ContactScheduler {
       return {
         record,
         messageKey: job.purpose === 'reminder' ? 'lifecycle.reminder' : 'lifecycle.missed_nudge',
-        vars: { reference: record.ledger.reference, n: i.n, amount: formatMoney(i.amountMinor - i.paidMinor, record.currency, lang), date: formatDate(i.dueDate, lang) },
+        vars: { reference: record.ledger.reference, n: i.n, amount: formatMoney(i.amountMinor - i.paidMinor, record.currency, lang), date: formatDate(i.dueDate, lang, record.dateStyle) },
       };
     }
     return { record, messageKey: job.messageKey!, vars: job.vars };
@@ -204,10 +227,10 @@ export class ContactScheduler {
     const composed = await this.compose(job, arrangement);
     if (!composed) return 'done';
     const { record } = composed;
-    const policyId = record?.policyId ?? (await this.deps.book.byAccount(job.accountId))[0]?.policyId;
+    const policyId = record?.policyId ?? job.promise?.policyId ?? (await this.deps.book.byAccount(job.accountId))[0]?.policyId;
     const policy = this.deps.policy(policyId ?? 'default-cn');
     const channel = record?.channel ?? (await this.channelOf(job.conversationId));
-    const language = record?.language ?? 'zh-CN';
+    const language = composed.language ?? record?.language ?? 'zh-CN';
     const now = this.deps.clock.now();
     const facts = await this.deps.facts(job.accountId);
     const decision: ContactDecision = mayContact({

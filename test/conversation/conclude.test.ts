@@ -50,6 +50,7 @@ describe('concludeArrangement', () => {
       accountId: 'cn-m2-li',
       channel: 'directline',
       language: 'zh-CN',
+      dateStyle: 'iso',
       offer: firstOffer('cn-m2-li', '2026-11-22'),
       policyId: 'default-cn',
       policyVersion: '1',

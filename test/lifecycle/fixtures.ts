@@ -4,6 +4,7 @@ import { explain, type Offer } from '../../policy/index.js';
 import { loadPolicy } from '../../policy/load.js';
 import type { Forbear } from '../../bot/app.js';
 import type { Arrangement } from '../../conversation/arrangement.js';
+import type { DateStyle } from '../../conversation/messages/index.js';
 import { signedHeaders } from '../../bot/lifecycle/signature.js';
 
 export const SECRET = 'test-payments-secret-0123456789abcdef';
@@ -23,7 +24,14 @@ export function firstOffer(accountId: string, asOf: string): Offer {
 }
 
 /** Concludes an arrangement through the product's repository (so its ledger opens as in a real conversation). */
-export async function conclude(forbear: Forbear, conversationId: string, accountId: string, asOf: string, channel = 'directline'): Promise<Arrangement> {
+export async function conclude(
+  forbear: Forbear,
+  conversationId: string,
+  accountId: string,
+  asOf: string,
+  channel = 'directline',
+  dateStyle: DateStyle = 'iso',
+): Promise<Arrangement> {
   const account = demoAccount(accountId)!;
   const policy = loadPolicy(account.policyId);
   const now = forbear.clock.now().toISOString();
@@ -33,6 +41,7 @@ export async function conclude(forbear: Forbear, conversationId: string, account
     accountId,
     channel,
     language: account.language,
+    dateStyle,
     offer: firstOffer(accountId, asOf),
     policyId: policy.id,
     policyVersion: policy.version,

@@ -31,6 +31,7 @@ export function arrangementFor(conversationId: string, accountId = 'acct-1') {
     accountId,
     channel: 'directline',
     language: 'zh-CN',
+    dateStyle: 'iso',
     offer,
     policyId: 'default-cn',
     policyVersion: '2026.1',
