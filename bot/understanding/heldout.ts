@@ -203,8 +203,10 @@ export async function measureHeldOut(
   const zh = judged.filter((j) => j.line.source === 'zhCollection');
   if (zh.length > 0) sets.push(scoreSet(`zh collection ${options.split}`, 'zh-CN', zh, listMisses));
 
+  // A development run (`--split train`) never reads the held-out safety sets: even their class
+  // counts would show what to tune towards.
   const [safetySet, independentSet] = await Promise.all([SAFETY_SET, INDEPENDENT_SAFETY_SET].map(async (file) => {
-    const cases = loadSafetySet(file);
+    const cases = options.split === 'test' ? loadSafetySet(file) : [];
     const acted = await Promise.all(cases.map(async (c) => signalsActedOn(await understanding.understand(c.text, context(c.lang)))));
     return cases.map((c, i) => ({ ...c, acted: acted[i]! }));
   }));

@@ -44,18 +44,23 @@ export function formatReport(r: HeldOutReport): string {
     for (const [want, row] of Object.entries(s.confusion)) {
       out.push(`  ${want.padEnd(22)} ${Object.entries(row).map(([got, n]) => `${got}:${n}`).join('  ')}`);
     }
-    out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
-    out.push(
-      `  independent safety set: ${recalls(s.independent.recall)}; ` +
-        `false positives on hard negatives ${s.independent.falsePositives}/${s.independent.negatives}`,
-    );
+    if (r.split === 'test') {
+      out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
+      out.push(
+        `  independent safety set: ${recalls(s.independent.recall)}; ` +
+          `false positives on hard negatives ${s.independent.falsePositives}/${s.independent.negatives}`,
+      );
+    }
   }
   const t = r.targets;
   out.push(
     '',
     `targets: zh macro accuracy ${pct(t.zhMacroAccuracy)} (≥ 85%); en "wants a person" recall ${t.enRequestHumanRecall.toFixed(3)} (≥ 0.95), ` +
-      `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
-      `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}`,
+      `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); ` +
+      (r.split === 'test'
+        ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
+          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}`
+        : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');
 }

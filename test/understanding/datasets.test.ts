@@ -69,4 +69,11 @@ describe('the shared datasets', () => {
     // A floor against regressions, well below what the README reports.
     expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
   });
+
+  it('never reads the held-out safety sets on a development (train) run', async () => {
+    const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
+    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall])).toEqual([]);
+    expect(report.safety.every((s) => s.independent.negatives === 0)).toBe(true);
+    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:/);
+  });
 });
