@@ -39,7 +39,7 @@ export function registerAgentConsole(
   const Close = z.object({ disposition: z.enum(dispositions as [string, ...string[]]), note: z.string().trim().max(2000).default('') }).strict();
   const streams = new Set<() => void>();
 
-  registerPage(server, { path: '/agent', dir: new URL('./static/', import.meta.url), files: ['console.js', 'console.css'], texts: (key) => key.startsWith('agent.') });
+  registerPage(server, { path: '/agent', dir: new URL('./static/', import.meta.url), files: ['console.css', 'console.js'], texts: (key) => key.startsWith('agent.'), console: { area: 'agent' } });
 
   const ticketOf = async (req: Request) => {
     const id = parseOr400(CaseId, req.params?.['id'], 'id');

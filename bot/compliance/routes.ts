@@ -87,6 +87,7 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Pick<
     dir: new URL('./static/', import.meta.url),
     files: ['review.js'],
     texts: (key) => ['compliance.', 'agent.', 'review.', 'transcript.'].some((p) => key.startsWith(p)),
+    console: { area: 'compliance' },
   });
 
   const idOf = (req: Request) => parsed(z.string().min(1).max(200), req.params?.['id']);

@@ -81,13 +81,44 @@ export interface Page {
   bundles?: Record<string, Buffer>;
   /** Which catalog keys the page shows, served as `<path>/assets/texts.json`. */
   texts: (key: string) => boolean;
+  /**
+   * A console page (agent, compliance): its index.html holds only what is its own — an optional
+   * leading `<header>` with its own header controls, then the rest of its body — and is served inside
+   * the consoles' one frame (static/console.html: the head, the shared sign-in script and the header
+   * with the page's title, who is signed in, the language and sign-out, their texts under `area.`).
+   */
+  console?: { area: string };
+}
+
+const FRAME = readFileSync(new URL('./static/console.html', import.meta.url), 'utf8');
+
+/** The console page's own markup inside the frame, linking the page's bundles and files in that order. */
+function framed(own: string, area: string, assets: readonly string[]): string {
+  const [, header = '', body = ''] = /^\s*(?:<header>([\s\S]*?)<\/header>)?([\s\S]*)$/.exec(own) ?? [];
+  const frameLinks = new Set(FRAME.match(/(?<=href=")[^"]+/g));
+  const linked = (ending: string, tag: (src: string) => string) => assets.filter((src) => src.endsWith(ending) && !frameLinks.has(src)).map(tag);
+  const lines = (markup: string) => markup.replace(/^\n+|\s+$/g, '').split('\n').filter((line) => line !== '');
+  const slots: Record<string, string[]> = {
+    styles: linked('.css', (src) => `<link rel="stylesheet" href="${src}" />`),
+    scripts: linked('.js', (src) => `<script src="${src}" defer></script>`),
+    header: lines(header).map((line) => line.replace(/^ {2}/, '')),
+    body: lines(body),
+  };
+  // Each slot's line is replaced by its lines at the slot's indent (none: the line goes); a function
+  // replacer so the page's markup goes in as it is, `$` and all.
+  return FRAME.replaceAll('{area}', area).replace(/^( *)<!-- (\w+) -->\n/gm, (_line, indent: string, slot: string) =>
+    (slots[slot] ?? []).map((line) => `${indent}${line}\n`).join(''),
+  );
 }
 
 export function registerPage(server: Server, page: Page): void {
   const base = `${page.path === '/' ? '' : page.path}/assets/`;
   const revalidate = 'no-cache';
+  const own = readFileSync(new URL('index.html', page.dir));
+  const assets = [...Object.keys(page.bundles ?? {}), ...page.files].map((name) => base + name);
+  const html = page.console ? Buffer.from(framed(own.toString('utf8'), page.console.area, assets)) : own;
   serveAssets(server, {
-    [page.path]: asset(typeOf('index.html'), readFileSync(new URL('index.html', page.dir)), revalidate, pageCsp()),
+    [page.path]: asset(typeOf('index.html'), html, revalidate, pageCsp()),
     ...Object.fromEntries(page.files.map((name) => [base + name, asset(typeOf(name), readFileSync(new URL(name, page.dir)), revalidate)])),
     ...Object.fromEntries(Object.entries(page.bundles ?? {}).map(([name, body]) => [base + name, asset(typeOf(name), body, 'public, max-age=86400')])),
     [`${base}texts.json`]: asset(typeOf('texts.json'), Buffer.from(JSON.stringify(catalogTexts(page.texts))), revalidate),
