@@ -5,12 +5,12 @@
  * simulator build the same product without running deliveries.
  */
 import { randomBytes } from 'node:crypto';
-import { Cluster, Redis } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 import type { Policy } from '../../policy/index.js';
 import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 import type { Stores } from '../storage/index.js';
+import { ioredis } from '../storage/redis.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import { BullJobQueue, MemoryJobQueue, type JobQueue, type JobQueueOptions } from './jobs.js';
 import { LedgerBook } from './ledgerBook.js';
@@ -65,6 +65,7 @@ function bullConnection(stores: Stores): { connection: ConnectionOptions; close(
     const url = new URL(n.includes('://') ? n : `redis://${n}`);
     return { host: url.hostname, port: Number(url.port || 6379) };
   });
+  const { Cluster, Redis } = ioredis();
   const connection = nodes
     ? new Cluster(nodes, { redisOptions: { maxRetriesPerRequest: null }, clusterRetryStrategy: retryStrategy })
     : new Redis(redis.settings.url!, { maxRetriesPerRequest: null, retryStrategy });

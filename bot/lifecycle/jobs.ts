@@ -8,7 +8,9 @@
  * "not now"); throwing counts as a failed attempt and is retried with backoff. A job id added twice
  * is one job: that is what makes planning reminders again, or enqueueing an event again, harmless.
  */
-import { DelayedError, Queue, Worker, type ConnectionOptions, type Job as BullJob } from 'bullmq';
+import { createRequire } from 'node:module';
+import type * as BullMQ from 'bullmq';
+import type { ConnectionOptions, Job as BullJob, Queue, Worker } from 'bullmq';
 import type { Clock } from '../../conversation/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -142,6 +144,14 @@ const EVENTS_KEPT = 100;
 /** BullMQ job ids may not contain ":" (its key separator); ours are readable references with colons. */
 const bullId = (id: string) => id.replace(/:/g, '|');
 
+let bullmq: typeof BullMQ | undefined;
+/**
+ * BullMQ (and ioredis beneath it) is loaded when the first queue on Redis is built, not with this
+ * module: an embedded start never uses it, and loading it cost ≈ 0.3 s of start-up CPU. The same
+ * CommonJS module an `import` would give (the package has no ESM entry).
+ */
+const loadBullmq = (): typeof BullMQ => (bullmq ??= createRequire(import.meta.url)('bullmq') as typeof BullMQ);
+
 export class BullJobQueue<T> implements JobQueue<T> {
   private readonly queue: Queue;
   private worker: Worker | undefined;
@@ -154,7 +164,7 @@ export class BullJobQueue<T> implements JobQueue<T> {
     private readonly logger?: Logger,
   ) {
     // Nothing reads the queue's event stream (no QueueEvents): a short one is kept for debugging only.
-    this.queue = new Queue(name, { connection, prefix, streams: { events: { maxLen: EVENTS_KEPT } } });
+    this.queue = new (loadBullmq().Queue)(name, { connection, prefix, streams: { events: { maxLen: EVENTS_KEPT } } });
     this.queue.on('error', (err) => this.logger?.warn({ err, queue: name }, 'job queue: redis error'));
   }
 
@@ -175,7 +185,8 @@ export class BullJobQueue<T> implements JobQueue<T> {
   }
 
   start(handler: JobHandler<T>): void {
-    this.worker = new Worker(
+    const { Worker: BullWorker, DelayedError } = loadBullmq();
+    this.worker = new BullWorker(
       this.name,
       async (job: BullJob, token?: string) => {
         const outcome = await handler({ id: job.id!.replace(/\|/g, ':'), data: job.data as T, attempt: job.attemptsMade + 1 });

@@ -4,7 +4,9 @@
  * connect and command timeout, one retry per request; meanwhile the client keeps reconnecting in
  * the background, so the first command after Redis returns simply works.
  */
-import { Redis, Cluster, type RedisOptions, type ClusterOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type * as IORedis from 'ioredis';
+import type { Redis, Cluster, RedisOptions, ClusterOptions } from 'ioredis';
 import { z } from 'zod';
 import { optionalIntFromEnv, optionalString, parseEnv } from '../http/env.js';
 import { guarded } from './errors.js';
@@ -95,6 +97,13 @@ function parseNode(node: string): { host: string; port: number; username?: strin
   };
 }
 
+let ioredisModule: typeof IORedis | undefined;
+/**
+ * ioredis, loaded when the first connection is made rather than with this module: an embedded
+ * start (no REDIS_URL) never loads it. The same CommonJS module an `import` gives (no ESM entry).
+ */
+export const ioredis = (): typeof IORedis => (ioredisModule ??= createRequire(import.meta.url)('ioredis') as typeof IORedis);
+
 export function connectRedis(input: RedisSettingsInput, options: ConnectOptions = {}): RedisConnection {
   const settings = RedisSettings.parse(input);
   const base = nodeOptions(settings, options.connectionName);
@@ -113,9 +122,9 @@ export function connectRedis(input: RedisSettingsInput, options: ConnectOptions 
         tls: first.tls ? {} : undefined,
       },
     };
-    client = new Cluster(nodes.map(({ host, port }) => ({ host, port })), clusterOptions);
+    client = new (ioredis().Cluster)(nodes.map(({ host, port }) => ({ host, port })), clusterOptions);
   } else {
-    client = new Redis(settings.url!, base);
+    client = new (ioredis().Redis)(settings.url!, base);
   }
   const emit = options.onEvent ?? (() => {});
   client.on('error', (e: Error) => emit('error', e.message));
