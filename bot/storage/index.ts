@@ -61,10 +61,12 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
   const connection = connectRedis(settings, options);
   await connection.ready(options.readyTimeoutMs);
   const { client, keys } = connection;
+  const storage = new RedisStorage(client, keys, { ttlSec: connection.settings.stateTtlSec });
   return {
     backend: connection.settings.clusterNodes ? 'redis-cluster' : 'redis',
-    storage: new RedisStorage(client, keys, { ttlSec: connection.settings.stateTtlSec }),
-    lock: new RedisConversationLock(client, keys, options.lock ?? DEFAULT_LOCK_OPTIONS),
+    storage,
+    // A turn's conversation state is read in the round trip that takes its lock.
+    lock: new RedisConversationLock(client, keys, options.lock ?? DEFAULT_LOCK_OPTIONS, (id) => storage.turnKeys(id)),
     dedupe: new RedisInboxDedupe(client, keys),
     arrangements: new RedisArrangementRepository(client, keys),
     redis: connection,

@@ -7,10 +7,12 @@
  * still rejects the second writer.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
 import { ConversationBusyError, asStoreError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { readReply, readRecord, type StoredRecord } from './versionedRecord.js';
 
 export interface ConversationLock {
   /**
@@ -24,6 +26,8 @@ export interface ConversationLock {
 interface Lease {
   signal: AbortSignal;
   active: boolean;
+  /** Records read in the round trip that took the lease, not yet handed out (see `takePrefetched`). */
+  prefetched: Map<string, StoredRecord | undefined>;
 }
 
 /** The conversations whose lock the current async call chain holds. */
@@ -38,19 +42,38 @@ const held = new AsyncLocalStorage<ReadonlyMap<string, Lease>>();
 async function reentrant<T>(
   conversationId: string,
   fn: (signal: AbortSignal) => Promise<T>,
-  acquire: (run: (signal: AbortSignal) => Promise<T>) => Promise<T>,
+  acquire: (run: (signal: AbortSignal, prefetched?: Map<string, StoredRecord | undefined>) => Promise<T>) => Promise<T>,
 ): Promise<T> {
   const outer = held.getStore();
   const lease = outer?.get(conversationId);
   if (lease?.active) return fn(lease.signal);
-  return acquire(async (signal) => {
-    const mine: Lease = { signal, active: true };
+  return acquire(async (signal, prefetched) => {
+    const mine: Lease = { signal, active: true, prefetched: prefetched ?? new Map() };
     try {
       return await held.run(new Map(outer).set(conversationId, mine), () => fn(signal));
     } finally {
       mine.active = false;
     }
   });
+}
+
+/**
+ * A record of `conversationId` that was read in the same round trip as the lease this async call
+ * chain holds on it — after the lease was taken, so it is what the store holds for the lease's
+ * holder. Handed out once: `undefined` when there is none (read it from Redis), `{ record }`
+ * otherwise (`record` undefined: there was no such record).
+ */
+export function takePrefetched(conversationId: string, key: string): { record: StoredRecord | undefined } | undefined {
+  const lease = held.getStore()?.get(conversationId);
+  if (!lease?.active || !lease.prefetched.has(key)) return undefined;
+  const record = lease.prefetched.get(key);
+  lease.prefetched.delete(key);
+  return { record };
+}
+
+/** A write under the lease makes its prefetched copy stale. */
+export function forgetPrefetched(conversationId: string, key: string): void {
+  held.getStore()?.get(conversationId)?.prefetched.delete(key);
 }
 
 /** One process: a promise chain per conversation; the map only holds conversations with a turn in flight. */
@@ -92,9 +115,46 @@ export const DEFAULT_LOCK_OPTIONS: RedisLockOptions = { leaseMs: 10_000, waitMs:
  * conversation stays under our prefix and in its cluster slot.
  */
 class ConversationMutex extends Mutex {
-  constructor(client: RedisClient, key: string, options: ConstructorParameters<typeof Mutex>[2]) {
-    super(client, key, options);
+  /** What the acquiring round trip read, once the lease is taken. */
+  readonly prefetched = new Map<string, StoredRecord | undefined>();
+
+  constructor(
+    private readonly redis: RedisClient,
+    key: string,
+    options: ConstructorParameters<typeof Mutex>[2],
+    private readonly prefetch: readonly string[] = [],
+  ) {
+    super(redis, key, options);
     this._key = key;
+  }
+
+  /**
+   * The library's acquisition (SET NX PX, retried every `retryInterval` until `acquireTimeout`),
+   * with the records of `prefetch` read in the same pipeline, after the SET: Redis runs a
+   * connection's commands in order, so when the SET took the lease the reads saw the state as
+   * its holder does. When it did not, they are thrown away and the attempt is repeated.
+   */
+  protected override async _acquire(abortSignal?: AbortSignal): Promise<boolean> {
+    if (this.prefetch.length === 0) return super._acquire(abortSignal);
+    const { identifier, lockTimeout, acquireTimeout, acquireAttemptsLimit, retryInterval } = this._acquireOptions;
+    const end = Date.now() + acquireTimeout;
+    for (let attempt = 1; Date.now() < end && attempt <= acquireAttemptsLimit; attempt++) {
+      abortSignal?.throwIfAborted();
+      const pipeline = this.redis.pipeline().set(this._key, identifier, 'PX', lockTimeout, 'NX');
+      for (const key of this.prefetch) readRecord(pipeline, key);
+      const replies = (await pipeline.exec()) ?? [];
+      const [setError, set] = replies[0] ?? [new Error('no reply')];
+      if (setError) throw setError;
+      if (set === 'OK') {
+        this.prefetch.forEach((key, i) => {
+          const [error, reply] = replies[i + 1] ?? [new Error('no reply')];
+          if (!error) this.prefetched.set(key, readReply(reply));
+        });
+        return true;
+      }
+      await sleep(retryInterval, undefined, abortSignal ? { signal: abortSignal } : undefined);
+    }
+    return false;
   }
 
   protected override async _refresh(): Promise<boolean> {
@@ -120,20 +180,25 @@ export class RedisConversationLock implements ConversationLock {
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly options: RedisLockOptions = DEFAULT_LOCK_OPTIONS,
+    /**
+     * Versioned records (bot/storage/versionedRecord.ts) of the conversation, in its cluster slot,
+     * that its turn will read: read in the round trip that takes the lease (see `takePrefetched`).
+     */
+    private readonly prefetch: (conversationId: string) => readonly string[] = () => [],
   ) {}
 
   withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
   }
 
-  private async leased<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  private async leased<T>(conversationId: string, fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>) => Promise<T>): Promise<T> {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
       lockTimeout: this.options.leaseMs,
       acquireTimeout: this.options.waitMs,
       retryInterval: this.options.retryMs,
       onLockLost: (error: LostLockError) => lost.abort(error),
-    });
+    }, this.prefetch(conversationId));
     try {
       await mutex.acquire();
     } catch (error) {
@@ -142,7 +207,7 @@ export class RedisConversationLock implements ConversationLock {
       throw asStoreError(error);
     }
     try {
-      return await fn(lost.signal);
+      return await fn(lost.signal, mutex.prefetched);
     } finally {
       // A failed release only means the lease runs out on its own; the turn's outcome stands.
       await mutex.release().catch(() => undefined);

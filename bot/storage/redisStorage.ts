@@ -8,8 +8,9 @@ import type { StoreItems } from 'botbuilder';
 import type { ExpiringStorage } from './memoryStorage.js';
 import { ETagConflictError, guarded } from './errors.js';
 import type { RedisKeys } from './keys.js';
+import { forgetPrefetched, takePrefetched } from './lock.js';
 import type { RedisClient } from './redis.js';
-import { VersionedRecords, type WriteCondition } from './versionedRecord.js';
+import { VersionedRecords, type StoredRecord, type WriteCondition } from './versionedRecord.js';
 
 /**
  * botbuilder's state keys: `<channel>/conversations/<id>/<namespace>` (ConversationState; the
@@ -23,8 +24,13 @@ export interface RedisStorageOptions {
   ttlSec: number;
 }
 
+/** Conversations whose state keys this instance remembers (for the lock to read them with the lease). */
+const KNOWN_CONVERSATIONS = 10_000;
+
 export class RedisStorage implements ExpiringStorage {
   private readonly records: VersionedRecords;
+  /** The state records each recent conversation's turns read, most recent conversation last. */
+  private readonly known = new Map<string, string[]>();
 
   constructor(
     private readonly client: RedisClient,
@@ -42,9 +48,39 @@ export class RedisStorage implements ExpiringStorage {
       : this.keys.conversation(conversationId, 'state', storageKey);
   }
 
+  /**
+   * The state records a turn of this conversation is expected to read — those its last turn on
+   * this instance read. The conversation lock reads them in the round trip that takes the lease, so
+   * a turn's state costs no round trip of its own; on the first turn here they are read as usual.
+   */
+  turnKeys(conversationId: string): readonly string[] {
+    return this.known.get(conversationId) ?? [];
+  }
+
+  private async readOne(storageKey: string): Promise<StoredRecord | undefined> {
+    const key = this.redisKey(storageKey);
+    const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
+    if (conversationId === undefined) return this.records.read(key);
+    this.remember(conversationId, key);
+    const prefetched = takePrefetched(conversationId, key);
+    return prefetched ? prefetched.record : this.records.read(key);
+  }
+
+  private remember(conversationId: string, key: string): void {
+    const keys = this.known.get(conversationId) ?? [];
+    this.known.delete(conversationId);
+    this.known.set(conversationId, keys.includes(key) ? keys : [...keys, key]);
+    if (this.known.size > KNOWN_CONVERSATIONS) this.known.delete(this.known.keys().next().value!);
+  }
+
+  private forget(storageKey: string): void {
+    const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
+    if (conversationId !== undefined) forgetPrefetched(conversationId, this.redisKey(storageKey));
+  }
+
   read(keys: string[]): Promise<StoreItems> {
     return guarded(async () => {
-      const found = await Promise.all(keys.map((k) => this.records.read(this.redisKey(k))));
+      const found = await Promise.all(keys.map((k) => this.readOne(k)));
       const items: StoreItems = {};
       keys.forEach((key, i) => {
         const record = found[i];
@@ -59,6 +95,7 @@ export class RedisStorage implements ExpiringStorage {
       await Promise.all(
         Object.entries(changes).map(async ([key, item]) => {
           const { eTag, ...value } = item as { eTag?: string };
+          this.forget(key);
           const condition: WriteCondition =
             eTag === undefined || eTag === '' || eTag === '*'
               ? { mode: 'any' }
@@ -83,6 +120,7 @@ export class RedisStorage implements ExpiringStorage {
   }
 
   delete(keys: string[]): Promise<void> {
+    keys.forEach((k) => this.forget(k));
     return guarded(() => this.records.delete(...keys.map((k) => this.redisKey(k))));
   }
 }

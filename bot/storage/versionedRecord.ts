@@ -4,6 +4,7 @@
  * storage and the key-value store are built on this.
  */
 import { randomUUID } from 'node:crypto';
+import type { ChainableCommander } from 'ioredis';
 import { defineScript, type RedisClient } from './redis.js';
 
 /**
@@ -29,6 +30,16 @@ export interface StoredRecord {
   value: string;
 }
 
+/** Queues the read of a record on a pipeline; its reply becomes the record with `readReply`. */
+export function readRecord(pipeline: ChainableCommander, key: string): ChainableCommander {
+  return pipeline.hmget(key, 'etag', 'value');
+}
+
+export function readReply(reply: unknown): StoredRecord | undefined {
+  const [etag, value] = reply as [string | null, string | null];
+  return etag && value !== null && value !== undefined ? { etag, value } : undefined;
+}
+
 export class VersionedRecords {
   private readonly compareAndSet: ReturnType<typeof defineScript>;
 
@@ -37,8 +48,7 @@ export class VersionedRecords {
   }
 
   async read(key: string): Promise<StoredRecord | undefined> {
-    const [etag, value] = await this.client.hmget(key, 'etag', 'value');
-    return etag && value !== null && value !== undefined ? { etag, value } : undefined;
+    return readReply(await this.client.hmget(key, 'etag', 'value'));
   }
 
   /** The new eTag, or null when the condition did not hold (nothing was written). */

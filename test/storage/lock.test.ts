@@ -3,10 +3,11 @@
  * 50 times concurrently. Under the conversation lock no update is lost; the same workload without
  * the lock loses updates, which shows the test can fail.
  */
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConversationBusyError } from '../../bot/storage/errors.js';
-import { MemoryConversationLock, RedisConversationLock, type ConversationLock } from '../../bot/storage/lock.js';
+import { DEFAULT_LOCK_OPTIONS, MemoryConversationLock, RedisConversationLock, type ConversationLock } from '../../bot/storage/lock.js';
+import { RedisStorage } from '../../bot/storage/redisStorage.js';
 import type { RedisConnection } from '../../bot/storage/redis.js';
 import { useTestRedis } from '../support/redis.js';
 
@@ -89,6 +90,42 @@ describe('RedisConversationLock', () => {
     await expect(lock.withLock('throws', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await redis().admin.exists(instance(0).keys.conversation('throws', 'lock'))).toBe(0);
     expect(await lockFor(1).withLock('throws', async () => 'next turn')).toBe('next turn');
+  });
+});
+
+describe('RedisConversationLock with the conversation state read in the same round trip', () => {
+  const stateKey = (id: string) => `directline/conversations/${id}/`;
+  const storageFor = (i: number) => new RedisStorage(instance(i).client, instance(i).keys, { ttlSec: 60 });
+
+  it('hands the turn the state as it is once the lease is taken, without a read of its own', async () => {
+    const [storageA, storageB] = [storageFor(0), storageFor(1)];
+    const lockA = new RedisConversationLock(instance(0).client, instance(0).keys, DEFAULT_LOCK_OPTIONS, (id) => storageA.turnKeys(id));
+    const lockB = new RedisConversationLock(instance(1).client, instance(1).keys, DEFAULT_LOCK_OPTIONS, (id) => storageB.turnKeys(id));
+    const key = stateKey('prefetch-1');
+    await lockA.withLock('prefetch-1', async () => storageA.write({ [key]: { turn: 1 } }));
+    // A first turn on instance A reads the state itself; from then on A knows which record to read with the lease.
+    await lockA.withLock('prefetch-1', async () => storageA.read([key]));
+    expect(storageA.turnKeys('prefetch-1')).toHaveLength(1);
+    // Instance B writes while A waits for the lock: what A's turn reads is B's write, read with the lease.
+    let release!: () => void;
+    const bHolds = lockB.withLock('prefetch-1', async () => {
+      await storageB.write({ [key]: { turn: 2 } });
+      await new Promise<void>((r) => (release = r));
+    });
+    await vi.waitFor(() => expect(release).toBeDefined());
+    const reads = vi.spyOn(instance(0).client, 'hmget');
+    const aTurn = lockA.withLock('prefetch-1', async () => {
+      const first = await storageA.read([key]);
+      await storageA.write({ [key]: { turn: 3 } });
+      // After a write the copy read with the lease is stale: this read goes to Redis.
+      const second = await storageA.read([key]);
+      return [first[key]?.['turn'], second[key]?.['turn']];
+    });
+    release();
+    await bHolds;
+    expect(await aTurn).toEqual([2, 3]);
+    expect(reads).toHaveBeenCalledTimes(1);
+    reads.mockRestore();
   });
 });
 
