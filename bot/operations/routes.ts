@@ -36,7 +36,7 @@ export function registerOpsDashboard(server: Server, deps: { forbear: Pick<Forbe
     dir: new URL('./static/', import.meta.url),
     files: ['ops.js', 'ops.css'],
     bundles: { 'chart.umd.min.js': chartJs() },
-    texts: (key) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in'].includes(key),
+    texts: (key) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in', 'agent.language_label', 'agent.date_hint', 'agent.date_invalid'].includes(key),
   });
 
   const ledgers = { get: async (reference: string) => (await forbear.lifecycle.book.get(reference))?.ledger ?? null };

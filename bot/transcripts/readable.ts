@@ -25,6 +25,15 @@ function reasonWords(code: string, lang: Language): string {
   return signal ? `${reason}：${words(lang, 'signal', signal)}` : reason;
 }
 
+/** A variant stamp ("challenger default-cn@2026.2") in words: which arm, then the policy it names. */
+function variantWords(stamp: string | null, lang: Language): string | null {
+  if (!stamp) return null;
+  const [arm = stamp, ref] = stamp.split(' ');
+  return ref ? `${words(lang, 'arm', arm, 'review')} ${ref}` : stamp;
+}
+
+const yesNo = (lang: Language, value: boolean | null) => (value === null ? null : t(lang, value ? 'review.yes' : 'review.no'));
+
 export interface ReadableDecision {
   seq: number;
   title: string;
@@ -61,6 +70,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('urgency', words(lang, 'urgency', p.urgency));
       if (p.authorityNeeded) add('authority', t(lang, `review.authority_${p.authorityNeeded}`));
       add('rules', p.ruleIds.join('\n'));
+      add('variant', variantWords(p.variant, lang));
       break;
     case 'agent_action':
       add('person', `${p.agentId} (${t(lang, `review.authority_${p.role}`)})`);
@@ -74,6 +84,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
     case 'arrangement_created':
       add('reference', p.reference);
       add('offer', p.offerId);
+      add('variant', variantWords(p.variant, lang));
       break;
     case 'verification':
       add('outcome', words(lang, 'verification', p.result, 'review'));
@@ -92,11 +103,46 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('flag', words(lang, 'flag', p.flag, 'compliance'));
       add('detail', p.detail);
       break;
+    case 'contact_attempt':
+      add('purpose', words(lang, 'purpose', p.purpose, 'review'));
+      add('channel', words(lang, 'channel', p.channel, 'review'));
+      add('timezone', p.timezone);
+      add('allowed', yesNo(lang, p.allowed));
+      add('reason', p.reason);
+      break;
+    case 'promise_to_pay':
+      add('date', p.date);
+      // The record names no currency: the amount in the reader's digits, without a symbol.
+      add('amount', p.amountMinor === null ? null : new Intl.NumberFormat(lang, { minimumFractionDigits: 2 }).format(`${Math.floor(p.amountMinor / 100)}.${String(p.amountMinor % 100).padStart(2, '0')}` as unknown as number));
+      break;
+    case 'stop_contact':
+      add('source', words(lang, 'source', p.source, 'review'));
+      add('said', p.redactedText);
+      break;
+    case 'variant':
+      add('account', p.accountId);
+      add('variant', `${words(lang, 'arm', p.arm, 'review')} ${policyRef({ id: p.policyId, version: p.policyVersion })}`);
+      add('bucket', p.bucket);
+      if (p.shareBps !== null) add('share', `${p.shareBps / 100}%`);
+      break;
+    case 'feedback_asked':
+      add('asked_after', words(lang, 'after', p.after, 'review'));
+      add('variant', variantWords(p.variant, lang));
+      break;
+    case 'feedback':
+      if (p.satisfaction !== null) add('satisfaction', `${p.satisfaction} / 5`);
+      add('fair', yesNo(lang, p.fair));
+      add('variant', variantWords(p.variant, lang));
+      break;
+    case 'ledger':
+      add('reference', p.reference);
+      add('event', words(lang, 'event', p.event.type, 'review'));
+      add('date', p.event.on);
+      break;
     default: {
-      const { type: _type, ...rest } = p as Record<string, unknown>;
-      for (const [k, v] of Object.entries(rest)) {
-        if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) fields.push({ label: k, value: typeof v === 'string' ? v : JSON.stringify(v) });
-      }
+      // Every kind of decision has its words here: a new kind does not compile until it has them.
+      const unread: never = p;
+      throw new Error(`no words for decision ${String((unread as { type: string }).type)}`);
     }
   }
   return { seq: record.seq, title: t(lang, `transcript.decision.${p.type}`), fields };

@@ -20,6 +20,8 @@
     events: null,
     audio: null,
     clockOffset: 0,
+    status: () => '',
+    preview: null,
   };
   const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   const known = (key) => Boolean((state.texts[state.lang] || {})[key]);
@@ -224,8 +226,10 @@
     const moved = state.selected !== id;
     state.selected = id;
     if (moved) listen();
+    state.status = () => '';
     $('status').textContent = '';
-    $('preview-result').replaceChildren();
+    state.preview = null;
+    renderPreview();
     renderQueue();
     await showCase();
     $('case-title').focus();
@@ -364,7 +368,9 @@
   // `next`: where the keyboard goes if the control just used is disabled by what it did (claim, close).
   async function act(path, body, done, next = 'status') {
     const res = await api(`cases/${encodeURIComponent(state.selected)}/${path}`, body || {});
-    $('status').textContent = res.ok ? done(res.data) : errorText(res);
+    // Kept as a function of the language, so the message follows a change of language.
+    state.status = () => (res.ok ? done(res.data) : errorText(res));
+    $('status').textContent = state.status();
     $('status').className = res.ok ? '' : 'error';
     await showCase();
     const now = document.activeElement;
@@ -457,6 +463,8 @@
     translate();
     if (state.me) {
       $('who').textContent = `${state.me.displayName} · ${state.me.name} (${text(`agent.role_${state.me.role}`)})`;
+      $('status').textContent = state.status();
+      renderPreview();
       renderQueue();
       showCase();
     }
@@ -499,13 +507,12 @@
     const res = await act('notes', { text: input.value }, () => text('agent.note_saved'));
     if (res.ok) input.value = '';
   });
-  $('preview').addEventListener('click', async () => {
-    const res = await api(`cases/${encodeURIComponent(state.selected)}/preview`, proposalFromForm());
+  // The policy's answer to the last check, kept so it can be read again in another language.
+  function renderPreview() {
+    const res = state.preview;
+    if (!res) return $('preview-result').replaceChildren();
     const currency = state.view.ticket.packet.account && state.view.ticket.packet.account.currency;
-    if (!res.ok) {
-      $('preview-result').replaceChildren(el('p', { className: 'error', textContent: errorText(res) }));
-      return;
-    }
+    if (!res.ok) return $('preview-result').replaceChildren(el('p', { className: 'error', textContent: errorText(res) }));
     $('preview-result').replaceChildren(
       ...res.data.previews.map(({ authority, decision }) =>
         el(
@@ -517,6 +524,10 @@
         ),
       ),
     );
+  }
+  $('preview').addEventListener('click', async () => {
+    state.preview = await api(`cases/${encodeURIComponent(state.selected)}/preview`, proposalFromForm());
+    renderPreview();
   });
   $('approve').addEventListener('submit', (e) => {
     e.preventDefault();

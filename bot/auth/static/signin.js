@@ -6,6 +6,14 @@
  *   onSubmit(text, enter)  handles the form: `text(key)` is the page's catalog lookup, `enter(me)`
  *                          runs once someone with one of the page's roles has signed in.
  * Loaded with `defer` before the page's own script, so the markup is there when that script runs.
+ *
+ * It also gives the pages' date fields (`<input data-date>`) one behaviour in the console's language,
+ * not the browser's: `<input type="date">` draws its own format from the browser's locale (mm/dd/yyyy
+ * in a Chinese console on an American browser). A date field is a text field with a visible hint
+ * ("年-月-日，如 2026-11-30"), read as year-month-day (2026-11-30, 2026/11/30, 2026年11月30日,
+ * full-width digits) and rewritten as 2026-11-30 when the reader leaves it; anything else, or a day
+ * that does not exist, stops the form with the page's own message. `forbearDates.translate(text)`
+ * (from the page's translate) puts the hint and the message in the chosen language.
  */
 (() => {
   const form = document.getElementById('login');
@@ -22,6 +30,46 @@
     for (const [value, label] of [['zh-CN', '简体'], ['zh-TW', '繁體'], ['en', 'English']]) language.add(new Option(label, value));
   }
   const allowed = (me) => roles.includes(me.role);
+
+  /** '2026-11-30' for a real day written year-month-day, '' for nothing, null for anything else. */
+  const readDate = (raw) => {
+    const v = raw.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).trim();
+    if (v === '') return '';
+    const m = /^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$/.exec(v) || /^(\d{4})(\d{2})(\d{2})$/.exec(v);
+    if (!m) return null;
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const day = new Date(Date.UTC(y, mo - 1, d));
+    return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d ? day.toISOString().slice(0, 10) : null;
+  };
+  const dateFields = [...document.querySelectorAll('input[data-date]')];
+  let dateText = (key) => key;
+  const check = (input) => {
+    const ok = readDate(input.value) !== null;
+    input.setCustomValidity(ok ? '' : dateText('agent.date_invalid'));
+    input.setAttribute('aria-invalid', String(!ok));
+    return ok;
+  };
+  for (const input of dateFields) {
+    Object.assign(input, { type: 'text', inputMode: 'numeric', autocomplete: 'off', spellcheck: false });
+    const hint = Object.assign(document.createElement('small'), { id: `${input.name}-date-hint`, className: 'hint' });
+    hint.dataset.text = 'agent.date_hint';
+    input.setAttribute('aria-describedby', hint.id);
+    input.after(hint);
+    input.addEventListener('input', () => check(input));
+    input.addEventListener('change', () => {
+      if (check(input) && input.value) input.value = readDate(input.value);
+    });
+    // Before the page's own submit handler (registered later): it reads the rewritten value.
+    input.form.addEventListener('submit', () => {
+      if (check(input) && input.value) input.value = readDate(input.value);
+    });
+  }
+  window.forbearDates = {
+    translate(text) {
+      dateText = text;
+      for (const input of dateFields) check(input);
+    },
+  };
 
   window.forbearSignIn = {
     async current() {

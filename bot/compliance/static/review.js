@@ -8,7 +8,7 @@
     node.append(...children.filter((c) => c !== null && c !== undefined));
     return node;
   };
-  const state = { texts: {}, lang: localStorage.getItem('forbear.compliance.lang') || 'zh-CN', selected: null, page: 1, pages: 1, me: null };
+  const state = { texts: {}, lang: localStorage.getItem('forbear.compliance.lang') || 'zh-CN', selected: null, page: 1, pages: 1, me: null, reviewResult: () => '' };
   const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
   const get = async (path) => {
     const res = await fetch(`/compliance/api/${path}`);
@@ -31,8 +31,10 @@
       const chosen = select.value;
       const options = select.dataset.values.split(',').map((v) => el('option', { value: v, textContent: text(`${select.dataset.options}${v}`) }));
       select.replaceChildren(...(select.dataset.required ? [] : [el('option', { value: '', textContent: text('compliance.any') })]), ...options);
-      select.value = chosen;
+      // Nothing chosen yet: the first option (a required select is never left blank).
+      if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
     }
+    forbearDates.translate(text);
   }
 
   function query() {
@@ -88,7 +90,9 @@
   }
 
   async function open(id) {
+    if (state.selected !== id) state.reviewResult = () => '';
     state.selected = id;
+    $('review-result').textContent = state.reviewResult();
     const res = await get(`conversations/${encodeURIComponent(id)}?lang=${state.lang}`);
     if (!res.ok) return;
     const { records, annotations, verification, summary, timeZone } = res.data;
@@ -142,6 +146,7 @@
     state.lang = e.target.value;
     localStorage.setItem('forbear.compliance.lang', state.lang);
     translate();
+    $('review-result').textContent = state.reviewResult();
     if (state.me) search(state.page);
     if (state.selected) open(state.selected);
   });
@@ -167,7 +172,9 @@
     e.preventDefault();
     const form = new FormData(e.target);
     const res = await post(`conversations/${encodeURIComponent(state.selected)}/review`, { verdict: form.get('verdict'), comment: form.get('comment') });
-    $('review-result').textContent = res.ok ? text('compliance.review_saved', { seq: res.data.seq }) : String(res.status);
+    // Kept as a function of the language, so the message follows a change of language.
+    state.reviewResult = () => (res.ok ? text('compliance.review_saved', { seq: res.data.seq }) : text('compliance.review_failed', { status: res.status }));
+    $('review-result').textContent = state.reviewResult();
     await showReviews();
   });
 

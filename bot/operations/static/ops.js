@@ -10,6 +10,8 @@
     document.documentElement.lang = state.lang;
     $('language').value = state.lang;
     for (const el of document.querySelectorAll('[data-text]')) el.textContent = text(el.dataset.text);
+    for (const el of document.querySelectorAll('[data-label]')) el.setAttribute('aria-label', text(el.dataset.label));
+    forbearDates.translate(text);
   }
 
   function draw(id, config) {
