@@ -102,6 +102,9 @@ describe('detectLanguage', () => {
     ['我這個月還不了', null, 'zh-TW'],
     ['I cannot pay', null, 'en'],
     ['好的', 'zh-TW', 'zh-TW'],
+    // Simplified evidence in a zh-TW conversation (weighed with the cn→tw tables, loaded only for this).
+    ['我这个月还不了', 'zh-TW', 'zh-CN'],
+    ['我這個月還不了', 'zh-TW', 'zh-TW'],
     ['好的', null, 'zh-CN'],
     ['1500', 'zh-TW', 'zh-TW'],
     ['1500', null, 'en'],
