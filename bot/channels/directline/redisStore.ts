@@ -99,8 +99,11 @@ export class RedisConversationLog implements ConversationLog {
 
   async openCount(): Promise<number> {
     return guarded(async () => {
-      await this.client.zremrangebyscore(this.openIndex, '-inf', Date.now());
-      return this.client.zcard(this.openIndex);
+      // One transaction, one round trip: drop the expired, count the rest.
+      const replies = await this.client.multi().zremrangebyscore(this.openIndex, '-inf', Date.now()).zcard(this.openIndex).exec();
+      const [error, count] = replies?.[1] ?? [new Error('redis transaction aborted')];
+      if (error) throw error;
+      return count as number;
     });
   }
 

@@ -126,6 +126,22 @@ describe('Redis log layout', () => {
   });
 });
 
+describe('Redis log: open conversations', () => {
+  it('counts the conversations whose keys are alive, dropping the expired from the index', async () => {
+    const { client, keys } = await redis.connect();
+    const log = new RedisConversationLog(client, keys, 600);
+    const before = await log.openCount();
+    const [a, b] = [newId(), newId()];
+    await log.open(a);
+    await log.open(b);
+    // One whose keys expired a moment ago (as if its instance had died before it could remove it).
+    const index = (await redis.admin.keys(`${redis.prefix}directline:*open*`)).find((k) => k.includes('{all}'))!;
+    await redis.admin.zadd(index, Date.now() - 1000, 'expired-one');
+    expect(await log.openCount()).toBe(before + 2);
+    expect(await redis.admin.zscore(index, 'expired-one')).toBeNull();
+  });
+});
+
 describe('Redis log: a conversation nobody wrote in', () => {
   it('lives the unstarted TTL until the first client message, then the normal one', async () => {
     const { client, keys } = await redis.connect();
