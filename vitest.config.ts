@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { PATIENCE_MS } from './test/support/until.js';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,8 @@ export default defineConfig({
     // load (six sessions testing at once) a 30 s ceiling failed tests that passed on a re-run.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // expect.poll waits for its condition; the ceiling is the suite's one patience (test/support/until.ts).
+    expect: { poll: { timeout: PATIENCE_MS } },
     pool: 'forks',
   },
 });

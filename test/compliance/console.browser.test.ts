@@ -36,7 +36,7 @@ describe('compliance console in the browser', () => {
     // Someone opens the chat page and leaves without writing: not a conversation to review.
     const visitor = await browser.newPage({ locale: 'zh-CN' });
     await visitor.goto(`${running.url}?lang=zh-CN`);
-    await expect.poll(() => visitor.locator('.webchat__bubble__content').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    await expect.poll(() => visitor.locator('.webchat__bubble__content').count()).toBeGreaterThan(0);
     await visitor.close();
 
     // A reviewer in New York: times must still be the conversation's own (Asia/Shanghai), as in the printable record.
@@ -47,7 +47,7 @@ describe('compliance console in the browser', () => {
     await page.fill('input[name="name"]', 'compliance');
     await page.fill('input[name="password"]', 'compliance-demo');
     await page.click('#login button[type="submit"]');
-    await expect.poll(() => page.locator('#result-count').textContent(), { timeout: 10_000 }).toBe('共 2 个会话 · 第 1/1 页');
+    await expect.poll(() => page.locator('#result-count').textContent()).toBe('共 2 个会话 · 第 1/1 页');
 
     // Options are words in the page's language, not codes.
     expect(await page.locator('select[name="outcome"] option').allTextContents()).toEqual(['全部', '达成还款安排', '转人工', '中途放弃']);
@@ -61,7 +61,7 @@ describe('compliance console in the browser', () => {
     await page.fill('input[name="policyVersion"]', 'default-cn@2026.1');
     await page.click('#search button[type="submit"]');
     const result = page.locator('#results li', { hasText: 'cn-m1-wang' });
-    await expect.poll(() => result.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => result.count()).toBe(1);
     // The list row: the conversation's zone, named (was the browser's own zone, 21:00 the day before in New York).
     expect(await result.textContent()).toMatch(/2026年11月22日 GMT\+8 10:00:\d\d/);
     await result.locator('button').click();

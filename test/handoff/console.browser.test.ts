@@ -40,13 +40,13 @@ async function signIn(page: Page, name: string, password: string) {
   await page.fill('input[name="name"]', name);
   await page.fill('input[name="password"]', password);
   await page.click('#login button[type="submit"]');
-  await expect.poll(() => page.locator('#desk').isVisible(), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => page.locator('#desk').isVisible()).toBe(true);
 }
 
 async function verifiedChat(account: { last4: string; dob: string }) {
   const chat = await browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
   await chat.goto(`${running.url}?lang=zh-CN`);
-  await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
+  await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
   await send(chat, account.last4, '出生日期');
   await send(chat, account.dob, '什么情况');
   return chat;
@@ -61,14 +61,14 @@ describe('the people side in the browser', () => {
     await send(chat, '对', '能负担的还款方案');
     await send(chat, '能不能减免90%', '无法提供');
     await chat.locator('.webchat__suggested-actions button', { hasText: '转人工' }).first().click();
-    await expect.poll(() => bubbles(chat, '我为您转接人工客服'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '我为您转接人工客服')).toBe(1);
 
     const desk = await browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     const requests: string[] = [];
     desk.on('request', (r) => requests.push(r.url()));
     await signIn(desk, 'agent', 'agent-demo');
     const row = desk.locator('#queue li', { hasText: '要求人工' });
-    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.count()).toBe(1);
     // Reason, urgency, account, bucket, language and time waited in the row.
     expect(await row.innerText()).toMatch(/要求人工 · 一般[\s\S]*cn-m2-li · M2 · 简体中文 · 已等待 \d+ 分钟[\s\S]*等待中/);
     // Pushed by Server-Sent Events: the page never asks for the queue itself.
@@ -83,11 +83,11 @@ describe('the people side in the browser', () => {
     expect(packet).toContain('结清减免 90%');
     await desk.click('#claim');
     await expect.poll(() => desk.locator('#reply input').isEnabled()).toBe(true);
-    await expect.poll(() => bubbles(chat, '客服 林晓 已加入对话'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '客服 林晓 已加入对话')).toBe(1);
 
     await desk.fill('#reply input', '您好，我是客服小李，我来帮您看看结清的办法。');
     await desk.click('#reply button');
-    await expect.poll(() => bubbles(chat, '我是客服小李'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '我是客服小李')).toBe(1);
     // In Web Chat a person's words carry their display name (not the login id) and read as a person's to a screen reader.
     expect(await chat.locator('.webchat__bubble__content', { hasText: '我是客服小李' }).innerText()).toContain('客服 林晓（真人）');
     // The accessible name a screen reader announces when moving through the transcript (arrow keys):
@@ -102,7 +102,7 @@ describe('the people side in the browser', () => {
     expect(announced.join('\n')).toContain('客服 林晓（真人）说：您好，我是客服小李');
     expect(announced.join('\n')).not.toMatch(/机器人|Bot/);
     await send(chat, '好的，谢谢', '好的，谢谢');
-    await expect.poll(() => desk.locator('#transcript li.cardholder', { hasText: '好的，谢谢' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => desk.locator('#transcript li.cardholder', { hasText: '好的，谢谢' }).count()).toBe(1);
     const transcript = await desk.locator('#transcript').innerText();
     expect(transcript).toMatch(/持卡人 · \d{2}:\d{2}:\d{2}/);
     expect(transcript).toMatch(/机器人 · /);
@@ -117,13 +117,13 @@ describe('the people side in the browser', () => {
     await expect.poll(() => desk.locator('#status').textContent()).toBe('超出您的权限，请申请主管审批。');
     await desk.fill('input[name="note"]', '客户经营失败，可一次性筹款');
     await desk.click('#request-approval');
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批（林晓 申请）');
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain('等待主管审批（林晓 申请）');
     await shoot(desk, 'agent-console');
 
     const boss = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(boss, 'supervisor', 'supervisor-demo');
     const request = boss.locator('#approvals li', { hasText: 'cn-m2-li' });
-    await expect.poll(() => request.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => request.count()).toBe(1);
     const shown = await request.innerText();
     expect(shown).toContain('林晓 申请');
     expect(shown).toContain('以 ¥39,808.00 结清');
@@ -134,24 +134,24 @@ describe('the people side in the browser', () => {
     await request.getByRole('button', { name: '批准并发送给持卡人' }).click();
 
     // The approval binds nobody: the cardholder sees every term, and what a missed payment means, then consents.
-    await expect.poll(() => bubbles(chat, '请在同意前仔细核对'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '请在同意前仔细核对')).toBe(1);
     const terms = await chat.locator('.webchat__bubble__content', { hasText: '请在同意前仔细核对' }).innerText();
     expect(terms).toContain('¥39,808.00');
     expect(terms).toContain('未按期还款');
     expect(await forbear.stores.arrangements.listByAccount('cn-m2-li')).toHaveLength(0);
     await chat.locator('.webchat__suggested-actions button', { hasText: /^同意$/ }).click();
-    await expect.poll(() => bubbles(chat, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '协议编号：FB-')).toBe(1);
     await chat.screenshot({ path: 'test-output/handoff-agreement.png' });
     const [arrangement] = await forbear.stores.arrangements.listByAccount('cn-m2-li');
     expect(arrangement).toMatchObject({ approvedBy: { role: 'supervisor', id: 'supervisor' }, consentText: '同意', offer: { settlement: { amountMinor: 3_980_800 } } });
 
     // The agent, still in the chat, sees the reference and the terms.
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain(`协议编号 ${arrangement!.reference}`);
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain(`协议编号 ${arrangement!.reference}`);
     expect(await desk.locator('#progress').innerText()).toContain('共需还款 ¥39,808.00');
     // The arrangement panel: instalment 1 due, then paid once the issuer's signed payment arrives —
     // the case view refreshes by itself (the payment moves the conversation's chain head).
     const panel = desk.locator('#arrangements-panel');
-    await expect.poll(() => panel.isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => panel.isVisible()).toBe(true);
     const caption = desk.locator('#arrangements table caption');
     expect(await caption.innerText()).toBe(`还款安排 ${arrangement!.reference} · 执行中`);
     const firstRow = desk.locator('#arrangements tbody tr').first();
@@ -162,7 +162,7 @@ describe('the people side in the browser', () => {
     );
     const paid = await fetch(`${running.url}api/payments`, { method: 'POST', headers: payment.headers, body: payment.body });
     expect(paid.status).toBe(200);
-    await expect.poll(() => firstRow.locator('td').allInnerTexts(), { timeout: 10_000 }).toEqual([expect.any(String), '¥39,808.00', '¥39,808.00', '已还清']);
+    await expect.poll(() => firstRow.locator('td').allInnerTexts()).toEqual([expect.any(String), '¥39,808.00', '¥39,808.00', '已还清']);
     expect(await firstRow.locator('th').innerText()).toBe('1');
     expect(await caption.innerText()).toBe(`还款安排 ${arrangement!.reference} · 已还清`);
     expect(await desk.locator('#arrangements thead th[scope="col"]').allInnerTexts()).toEqual(['期数', '到期日', '应还金额', '已还', '状态']);
@@ -192,7 +192,7 @@ describe('the people side in the browser', () => {
     const before = Number((await desk.evaluate(() => document.body.dataset.alerts)) ?? 0);
     const urgent = await verifiedChat({ last4: '4821', dob: '1988-03-14' });
     await send(urgent, '我真的不想活了', '心理援助热线');
-    await expect.poll(() => desk.evaluate(() => Number(document.body.dataset.alerts ?? 0)), { timeout: 10_000 }).toBe(before + 1);
+    await expect.poll(() => desk.evaluate(() => Number(document.body.dataset.alerts ?? 0))).toBe(before + 1);
     expect(await desk.locator('#announce').textContent()).toBe('新的紧急案件：弱势客户');
     const urgentRow = desk.locator('#queue li').first();
     expect(await urgentRow.getAttribute('class')).toContain('urgency-critical');
@@ -201,7 +201,7 @@ describe('the people side in the browser', () => {
     await expect.poll(() => desk.locator('#case-title').textContent()).toContain('弱势客户');
 
     await desk.click('#logout');
-    await expect.poll(() => desk.locator('#login').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => desk.locator('#login').isVisible()).toBe(true);
     expect((await desk.evaluate(() => fetch('/agent/api/me').then((r) => r.status)))).toBe(401);
   });
 
@@ -210,7 +210,7 @@ describe('the people side in the browser', () => {
     await send(chat, '转人工', '人工');
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, locale: 'zh-CN' });
     await signIn(phone, 'supervisor', 'supervisor-demo');
-    await expect.poll(() => phone.locator('#queue li').count(), { timeout: 10_000 }).toBeGreaterThan(0);
+    await expect.poll(() => phone.locator('#queue li').count()).toBeGreaterThan(0);
     await phone.locator('#queue li button').first().click();
     await expect.poll(() => phone.locator('#case-body').isVisible()).toBe(true);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -225,7 +225,7 @@ describe('the people side in the browser', () => {
     await send(chat, '对', '能负担的还款方案');
     expect(await bubbles(chat, '第 11 期')).toBe(0);
     await chat.locator('.webchat__bubble__content').getByRole('button', { name: '查看完整还款计划（共 11 期）' }).click();
-    await expect.poll(() => bubbles(chat, '第 11 期'), { timeout: 5_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '第 11 期')).toBe(1);
     expect(await bubbles(chat, '年利率 10%')).toBe(1);
   });
 });

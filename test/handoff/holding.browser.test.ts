@@ -17,14 +17,14 @@ async function signIn(page: Page, name: string, password: string) {
   await page.fill('input[name="name"]', name);
   await page.fill('input[name="password"]', password);
   await page.click('#login button[type="submit"]');
-  await expect.poll(() => page.locator('#desk').isVisible(), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => page.locator('#desk').isVisible()).toBe(true);
 }
 
 describe('a token payment for the case nothing else fits', () => {
   it('agent asks, supervisor approves, the cardholder reads every term and consents', { timeout: 240_000 }, async () => {
     const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
     await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
     await send(chat, '7305', '出生日期');
     await send(chat, '1979-11-02', '什么情况');
     await send(chat, '失业了', '总收入');
@@ -35,7 +35,7 @@ describe('a token payment for the case nothing else fits', () => {
     const desk = await shared.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     await signIn(desk, 'agent', 'agent-demo');
     const row = desk.locator('#queue li', { hasText: 'cn-m2-li' });
-    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.count()).toBe(1);
     await row.locator('button').click();
     await desk.click('#claim');
     await expect.poll(() => desk.locator('#reply input').isEnabled()).toBe(true);
@@ -49,12 +49,12 @@ describe('a token payment for the case nothing else fits', () => {
     expect(await preview.innerText()).toContain('不是结清方案：结束时仍欠 ¥47,360.00');
     await desk.fill('input[name="note"]', '刚失业，先小额还款半年');
     await desk.click('#request-approval');
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批');
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain('等待主管审批');
 
     const boss = await shared.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signIn(boss, 'supervisor', 'supervisor-demo');
     const request = boss.locator('#approvals li', { hasText: 'cn-m2-li' });
-    await expect.poll(() => request.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => request.count()).toBe(1);
     expect(await request.innerText()).toContain('林晓 申请');
     expect(await request.innerText()).toContain('临时小额还款每期 ¥400.00，共 6 期');
     expect(await boss.locator('#who').innerText()).toBe('陈静 · supervisor (主管)');
@@ -64,7 +64,7 @@ describe('a token payment for the case nothing else fits', () => {
     await boss.screenshot({ path: 'test-output/supervisor-token-payment.png', fullPage: true });
     await request.getByRole('button', { name: '批准并发送给持卡人' }).click();
 
-    await expect.poll(() => bubbles(chat, '临时小额还款'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '临时小额还款')).toBe(1);
     const terms = await chat.locator('.webchat__bubble__content', { hasText: '临时小额还款' }).innerText();
     expect(terms).toContain('每月还款 ¥400.00，共 6 期');
     expect(terms).toContain('停止计息');
@@ -74,11 +74,11 @@ describe('a token payment for the case nothing else fits', () => {
     await chat.screenshot({ path: 'test-output/webchat-token-terms.png' });
     expect(await shared.forbear.stores.arrangements.listByAccount('cn-m2-li')).toHaveLength(0);
     await chat.locator('.webchat__suggested-actions button', { hasText: /^同意$/ }).click();
-    await expect.poll(() => bubbles(chat, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
-    await expect.poll(() => bubbles(chat, '一起复核本安排'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '协议编号：FB-')).toBe(1);
+    await expect.poll(() => bubbles(chat, '一起复核本安排')).toBe(1);
     const [arrangement] = await shared.forbear.stores.arrangements.listByAccount('cn-m2-li');
     expect(arrangement).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { holding: { kind: 'token_payment' } } });
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain(`协议编号 ${arrangement!.reference}`);
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain(`协议编号 ${arrangement!.reference}`);
     expect(await desk.locator('#progress').innerText()).toContain('临时小额还款 6 期');
 
     // Every label of it in the other languages, and the form at 390 px.

@@ -49,14 +49,14 @@ async function signInByKeyboard(page: Page, name: string, password: string) {
   await tabTo(page, '#login input[name="password"]');
   await page.keyboard.type(password);
   await page.keyboard.press('Enter');
-  await expect.poll(() => page.locator('#desk').isVisible(), { timeout: 10_000 }).toBe(true);
+  await expect.poll(() => page.locator('#desk').isVisible()).toBe(true);
 }
 
 describe('the agent console by keyboard alone', () => {
   it('sign in, open, claim, write, check terms, ask a supervisor who declines, close with a disposition, sign out', { timeout: 240_000 }, async () => {
     const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
     await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
     await send(chat, '7305', '出生日期');
     await send(chat, '1979-11-02', '什么情况');
     await send(chat, '生意失败了', '总收入');
@@ -67,7 +67,7 @@ describe('the agent console by keyboard alone', () => {
 
     const desk = await shared.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     await signInByKeyboard(desk, 'agent', 'agent-demo');
-    await expect.poll(() => desk.locator('#queue li', { hasText: 'cn-m2-li' }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => desk.locator('#queue li', { hasText: 'cn-m2-li' }).count()).toBe(1);
     await tabTo(desk, '#queue button.row');
     await desk.keyboard.press('Enter');
     // The case opens with the focus on its title, so the next Tab goes into the case.
@@ -76,13 +76,13 @@ describe('the agent console by keyboard alone', () => {
 
     await tabTo(desk, '#claim');
     await desk.keyboard.press('Space');
-    await expect.poll(() => bubbles(chat, '客服 林晓 已加入对话'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '客服 林晓 已加入对话')).toBe(1);
     // Claiming disables the claim button; the focus moves on to the reply box instead of falling to the page.
     await expect.poll(() => desk.evaluate(() => document.activeElement?.id)).toBe('reply-text');
     expect((await focused(desk)).visible).toBe(true);
     await desk.keyboard.type('您好，我是林晓，我来帮您看看结清的办法。');
     await desk.keyboard.press('Enter');
-    await expect.poll(() => bubbles(chat, '我来帮您看看结清的办法'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '我来帮您看看结清的办法')).toBe(1);
     expect(await desk.evaluate(() => document.activeElement?.id)).toBe('reply-text');
 
     // Terms: a settlement beyond the agent's authority, checked with the policy, then sent to a supervisor.
@@ -99,12 +99,12 @@ describe('the agent console by keyboard alone', () => {
     await expect.poll(() => desk.locator('#preview-result details[open]').count()).toBeGreaterThan(0);
     await tabTo(desk, '#request-approval', { back: true });
     await desk.keyboard.press('Enter');
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 10_000 }).toContain('等待主管审批');
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain('等待主管审批');
 
     const boss = await shared.browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'zh-CN' });
     await signInByKeyboard(boss, 'supervisor', 'supervisor-demo');
     const request = boss.locator('#approvals li', { hasText: 'cn-m2-li' });
-    await expect.poll(() => request.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => request.count()).toBe(1);
     await tabTo(boss, '#approvals summary');
     await boss.keyboard.press('Enter');
     await expect.poll(() => request.innerText()).toMatch(/supervisor\.settlement\.maxDiscountBps/);
@@ -113,7 +113,7 @@ describe('the agent console by keyboard alone', () => {
     await boss.keyboard.type('请先核实筹款来源');
     await tabTo(boss, '#approvals button.secondary');
     await boss.keyboard.press('Enter');
-    await expect.poll(() => desk.locator('#progress').innerText(), { timeout: 15_000 }).toContain('请先核实筹款来源');
+    await expect.poll(() => desk.locator('#progress').innerText()).toContain('请先核实筹款来源');
 
     // The agent closes the case with a disposition chosen by arrow key, and a note.
     await tabTo(desk, '#close select[name="disposition"]');
@@ -125,7 +125,7 @@ describe('the agent console by keyboard alone', () => {
     await desk.keyboard.type('主管未批准，待客户补充材料');
     await desk.keyboard.press('Enter');
     const chosenLabel = await desk.locator('#close select[name="disposition"] option:checked').textContent();
-    await expect.poll(() => desk.locator('#status').textContent(), { timeout: 10_000 }).toBe(`已结案（${chosenLabel}）。`);
+    await expect.poll(() => desk.locator('#status').textContent()).toBe(`已结案（${chosenLabel}）。`);
     // The case view refreshed after closing; what the agent chose is still what the form shows.
     expect(await desk.locator('#close select[name="disposition"]').inputValue()).toBe(chosen);
     // The closed case's controls are disabled; the focus is on the outcome, not lost.
@@ -134,6 +134,6 @@ describe('the agent console by keyboard alone', () => {
 
     await tabTo(desk, '#logout', { back: true });
     await desk.keyboard.press('Enter');
-    await expect.poll(() => desk.locator('#login').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => desk.locator('#login').isVisible()).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PATIENCE_MS } from '../support/until.js';
 import { BullJobQueue } from '../../bot/lifecycle/jobs.js';
 import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
 
@@ -19,7 +20,7 @@ afterAll(async () => {
   await redis.dispose();
 });
 
-const waitFor = (check: () => unknown) => vi.waitFor(check, { timeout: 20_000, interval: 25 });
+const waitFor = (check: () => unknown) => vi.waitFor(check, { timeout: PATIENCE_MS, interval: 25 });
 
 describe('BullMQ job queue footprint', () => {
   it('removes a completed job but still recognises its id; keeps the event stream short', async () => {

@@ -5,6 +5,7 @@
  */
 import type { Activity } from 'botbuilder';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PATIENCE_MS } from '../support/until.js';
 import { LocalAdapter } from '../../bot/channels/local.js';
 import { startForbear, type RealServer } from '../support/server.js';
 import { consoleLogin } from '../support/console.js';
@@ -64,6 +65,6 @@ describe('the agreement document', () => {
     expect((await compliance.post('arrangements/doc-1/callback', { at: '2026-11-23T07:00:00Z' })).status).toBe(403);
     const records = await server.forbear.transcripts.read('doc-1');
     expect(records.some((r) => r.kind === 'decision' && r.payload.type === 'agent_action' && r.payload.action === 'promise_callback')).toBe(true);
-    await vi.waitFor(async () => expect((await server.forbear.lifecycle.inbox.peek('cn-m1-wang')).map((m) => m.messageKey)).toContain('lifecycle.callback'), { timeout: 20_000 });
+    await vi.waitFor(async () => expect((await server.forbear.lifecycle.inbox.peek('cn-m1-wang')).map((m) => m.messageKey)).toContain('lifecycle.callback'), { timeout: PATIENCE_MS });
   });
 });

@@ -6,6 +6,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { PATIENCE_MS } from '../support/until.js';
 import { createForbear, type Forbear } from '../../bot/app.js';
 import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
@@ -68,7 +69,7 @@ async function instance(): Promise<Forbear> {
 }
 
 const ids = () => new Set(received.map((r) => r.id));
-const waitFor = (check: () => void) => vi.waitFor(check, { timeout: 30_000, interval: 50 });
+const waitFor = (check: () => void) => vi.waitFor(check, { timeout: PATIENCE_MS, interval: 50 });
 
 describe('outbox and payments on Redis with BullMQ', () => {
   it('delivers every event signed, with its idempotency key, at least once through failures, restarts and a Redis crash', async () => {

@@ -44,7 +44,7 @@ async function verified(h: Harness, id: string) {
   await h.say(id, '1988-03-14');
 }
 
-const llmEnv = () => ({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', OPENAI_TIMEOUT_MS: '3000', OPENAI_MAX_RETRIES: '0' });
+const llmEnv = () => ({ OPENAI_BASE_URL: fake.baseURL, OPENAI_API_KEY: 'test', OPENAI_TIMEOUT_MS: '30000', OPENAI_MAX_RETRIES: '0' });
 
 describe('LLM understanding inside the negotiation', () => {
   it('a long story read by the model fills reason, income and expenses at once: one read-back, then an offer', async () => {

@@ -64,7 +64,8 @@ function engine(over: Partial<LlmSettings> = {}, options: Partial<LlmUnderstandi
       apiKey: 'test-key',
       baseURL: fake.baseURL,
       model: 'fake-model',
-      timeoutMs: 2000,
+      // A ceiling for answers that do come (a busy machine may take seconds); the timeout cases set their own.
+      timeoutMs: 30_000,
       maxRetries: 0,
       maxTokens: 400,
       breakerFailures: 5,

@@ -102,7 +102,7 @@ describe('the dashboard in the browser', () => {
     await page.fill('input[name="name"]', 'supervisor');
     await page.fill('input[name="password"]', 'supervisor-demo');
     await page.click('#login button[type="submit"]');
-    await expect.poll(() => page.locator('#table tbody tr').count(), { timeout: 15_000 }).toBe(5);
+    await expect.poll(() => page.locator('#table tbody tr').count()).toBe(5);
     expect(await page.locator('#table thead').textContent()).toContain('达成协议率');
     expect(await page.locator('#table tbody').textContent()).toContain('challenger default-cn@2026.2');
     await expect.poll(() => page.locator('#comparisons li').first().textContent()).toMatch(/^M2：challenger default-cn@2026\.2 对比 champion default-cn@2026\.1 —— 达成协议率/);

@@ -10,6 +10,7 @@ import { DEFAULT_LOCK_OPTIONS, MemoryConversationLock, RedisConversationLock, ty
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
 import type { RedisConnection } from '../../bot/storage/redis.js';
 import { useTestRedis } from '../support/redis.js';
+import { until } from '../support/until.js';
 
 const redis = useTestRedis('lock');
 let instances: [RedisConnection, RedisConnection] | undefined;
@@ -52,17 +53,19 @@ describe('RedisConversationLock', () => {
   });
 
   it('extends the lease while a turn runs longer than it', async () => {
-    const short = { leaseMs: 200, waitMs: 5000, retryMs: 10 };
+    // The lease is renewed at 80 % of it, so 20 % (300 ms) is the slack a busy machine's event loop
+    // has before a renewal comes too late; the turn outlives two leases (that time is the thing tested).
+    const short = { leaseMs: 1500, waitMs: 10_000, retryMs: 10 };
     const [a, b] = [0, 1].map((i) => new RedisConversationLock(instance(i).client, instance(i).keys, short));
     const events: string[] = [];
     let aborted = false;
     const slow = a!.withLock('long-turn', async (signal) => {
       events.push('a:start');
-      await sleep(700);
+      await sleep(2 * short.leaseMs);
       aborted = signal.aborted;
       events.push('a:end');
     });
-    await sleep(50);
+    await until(async () => events.includes('a:start'));
     const waiting = b!.withLock('long-turn', async () => void events.push('b:run'));
     await Promise.all([slow, waiting]);
     expect(events).toEqual(['a:start', 'a:end', 'b:run']);
@@ -75,12 +78,12 @@ describe('RedisConversationLock', () => {
       waitMs: 100,
       retryMs: 10,
     });
-    let release!: () => void;
+    let release: (() => void) | undefined;
     const held = lockFor(0).withLock('busy', () => new Promise<void>((r) => (release = r)));
-    await sleep(20);
+    await until(async () => release !== undefined);
     await expect(impatient.withLock('busy', async () => 'never')).rejects.toBeInstanceOf(ConversationBusyError);
     expect(await impatient.withLock('another-conversation', async () => 'ran')).toBe('ran');
-    release();
+    release!();
     await held;
     expect(await impatient.withLock('busy', async () => 'free again')).toBe('free again');
   });

@@ -18,6 +18,7 @@ import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
 import type { Understanding } from '../../conversation/understanding.js';
+import { until } from './until.js';
 import { call, type HttpReply } from './http.js';
 
 export { call, type HttpReply };
@@ -192,18 +193,14 @@ export class Cardholder {
   }
 
   /** Waits for the greeting the bot sends after the conversation opens (it runs after the HTTP answer). */
-  async greeted(on: Instance, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await this.log(on)).some((a) => a.from?.role === 'bot' && a.type === 'message')) {
-      if (Date.now() > deadline) throw new Error(`no greeting in ${this.conversationId}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  async greeted(on: Instance): Promise<void> {
+    await until(async () => (await this.log(on)).some((a) => a.from?.role === 'bot' && a.type === 'message'));
   }
 }
 
 export const probe = async (on: Instance, path: '/healthz' | '/readyz'): Promise<number> => (await fetch(`${on.base}${path}`)).status;
 
-export { until } from './until.js';
+export { until };
 
 export const fromBot = (a: Partial<Activity>) => a.from?.role === 'bot';
 export const botTexts = (log: Partial<Activity>[]) => log.filter((a) => fromBot(a) && a.type === 'message').map((a) => a.text ?? '');

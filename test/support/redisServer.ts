@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { until } from './until.js';
 
 export interface OwnedRedis {
   readonly port: number;
@@ -36,22 +36,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForPing(port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    try {
-      await probe.connect();
-      if ((await probe.ping()) === 'PONG') return;
-    } catch {
-      // not up yet
-    } finally {
-      probe.disconnect();
-    }
-    await sleep(50);
+async function answersPing(port: number): Promise<boolean> {
+  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return (await probe.ping()) === 'PONG';
+  } catch {
+    return false; // not up yet
+  } finally {
+    probe.disconnect();
   }
-  throw new Error(`redis-server on port ${port} did not answer within ${timeoutMs} ms`);
 }
 
 export async function startOwnedRedis(options: { persistent: boolean; clusterNode?: boolean }): Promise<OwnedRedis> {
@@ -68,7 +63,7 @@ export async function startOwnedRedis(options: { persistent: boolean; clusterNod
       throw new Error(`cannot start redis-server (is it installed?): ${e.message}`);
     });
     child = started;
-    await waitForPing(port, 10_000);
+    await until(() => answersPing(port));
   };
   const kill = async () => {
     const running = child;
@@ -116,11 +111,7 @@ export async function startOwnedCluster(): Promise<OwnedCluster> {
   }
   const probe = new Redis({ port: servers[0]!.port, host: '127.0.0.1' });
   try {
-    const deadline = Date.now() + 15_000;
-    while (!String(await probe.cluster('INFO')).includes('cluster_state:ok')) {
-      if (Date.now() > deadline) throw new Error('cluster did not reach cluster_state:ok');
-      await sleep(100);
-    }
+    await until(async () => String(await probe.cluster('INFO')).includes('cluster_state:ok'));
   } finally {
     probe.disconnect();
   }

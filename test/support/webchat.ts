@@ -10,5 +10,5 @@ export async function send(page: Page, text: string, waitFor: string): Promise<v
   const input = page.locator('[data-id="webchat-sendbox-input"]');
   await input.fill(text);
   await input.press('Enter');
-  await expect.poll(() => bubbles(page, waitFor), { timeout: 15_000 }).toBeGreaterThan(before);
+  await expect.poll(() => bubbles(page, waitFor)).toBeGreaterThan(before);
 }

@@ -7,6 +7,7 @@ import restify from 'restify';
 import { hardenServer, listenHost } from '../../bot/http/harden.js';
 import { HttpConfig } from '../../bot/http/config.js';
 import { start, type Running } from '../channels/directline/harness.js';
+import { until } from '../support/until.js';
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -122,11 +123,7 @@ describe('limits', () => {
     const refused = await limiter.take('k');
     expect(refused).toEqual({ allowed: false, retryAfterSec: 1 });
     // Allowed again once the window has passed: waits for that, not for a guessed time.
-    const deadline = Date.now() + 10_000;
-    while (!(await limiter.take('k')).allowed) {
-      expect(Date.now()).toBeLessThan(deadline);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(async () => (await limiter.take('k')).allowed);
   });
 });
 

@@ -13,7 +13,7 @@ describe('a cardholder negotiates in the browser', () => {
   it('reaches a confirmed arrangement in 简体中文 and sees the schedule card and reference', async () => {
     const page = await shared.browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'zh-CN' });
     await page.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(page, '智能助理'), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => bubbles(page, '智能助理')).toBe(1);
     await expect.poll(() => bubbles(page, '后4位')).toBe(1);
 
     await send(page, '我失业了，这个月还不上', '我会尽力帮您想办法');
@@ -30,11 +30,11 @@ describe('a cardholder negotiates in the browser', () => {
     await page.screenshot({ path: 'test-output/negotiation-offer.png' });
 
     await suggested.filter({ hasText: '接受' }).click();
-    await expect.poll(() => bubbles(page, '请在同意前仔细核对'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(page, '请在同意前仔细核对')).toBe(1);
     await expect.poll(() => suggested.allTextContents()).toEqual(['同意', '暂不同意']);
     await suggested.filter({ hasText: '同意' }).first().click();
 
-    await expect.poll(() => bubbles(page, '协议编号：FB-'), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(page, '协议编号：FB-')).toBe(1);
     const reference = (await page.locator('.webchat__bubble__content', { hasText: '协议编号' }).textContent())?.match(/FB-[0-9A-Z-]+/)?.[0];
     expect(reference).toMatch(/^FB-2026-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     await page.screenshot({ path: 'test-output/negotiation-agreement.png' });

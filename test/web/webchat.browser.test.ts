@@ -38,7 +38,7 @@ describe('Web Chat page in a real browser', () => {
 
     const response = await page.goto(`${running.baseUrl}/?lang=en`);
     expect(response?.headers()['content-security-policy']).toContain("script-src 'self'");
-    await expect.poll(() => bubbles(TEXTS.en.hello), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => bubbles(TEXTS.en.hello)).toBe(1);
     expect(await page.locator('h1').textContent()).toBe('Repayment assistance');
 
     await page.selectOption('#language', 'zh-CN');
@@ -51,7 +51,7 @@ describe('Web Chat page in a real browser', () => {
     await input.press('Enter');
 
     const t = TEXTS['zh-CN'];
-    await expect.poll(() => bubbles(`${t.said}你好`), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => bubbles(`${t.said}你好`)).toBe(1);
     // The hero card (title + its three buttons) and the suggested actions under it.
     await expect.poll(() => page.locator('.ac-adaptiveCard', { hasText: t.title }).count()).toBe(1);
     const suggested = page.locator('.webchat__suggested-actions button');
@@ -62,7 +62,7 @@ describe('Web Chat page in a real browser', () => {
     await page.screenshot({ path: 'test-output/webchat.png' });
 
     await suggested.filter({ hasText: t.accept }).click();
-    await expect.poll(() => bubbles(t.accepted), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => bubbles(t.accepted)).toBe(1);
 
     expect(sockets.some((u) => u.includes('/v3/directline/conversations/') && u.includes('/stream?t='))).toBe(true);
     expect(consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e))).toEqual([]);

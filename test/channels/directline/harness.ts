@@ -6,6 +6,7 @@ import { registerDirectLine, type Bot, type DirectLineChannel } from '../../../b
 import { HttpConfig } from '../../../bot/http/config.js';
 import { hardenServer } from '../../../bot/http/harden.js';
 import { EchoBot } from './echoBot.js';
+import { until } from '../../support/until.js';
 
 export interface Running {
   baseUrl: string;
@@ -44,13 +45,9 @@ export async function start(options: {
   };
 }
 
-/** Polls until `probe` returns a value (not undefined); fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls until `probe` returns a value (not undefined), with the suite's one ceiling (`until`). */
+export async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  let value: T | undefined;
+  await until(async () => (value = await probe()) !== undefined);
+  return value!;
 }

@@ -10,7 +10,7 @@ let fake: FakeWeChatApi;
 let clock: number;
 
 function client(overrides: Partial<ConstructorParameters<typeof WeChatApi>[0]> = {}) {
-  return new WeChatApi({ baseUrl: fake.url, appId: APPID, appSecret: 'test-secret', timeoutMs: 2000, logger, now: () => clock, ...overrides });
+  return new WeChatApi({ baseUrl: fake.url, appId: APPID, appSecret: 'test-secret', timeoutMs: 30_000, logger, now: () => clock, ...overrides });
 }
 
 beforeAll(async () => {

@@ -21,12 +21,18 @@ export const APPID = 'wx0123456789abcdef';
 export const AES_KEY = 'Zm9yYmVhci13ZWNoYXQtdGVzdC1rZXktMzItYnl0ZXM';
 export const BOT_ID = 'gh_forbear';
 export const PASSIVE_WINDOW_MS = 1000;
-/** Comfortably longer than the passive window, so the slow path is taken whatever the machine's load. */
-export const SLOW_TURN_MS = 2500;
 
-/** Echoes text; "menu" offers suggested actions; "slow" answers late; following greets. */
+/**
+ * Echoes text; "menu" offers suggested actions; "slow" answers only when the test calls
+ * `finishSlowTurn()` (so it outlasts the passive window whatever the machine's load); following greets.
+ */
 export class TestBot extends ActivityHandler {
   turns = 0;
+  private slowTurnMayFinish = () => {};
+  private readonly slowTurnFinished = new Promise<void>((resolve) => (this.slowTurnMayFinish = resolve));
+  finishSlowTurn(): void {
+    this.slowTurnMayFinish();
+  }
   received: { text: string | undefined; value: unknown }[] = [];
   references: Partial<ConversationReference>[] = [];
 
@@ -43,7 +49,7 @@ export class TestBot extends ActivityHandler {
           { type: 'postBack', title: '其他方案', value: { choice: 'other' } },
         ], '请选择：'));
       } else if (text === 'slow') {
-        await new Promise((resolve) => setTimeout(resolve, SLOW_TURN_MS));
+        await this.slowTurnFinished;
         await context.sendActivity('slow part 1');
         await context.sendActivity('slow part 2');
       } else {

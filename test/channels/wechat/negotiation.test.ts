@@ -91,9 +91,9 @@ describe('WeChat with the real bot', () => {
     const conversationId = `wechat:${openId}`;
     const pushed = () => api.sent.filter((m) => JSON.stringify(m.body).includes(openId)).map((m) => (m.body as { text?: { content: string } }).text?.content ?? '');
     expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/claim`)).status).toBe(200);
-    await expect.poll(() => pushed().some((t) => t.includes('【客服 林晓】客服 林晓 已加入对话')), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => pushed().some((t) => t.includes('【客服 林晓】客服 林晓 已加入对话'))).toBe(true);
     expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/approve`, { proposal: { months: 18 } })).status).toBe(200);
-    await expect.poll(() => pushed().find((t) => t.includes('请在同意前仔细核对')), { timeout: 10_000 }).toBeTruthy();
+    await expect.poll(() => pushed().find((t) => t.includes('请在同意前仔细核对'))).toBeTruthy();
     const terms = pushed().find((t) => t.includes('请在同意前仔细核对'))!;
     expect(terms).toMatch(/^【客服 林晓】/);
     expect(terms).toMatch(/分 18 期/);

@@ -119,6 +119,7 @@ describe('POST /api/wechat, plain mode', () => {
     const retry = await postPlain(app.url, xml);
     expect(await retry.text()).toBe('success');
     const sentBefore = api.sent.length;
+    bot.finishSlowTurn();
     await api.waitForSent(sentBefore + 2);
     const mine = api.sent.filter((m) => m.body.touser === openId);
     expect(mine.map((m) => m.body)).toEqual([
