@@ -31,7 +31,7 @@ export const Arrangement = z.object({
   offer: Offer,
   policyId: z.string().min(1),
   policyVersion: z.string().min(1),
-  /** The champion/challenger variant it was made under ("challenger default-cn@2026.2"); null before variants existed. */
+  /** The champion/challenger variant it was made under ("challenger default-cn@2026.3"); null before variants existed. */
   variant: z.string().nullable().default(null),
   /** The cardholder's own words of consent, verbatim. */
   consentText: z.string().min(1),

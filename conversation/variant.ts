@@ -24,7 +24,7 @@ export const Variant = z.object({
 });
 export type Variant = z.infer<typeof Variant>;
 
-/** "challenger default-cn@2026.2": how reports and the dashboard name a variant. */
+/** "challenger default-cn@2026.3": how reports and the dashboard name a variant. */
 export const variantLabel = (v: Pick<Variant, 'arm' | 'policyId' | 'policyVersion'>): string => `${v.arm} ${policyRef({ id: v.policyId, version: v.policyVersion })}`;
 
 /** The variant a decision was made under, as recorded with it (null before the account is known). */

@@ -14,11 +14,11 @@ export const LEVELS = AuthorityLevel.options;
 export const levelsUpTo = (authority: AuthorityLevel): AuthorityLevel[] =>
   LEVELS.slice(0, LEVELS.indexOf(authority) + 1);
 
-/** "default-cn@2026.1:<path>" — the path is where the rule lives in the policy file. */
-/** `default-cn@2026.1`: a policy and its version, as every rule id, arrangement and variant cites it. */
+/** "default-cn@2026.2:<path>" — the path is where the rule lives in the policy file. */
+/** `default-cn@2026.2`: a policy and its version, as every rule id, arrangement and variant cites it. */
 export const policyRef = (policy: Pick<Policy, 'id' | 'version'>): string => `${policy.id}@${policy.version}`;
 
-/** The one format of a rule id: `default-cn@2026.1:buckets.M2.bot.installment.maxMonths`. */
+/** The one format of a rule id: `default-cn@2026.2:buckets.M2.bot.installment.maxMonths`. */
 export const ruleId = (policy: Policy, path: string): string => `${policyRef(policy)}:${path}`;
 
 /** Everything a decision about one account needs, computed once. */

@@ -252,7 +252,7 @@ export type Affordability = z.infer<typeof Affordability>;
 /** The limits that apply to this account at each authority level, with the rule-id prefix they come from. */
 export const Envelope = z.object({
   bucket: BucketRef,
-  /** e.g. "default-cn@2026.1:buckets.M2" (or "...:buckets.M2.balanceTiers.large"). */
+  /** e.g. "default-cn@2026.2:buckets.M2" (or "...:buckets.M2.balanceTiers.large"). */
   ruleIdPrefix: z.string(),
   limits: z.object({ bot: AuthorityLimits, agent: AuthorityLimits, supervisor: AuthorityLimits }),
   requiresHardshipReason: z.array(Concession),

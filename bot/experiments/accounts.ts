@@ -1,7 +1,7 @@
 /**
  * The one place a variant is applied: every cardholder record the bot, the agent console and the
  * desk read goes through here, so the policy that bounds the bot (and a person's approval) is the
- * variant's — `record.policyId` names the challenger (`default-cn@2026.2`) when the account drew it.
+ * variant's — `record.policyId` names the challenger (`default-cn@2026.3`) when the account drew it.
  */
 import type { AccountService, CardholderRecord, VerificationRequest } from '../../conversation/accounts.js';
 import type { Policy } from '../../policy/index.js';

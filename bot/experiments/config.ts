@@ -7,7 +7,7 @@
  * ```yaml
  * seed: forbear-2026q4          # changing it re-deals every account
  * challengers:
- *   - policy: policy/challengers/default-cn-2026.2.yaml   # a file, or a bundled policy id
+ *   - policy: policy/challengers/default-cn-2026.3.yaml   # a file, or a bundled policy id
  *     champion: default-cn                               # whose accounts it may take
  *     shares: { M2: 10, M3: 10 }                         # percent of the champion's bucket
  * ```

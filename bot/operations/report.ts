@@ -43,7 +43,7 @@ export interface ConversationFacts {
   channel: string;
   /** The champion policy's bucket, or "unverified". */
   bucket: string;
-  /** variantLabel ("champion default-cn@2026.1"), or "none" before an account is known. */
+  /** variantLabel ("champion default-cn@2026.2"), or "none" before an account is known. */
   variant: string;
   arm: 'champion' | 'challenger' | null;
   /** The champion policy whose accounts the variant was dealt from (null before an account is known). */

@@ -25,7 +25,7 @@ function reasonWords(code: string, lang: Language): string {
   return signal ? `${reason}：${words(lang, 'signal', signal)}` : reason;
 }
 
-/** A variant stamp ("challenger default-cn@2026.2") in words: which arm, then the policy it names. */
+/** A variant stamp ("challenger default-cn@2026.3") in words: which arm, then the policy it names. */
 function variantWords(stamp: string | null, lang: Language): string | null {
   if (!stamp) return null;
   const [arm = stamp, ref] = stamp.split(' ');

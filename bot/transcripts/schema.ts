@@ -99,7 +99,7 @@ export const ConsentDecision = z.strictObject({
   redactedText: z.string(),
 });
 
-/** "challenger default-cn@2026.2" (see variantLabel); null where no account, hence no variant, is known. */
+/** "challenger default-cn@2026.3" (see variantLabel); null where no account, hence no variant, is known. */
 const VariantStamp = z.string().nullable().default(null);
 
 export const ArrangementCreatedDecision = z.strictObject({

@@ -58,7 +58,7 @@ describe('compliance console in the browser', () => {
     await page.selectOption('select[name="handoffReason"]', '');
     await page.fill('input[name="accountId"]', 'cn-m1-wang');
     await page.selectOption('select[name="outcome"]', 'arrangement');
-    await page.fill('input[name="policyVersion"]', 'default-cn@2026.1');
+    await page.fill('input[name="policyVersion"]', 'default-cn@2026.2');
     await page.click('#search button[type="submit"]');
     const result = page.locator('#results li', { hasText: 'cn-m1-wang' });
     await expect.poll(() => result.count()).toBe(1);
@@ -73,10 +73,10 @@ describe('compliance console in the browser', () => {
     const annotation = page.locator('#annotation');
     await expect.poll(() => annotation.innerText()).toContain('展示方案');
     const words = await annotation.innerText();
-    expect(words).toMatch(/政策\s+default-cn@2026\.1/);
+    expect(words).toMatch(/政策\s+default-cn@2026\.2/);
     expect(words).toMatch(/权限\s+机器人/);
     expect(words).toMatch(/条款\s+分 11 期，每月还款 ¥2,291\.66/);
-    expect(words).toContain('default-cn@2026.1:buckets.M1.bot.installment.maxMonths');
+    expect(words).toContain('default-cn@2026.2:buckets.M1.bot.installment.maxMonths');
     expect(words).not.toContain('{"');
 
     await page.selectOption('select[name="verdict"]', 'needs_followup');

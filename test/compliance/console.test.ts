@@ -67,10 +67,10 @@ describe('compliance console API', () => {
     const notes = view.annotations[offerMessage.seq];
     const shown = notes.find((d: any) => d.title === '展示方案');
     const field = (label: string) => shown.fields.find((f: any) => f.label === label)?.value;
-    expect(field('政策')).toBe('default-cn@2026.1');
+    expect(field('政策')).toBe('default-cn@2026.2');
     expect(field('权限')).toBe('机器人');
     expect(field('条款')).toContain('分 11 期，每月还款 ¥2,291.66');
-    expect(field('规则').split('\n').some((id: string) => id.startsWith('default-cn@2026.1:buckets.M1.bot.installment'))).toBe(true);
+    expect(field('规则').split('\n').some((id: string) => id.startsWith('default-cn@2026.2:buckets.M1.bot.installment'))).toBe(true);
     expect(JSON.stringify(notes)).not.toContain('"payload"');
     const english = (await call('conversations/agreed?lang=en')).json().annotations[offerMessage.seq];
     expect(english.find((d: any) => d.title === 'Offer shown').fields.map((f: any) => f.label)).toEqual(['Policy', 'Authority', 'Terms', 'Rules']);

@@ -33,10 +33,10 @@ describe('readable decisions', () => {
     const handoff: Decision = {
       ...base,
       seq: 3,
-      payload: { type: 'handoff', reason: 'vulnerability', urgency: 'critical', authorityNeeded: null, ruleIds: ['default-cn@2026.1#trigger.self_harm'], variant: null },
+      payload: { type: 'handoff', reason: 'vulnerability', urgency: 'critical', authorityNeeded: null, ruleIds: ['default-cn@2026.2#trigger.self_harm'], variant: null },
     };
     const values = (record: Decision, lang: 'zh-CN' | 'zh-TW' | 'en') => readableDecision(record, lang).fields.map((f) => f.value);
-    expect(values(handoff, 'zh-CN')).toEqual(['弱势客户', '紧急', 'default-cn@2026.1#trigger.self_harm']);
+    expect(values(handoff, 'zh-CN')).toEqual(['弱势客户', '紧急', 'default-cn@2026.2#trigger.self_harm']);
     expect(values(handoff, 'zh-TW').slice(0, 2)).toEqual(['弱勢客戶', '緊急']);
     expect(values(handoff, 'en').slice(0, 2)).toEqual(['Vulnerability', 'critical']);
     const understanding: Decision = {
@@ -62,9 +62,9 @@ describe('readable decisions', () => {
   it('a variant, a feedback question and a contact attempt are read in words, not field names', () => {
     const base = { kind: 'decision', actor: 'bot', at: '2026-11-30T10:00:00.000Z', conversationId: 'c1', seq: 4, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) } as const;
     const read = (payload: Decision['payload'], lang: 'zh-CN' | 'en') => readableDecision({ ...base, payload }, lang).fields.map((f) => `${f.label}: ${f.value}`);
-    const variant = { type: 'variant', accountId: 'cn-m2-li', arm: 'champion', policyRef: 'default-cn', policyId: 'default-cn', policyVersion: '2026.1', championId: 'default-cn', bucket: 'M2', shareBps: null } as const;
-    expect(read(variant, 'zh-CN')).toEqual(['账户: cn-m2-li', '方案组别: 现行政策 default-cn@2026.1', '逾期阶段: M2']);
-    expect(read({ type: 'feedback_asked', after: 'agreement', variant: 'challenger default-cn@2026.2' }, 'en')).toEqual(['Asked after: an agreement', 'Policy variant: challenger (policy on trial) default-cn@2026.2']);
+    const variant = { type: 'variant', accountId: 'cn-m2-li', arm: 'champion', policyRef: 'default-cn', policyId: 'default-cn', policyVersion: '2026.2', championId: 'default-cn', bucket: 'M2', shareBps: null } as const;
+    expect(read(variant, 'zh-CN')).toEqual(['账户: cn-m2-li', '方案组别: 现行政策 default-cn@2026.2', '逾期阶段: M2']);
+    expect(read({ type: 'feedback_asked', after: 'agreement', variant: 'challenger default-cn@2026.3' }, 'en')).toEqual(['Asked after: an agreement', 'Policy variant: challenger (policy on trial) default-cn@2026.3']);
     expect(read({ type: 'contact_attempt', purpose: 'reminder', channel: 'wechat', timezone: 'Asia/Shanghai', allowed: false, reason: 'quiet_hours' }, 'zh-CN')).toEqual(['联系目的: 还款提醒', '渠道: 微信', '时区: Asia/Shanghai', '是否允许: 否', '原因: quiet_hours']);
     expect(read({ type: 'promise_to_pay', date: '2026-12-01', amountMinor: 123456 }, 'en')).toEqual(['Date: 2026-12-01', 'Amount: 1,234.56']);
   });

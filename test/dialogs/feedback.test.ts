@@ -41,10 +41,10 @@ describe('feedback in the bot', () => {
     expect(texts(after).join('\n')).toMatch(/已生效/);
 
     const recorded = await decisions(h.forbear, 'fb-agree');
-    expect(recorded.filter((d) => d.type === 'feedback_asked')).toEqual([{ type: 'feedback_asked', after: 'agreement', variant: 'champion default-cn@2026.1' }]);
+    expect(recorded.filter((d) => d.type === 'feedback_asked')).toEqual([{ type: 'feedback_asked', after: 'agreement', variant: 'champion default-cn@2026.2' }]);
     expect(recorded.filter((d) => d.type === 'feedback')).toEqual([
-      { type: 'feedback', satisfaction: 4, fair: null, variant: 'champion default-cn@2026.1' },
-      { type: 'feedback', satisfaction: null, fair: true, variant: 'champion default-cn@2026.1' },
+      { type: 'feedback', satisfaction: 4, fair: null, variant: 'champion default-cn@2026.2' },
+      { type: 'feedback', satisfaction: null, fair: true, variant: 'champion default-cn@2026.2' },
     ]);
     await h.forbear.close();
   });

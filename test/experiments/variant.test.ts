@@ -10,7 +10,7 @@ import { loadPolicy } from '../../policy/load.js';
 import { events, harness, texts } from '../dialogs/harness.js';
 
 const champion = loadPolicy('default-cn');
-const challenger = loadPolicy('policy/challengers/default-cn-2026.2.yaml');
+const challenger = loadPolicy('policy/challengers/default-cn-2026.3.yaml');
 const tenPercentOfM2: Experiment = { seed: 'test-seed', challengers: [{ policy: challenger, champion: 'default-cn', sharesBps: { M2: 1000 } }] };
 const ids = Array.from({ length: 10_000 }, (_, i) => `acct-${i.toString(36)}-${(i * 7919) % 104_729}`);
 
@@ -22,12 +22,12 @@ describe('variant assignment', () => {
     expect(share).toBeGreaterThan(0.09);
     expect(share).toBeLessThan(0.11);
     expect(m2.every((v) => v.bucket === 'M2')).toBe(true);
-    expect(m2.find((v) => v.arm === 'challenger')).toMatchObject({ policyRef: 'default-cn@2026.2', policyId: 'default-cn', policyVersion: '2026.2', shareBps: 1000 });
+    expect(m2.find((v) => v.arm === 'challenger')).toMatchObject({ policyRef: 'default-cn@2026.3', policyId: 'default-cn', policyVersion: '2026.3', shareBps: 1000 });
     expect(ids.every((id) => assignVariant(tenPercentOfM2, champion, id, 12).arm === 'champion')).toBe(true);
   });
 
   it('is stable: the same account gets the same variant on every call and from a separately built experiment', () => {
-    const again: Experiment = { seed: 'test-seed', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.2.yaml'), champion: 'default-cn', sharesBps: { M2: 1000 } }] };
+    const again: Experiment = { seed: 'test-seed', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.3.yaml'), champion: 'default-cn', sharesBps: { M2: 1000 } }] };
     for (const id of ids) expect(assignVariant(again, champion, id, 45).arm).toBe(assignVariant(tenPercentOfM2, champion, id, 45).arm);
     // Another seed deals the accounts again: a different set draws the challenger.
     const reseeded = ids.filter((id) => assignVariant({ ...tenPercentOfM2, seed: 'other' }, champion, id, 45).arm === 'challenger');
@@ -39,11 +39,11 @@ describe('variant assignment', () => {
     const deciles = new Array<number>(10).fill(0);
     for (const id of ids) deciles[Math.floor(slotOf('s', id) / 1000)]! += 1;
     for (const d of deciles) expect(Math.abs(d - 1000)).toBeLessThan(130);
-    const other = { ...challenger, version: '2026.3' };
+    const other = { ...challenger, version: '2026.4' };
     const two: Experiment = { seed: 's', challengers: [{ policy: challenger, champion: 'default-cn', sharesBps: { M2: 2000 } }, { policy: other, champion: 'default-cn', sharesBps: { M2: 3000 } }] };
     const arms = ids.map((id) => assignVariant(two, champion, id, 45).policyRef);
-    expect(arms.filter((r) => r === 'default-cn@2026.2').length / ids.length).toBeCloseTo(0.2, 1);
-    expect(arms.filter((r) => r === 'default-cn@2026.3').length / ids.length).toBeCloseTo(0.3, 1);
+    expect(arms.filter((r) => r === 'default-cn@2026.3').length / ids.length).toBeCloseTo(0.2, 1);
+    expect(arms.filter((r) => r === 'default-cn@2026.4').length / ids.length).toBeCloseTo(0.3, 1);
   });
 });
 
@@ -54,7 +54,7 @@ describe('the challengers file', () => {
     writeFileSync(file, text);
     return file;
   };
-  const challengerFile = path.resolve('policy/challengers/default-cn-2026.2.yaml');
+  const challengerFile = path.resolve('policy/challengers/default-cn-2026.3.yaml');
   const load = (file: string) => loadChallengers(file, (id) => loadPolicy(id));
   const problem = (file: string) => {
     try {
@@ -130,17 +130,17 @@ describe('a challenger in a conversation', () => {
 
     const { h, id, answer } = await negotiate(everyM2);
     const offered = events(answer, 'offer')[0]!;
-    expect(offered).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.2', offer: { installment: { months: 36 } } });
+    expect(offered).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.3', offer: { installment: { months: 36 } } });
     // The policy accepted the cardholder's own terms, so the restated terms await consent.
     expect(texts(answer).join('\n')).toMatch(/36/);
     const done = await h.say(id, '同意');
     expect(texts(done).join('\n')).toMatch(/FB-\d{4}-/);
     const arrangement = events(done, 'agreement')[0]!;
-    expect(arrangement).toMatchObject({ policyVersion: '2026.2', variant: 'challenger default-cn@2026.2' });
+    expect(arrangement).toMatchObject({ policyVersion: '2026.3', variant: 'challenger default-cn@2026.3' });
     const decisions = (await h.forbear.transcripts.read(id)).flatMap((r) => (r.kind === 'decision' ? [r.payload] : []));
     expect(decisions.find((d) => d.type === 'variant')).toMatchObject({ accountId: 'cn-m2-li', arm: 'challenger', bucket: 'M2', shareBps: 10_000 });
-    expect(decisions.find((d) => d.type === 'arrangement_created')).toMatchObject({ variant: 'challenger default-cn@2026.2' });
-    expect(decisions.filter((d) => d.type === 'policy_evaluation' || d.type === 'offer_shown').every((d) => 'policyVersion' in d && d.policyVersion === '2026.2')).toBe(true);
+    expect(decisions.find((d) => d.type === 'arrangement_created')).toMatchObject({ variant: 'challenger default-cn@2026.3' });
+    expect(decisions.filter((d) => d.type === 'policy_evaluation' || d.type === 'offer_shown').every((d) => 'policyVersion' in d && d.policyVersion === '2026.3')).toBe(true);
     await h.forbear.close();
   });
 
@@ -152,9 +152,9 @@ describe('a challenger in a conversation', () => {
     await h.say(id, '1979-11-02');
     const answer = await h.say(id, '我要转人工');
     const handoff = events(answer, 'handoff')[0]!;
-    expect(handoff).toMatchObject({ variant: 'challenger default-cn@2026.2' });
+    expect(handoff).toMatchObject({ variant: 'challenger default-cn@2026.3' });
     const metrics = await h.forbear.metrics.registry.metrics();
-    expect(metrics).toContain(`forbear_variant_handoffs_total{variant="challenger default-cn@2026.2",reason="${String(handoff['reason'])}"} 1`);
+    expect(metrics).toContain(`forbear_variant_handoffs_total{variant="challenger default-cn@2026.3",reason="${String(handoff['reason'])}"} 1`);
     await h.forbear.close();
   });
 });

@@ -102,7 +102,7 @@ describe('escalation between people', () => {
     expect(unknown.body.decision.reasons.map((r: any) => r.code)).toEqual(['override_reason_unknown']);
     const granted = await supervisor.post(`cases/${id}/approve`, { proposal: { months: 60 }, override: { reasonCode: 'income_recovering' } });
     expect(granted.status).toBe(200);
-    expect(granted.body.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.1:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
+    expect(granted.body.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.2:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
     await c.say(shared.instance, '同意');
     const [made] = agreements(await c.log(shared.instance));
     expect(made!.value).toMatchObject({ approvedBy: { role: 'supervisor' }, offer: { installment: { months: 60 } } });
@@ -150,18 +150,18 @@ describe('escalation between people', () => {
     // Compliance reads the offer in words with the rule that allowed it and the policy version.
     const records = await shared.forbear.transcripts.read(id);
     const shown = records.find((r) => r.kind === 'decision' && r.payload.type === 'offer_shown');
-    expect(JSON.stringify(shown)).toContain('default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
+    expect(JSON.stringify(shown)).toContain('default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor');
     const reviewer = await login('compliance', 'compliance-demo');
     const view = await fetch(`${shared.instance.base}/compliance/api/conversations/${id}`, { headers: { cookie: reviewer.cookie } });
     const notes = Object.values(((await view.json()) as any).annotations).flat() as any[];
     const fields = notes.find((d) => d.title === '展示方案').fields;
     expect(fields.find((f: any) => f.label === '条款').value).toContain('临时小额还款');
     expect(fields.find((f: any) => f.label === '规则').value).toContain('peopleArrangements.tokenPayment.maxMonths.supervisor');
-    expect(fields.find((f: any) => f.label === '政策').value).toBe('default-cn@2026.1');
+    expect(fields.find((f: any) => f.label === '政策').value).toBe('default-cn@2026.2');
     // The evaluation's reasons in words before each rule id, not codes.
     const accepted = records.find((r) => r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.outcome === 'accept')!;
     const evaluation = readableDecision(accepted as Parameters<typeof readableDecision>[0], 'zh-CN');
-    expect(evaluation.fields.find((f) => f.label === '规则')!.value).toContain('在权限范围内: default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
+    expect(evaluation.fields.find((f) => f.label === '规则')!.value).toContain('在权限范围内: default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor');
   });
 
   it('release, transfer, notes and dispositions from the configured list', async () => {

@@ -60,7 +60,7 @@ describe('a token payment for the case nothing else fits', () => {
     expect(await boss.locator('#who').innerText()).toBe('陈静 · supervisor (主管)');
     await request.locator('summary').click();
     // The policy's reasons in words, each with its rule id.
-    expect(await request.innerText()).toContain('在权限范围内 — default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
+    expect(await request.innerText()).toContain('在权限范围内 — default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor');
     await boss.screenshot({ path: 'test-output/supervisor-token-payment.png', fullPage: true });
     await request.getByRole('button', { name: '批准并发送给持卡人' }).click();
 

@@ -26,7 +26,7 @@ let base: string;
 beforeAll(async () => {
   const m2 = DEMO_ACCOUNTS.find((a) => a.accountId === 'cn-m2-li')!;
   const accounts = Array.from({ length: 16 }, (_, i) => ({ ...m2, accountId: `ops-m2-${i}`, last4: String(6000 + i) }));
-  const experiment: Experiment = { seed: 'ops-dashboard', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.2.yaml'), champion: 'default-cn', sharesBps: { M2: 5000 } }] };
+  const experiment: Experiment = { seed: 'ops-dashboard', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.3.yaml'), champion: 'default-cn', sharesBps: { M2: 5000 } }] };
   const clock = fixedClock('2026-11-22T02:00:00Z');
   ({ forbear, running, base } = await startForbear({}, { experiment, accounts: new DemoAccountService(clock, () => 'Asia/Shanghai', [...accounts, ...DEMO_ACCOUNTS]) }));
   const adapter = new LocalAdapter(forbear.bot, 'directline');
@@ -73,8 +73,8 @@ describe('the /ops API', () => {
     const cli = JSON.parse(await reportOutput(forbear.transcripts, { from: '2026-11-22', to: '2026-11-22', by: 'variant', lang: 'en', json: true }));
     expect(body.report.overall).toEqual(cli.overall);
     expect(body.report.by).toEqual(cli.by);
-    expect(body.tables['variant']!.rows.map((r) => r[0])).toEqual(['challenger default-cn@2026.2', 'champion default-cn@2026.1', 'champion default-us@2026.1', 'none', 'All conversations']);
-    expect(body.comparisons[0]).toMatch(/^M2: challenger default-cn@2026\.2 against champion default-cn@2026\.1/);
+    expect(body.tables['variant']!.rows.map((r) => r[0])).toEqual(['challenger default-cn@2026.3', 'champion default-cn@2026.2', 'champion default-us@2026.2', 'none', 'All conversations']);
+    expect(body.comparisons[0]).toMatch(/^M2: challenger default-cn@2026\.3 against champion default-cn@2026\.2/);
   });
 });
 
@@ -104,14 +104,14 @@ describe('the dashboard in the browser', () => {
     await page.click('#login button[type="submit"]');
     await expect.poll(() => page.locator('#table tbody tr').count()).toBe(5);
     expect(await page.locator('#table thead').textContent()).toContain('达成协议率');
-    expect(await page.locator('#table tbody').textContent()).toContain('challenger default-cn@2026.2');
-    await expect.poll(() => page.locator('#comparisons li').first().textContent()).toMatch(/^M2：challenger default-cn@2026\.2 对比 champion default-cn@2026\.1 —— 达成协议率/);
+    expect(await page.locator('#table tbody').textContent()).toContain('challenger default-cn@2026.3');
+    await expect.poll(() => page.locator('#comparisons li').first().textContent()).toMatch(/^M2：challenger default-cn@2026\.3 对比 champion default-cn@2026\.2 —— 达成协议率/);
     // Every chart was drawn by Chart.js, served from this server.
     for (const id of ['chart-rates', 'chart-concessions', 'chart-reasons', 'chart-weekly']) {
       expect(await page.evaluate((c) => (window as unknown as { Chart: { getChart(id: string): unknown } }).Chart.getChart(c) !== undefined, id), id).toBe(true);
     }
     const labels = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[] } } } }).Chart.getChart('chart-rates').data.labels);
-    expect(labels).toEqual(['challenger default-cn@2026.2', 'champion default-cn@2026.1', 'champion default-us@2026.1', 'none']);
+    expect(labels).toEqual(['challenger default-cn@2026.3', 'champion default-cn@2026.2', 'champion default-us@2026.2', 'none']);
     await page.screenshot({ path: 'test-output/ops-dashboard.png', fullPage: true });
 
     // Another grouping and language, without another login.

@@ -75,12 +75,12 @@ describe('report pieces', () => {
       ...row(null), variant, arm, championId, bucket: 'M2', arrangement: agreed ? 'FB-2026-AAAA-BBBB' : null,
     });
     const rows = [
-      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-cn@2026.1', 'champion', 'default-cn', i < 3)),
-      ...Array.from({ length: 10 }, (_, i) => dealt('challenger default-cn@2026.2', 'challenger', 'default-cn', i < 6)),
-      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-us@2026.1', 'champion', 'default-us', i < 9)),
+      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-cn@2026.2', 'champion', 'default-cn', i < 3)),
+      ...Array.from({ length: 10 }, (_, i) => dealt('challenger default-cn@2026.3', 'challenger', 'default-cn', i < 6)),
+      ...Array.from({ length: 10 }, (_, i) => dealt('champion default-us@2026.2', 'champion', 'default-us', i < 9)),
     ];
     const compared = buildReport(rows).comparisons;
-    expect(compared.map((c) => [c.bucket, c.challenger, c.champion])).toEqual([['M2', 'challenger default-cn@2026.2', 'champion default-cn@2026.1']]);
+    expect(compared.map((c) => [c.bucket, c.challenger, c.champion])).toEqual([['M2', 'challenger default-cn@2026.3', 'champion default-cn@2026.2']]);
     expect(compared[0]!.agreement).toMatchObject({ a: { successes: 3, trials: 10 }, b: { successes: 6, trials: 10 } });
   });
 });
@@ -97,7 +97,7 @@ describe('the report against the stored records', () => {
     // Twelve M2 cardholders (copies of a demo account) and a challenger on half of M2.
     const base = DEMO_ACCOUNTS.find((a) => a.accountId === 'cn-m2-li')!;
     const accounts = Array.from({ length: 12 }, (_, i) => ({ ...base, accountId: `m2-${i}`, last4: String(7000 + i) }));
-    const experiment: Experiment = { seed: 'report-test', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.2.yaml'), champion: 'default-cn', sharesBps: { M2: 5000 } }] };
+    const experiment: Experiment = { seed: 'report-test', challengers: [{ policy: loadPolicy('policy/challengers/default-cn-2026.3.yaml'), champion: 'default-cn', sharesBps: { M2: 5000 } }] };
     const clock = fixedClock('2026-11-22T02:00:00Z');
     const h = await harness({ experiment, clock, accounts: new DemoAccountService(clock, () => 'Asia/Shanghai', [...accounts, ...DEMO_ACCOUNTS]) });
     const ids: string[] = [];
@@ -146,7 +146,7 @@ describe('the report against the stored records', () => {
     }
     expect(report.overall.handoffsByReason).toEqual(reasons);
     expect(reasons).toEqual({ request_human: 4, vulnerability: 1 });
-    expect(Object.keys(report.by.variant).sort()).toEqual(['challenger default-cn@2026.2', 'champion default-cn@2026.1', 'champion default-us@2026.1', 'none']);
+    expect(Object.keys(report.by.variant).sort()).toEqual(['challenger default-cn@2026.3', 'champion default-cn@2026.2', 'champion default-us@2026.2', 'none']);
     expect(report.by.language['en']!.conversations).toBe(1);
     expect(report.by.bucket['unverified']!.conversations).toBe(1);
     expect(report.by.channel['test']!.conversations).toBe(14);
@@ -156,28 +156,28 @@ describe('the report against the stored records', () => {
     expect(report.overall.feedback.fairYes).toBe(fair.filter((x) => x === true).length);
 
     // Concessions: from the offer amounts the arrangement was made on.
-    const cn = report.by.variant['champion default-cn@2026.1']!;
+    const cn = report.by.variant['champion default-cn@2026.2']!;
     expect(cn.concessionBps).not.toBeNull();
     expect(report.overall.timeToAgreement).not.toBeNull();
 
     // One comparison: challenger against champion in M2, with its readout.
     expect(report.comparisons).toHaveLength(1);
-    expect(report.comparisons[0]).toMatchObject({ bucket: 'M2', champion: 'champion default-cn@2026.1', challenger: 'challenger default-cn@2026.2' });
+    expect(report.comparisons[0]).toMatchObject({ bucket: 'M2', champion: 'champion default-cn@2026.2', challenger: 'challenger default-cn@2026.3' });
     const m2 = report.comparisons[0]!.agreement!;
     expect(m2.a.trials + m2.b.trials).toBe(12);
-    expect(renderText(report, 'variant', 'en')).toMatch(/M2: challenger default-cn@2026\.2 against champion default-cn@2026\.1 — agreement [\d.]+% vs [\d.]+% \(\d+ vs \d+ conversations\)/);
+    expect(renderText(report, 'variant', 'en')).toMatch(/M2: challenger default-cn@2026\.3 against champion default-cn@2026\.2 — agreement [\d.]+% vs [\d.]+% \(\d+ vs \d+ conversations\)/);
 
     // Kept and cure rates come from the ledger book: one arrangement paid in full is kept and cured;
     // the others have nothing due yet on this day, so they do not count either way.
-    const paid = rows.find((r) => r.arrangement !== null && r.variant === 'champion default-us@2026.1')!;
+    const paid = rows.find((r) => r.arrangement !== null && r.variant === 'champion default-us@2026.2')!;
     const ledger = (await h.forbear.lifecycle.book.get(paid.arrangement!))!.ledger;
     const total = ledger.instalments.reduce((s, i) => s + i.amountMinor, 0);
     const payment = await h.forbear.lifecycle.book.pay({ paymentId: 'report-test-1', reference: paid.arrangement!, accountId: 'us-m1-johnson', amountMinor: total, currency: 'USD', paidAt: '2026-11-22T03:00:00Z' });
     expect(payment.status).toBe('applied');
     const book = { get: async (reference: string) => (await h.forbear.lifecycle.book.get(reference))?.ledger ?? null };
     const withLedger = buildReport((await collectFacts(h.forbear.transcripts, { from: '2026-11-22', to: '2026-11-22' }, book)).rows);
-    expect(withLedger.by.variant['champion default-us@2026.1']).toMatchObject({ keptRate: 1, cureRate: 1 });
-    expect(withLedger.by.variant['champion default-cn@2026.1']).toMatchObject({ keptRate: null, cureRate: null });
+    expect(withLedger.by.variant['champion default-us@2026.2']).toMatchObject({ keptRate: 1, cureRate: 1 });
+    expect(withLedger.by.variant['champion default-cn@2026.2']).toMatchObject({ keptRate: null, cureRate: null });
     expect(withLedger.overall).toMatchObject({ keptRate: 1, cureRate: 1 });
 
     // The CLI prints the same figures.

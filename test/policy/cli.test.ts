@@ -38,7 +38,7 @@ describe('policy CLI', () => {
   it('runs as a process: output on its streams, exit 0 and 2', { timeout: 120_000 }, () => {
     const ok = spawned(['validate', 'policy/policies/default-cn.yaml']);
     expect(ok).toMatchObject({ code: 0 });
-    expect(ok.stdout).toContain('ok: default-cn@2026.1');
+    expect(ok.stdout).toContain('ok: default-cn@2026.2');
     const input = { account: account(), assessment: assessment(), proposal: { months: 'twelve' } };
     const bad = spawned(['evaluate', '--policy', 'default-cn'], JSON.stringify(input));
     expect(bad.code).toBe(2);
@@ -49,7 +49,7 @@ describe('policy CLI', () => {
   it('validates the bundled policies', async () => {
     const r = await run(['validate', 'policy/policies/default-cn.yaml']);
     expect(r).toMatchObject({ code: 0 });
-    expect(r.stdout).toContain('ok: default-cn@2026.1');
+    expect(r.stdout).toContain('ok: default-cn@2026.2');
     expect(JSON.parse((await run(['validate', 'policy/policies/default-us.yaml', '--json'])).stdout)).toMatchObject({ ok: true, id: 'default-us' });
   });
 

@@ -21,8 +21,8 @@ describe('affordability override', () => {
     const d = evaluate(cn, li, tight, { months: 60 }, { authority: 'supervisor', override: { reasonCode: 'income_recovering' } });
     expect(d.outcome).toBe('accept');
     expect(d.offer!.largestPaymentMinor).toBeLessThanOrEqual(90_000);
-    expect(d.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.1:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
-    expect(d.offer!.ruleIds).toContain('default-cn@2026.1:affordabilityOverride.maxShareOfDisposableBps.supervisor');
+    expect(d.reasons).toContainEqual({ code: 'affordability_override', ruleId: 'default-cn@2026.2:affordabilityOverride.maxShareOfDisposableBps.supervisor', detail: 'income_recovering' });
+    expect(d.offer!.ruleIds).toContain('default-cn@2026.2:affordabilityOverride.maxShareOfDisposableBps.supervisor');
     // An agent's share (70%) does not reach a plan an agent may grant.
     expect(evaluate(cn, li, tight, { months: 36 }, { authority: 'agent', override: { reasonCode: 'income_recovering' } }).outcome).not.toBe('accept');
   });

@@ -29,17 +29,17 @@ describe('people-only holding arrangements', () => {
     expect(offer.holding).toEqual({ kind: 'token_payment', reviewDate: '2027-05-22', remainingMinor: 4_976_000 - 240_000 });
     expect(offer).toMatchObject({ authority: 'supervisor', totalRepayableMinor: 240_000, concessionMinor: 0, largestPaymentMinor: 40_000 });
     expect(offer.ruleIds).toEqual([
-      'default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor',
-      'default-cn@2026.1:peopleArrangements.tokenPayment.minMonthlyPaymentMinor',
-      'default-cn@2026.1:peopleArrangements.tokenPayment.maxShareOfDisposableBps',
+      'default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor',
+      'default-cn@2026.2:peopleArrangements.tokenPayment.minMonthlyPaymentMinor',
+      'default-cn@2026.2:peopleArrangements.tokenPayment.maxShareOfDisposableBps',
     ]);
-    expect(d).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.1' });
+    expect(d).toMatchObject({ policyId: 'default-cn', policyVersion: '2026.2' });
     // An agent may grant 3 months; 6 goes to a supervisor.
     expect(evaluate(cn, li, tight, { tokenPaymentMinor: 40_000, months: 3 }, { authority: 'agent' }).outcome).toBe('accept');
     const agent = evaluate(cn, li, tight, token, { authority: 'agent' });
     expect(agent.outcome).toBe('handoff');
     expect(agent.handoff).toMatchObject({ reason: 'out_of_authority', authorityNeeded: 'supervisor' });
-    expect(agent.handoff!.ruleIds).toContain('default-cn@2026.1:peopleArrangements.tokenPayment.maxMonths.supervisor');
+    expect(agent.handoff!.ruleIds).toContain('default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor');
   });
 
   it('a breathing space: nothing due until the review, days bounded per level', () => {

@@ -8,7 +8,7 @@ import { renderText } from '../../bot/operations/table.js';
 import { loadPolicy } from '../../policy/index.js';
 import { simulate } from '../../simulate/run.js';
 
-const CHALLENGER = 'policy/challengers/default-cn-2026.2.yaml';
+const CHALLENGER = 'policy/challengers/default-cn-2026.3.yaml';
 
 describe('simulating a challenger', () => {
   it('runs the same personas on both variants, checks each against its own policy, and reads like the dashboard', async () => {
@@ -20,18 +20,18 @@ describe('simulating a challenger', () => {
     expect(challenger.conversations.map((c) => c.persona.id)).toEqual(champion.conversations.map((c) => c.persona.id));
     const verified = challenger.outcomes.filter((o) => o.arm !== null);
     expect(verified.length).toBeGreaterThan(20);
-    expect(verified.every((o) => o.variant === 'challenger default-cn@2026.2')).toBe(true);
-    expect(champion.outcomes.filter((o) => o.arm !== null).every((o) => o.variant === 'champion default-cn@2026.1')).toBe(true);
+    expect(verified.every((o) => o.variant === 'challenger default-cn@2026.3')).toBe(true);
+    expect(champion.outcomes.filter((o) => o.arm !== null).every((o) => o.variant === 'champion default-cn@2026.2')).toBe(true);
     // The independent re-check holds each agreement to the variant's own envelope.
     expect(champion.report.violations.count).toBe(0);
     expect(challenger.report.violations.count).toBe(0);
     expect(challenger.report.handoff.missedSafety).toBe(0);
 
     const report = buildReport([...champion.outcomes, ...challenger.outcomes.filter((o) => o.arm === 'challenger')]);
-    expect(report.by.variant['challenger default-cn@2026.2']!.conversations).toBe(report.by.variant['champion default-cn@2026.1']!.conversations);
+    expect(report.by.variant['challenger default-cn@2026.3']!.conversations).toBe(report.by.variant['champion default-cn@2026.2']!.conversations);
     const text = renderText(report, 'variant', 'en');
-    expect(text).toMatch(/challenger default-cn@2026\.2 +\d+ +[\d.]+% \(\d+\)/);
-    expect(text).toMatch(/M2: challenger default-cn@2026\.2 against champion default-cn@2026\.1 — agreement/);
+    expect(text).toMatch(/challenger default-cn@2026\.3 +\d+ +[\d.]+% \(\d+\)/);
+    expect(text).toMatch(/M2: challenger default-cn@2026\.3 against champion default-cn@2026\.2 — agreement/);
   });
 
   it('refuses a challenger that is the champion, in another currency, or not a valid policy', () => {

@@ -34,7 +34,7 @@ export function arrangementFor(conversationId: string, accountId = 'acct-1') {
     dateStyle: 'iso',
     offer,
     policyId: 'default-cn',
-    policyVersion: '2026.1',
+    policyVersion: '2026.2',
     variant: null,
     consentText: '好的，我同意',
     consentAt: '2026-06-01T08:00:00.000Z',
