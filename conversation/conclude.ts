@@ -50,7 +50,7 @@ export function firstPayment(offer: Offer): { amountMinor: number; dueDate: stri
 export async function concludeArrangement(context: TurnContext, ports: ConclusionPorts, c: Conclusion): Promise<Arrangement> {
   const conversationId = context.activity.conversation.id;
   const now = ports.clock.now().toISOString();
-  const { arrangement, created } = await ports.arrangements.createOnce(conversationId, (reference) => ({
+  const { arrangement } = await ports.arrangements.createOnce(conversationId, (reference) => ({
     reference,
     conversationId,
     accountId: c.accountId,
@@ -66,11 +66,12 @@ export async function concludeArrangement(context: TurnContext, ports: Conclusio
     approvedBy: c.approvedBy,
     createdAt: now,
   }));
-  // Consent is recorded unless this conversation's state already holds the conclusion. Not only when
-  // `created`: a turn that stored the arrangement and then failed (Redis gone while its records were
-  // stored, say) leaves neither records nor state, and its retry finds the arrangement made
-  // (created=false) — the consent must still reach the transcript, once.
-  const alreadyRecorded = !created && c.file.arrangementReference === arrangement.reference;
+  // Consent is recorded unless this conversation's state already holds the conclusion (state is saved
+  // with the turn that recorded it). Not "unless the arrangement already existed": a turn that stored
+  // the arrangement and then failed (Redis gone while its records were stored, say) leaves neither
+  // records nor state, and its retry finds the arrangement made — the consent must still reach the
+  // transcript, once. A newly created arrangement has a reference never drawn before, so no state holds it.
+  const alreadyRecorded = c.file.arrangementReference === arrangement.reference;
   concluded(c.file, arrangement.reference);
   if (!alreadyRecorded) await ports.audit.agreement(context, arrangement.offer, c.consentText, arrangement.reference, arrangement.variant);
 

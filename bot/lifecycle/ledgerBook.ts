@@ -191,23 +191,27 @@ export class LedgerBook {
   async open(arrangement: Arrangement): Promise<LedgerRecord> {
     const policy = this.deps.policy(arrangement.policyId);
     const today = todayIn({ now: () => new Date(arrangement.createdAt) }, policy.timezone);
-    let opened = false;
-    await this.ledgers.update(arrangement.reference, (current) => {
-      opened = current === undefined;
-      return current ?? {
-        ledger: openLedger(arrangement.reference, arrangement.offer, today),
-        conversationId: arrangement.conversationId,
-        accountId: arrangement.accountId,
-        currency: policy.currency,
-        policyId: arrangement.policyId,
-        language: arrangement.language,
-        dateStyle: arrangement.dateStyle,
-        channel: arrangement.channel,
-        published: -1,
-      };
-    });
-    await this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference]));
-    if (opened) {
+    // Under the account's lock: two consents at the same moment (two conversations of one cardholder)
+    // must not each see the other's new ledger and supersede it, leaving none active. Serialised, the
+    // later one supersedes the earlier, as a change of terms does.
+    await this.deps.stores.lock.withLock(`account:${arrangement.accountId}`, async () => {
+      let opened = false;
+      await this.ledgers.update(arrangement.reference, (current) => {
+        opened = current === undefined;
+        return current ?? {
+          ledger: openLedger(arrangement.reference, arrangement.offer, today),
+          conversationId: arrangement.conversationId,
+          accountId: arrangement.accountId,
+          currency: policy.currency,
+          policyId: arrangement.policyId,
+          language: arrangement.language,
+          dateStyle: arrangement.dateStyle,
+          channel: arrangement.channel,
+          published: -1,
+        };
+      });
+      await this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference]));
+      if (!opened) return;
       // A change of terms: the cardholder never has two arrangements at once; the new one replaces the old.
       const others = (await this.byAccount(arrangement.accountId)).filter(
         (other) => other.ledger.reference !== arrangement.reference && other.ledger.status === 'active',
@@ -215,7 +219,7 @@ export class LedgerBook {
       // Each under its own ledger's lock, all at once: the consent turn (which holds its conversation's
       // lock) waits for the slowest, not for the sum.
       await Promise.all(others.map((other) => this.supersede(other.ledger.reference, arrangement.reference)));
-    }
+    });
     return this.publish(arrangement.reference, arrangement);
   }
 

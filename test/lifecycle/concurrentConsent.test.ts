@@ -1,0 +1,64 @@
+/**
+ * One cardholder, two conversations, two consents at the same moment: each new arrangement
+ * supersedes the account's active one, so without care each could supersede the other and the
+ * account be left with none. The defined outcome, as if one consent came after the other: the later
+ * one stays active and supersedes the earlier, both ledgers fully published (the superseded one's
+ * conversation records why), on the embedded store and on Redis.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { createForbear, type Forbear } from '../../bot/app.js';
+import { loadConfig } from '../../bot/config.js';
+import { createLogger } from '../../bot/logger.js';
+import { useTestRedis } from '../support/redis.js';
+import { conclude } from './fixtures.js';
+
+const redis = useTestRedis('concurrent-consent');
+let forbear: Forbear | undefined;
+// Both consents of a round at the same instant; each round a minute after the last.
+let now = new Date('2026-11-22T02:00:00Z');
+afterEach(async () => {
+  await forbear?.close();
+  forbear = undefined;
+});
+
+async function instance(env: Record<string, string>): Promise<Forbear> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', LEDGER_ASSESS_INTERVAL_MIN: '0', ...env });
+  return createForbear({ config, clock: { now: () => now }, logger: createLogger('silent') });
+}
+
+async function twoAtOnce(f: Forbear, round: number): Promise<void> {
+  const accountId = 'cn-m1-wang';
+  now = new Date(Date.parse('2026-11-22T02:00:00Z') + round * 60_000);
+  const [a, b] = await Promise.all([
+    conclude(f, `cc-${round}-a`, accountId, '2026-11-22'),
+    conclude(f, `cc-${round}-b`, accountId, '2026-11-22'),
+  ]);
+  const all = await f.lifecycle.book.byAccount(accountId);
+  expect(all).toHaveLength(2 * (round + 1));
+  // One active arrangement for the account, one of these two; the earlier rounds' are all superseded.
+  const active = all.filter((r) => r.ledger.status === 'active');
+  expect(active).toHaveLength(1);
+  const winner = active[0]!;
+  expect([a.reference, b.reference]).toContain(winner.ledger.reference);
+  const records = all.filter((r) => [a.reference, b.reference].includes(r.ledger.reference));
+  const loser = records.find((r) => r !== winner)!;
+  expect(loser.ledger.status).toBe('superseded');
+  expect(loser.ledger.events.filter((e) => e.type === 'superseded')).toEqual([expect.objectContaining({ by: winner.ledger.reference })]);
+  expect((await f.lifecycle.book.activeFor(accountId))?.ledger.reference).toBe(winner.ledger.reference);
+  // Nothing half-written: every event of both ledgers is in its conversation's chain and the outbox.
+  for (const r of records) expect(r.published).toBe(r.ledger.events.length);
+  const chain = await f.transcripts.read(loser.conversationId);
+  expect(chain.some((x) => x.kind === 'decision' && x.payload.type === 'ledger' && x.payload.event.type === 'superseded')).toBe(true);
+}
+
+describe('two consents for one account at the same moment', () => {
+  it('embedded store: exactly one arrangement stays active, superseding the other', async () => {
+    forbear = await instance({});
+    for (let round = 0; round < 5; round++) await twoAtOnce(forbear, round);
+  });
+
+  it('Redis: exactly one arrangement stays active, superseding the other', async () => {
+    forbear = await instance({ REDIS_URL: redis().url, REDIS_KEY_PREFIX: redis().prefix, TRANSCRIPT_HMAC_KEY: 'concurrent-consent-transcript-key-0123456789' });
+    for (let round = 0; round < 5; round++) await twoAtOnce(forbear, round);
+  });
+});
