@@ -41,10 +41,10 @@ describe('configuration', () => {
   });
 });
 
-/** What `npm run dev` runs (`npm start` is the same program compiled). */
-function start(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+/** A program from sources as its npm script runs it (`bot/index.ts` is what `npm run dev` runs; `npm start` is the same program compiled). */
+function run(program: string, args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bot/index.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', program, ...args], {
       env: { PATH: process.env.PATH, PORT: '0', LOG_LEVEL: 'silent', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -63,6 +63,9 @@ describe('one loader for every section', () => {
     ['an LLM timeout below the floor', { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_TIMEOUT_MS: '5' }, 'OPENAI_TIMEOUT_MS'],
     ['a COOKIE_SECURE that is not a flag', { COOKIE_SECURE: 'yes' }, 'COOKIE_SECURE'],
     ['a negative Redis state TTL', { REDIS_URL: 'redis://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32), REDIS_STATE_TTL_SEC: '-4' }, 'REDIS_STATE_TTL_SEC'],
+    ['a REDIS_URL that is not a redis:// URL', { REDIS_URL: 'http://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32) }, 'REDIS_URL'],
+    ['a PORT that is not a port', { PORT: '70000' }, 'PORT'],
+    ['a TRUST_PROXY that is not an address', { TRUST_PROXY: 'maybe' }, 'TRUST_PROXY'],
   ];
 
   it.each(cases)('refuses %s with a ConfigError naming the variable', (_what, env, variable) => {
@@ -77,11 +80,31 @@ describe('one loader for every section', () => {
   });
 
   it('stops the server at start-up with exit 2 and the variable named, never a stack trace', async () => {
-    const runs = await Promise.all(cases.map(([, env]) => start(env)));
+    // Console users are read as the server starts (bot/auth/users.ts), each entry named.
+    const atStart: typeof cases = [...cases, ['a CONSOLE_USERS entry without role and hash', { CONSOLE_USERS: 'garbage' }, 'CONSOLE_USERS entry 1']];
+    const runs = await Promise.all(atStart.map(([, env]) => run('bot/index.ts', [], env)));
     runs.forEach((run, i) => {
-      const variable = cases[i]![2];
-      expect({ code: run.code, named: run.stderr.includes(`${variable}:`) }, run.stderr).toEqual({ code: 2, named: true });
+      const variable = atStart[i]![2];
+      expect({ code: run.code, named: run.stderr.includes(`forbear: invalid configuration:`) && run.stderr.includes(`${variable}:`) }, run.stderr).toEqual({ code: 2, named: true });
       expect(run.stderr).not.toMatch(/\n\s+at /);
+    });
+  }, 180_000);
+});
+
+describe('the command-line tools read the same configuration', () => {
+  const redis = { REDIS_URL: 'redis://127.0.0.1:6379', TRANSCRIPT_HMAC_KEY: 'k'.repeat(32) };
+  const tools: Array<[string, string, string[], Record<string, string>, string]> = [
+    ['chat', 'bot/chat.ts', [], { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_TIMEOUT_MS: '5' }, 'OPENAI_TIMEOUT_MS'],
+    ['transcripts', 'bot/transcripts/cli.ts', ['verify', 'c-1'], { REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    ['report', 'bot/operations/cli.ts', [], { ...redis, REDIS_STATE_TTL_SEC: '-4' }, 'REDIS_STATE_TTL_SEC'],
+  ];
+
+  it('exits 2 naming the bad variable, never a stack trace', async () => {
+    const runs = await Promise.all(tools.map(([, program, args, env]) => run(program, args, env)));
+    runs.forEach((ran, i) => {
+      const [tool, , , , variable] = tools[i]!;
+      expect({ code: ran.code, named: ran.stderr.includes(`${tool}: invalid configuration:`) && ran.stderr.includes(`${variable}:`) }, ran.stderr).toEqual({ code: 2, named: true });
+      expect(ran.stderr).not.toMatch(/\n\s+at /);
     });
   }, 180_000);
 });
