@@ -117,7 +117,7 @@ export function renderTranscriptHtml(conversationId: string, records: readonly T
   });
   return `<!doctype html>
 <html lang="${escapeHtml(opts.lang)}"><head><meta charset="utf-8"><title>${L('transcript.title')} — ${escapeHtml(conversationId)}</title>
-<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}tr.decision{background:#f6f6f6;font-size:90%}.k{color:#555;font-weight:600}.v{white-space:pre-wrap}tr.activity td:nth-child(3){font-weight:600}.hash{color:#999;font-size:75%;word-break:break-all}.ok{color:#060}.bad{color:#b00;font-weight:700}.basis{color:#036;font-size:85%}@media print{tr{page-break-inside:avoid}}</style>
+<style>body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em}table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px 8px;vertical-align:top;text-align:left}td:nth-child(-n+3){white-space:nowrap}tr.decision{background:#f6f6f6;font-size:90%}.k{color:#555;font-weight:600}.v{white-space:pre-wrap}tr.activity td:nth-child(3){font-weight:600}.hash{color:#999;font-size:75%;word-break:break-all}.ok{color:#060}.bad{color:#b00;font-weight:700}.basis{color:#036;font-size:85%}@media print{tr{page-break-inside:avoid}}</style>
 </head><body>
 <h1>${L('transcript.title')}</h1>
 <p>${L('transcript.conversation', { id: conversationId })} · ${L('transcript.exported_at', { at: localMoment(opts.exportedAt.toISOString(), opts.lang, zone) })}</p>

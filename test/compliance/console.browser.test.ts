@@ -105,6 +105,16 @@ describe('compliance console in the browser', () => {
     expect(html).toContain('<html lang="zh-CN"');
     expect(html).toContain('时间（Asia/Shanghai）');
     await printable.setContent(html);
+    // Readable layout: the time and the speaker each on one line (the speaker column wrapped to one character a line).
+    const linesOf = (column: number) =>
+      printable.locator(`tbody td:nth-child(${column})`).evaluateAll((cells) =>
+        cells.map((cell) => {
+          const range = document.createRange();
+          range.selectNodeContents(cell);
+          return new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size;
+        }),
+      );
+    expect(new Set([...(await linesOf(2)), ...(await linesOf(3))])).toEqual(new Set([1]));
     await printable.screenshot({ path: 'test-output/compliance-printable.png', fullPage: true });
     expect(errors.filter((e) => /Content Security Policy|Refused/i.test(e))).toEqual([]);
   });

@@ -84,7 +84,7 @@ describe('the consoles in the reader\'s language', () => {
     expect(await page.locator('#language').getAttribute('aria-label')).toBe('語言');
     allTraditional(await chrome(page));
     await signIn(page, 'compliance', 'compliance', 'compliance-demo');
-    await expect.poll(() => page.locator('#result-count').textContent(), { timeout: 10_000 }).toMatch(/共 2 個/);
+    await expect.poll(() => page.locator('#result-count').textContent()).toMatch(/共 2 個/);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-TW');
     allTraditional(await chrome(page));
     allTraditional(await page.locator('#results li').allInnerTexts());
@@ -152,7 +152,7 @@ describe('the consoles in the reader\'s language', () => {
   it('the agent console in 繁體中文 and English: no label left in another language', { timeout: 180_000 }, async () => {
     const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
     await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位'), { timeout: 20_000 }).toBe(1);
+    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
     await send(chat, '7305', '出生日期');
     await send(chat, '1979-11-02', '什么情况');
     await send(chat, '生意失败了', '总收入');
@@ -166,9 +166,9 @@ describe('the consoles in the reader\'s language', () => {
     await desk.selectOption('#language', 'zh-TW');
     allTraditional(await chrome(desk));
     await signIn(desk, 'agent', 'agent', 'agent-demo');
-    await expect.poll(() => desk.locator('#desk').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => desk.locator('#desk').isVisible()).toBe(true);
     const row = desk.locator('#queue li', { hasText: 'cn-m2-li' });
-    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => row.count()).toBe(1);
     await row.locator('button').click();
     await desk.click('#claim');
     await expect.poll(() => desk.locator('#reply input').isEnabled()).toBe(true);
@@ -200,7 +200,7 @@ describe('the consoles in the reader\'s language', () => {
     await page.selectOption('#language', 'zh-TW');
     expect(await page.locator('#language').getAttribute('aria-label')).toBe('語言');
     await signIn(page, 'ops', 'operations', 'operations-demo');
-    await expect.poll(() => page.locator('#dashboard').isVisible(), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => page.locator('#dashboard').isVisible()).toBe(true);
     const from = page.locator('#filters input[name="from"]');
     expect(await page.locator('#filters label:has(input[name="from"])').innerText()).toContain('年-月-日，例如 2026-11-30');
     await page.selectOption('#language', 'en');

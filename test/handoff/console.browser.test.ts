@@ -126,7 +126,7 @@ describe('the people side in the browser', () => {
     await expect.poll(() => request.count()).toBe(1);
     const shown = await request.innerText();
     expect(shown).toContain('林晓 申请');
-    expect(shown).toContain('以 ¥39,808.00 结清');
+    expect(shown).toContain('申请的方案：以 ¥39,808.00 结清');
     expect(shown).toContain('坐席说明：客户经营失败，可一次性筹款');
     await request.locator('summary').click();
     expect(await request.innerText()).toMatch(/supervisor\.settlement\.maxDiscountBps/);
@@ -177,7 +177,7 @@ describe('the people side in the browser', () => {
 
     await desk.fill('#note-text', '已确认还款渠道');
     await desk.click('#note button');
-    await expect.poll(() => desk.locator('#notes').innerText()).toContain('林晓: 已确认还款渠道');
+    await expect.poll(() => desk.locator('#notes').innerText()).toContain('林晓：已确认还款渠道');
 
     // Keyboard: the queue is a list of buttons; English labels throughout.
     await desk.selectOption('#language', 'en');

@@ -207,8 +207,8 @@
           'li',
           { className: 'approval card' },
           el('strong', { textContent: `${c.packet.identity.accountId || '—'} · ${text('agent.requested_by', { name: person(a.requestedBy) })}` }),
-          el('p', { textContent: `${text('agent.proposed')}: ${describeProposal(a.proposal, currency)}${a.override ? ` · ${label('agent.override_', a.override.reasonCode)}` : ''}` }),
-          el('p', { textContent: `${text('agent.terms')}: ${describeOffer(a.offer, currency)}` }),
+          el('p', { textContent: text('agent.labelled', { label: text('agent.proposed'), value: `${describeProposal(a.proposal, currency)}${a.override ? ` · ${label('agent.override_', a.override.reasonCode)}` : ''}` }) }),
+          el('p', { textContent: text('agent.labelled', { label: text('agent.terms'), value: describeOffer(a.offer, currency) }) }),
           a.note ? el('p', { textContent: text('agent.agent_note', { note: a.note }) }) : null,
           el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(a.reasons)),
           labelled,
@@ -324,7 +324,7 @@
     );
     const list = $('transcript');
     list.scrollTop = list.scrollHeight;
-    $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${person(n.by)}: ${n.text}` })));
+    $('notes').replaceChildren(...ticket.notes.map((n) => el('li', { textContent: `${localTime(n.at)} · ${text('agent.labelled', { label: person(n.by), value: n.text })}` })));
   }
 
   // The account's arrangements and their ledgers: refreshed with the case view (the chain head moves when a payment is recorded).
