@@ -214,6 +214,9 @@ describe('the people side in the browser', () => {
     await phone.locator('#queue li button').first().click();
     await expect.poll(() => phone.locator('#case-body').isVisible()).toBe(true);
     expect(await phone.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    // Every field can be written in: none squeezed to a sliver beside its label.
+    const widths = await phone.locator('#case-body input:not([type="hidden"]), #case-body select').evaluateAll((fields) => fields.map((f) => f.getBoundingClientRect().width));
+    expect(Math.min(...widths)).toBeGreaterThan(150);
     await shoot(phone, 'agent-console-390');
   });
 
