@@ -5,6 +5,7 @@
  * applied once when it is back; a scheduled contact runs once.
  */
 import { createServer, type Server } from 'node:http';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PATIENCE_MS } from '../support/until.js';
 import { createForbear, type Forbear } from '../../bot/app.js';
@@ -21,6 +22,8 @@ let receiver: Server;
 let receiverUrl: string;
 let failing = false;
 const received: { id: string; key: string; event: OutboxEvent; signed: boolean }[] = [];
+/** Event ids the receiver answered 500 while `failing`. */
+const refused: string[] = [];
 
 beforeAll(async () => {
   redis = await startOwnedRedis({ persistent: true });
@@ -29,6 +32,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       if (failing) {
+        refused.push((JSON.parse(body) as OutboxEvent).id);
         res.writeHead(500).end();
         return;
       }
@@ -82,7 +86,7 @@ describe('outbox and payments on Redis with BullMQ', () => {
     failing = true;
     const first = a.offer.installment!.schedule[0]!;
     await forbear.lifecycle.book.pay({ paymentId: 'r-1', accountId: 'cn-m1-wang', amountMinor: first.amountMinor, currency: 'CNY', paidAt: '2026-12-20T02:00:00Z' });
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => expect(refused.filter((id) => id === `${a.reference}:0`).length).toBeGreaterThanOrEqual(2));
     expect(ids()).not.toContain(`${a.reference}:0`);
     // The process stops while the events are still undelivered; a new one takes over from Redis.
     await forbear.close();
@@ -115,7 +119,15 @@ describe('outbox and payments on Redis with BullMQ', () => {
       await forbear.lifecycle.scheduler.planCallback('redis-life-2', 'cn-m2-li', noon, '2026年11月20日 15:00');
       await forbear.lifecycle.scheduler.planCallback('redis-life-2', 'cn-m2-li', noon, '2026年11月20日 15:00');
       await waitFor(async () => expect((await forbear.lifecycle.inbox.peek('cn-m2-li')).map((m) => m.messageKey)).toEqual(['lifecycle.callback']));
-      await new Promise((r) => setTimeout(r, 500));
+      // Then no contact job is ready or running any more (a second callback would be one of them).
+      const admin = new Redis(redis.url);
+      const jobs = 'forbear-test:lifecycle:{jobs}:contact';
+      try {
+        expect(await admin.exists(`${jobs}:meta`)).toBe(1); // the queue's keys are named as read below
+        await waitFor(async () => expect([await admin.llen(`${jobs}:wait`), await admin.llen(`${jobs}:active`), await admin.zcard(`${jobs}:prioritized`)]).toEqual([0, 0, 0]));
+      } finally {
+        admin.disconnect();
+      }
       expect((await forbear.lifecycle.inbox.peek('cn-m2-li')).length).toBe(1);
     } finally {
       fixed.now = () => new Date();
