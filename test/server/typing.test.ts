@@ -65,8 +65,9 @@ describe('typing indicator', () => {
     await post('4821');
     await post('1988-03-14');
     slowTurnFrom = types.length;
-    await post('我失业了，还不上');
+    const story = post('我失业了，还不上');
     await expect.poll(() => types.slice(slowTurnFrom).includes('typing')).toBe(true);
+    await story;
     ws.close();
     const log = (await (await fetch(`${base}/v3/directline/conversations/${started.conversationId}/activities`, { headers: auth })).json()) as {
       activities: { type: string }[];
