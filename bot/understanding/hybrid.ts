@@ -34,11 +34,17 @@ export const INTERRUPTING = new Set<Intent>([
   'changed_phone', 'busy_later', 'start_over',
 ]);
 
-/** Tuned on the train part only (cross-checked by hand on train lines, never on a test part). */
-const SURE = 0.6;
-const LEANING = 0.4;
-/** A learned safety signal needs most of the probability: the lexicon already covers the plain wordings. */
-const SIGNAL_MIN = 0.5;
+/**
+ * How sure the classifier must be. `sure` and `leaning` were chosen by 5-fold cross-validation on
+ * the train part (`npm run -s cv:understanding`, README), never on a test part. A learned safety
+ * signal needs `signalMin` of the probability: the lexicon already covers the plain wordings.
+ */
+export interface Thresholds {
+  readonly sure: number;
+  readonly leaning: number;
+  readonly signalMin: number;
+}
+export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5 };
 
 const isSignalLabel = (l: ClassifierLabel): l is `signal.${TextualSignal}` => l.startsWith('signal.');
 const intentOf = (l: ClassifierLabel): Intent => (l === 'inform' ? 'unknown' : (l as Intent));
@@ -62,13 +68,19 @@ function contradicted(intent: Intent, rules: UnderstandingResult): boolean {
   return e.hardshipReason !== null || e.amountMinor !== null || e.incomeMinor !== null || e.expensesMinor !== null || e.months !== null || e.percentBps !== null;
 }
 
-export function combine(rules: UnderstandingResult, contextFree: UnderstandingResult, classified: readonly Classification[], context: UnderstandingContext): UnderstandingResult {
+export function combine(
+  rules: UnderstandingResult,
+  contextFree: UnderstandingResult,
+  classified: readonly Classification[],
+  context: UnderstandingContext,
+  { sure, leaning, signalMin }: Thresholds = THRESHOLDS,
+): UnderstandingResult {
   let ranked = classified;
   const signals = new Set<UnderstandingSignal>(rules.signals);
   // Text written to steer a model is read by the rules alone: no learned reading of it counts.
   const steered = signals.has('prompt_injection');
   if (steered) ranked = [];
-  for (const c of ranked) if (isSignalLabel(c.label) && c.score >= SIGNAL_MIN) signals.add(c.label.slice('signal.'.length) as TextualSignal);
+  for (const c of ranked) if (isSignalLabel(c.label) && c.score >= signalMin) signals.add(c.label.slice('signal.'.length) as TextualSignal);
 
   const best = ranked.find((c) => !isSignalLabel(c.label));
   const learned = best ? { intent: intentOf(best.label), score: best.score, none: best.label === 'unknown' } : null;
@@ -88,13 +100,13 @@ export function combine(rules: UnderstandingResult, contextFree: UnderstandingRe
     // "Am I talking to a real human?" asks what the bot is; it gets the truthful answer, not a handoff.
   } else if (YES_NO.has(context.expecting) && (rules.intent === 'affirm' || rules.intent === 'deny') && learned?.intent === 'wrong_person') {
     // "不是，开支是五千" answers "对吗？" — a no with a correction, not someone else on the line.
-  } else if (learned && SAFETY_INTENTS.has(learned.intent) && learned.score >= LEANING) take();
+  } else if (learned && SAFETY_INTENTS.has(learned.intent) && learned.score >= leaning) take();
   else if (structural(rules, context)) {
     // "1500" when income was asked, "第二个", "yes" to consent: the question decides.
-  } else if (learned && !learned.none && learned.score >= SURE && !contradicted(learned.intent, rules)) take();
+  } else if (learned && !learned.none && learned.score >= sure && !contradicted(learned.intent, rules)) take();
   else if (lexiconHit) {
     // Unsure classifier, confident lexicon.
-  } else if (learned && learned.score >= LEANING && !contradicted(learned.intent, rules)) take();
+  } else if (learned && learned.score >= leaning && !contradicted(learned.intent, rules)) take();
 
   // An interruption is never a slot answer: its numbers and reason are read as if nothing had been asked.
   const source = INTERRUPTING.has(intent) ? contextFree : rules;

@@ -28,7 +28,18 @@ const PLACEHOLDER: Record<Locale, Record<'amount' | 'months', string>> = {
   en: { amount: ' amount ', months: ' months ' },
 };
 
-export function featurize(text: string): string {
+/**
+ * What training can be told, chosen by 5-fold cross-validation on the train part (`npm run -s
+ * cv:understanding`, figures in the README): NLP.js's neural-network learning rate (its default is
+ * 0.6) and whether Chinese is fed character bigrams as well as single characters.
+ */
+export interface ClassifierSettings {
+  readonly learningRate: number;
+  readonly zhBigrams: boolean;
+}
+export const CLASSIFIER_SETTINGS: ClassifierSettings = { learningRate: 0.3, zhBigrams: true };
+
+export function featurize(text: string, zhBigrams: boolean = CLASSIFIER_SETTINGS.zhBigrams): string {
   const prepared = prepare(text);
   const locale = localeOf(prepared);
   let out = '';
@@ -39,11 +50,11 @@ export function featurize(text: string): string {
     at = q.end;
   }
   const words = (out + prepared.slice(at)).replace(/[$¥£€]/g, ' ').replace(/\s+/g, ' ').trim();
-  return locale === 'zh' ? characterGrams(words) : words;
+  return locale === 'zh' ? characterGrams(words, zhBigrams) : words;
 }
 
 /** "我还了" → "我 还 了 我还 还了"; Latin words and digits stay whole. NLP.js splits on the spaces. */
-function characterGrams(text: string): string {
+function characterGrams(text: string, bigrams: boolean): string {
   const tokens: string[] = [];
   for (const m of text.matchAll(/(\p{Script=Han}+)|([\p{L}\p{N}']+)/gu)) {
     if (m[2] !== undefined) {
@@ -52,7 +63,7 @@ function characterGrams(text: string): string {
     }
     const chars = Array.from(m[1]!);
     tokens.push(...chars);
-    for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i]! + chars[i + 1]!);
+    if (bigrams) for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i]! + chars[i + 1]!);
   }
   return tokens.join(' ');
 }
@@ -62,12 +73,13 @@ export interface Classification {
   readonly score: number;
 }
 
-async function newNlp(): Promise<NlpInstance> {
+async function newNlp(settings: ClassifierSettings): Promise<NlpInstance> {
   const container = await containerBootstrap();
   container.use(Nlp);
   container.use(LangEn);
   const nlp = container.get('nlp');
   Object.assign(nlp.settings, { autoSave: false, autoLoad: false, calculateSentiment: false });
+  nlp.useNlu('NeuralNlu', ['zh', 'en'], undefined, { learningRate: settings.learningRate });
   nlp.addLanguage('zh');
   nlp.addLanguage('en');
   return nlp;
@@ -104,32 +116,35 @@ export class IntentClassifier {
     readonly corpus: string,
     /** What the lines were read from: `sourcesHash` (model.ts) at training time; null when not given. */
     readonly sources: string | null,
+    readonly settings: ClassifierSettings,
   ) {}
 
-  static async train(lines: readonly CorpusLine[], sources: string | null = null): Promise<IntentClassifier> {
-    const nlp = await newNlp();
+  static async train(lines: readonly CorpusLine[], sources: string | null = null, settings: ClassifierSettings = CLASSIFIER_SETTINGS): Promise<IntentClassifier> {
+    const nlp = await newNlp(settings);
     for (const l of lines) {
-      const text = featurize(l.text);
+      const text = featurize(l.text, settings.zhBigrams);
       if (text !== '') nlp.addDocument(localeOf(text), text, l.label);
     }
     await quietly(() => nlp.train());
-    return new IntentClassifier(nlp, corpusHash(lines), sources);
+    return new IntentClassifier(nlp, corpusHash(lines), sources, settings);
   }
 
   static async fromJSON(json: string): Promise<IntentClassifier> {
-    const saved = JSON.parse(json) as { corpus: string; sources?: string; model: string };
-    const nlp = await newNlp();
+    const saved = JSON.parse(json) as { corpus: string; sources?: string; settings?: ClassifierSettings; model: string };
+    // A model saved before its settings were recorded was trained with the defaults of then, which are these.
+    const settings = saved.settings ?? CLASSIFIER_SETTINGS;
+    const nlp = await newNlp(settings);
     nlp.import(saved.model);
-    return new IntentClassifier(nlp, saved.corpus, saved.sources ?? null);
+    return new IntentClassifier(nlp, saved.corpus, saved.sources ?? null, settings);
   }
 
   toJSON(): string {
-    return JSON.stringify({ licence: LICENCE, corpus: this.corpus, sources: this.sources, model: this.nlp.export(true) });
+    return JSON.stringify({ licence: LICENCE, corpus: this.corpus, sources: this.sources, settings: this.settings, model: this.nlp.export(true) });
   }
 
   /** Every label with a score, best first; empty for text with nothing to classify. */
   async classify(text: string): Promise<Classification[]> {
-    const features = featurize(text);
+    const features = featurize(text, this.settings.zhBigrams);
     if (features === '') return [];
     const result = await this.nlp.process(localeOf(features), features);
     return result.classifications

@@ -14,6 +14,7 @@ declare module '@nlpjs/nlp' {
   export interface Nlp {
     settings: Record<string, unknown>;
     addLanguage(locale: string): void;
+    useNlu(className: 'NeuralNlu', locales: string[], domain: undefined, settings: { learningRate: number }): void;
     addDocument(locale: string, utterance: string, intent: string): void;
     train(): Promise<unknown>;
     process(locale: string, utterance: string): Promise<{ classifications: Classification[] }>;
