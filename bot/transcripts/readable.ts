@@ -34,6 +34,33 @@ function variantWords(stamp: string | null, lang: Language): string | null {
 
 const yesNo = (lang: Language, value: boolean | null) => (value === null ? null : t(lang, value ? 'review.yes' : 'review.no'));
 
+/** An amount of minor units in the reader's digits, without a symbol (for records that name no currency). */
+const decimal = (lang: Language, minor: number) =>
+  new Intl.NumberFormat(lang, { minimumFractionDigits: 2 }).format(`${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}` as unknown as number);
+
+/**
+ * A policy reason's detail in the reader's units: the policy states a comparison in its own
+ * ("995200 > 497600": money in minor units, shares in basis points); an override's detail is its
+ * reason code. The agent console reads details the same way (bot/agent/static/console.js).
+ */
+const DETAIL_UNITS: Record<string, 'money' | 'bps'> = {
+  payment_below_minimum: 'money',
+  settlement_discount_above_limit: 'money',
+  unaffordable: 'money',
+  token_repays_balance: 'money',
+  interest_waiver_above_limit: 'bps',
+  fee_waiver_above_limit: 'bps',
+};
+function detailWords(r: { code: string; detail?: string | undefined }, lang: Language): string {
+  const detail = r.detail ?? '';
+  if (r.code === 'affordability_override' || r.code.startsWith('override_')) return words(lang, 'override', detail);
+  const m = /^(\d+) ([<>]=?) (\d+)$/.exec(detail);
+  const unit = DETAIL_UNITS[r.code];
+  if (!m || !unit) return detail;
+  const shown = (n: string) => (unit === 'money' ? decimal(lang, Number(n)) : `${Number(n) / 100}%`);
+  return `${shown(m[1]!)} ${m[2]!} ${shown(m[3]!)}`;
+}
+
 export interface ReadableDecision {
   seq: number;
   title: string;
@@ -63,7 +90,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('policy', policyRef({ id: p.policyId, version: p.policyVersion }));
       add('authority', t(lang, `review.authority_${p.authority}`));
       if (p.proposal) add('asked', Object.entries(p.proposal).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`).join(', '));
-      add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${r.detail})` : ''}: ${r.ruleId}`).join('\n'));
+      add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${detailWords(r, lang)})` : ''}: ${r.ruleId}`).join('\n'));
       break;
     case 'handoff':
       add('reason', words(lang, 'reason', p.reason));
@@ -113,7 +140,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
     case 'promise_to_pay':
       add('date', p.date);
       // The record names no currency: the amount in the reader's digits, without a symbol.
-      add('amount', p.amountMinor === null ? null : new Intl.NumberFormat(lang, { minimumFractionDigits: 2 }).format(`${Math.floor(p.amountMinor / 100)}.${String(p.amountMinor % 100).padStart(2, '0')}` as unknown as number));
+      add('amount', p.amountMinor === null ? null : decimal(lang, p.amountMinor));
       break;
     case 'stop_contact':
       add('source', words(lang, 'source', p.source, 'review'));

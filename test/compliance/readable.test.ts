@@ -69,6 +69,35 @@ describe('readable decisions', () => {
     expect(read({ type: 'promise_to_pay', date: '2026-12-01', amountMinor: 123456 }, 'en')).toEqual(['Date: 2026-12-01', 'Amount: 1,234.56']);
   });
 
+  it('a policy reason\'s comparison in money and percentages, an override\'s reason in words (not minor units, basis points or codes)', () => {
+    const base = { kind: 'decision', actor: 'agent', at: '2026-11-30T10:00:00.000Z', conversationId: 'c1', seq: 5, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) } as const;
+    const payload: Extract<Decision['payload'], { type: 'policy_evaluation' }> = {
+      type: 'policy_evaluation',
+      policyId: 'default-cn',
+      policyVersion: '2026.2',
+      authority: 'agent',
+      outcome: 'counter',
+      ruleIds: [],
+      reasons: [
+        { code: 'settlement_discount_above_limit', ruleId: 'default-cn@2026.2:buckets.M2.agent.settlement.maxDiscountBps', detail: '995200 > 497600' },
+        { code: 'fee_waiver_above_limit', ruleId: 'default-cn@2026.2:buckets.M2.agent.feeWaiverMaxBps', detail: '10000 > 5000' },
+        { code: 'affordability_override', ruleId: 'default-cn@2026.2:affordabilityOverride.maxShareOfDisposableBps.agent', detail: 'income_recovering' },
+        { code: 'months_above_limit', ruleId: 'default-cn@2026.2:buckets.M2.agent.installment.maxMonths', detail: '48 > 36' },
+      ],
+      envelope: {},
+      proposal: null,
+      offerIds: [],
+      amounts: {},
+    };
+    const rules = readableDecision({ ...base, payload }, 'zh-CN').fields.find((f) => f.label === '规则')!.value.split('\n');
+    expect(rules).toEqual([
+      '结清减免超出权限 (9,952.00 > 4,976.00): default-cn@2026.2:buckets.M2.agent.settlement.maxDiscountBps',
+      '违约金减免超出权限 (100% > 50%): default-cn@2026.2:buckets.M2.agent.feeWaiverMaxBps',
+      '可负担性例外 (收入即将恢复（有证明）): default-cn@2026.2:affordabilityOverride.maxShareOfDisposableBps.agent',
+      '期数超出权限 (48 > 36): default-cn@2026.2:buckets.M2.agent.installment.maxMonths',
+    ]);
+  });
+
   it('every intent, engine, agent action and verification result has words in every language (none shown as a code)', () => {
     const base = { kind: 'decision', actor: 'bot', at: '2026-11-30T10:00:00.000Z', conversationId: 'c1', seq: 2, prevHash: 'a'.repeat(64), hash: 'b'.repeat(64) } as const;
     const entities = { amountMinor: null, months: null, date: null, hardshipReason: null, incomeMinor: null, expensesMinor: null, concession: null, percentBps: null, deferralDays: null, optionIndex: null };

@@ -97,6 +97,8 @@ describe('the agent console by keyboard alone', () => {
     await tabTo(desk, '#preview-result summary');
     await desk.keyboard.press('Enter');
     await expect.poll(() => desk.locator('#preview-result details[open]').count()).toBeGreaterThan(0);
+    // The policy's comparison in money, not minor units ("995200 > 497600").
+    expect(await desk.locator('#preview-result details[open]').first().innerText()).toContain('结清减免超出权限 (¥9,952.00 > ¥4,976.00)');
     await tabTo(desk, '#request-approval', { back: true });
     await desk.keyboard.press('Enter');
     await expect.poll(() => desk.locator('#progress').innerText()).toContain('等待主管审批');

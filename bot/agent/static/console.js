@@ -139,7 +139,20 @@
     const [head, signal] = code.split(':');
     return signal ? `${label('agent.why_', head)}：${label('agent.signal_', signal)}` : label('agent.why_', head);
   };
-  const reasonList = (reasons) => el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${why(r.code)}${r.detail ? ` (${r.detail})` : ''} — ${r.ruleId}` })));
+  // The policy states a comparison in its own units ("995200 > 497600"): money in minor units, shares in
+  // basis points; an override's detail is its reason code. The same reading as bot/transcripts/readable.ts.
+  const DETAIL_UNITS = { payment_below_minimum: 'money', settlement_discount_above_limit: 'money', unaffordable: 'money', token_repays_balance: 'money', interest_waiver_above_limit: 'bps', fee_waiver_above_limit: 'bps' };
+  const detailText = (r, currency) => {
+    if (!r.detail) return '';
+    if (r.code === 'affordability_override' || r.code.startsWith('override_')) return label('agent.override_', r.detail);
+    const m = /^(\d+) ([<>]=?) (\d+)$/.exec(r.detail);
+    const unit = DETAIL_UNITS[r.code];
+    if (!m || !unit) return r.detail;
+    const shown = (n) => (unit === 'money' ? money(Number(n), currency) : `${Number(n) / 100}%`);
+    return `${shown(m[1])} ${m[2]} ${shown(m[3])}`;
+  };
+  const reasonList = (reasons, currency) =>
+    el('ul', { className: 'reasons' }, ...reasons.map((r) => el('li', { textContent: `${why(r.code)}${r.detail ? ` (${detailText(r, currency)})` : ''} — ${r.ruleId}` })));
 
   // ---- the queue ----
   // Lists re-rendered by a push keep the keyboard's place: the row that had the focus has it again.
@@ -210,7 +223,7 @@
           el('p', { textContent: text('agent.labelled', { label: text('agent.proposed'), value: `${describeProposal(a.proposal, currency)}${a.override ? ` · ${label('agent.override_', a.override.reasonCode)}` : ''}` }) }),
           el('p', { textContent: text('agent.labelled', { label: text('agent.terms'), value: describeOffer(a.offer, currency) }) }),
           a.note ? el('p', { textContent: text('agent.agent_note', { note: a.note }) }) : null,
-          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(a.reasons)),
+          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(a.reasons, currency)),
           labelled,
           el('div', { className: 'actions' }, approve, decline),
           status,
@@ -520,7 +533,7 @@
           { className: `preview card outcome-${decision.outcome}` },
           el('strong', { textContent: text('agent.preview_at', { level: text(`agent.role_${authority}`), outcome: text(`agent.outcome_${decision.outcome}`) }) }),
           decision.offer ? el('p', { textContent: describeOffer(decision.offer, currency) }) : null,
-          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(decision.reasons)),
+          el('details', {}, el('summary', { textContent: text('agent.reasons') }), reasonList(decision.reasons, currency)),
         ),
       ),
     );
