@@ -64,7 +64,8 @@ afterAll(async () => {
 describe('transcripts CLI against Redis (npm script)', () => {
   it('exports JSONL to a file, verifies, and reports a tampered chain with exit 1', async () => {
     const checkpointDir = mkdtempSync(join(tmpdir(), 'checkpoints-'));
-    const store = new RedisTranscriptStore(redis, PREFIX, testSealing(new FileCheckpointLog(checkpointDir)));
+    // Unpacked, so the test can delete single batches (a settled conversation is packed into one entry).
+    const store = new RedisTranscriptStore(redis, PREFIX, testSealing(new FileCheckpointLog(checkpointDir)), { packOnOutcome: false });
     for (const e of conversationEntries('2024-04-30T10:00:00.000Z')) await store.append('cli-1', e);
     const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: PREFIX, TRANSCRIPT_CHECKPOINT_DIR: checkpointDir };
     delete env.TRANSCRIPT_HMAC_KEY;

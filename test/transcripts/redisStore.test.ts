@@ -46,7 +46,8 @@ describe('RedisTranscriptStore', () => {
 
   it('detects a stream entry deleted with XDEL and a tail cut with XTRIM', async () => {
     const c = clients[0]!;
-    const store = new RedisTranscriptStore(c, PREFIX, sealing);
+    // Unpacked, so single batches can be deleted (a packed stream is one entry: see the pack tests).
+    const store = new RedisTranscriptStore(c, PREFIX, sealing, { packOnOutcome: false });
     for (const e of conversationEntries()) await store.append('conv-del', e);
     for (const e of conversationEntries()) await store.append('conv-trunc', e);
     const key = (id: string) => `${PREFIX}{conv:${id}}:transcript`;
@@ -123,5 +124,73 @@ describe('RedisTranscriptStore', () => {
     const log = await store.retentionLog();
     expect(log.records.map((r) => r.conversationId)).toEqual(['old']);
     expect(sealing.chain.verify(log.records, { head: log.head })).toEqual({ ok: true, records: 1 });
+  });
+
+  describe('packing a conversation that has an outcome', () => {
+    const key = (prefix: string, id: string) => `${prefix}{conv:${id}}:transcript`;
+
+    it('keeps the same records in one entry, the chain verifying, in fewer bytes; later appends go on', async () => {
+      const c = clients[0]!;
+      const prefix = `${PREFIX}pack:`;
+      const packing = new RedisTranscriptStore(c, prefix, sealing);
+      const plain = new RedisTranscriptStore(c, `${PREFIX}unpacked:`, sealing, { packOnOutcome: false });
+      // One record a turn, as a conversation of single-record turns; the last gives the outcome.
+      for (const e of conversationEntries()) {
+        await packing.append('packed', e);
+        await plain.append('packed', e);
+      }
+      expect(await c.xlen(key(prefix, 'packed'))).toBe(1);
+      expect(await c.xlen(key(`${PREFIX}unpacked:`, 'packed'))).toBe(9);
+      expect(await packing.read('packed')).toEqual(await plain.read('packed'));
+      expect(await verifyConversation(packing, 'packed')).toEqual({ ok: true, records: 9 });
+      // The stored values (Redis's MEMORY USAGE of so short a stream is one allocation size either way).
+      const bytes = async (p: string) => (await c.xrangeBuffer(key(p, 'packed'), '-', '+')).reduce((n, [, fields]) => n + fields[1]!.length, 0);
+      expect(await bytes(prefix)).toBeLessThan((await bytes(`${PREFIX}unpacked:`)) * 0.8);
+      // The conversation goes on after its outcome (the feedback question): appends extend the packed chain.
+      const after = await packing.append('packed', { kind: 'activity', actor: 'cardholder', at: '2024-05-01T02:05:00.000Z', payload: { type: 'message', text: '5' } });
+      expect(after.seq).toBe(10);
+      expect(await c.xlen(key(prefix, 'packed'))).toBe(2);
+      expect(await verifyConversation(packing, 'packed')).toEqual({ ok: true, records: 10 });
+      expect(await c.exists(`${key(prefix, 'packed')}:packing`)).toBe(0);
+    });
+
+    it('is compare-and-set: an append between its read and its write leaves the old stream and the new record', async () => {
+      const c = connect();
+      await c.connect();
+      const prefix = `${PREFIX}pack-race:`;
+      const store = new RedisTranscriptStore(c, prefix, sealing, { packOnOutcome: false });
+      const other = new RedisTranscriptStore(clients[0]!, prefix, sealing);
+      for (const e of conversationEntries()) await store.append('raced', e);
+      const commands = c as unknown as Record<string, (...args: unknown[]) => Promise<number>>;
+      const write = commands['transcriptPack']!;
+      // Another instance appends after this pack read the stream and before its script runs.
+      commands['transcriptPack'] = async (...args: unknown[]) => {
+        await other.append('raced', { kind: 'activity', actor: 'bot', at: '2024-05-01T02:06:00.000Z', payload: { type: 'message', text: 'late' } });
+        return write.apply(c, args);
+      };
+      expect(await store.pack('raced')).toBe(false);
+      commands['transcriptPack'] = write;
+      expect(await c.xlen(key(prefix, 'raced'))).toBe(10);
+      expect(await verifyConversation(store, 'raced')).toEqual({ ok: true, records: 10 });
+      expect(await store.pack('raced')).toBe(true);
+      expect(await c.xlen(key(prefix, 'raced'))).toBe(1);
+      expect(await verifyConversation(store, 'raced')).toEqual({ ok: true, records: 10 });
+    });
+
+    it('leaves the old stream whole when its write fails inside Redis', async () => {
+      const c = clients[0]!;
+      const prefix = `${PREFIX}pack-fail:`;
+      const store = new RedisTranscriptStore(c, prefix, sealing, { packOnOutcome: false });
+      for (const e of conversationEntries()) await store.append('failing', e);
+      const before = await c.xrangeBuffer(key(prefix, 'failing'), '-', '+');
+      const head = await c.hgetall(`${key(prefix, 'failing')}:head`);
+      const run = (c as unknown as Record<string, (...args: unknown[]) => Promise<number>>)['transcriptPack']!;
+      // The head and count match, so the script gets to its writes; the id 0-0 makes XADD fail there.
+      const keys = [key(prefix, 'failing'), `${key(prefix, 'failing')}:head`, `${key(prefix, 'failing')}:packing`];
+      await expect(run.call(c, ...keys, head.seq, head.hash, before.length, '0-0', Buffer.from('[]'))).rejects.toThrow(/ID/);
+      expect(await c.xrangeBuffer(key(prefix, 'failing'), '-', '+')).toEqual(before);
+      expect(await c.exists(keys[2]!)).toBe(0);
+      expect(await verifyConversation(store, 'failing')).toEqual({ ok: true, records: 9 });
+    });
   });
 });
