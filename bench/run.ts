@@ -269,7 +269,17 @@ function summarise(runs: RunFigures[]) {
   };
 }
 
-/** Heap and RSS a server holds per open conversation: a fresh server, K conversations left at the offer. */
+/** Steps the K open conversations are opened in, memory read after each: how much RSS moves between equal steps shows its noise. */
+const MEMORY_STEPS = 4;
+
+/**
+ * Heap and RSS a server holds per open conversation: a fresh server, K conversations left at the
+ * offer, opened in equal steps with memory read (after full collections) before and after each.
+ * The per-conversation figures are over all K; the per-step RSS figures are kept beside them
+ * because RSS is not what the conversations hold — the allocator and V8 keep and return pages in
+ * chunks, so equal steps can differ by more than a conversation holds (measured: one step of 1,000
+ * echo conversations +40 KiB each, the next −42 KiB, with the heap +3–5 KiB each every step).
+ */
 async function memoryPerConversation(bot: Bot, load: Child, s: Settings) {
   const server = await startServer(bot, 'memory', null, '');
   try {
@@ -281,16 +291,29 @@ async function memoryPerConversation(bot: Bot, load: Child, s: Settings) {
     // Warm-up: code, caches and pools are allocated once, not per conversation.
     const warm = await open(Math.min(100, s.conversations));
     const before = await server.memory();
-    const opened = await open(s.conversations);
-    const after = await server.memory();
-    const k = opened.opened || 1;
+    const errors = [...warm.errors];
+    const rssPerStep: number[] = [];
+    let opened = 0;
+    let previous = before;
+    let after = before;
+    for (let step = 0; step < MEMORY_STEPS; step++) {
+      const count = Math.round((s.conversations * (step + 1)) / MEMORY_STEPS) - Math.round((s.conversations * step) / MEMORY_STEPS);
+      const result = await open(count);
+      errors.push(...result.errors);
+      after = await server.memory();
+      rssPerStep.push(Math.round((after.rss - previous.rss) / (result.opened || 1)));
+      opened += result.opened;
+      previous = after;
+    }
+    const k = opened || 1;
     return {
-      errors: [...warm.errors, ...opened.errors].map((e) => `${bot}/memory (open conversations): ${e}`),
+      errors: errors.map((e) => `${bot}/memory (open conversations): ${e}`),
       figures: {
-        conversations: opened.opened,
+        conversations: opened,
         heapBytesPerConversation: Math.round((after.heapUsed - before.heapUsed) / k),
         rssBytesPerConversation: Math.round((after.rss - before.rss) / k),
         externalBytesPerConversation: Math.round((after.external - before.external) / k),
+        rssBytesPerConversationByStep: rssPerStep,
         after: { heapUsed: after.heapUsed, rss: after.rss, external: after.external, arrayBuffers: after.arrayBuffers },
       },
     };
@@ -501,7 +524,8 @@ async function main(): Promise<void> {
   }
   if (memory) {
     process.stdout.write(
-      `per open conversation (${memory.forbear.conversations}): heap ${(memory.forbear.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.forbear.rssBytesPerConversation / 1024).toFixed(1)} KiB (echo: heap ${(memory.echo.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.echo.rssBytesPerConversation / 1024).toFixed(1)} KiB)\n`,
+      `per open conversation (${memory.forbear.conversations}): heap ${(memory.forbear.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.forbear.rssBytesPerConversation / 1024).toFixed(1)} KiB (echo: heap ${(memory.echo.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.echo.rssBytesPerConversation / 1024).toFixed(1)} KiB)\n` +
+        `  RSS per conversation in ${MEMORY_STEPS} equal steps, KiB: forbear ${memory.forbear.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}; echo ${memory.echo.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}\n`,
     );
   }
   if (results.redisBytesPerConversation !== null) process.stdout.write(`Redis per completed conversation: ${(results.redisBytesPerConversation / 1024).toFixed(1)} KiB ${JSON.stringify(results.redisBytesPerConversationByKind)}\n`);

@@ -47,6 +47,11 @@ describe('npm run bench -- --quick', () => {
     for (const key of ['echo/memory', 'forbear/memory', 'echo/redis', 'forbear/redis']) {
       expect((json['scenarios'] as Record<string, { turns: number; cpuMsPerTurn: number }>)[key]).toMatchObject({ turns: positive, cpuMsPerTurn: positive });
     }
+    // RSS is read after each of 4 equal steps too, so its noise between equal steps is visible.
+    for (const bot of ['echo', 'forbear']) {
+      expect((json['memory'] as Record<string, { rssBytesPerConversationByStep: number[] }>)[bot]!.rssBytesPerConversationByStep).toHaveLength(4);
+    }
+    expect(stdout).toMatch(/RSS per conversation in 4 equal steps, KiB: forbear -?\d+/);
     expect(readFileSync(join(OUT, 'ok.svg'), 'utf8')).toContain('<svg');
     expect(stdout).toMatch(/Forbear ÷ echo: CPU\/turn ×/);
   }, 600_000);
