@@ -135,7 +135,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('channel', words(lang, 'channel', p.channel, 'review'));
       add('timezone', p.timezone);
       add('allowed', yesNo(lang, p.allowed));
-      add('reason', p.reason);
+      add('reason', p.reason === null ? null : words(lang, 'gate', p.reason, 'review'));
       break;
     case 'promise_to_pay':
       add('date', p.date);

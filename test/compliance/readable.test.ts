@@ -65,7 +65,7 @@ describe('readable decisions', () => {
     const variant = { type: 'variant', accountId: 'cn-m2-li', arm: 'champion', policyRef: 'default-cn', policyId: 'default-cn', policyVersion: '2026.2', championId: 'default-cn', bucket: 'M2', shareBps: null } as const;
     expect(read(variant, 'zh-CN')).toEqual(['账户: cn-m2-li', '方案组别: 现行政策 default-cn@2026.2', '逾期阶段: M2']);
     expect(read({ type: 'feedback_asked', after: 'agreement', variant: 'challenger default-cn@2026.3' }, 'en')).toEqual(['Asked after: an agreement', 'Policy variant: challenger (policy on trial) default-cn@2026.3']);
-    expect(read({ type: 'contact_attempt', purpose: 'reminder', channel: 'wechat', timezone: 'Asia/Shanghai', allowed: false, reason: 'quiet_hours' }, 'zh-CN')).toEqual(['联系目的: 还款提醒', '渠道: 微信', '时区: Asia/Shanghai', '是否允许: 否', '原因: quiet_hours']);
+    expect(read({ type: 'contact_attempt', purpose: 'reminder', channel: 'wechat', timezone: 'Asia/Shanghai', allowed: false, reason: 'quiet_hours' }, 'zh-CN')).toEqual(['联系目的: 还款提醒', '渠道: 微信', '时区: Asia/Shanghai', '是否允许: 否', '原因: 在免打扰时段内']);
     expect(read({ type: 'promise_to_pay', date: '2026-12-01', amountMinor: 123456 }, 'en')).toEqual(['Date: 2026-12-01', 'Amount: 1,234.56']);
   });
 
