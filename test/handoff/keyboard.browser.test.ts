@@ -131,7 +131,8 @@ describe('the agent console by keyboard alone', () => {
     // The case view refreshed after closing; what the agent chose is still what the form shows.
     expect(await desk.locator('#close select[name="disposition"]').inputValue()).toBe(chosen);
     // The closed case's controls are disabled; the focus is on the outcome, not lost.
-    expect(await desk.evaluate(() => document.activeElement?.id)).toBe('status');
+    // Polled: the status text is written before the closed case's refresh moves the focus to it.
+    await expect.poll(() => desk.evaluate(() => document.activeElement?.id)).toBe('status');
     await desk.screenshot({ path: 'test-output/agent-keyboard-closed.png', fullPage: true });
 
     await tabTo(desk, '#logout', { back: true });

@@ -106,8 +106,9 @@ export function renderActivity(activity: Partial<Activity>, fallback: Language):
   const choices: Choice[] = [];
   const blocks: string[] = [];
   // A person's words are labelled with their name: the follower must never take them for the bot's.
-  const person = (activity.channelData as { agent?: unknown } | undefined)?.agent;
-  const label = typeof person === 'string' ? t(lang, 'wechat.person_label', { name: person }) : '';
+  // A notice ("客服 {name} 已加入对话") already names the person; a label would say the name twice.
+  const { agent: person, notice } = (activity.channelData ?? {}) as { agent?: unknown; notice?: unknown };
+  const label = typeof person === 'string' && notice !== true ? t(lang, 'wechat.person_label', { name: person }) : '';
   if (activity.text?.trim() || label) blocks.push(`${label}${activity.text?.trim() ?? ''}`);
   for (const attachment of activity.attachments ?? []) {
     const lines = renderAttachment(attachment.contentType, attachment.content, lang, choices);

@@ -91,7 +91,8 @@ describe('WeChat with the real bot', () => {
     const conversationId = `wechat:${openId}`;
     const pushed = () => api.sent.filter((m) => JSON.stringify(m.body).includes(openId)).map((m) => (m.body as { text?: { content: string } }).text?.content ?? '');
     expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/claim`)).status).toBe(200);
-    await expect.poll(() => pushed().some((t) => t.includes('【客服 林晓】客服 林晓 已加入对话'))).toBe(true);
+    // The notice names the person once; the label is for a person's own words.
+    await expect.poll(() => pushed().some((t) => t.startsWith('客服 林晓 已加入对话'))).toBe(true);
     expect((await agent.post(`cases/${encodeURIComponent(conversationId)}/approve`, { proposal: { months: 18 } })).status).toBe(200);
     await expect.poll(() => pushed().find((t) => t.includes('请在同意前仔细核对'))).toBeTruthy();
     const terms = pushed().find((t) => t.includes('请在同意前仔细核对'))!;

@@ -40,6 +40,11 @@ describe('renderActivity', () => {
     expect(renderActivity({ ...activity, locale: 'en-US' }, 'zh-CN')!.text).toBe('[Agent li.na]您好，我是小李。');
   });
 
+  it('does not label a notice that names the person itself (joined / left), so the name is said once', () => {
+    const joined = { type: 'message', text: '客服 林晓 已加入对话，接下来由真人为您服务。', locale: 'zh-CN', channelData: { agent: '林晓', notice: true } };
+    expect(renderActivity(joined, 'zh-CN')!.text).toBe('客服 林晓 已加入对话，接下来由真人为您服务。');
+  });
+
   it('prints the whole payment schedule a Web Chat card keeps folded, in order, with the consent choices', () => {
     const offer = offerFor(14);
     const rendered = renderActivity({ ...consentActivity(offer, 'CNY', 'zh-CN'), locale: 'zh-CN' }, 'zh-CN')!;
