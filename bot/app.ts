@@ -32,7 +32,6 @@ import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './tra
 import { RedisTranscriptStore } from './transcripts/redisStore.js';
 import { Chain } from './transcripts/chain.js';
 import { FileCheckpointLog, MemoryCheckpointLog } from './transcripts/checkpoints.js';
-import { LlmUnderstanding } from './understanding/llm/llm.js';
 import { ClassifierUnderstanding } from './understanding/hybrid.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from '../conversation/understanding.js';
@@ -172,8 +171,12 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
 
   const rules = new RuleUnderstanding();
   const embedded = new ClassifierUnderstanding();
+  // The LLM client (openai) and its prompt (YAML examples, parsed and validated) are loaded only when an LLM is configured.
   const understanding =
-    options.understanding ?? (config.llm ? new LlmUnderstanding({ settings: config.llm, rules: embedded, registry: metrics.registry, logger }) : embedded);
+    options.understanding ??
+    (config.llm
+      ? new (await import('./understanding/llm/llm.js')).LlmUnderstanding({ settings: config.llm, rules: embedded, registry: metrics.registry, logger })
+      : embedded);
 
   const conversationState = new ConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');
