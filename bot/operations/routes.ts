@@ -34,9 +34,10 @@ export function registerOpsDashboard(server: Server, deps: { forbear: Pick<Forbe
   registerPage(server, {
     path: '/ops',
     dir: new URL('./static/', import.meta.url),
-    files: ['ops.js', 'ops.css'],
+    files: ['ops.css', 'ops.js'],
     bundles: { 'chart.umd.min.js': chartJs() },
-    texts: (key) => key.startsWith('ops.') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in', 'agent.language_label', 'agent.date_hint', 'agent.date_invalid'].includes(key),
+    texts: (key) => key.startsWith('ops.') || key.startsWith('agent.reason_') || ['agent.login', 'agent.login_locked', 'agent.name', 'agent.password', 'agent.sign_in', 'agent.date_hint', 'agent.date_invalid'].includes(key),
+    console: { area: 'ops' },
   });
 
   const ledgers = { get: async (reference: string) => (await forbear.lifecycle.book.get(reference))?.ledger ?? null };

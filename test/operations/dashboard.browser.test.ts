@@ -112,6 +112,10 @@ describe('the dashboard in the browser', () => {
     }
     const labels = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[] } } } }).Chart.getChart('chart-rates').data.labels);
     expect(labels).toEqual(['challenger default-cn@2026.3', 'champion default-cn@2026.2', 'champion default-us@2026.2', 'none']);
+    // Handoff reasons in the reader's words, not codes.
+    const reasons = await page.evaluate(() => (window as unknown as { Chart: { getChart(id: string): { data: { labels: string[] } } } }).Chart.getChart('chart-reasons').data.labels);
+    expect(reasons).toContain('要求人工');
+    expect(reasons.filter((r) => /^[a-z_]+$/.test(r))).toEqual([]);
     await page.screenshot({ path: 'test-output/ops-dashboard.png', fullPage: true });
 
     // Another grouping and language, without another login.
@@ -121,6 +125,13 @@ describe('the dashboard in the browser', () => {
     await expect.poll(() => page.locator('#table tbody tr').first().textContent()).toContain('M1');
     expect(await page.locator('#table tbody').textContent()).toContain('unverified');
     await page.screenshot({ path: 'test-output/ops-dashboard-en-bucket.png', fullPage: true });
+    expect(await page.locator('#language').getAttribute('aria-label')).toBe('Language');
+
+    // Signing out ends the session: the page is back at the sign-in and the report is refused.
+    await page.click('#logout');
+    await expect.poll(() => page.locator('#login').isVisible()).toBe(true);
+    expect(await page.locator('#dashboard').isVisible()).toBe(false);
+    expect((await page.request.get(`${base}/ops/api/report`)).status()).toBe(401);
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -487,11 +487,6 @@
     await Notification.requestPermission();
     $('alerts').hidden = Notification.permission !== 'default';
   });
-  $('logout').addEventListener('click', async () => {
-    await api('logout', {});
-    if (state.events) state.events.close();
-    location.reload();
-  });
   forbearSignIn.onSubmit(text, async (me) => {
     state.me = me;
     await showDesk();

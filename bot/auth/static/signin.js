@@ -71,6 +71,14 @@
     },
   };
 
+  // Signing out is the same in every console: the session ends on the server and the page starts
+  // again at the sign-in (a reload also closes the agent console's event stream). The page shows the
+  // button once someone has signed in.
+  document.getElementById('logout').addEventListener('click', async () => {
+    await fetch('/agent/api/logout', { method: 'POST', headers: { 'x-forbear-console': '1' } });
+    location.reload();
+  });
+
   window.forbearSignIn = {
     async current() {
       const res = await fetch('/agent/api/me');

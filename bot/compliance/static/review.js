@@ -151,10 +151,6 @@
     if (state.selected) open(state.selected);
   });
   forbearSignIn.onSubmit(text, showDesk);
-  $('logout').addEventListener('click', async () => {
-    await fetch('/agent/api/logout', { method: 'POST', headers: { 'x-forbear-console': '1' } });
-    location.reload();
-  });
   $('search').addEventListener('submit', (e) => {
     e.preventDefault();
     search(1);

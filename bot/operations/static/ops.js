@@ -66,7 +66,7 @@
     draw('chart-reasons', {
       type: 'bar',
       data: {
-        labels: reasons,
+        labels: reasons.map((r) => text(`agent.reason_${r}`)),
         datasets: groups.map((g, i) => ({ label: g, data: reasons.map((r) => pct(data.report.by[by][g].handoffRateByReason[r] || 0)), backgroundColor: COLORS[i % COLORS.length] })),
       },
       options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { callback: (v) => `${v}%` } } } },
@@ -119,6 +119,7 @@
   async function enter(who) {
     $('who').textContent = `${who.name} (${who.role})`;
     $('login').hidden = true;
+    $('logout').hidden = false;
     $('dashboard').hidden = false;
     await load();
   }
