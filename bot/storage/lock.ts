@@ -98,8 +98,10 @@ export class MemoryConversationLock implements ConversationLock {
 }
 
 export interface RedisLockOptions {
-  /** Lease length; the lease is extended every `leaseMs * 0.8` while the turn runs. */
+  /** Lease length; the lease is extended every `renewMs` while the turn runs. */
   leaseMs: number;
+  /** How often a held lease is extended (default `leaseMs * 0.8`, the library's). */
+  renewMs?: number;
   /** How long a turn waits for the previous turn of its conversation before giving up. */
   waitMs: number;
   /** Pause between acquisition attempts. */
@@ -195,6 +197,7 @@ export class RedisConversationLock implements ConversationLock {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
       lockTimeout: this.options.leaseMs,
+      ...(this.options.renewMs === undefined ? {} : { refreshInterval: this.options.renewMs }),
       acquireTimeout: this.options.waitMs,
       retryInterval: this.options.retryMs,
       onLockLost: (error: LostLockError) => lost.abort(error),
