@@ -19,12 +19,17 @@ export interface RedisCounters {
 export interface BenchRedis {
   url: string;
   counters(): Promise<RedisCounters>;
-  /** Bytes held per key category under `prefix` (MEMORY USAGE, all samples). */
-  bytesUnder(prefix: string): Promise<{ keys: number; bytes: number; byCategory: Record<string, number> }>;
+  /**
+   * Bytes held per key category under `prefix` (MEMORY USAGE, all samples), and of those the bytes
+   * of keys still there a day later without further activity (no TTL, or a TTL over 24 h).
+   */
+  bytesUnder(prefix: string): Promise<{ keys: number; bytes: number; bytesAfterADay: number; byCategory: Record<string, number> }>;
   /** Empties the bench's own server (never the shared one). */
   flush(): Promise<void>;
   stop(): Promise<void>;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -90,19 +95,23 @@ export async function startBenchRedis(): Promise<BenchRedis> {
       const byCategory: Record<string, number> = {};
       let keys = 0;
       let bytes = 0;
+      let bytesAfterADay = 0;
       for await (const batch of client.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
         const pipeline = client.pipeline();
-        for (const key of batch) pipeline.memory('USAGE', key, 'SAMPLES', 0);
+        for (const key of batch) pipeline.memory('USAGE', key, 'SAMPLES', 0).pttl(key);
         const replies = (await pipeline.exec()) ?? [];
         batch.forEach((key, i) => {
-          const size = Number(replies[i]?.[1] ?? 0);
+          const size = Number(replies[2 * i]?.[1] ?? 0);
+          const ttlMs = Number(replies[2 * i + 1]?.[1] ?? -1);
           keys++;
           bytes += size;
+          // PTTL -1: no expiry; -2: gone since the scan (counted in neither).
+          if (ttlMs === -1 || ttlMs > DAY_MS) bytesAfterADay += size;
           const c = category(key, prefix);
           byCategory[c] = (byCategory[c] ?? 0) + size;
         });
       }
-      return { keys, bytes, byCategory };
+      return { keys, bytes, bytesAfterADay, byCategory };
     },
     async flush() {
       await client.flushall();

@@ -409,7 +409,7 @@ async function main(): Promise<void> {
   const runs = new Map<string, RunFigures[]>();
   const latencies = new Map<string, number[]>();
   let memory: Record<Bot, Awaited<ReturnType<typeof memoryPerConversation>>['figures']> | null = null;
-  let redisBytes: Awaited<ReturnType<BenchRedis['bytesUnder']>> & { conversations: number } = { keys: 0, bytes: 0, byCategory: {}, conversations: 0 };
+  let redisBytes: Awaited<ReturnType<BenchRedis['bytesUnder']>> & { conversations: number } = { keys: 0, bytes: 0, bytesAfterADay: 0, byCategory: {}, conversations: 0 };
   let boot: Awaited<ReturnType<typeof startup>> | null = null;
   const sequential: Partial<Record<Bot, { turns: number; redisCommandsPerTurn: number | null; redisRoundTripsPerTurn: number | null }>> = {};
   try {
@@ -497,6 +497,8 @@ async function main(): Promise<void> {
     heapBytesPerConversation: memory?.forbear.heapBytesPerConversation ?? null,
     rssBytesPerConversation: memory?.forbear.rssBytesPerConversation ?? null,
     redisBytesPerConversation: redisBytes.conversations ? Math.round(redisBytes.bytes / redisBytes.conversations) : null,
+    /** Of those, what is still held 24 h later with no further activity: the Direct Line log and rate-limit keys expire before. */
+    redisBytesPerConversationAfterADay: redisBytes.conversations ? Math.round(redisBytes.bytesAfterADay / redisBytes.conversations) : null,
     redisBytesPerConversationByKind: Object.fromEntries(
       Object.entries(redisBytes.byCategory).map(([k, v]) => [k, Math.round(v / Math.max(1, redisBytes.conversations))]),
     ),
@@ -528,7 +530,11 @@ async function main(): Promise<void> {
         `  RSS per conversation in ${MEMORY_STEPS} equal steps, KiB: forbear ${memory.forbear.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}; echo ${memory.echo.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}\n`,
     );
   }
-  if (results.redisBytesPerConversation !== null) process.stdout.write(`Redis per completed conversation: ${(results.redisBytesPerConversation / 1024).toFixed(1)} KiB ${JSON.stringify(results.redisBytesPerConversationByKind)}\n`);
+  if (results.redisBytesPerConversation !== null) {
+    process.stdout.write(
+      `Redis per completed conversation: ${(results.redisBytesPerConversation / 1024).toFixed(1)} KiB (${((results.redisBytesPerConversationAfterADay ?? 0) / 1024).toFixed(1)} KiB still held a day later) ${JSON.stringify(results.redisBytesPerConversationByKind)}\n`,
+    );
+  }
   for (const [bot, v] of Object.entries(sequential)) process.stdout.write(`Redis per turn, one client alone (${bot}): ${v.redisRoundTripsPerTurn} round trips, ${v.redisCommandsPerTurn} commands\n`);
   if (boot) process.stdout.write(`compiled start-up to listening: ${boot.cpuMs} ms CPU, ${boot.wallMs} ms wall\n`);
   process.stdout.write(`machine: ${results.machine.nproc} × ${results.machine.cpuModel}, node ${results.machine.node}, load ${results.machine.loadAverage.join(' ')}; ${results.totalSeconds} s\nwritten to ${out} and ${chart}\n`);

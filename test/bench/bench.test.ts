@@ -41,9 +41,12 @@ describe('npm run bench -- --quick', () => {
       heapBytesPerConversation: positive,
       rssBytesPerConversation: expect.any(Number),
       redisBytesPerConversation: positive,
+      redisBytesPerConversationAfterADay: positive,
       startupCpuMs: positive,
       machine: { nproc: positive, cpuModel: expect.any(String) },
     });
+    // The Direct Line log expires within a day of the conversation's last activity; the transcript does not.
+    expect(json['redisBytesPerConversationAfterADay']).toBeLessThan(json['redisBytesPerConversation'] as number);
     for (const key of ['echo/memory', 'forbear/memory', 'echo/redis', 'forbear/redis']) {
       expect((json['scenarios'] as Record<string, { turns: number; cpuMsPerTurn: number }>)[key]).toMatchObject({ turns: positive, cpuMsPerTurn: positive });
     }
