@@ -17,7 +17,10 @@ import { join } from 'node:path';
 import { Checkpoint } from './chain.js';
 
 export interface CheckpointLog {
-  /** Resolves once the checkpoints are in the sink. */
+  /**
+   * Resolves once the checkpoints are in the sink. They come from `Chain.checkpoint`, so they are
+   * not parsed again here; what is read back from the sink is (`refresh`).
+   */
   append(checkpoints: readonly Checkpoint[]): Promise<void>;
   /** The checkpoint with the highest seq for the conversation, from any instance's writes. */
   latest(conversationId: string): Promise<Checkpoint | null>;
@@ -48,7 +51,7 @@ export class MemoryCheckpointLog implements CheckpointLog {
   private readonly index = new LatestIndex();
 
   async append(checkpoints: readonly Checkpoint[]): Promise<void> {
-    for (const c of checkpoints) this.index.add(Checkpoint.parse(c));
+    for (const c of checkpoints) this.index.add(c);
   }
 
   async latest(conversationId: string): Promise<Checkpoint | null> {
@@ -83,7 +86,7 @@ export class FileCheckpointLog implements CheckpointLog {
   }
 
   append(checkpoints: readonly Checkpoint[]): Promise<void> {
-    const lines = checkpoints.map((c) => `${JSON.stringify(Checkpoint.parse(c))}\n`);
+    const lines = checkpoints.map((c) => `${JSON.stringify(c)}\n`);
     if (this.pending) {
       this.pending.push(...lines);
       return this.pendingDone;
