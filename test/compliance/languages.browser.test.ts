@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import * as OpenCC from 'opencc-js';
 import { LocalAdapter } from '../../bot/channels/local.js';
 import { useServerAndBrowser } from '../support/browser.js';
-import { bubbles, send } from '../support/webchat.js';
+import { m2AsksForAPerson } from '../support/webchat.js';
 
 const shared = useServerAndBrowser();
 
@@ -150,16 +150,7 @@ describe('the consoles in the reader\'s language', () => {
   });
 
   it('the agent console in 繁體中文 and English: no label left in another language', { timeout: 180_000 }, async () => {
-    const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
-    await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
-    await send(chat, '7305', '出生日期');
-    await send(chat, '1979-11-02', '什么情况');
-    await send(chat, '生意失败了', '总收入');
-    await send(chat, '月收入一万五', '生活开支');
-    await send(chat, '开支六千', '对吗');
-    await send(chat, '对', '能负担的还款方案');
-    await send(chat, '我要转人工', '我为您转接人工客服');
+    await m2AsksForAPerson(shared.browser, shared.running.url);
 
     const desk = await shared.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'en-US' });
     await desk.goto(`${shared.running.url}agent`);

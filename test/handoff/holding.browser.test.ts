@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useServerAndBrowser } from '../support/browser.js';
-import { bubbles, send } from '../support/webchat.js';
+import { bubbles, send, verifiedM2 } from '../support/webchat.js';
 
 const shared = useServerAndBrowser();
 
@@ -22,11 +22,7 @@ async function signIn(page: Page, name: string, password: string) {
 
 describe('a token payment for the case nothing else fits', () => {
   it('agent asks, supervisor approves, the cardholder reads every term and consents', { timeout: 240_000 }, async () => {
-    const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
-    await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
-    await send(chat, '7305', '出生日期');
-    await send(chat, '1979-11-02', '什么情况');
+    const chat = await verifiedM2(shared.browser, shared.running.url);
     await send(chat, '失业了', '总收入');
     await send(chat, '月收入一万四', '必要的生活开支');
     await send(chat, '开支一万三', '必要开销 ¥13,000.00，对吗');

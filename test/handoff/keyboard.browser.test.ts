@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { useServerAndBrowser } from '../support/browser.js';
-import { bubbles, send } from '../support/webchat.js';
+import { bubbles, m2AsksForAPerson } from '../support/webchat.js';
 
 const shared = useServerAndBrowser();
 
@@ -54,16 +54,7 @@ async function signInByKeyboard(page: Page, name: string, password: string) {
 
 describe('the agent console by keyboard alone', () => {
   it('sign in, open, claim, write, check terms, ask a supervisor who declines, close with a disposition, sign out', { timeout: 240_000 }, async () => {
-    const chat = await shared.browser.newPage({ viewport: { width: 1000, height: 900 }, locale: 'zh-CN' });
-    await chat.goto(`${shared.running.url}?lang=zh-CN`);
-    await expect.poll(() => bubbles(chat, '后4位')).toBe(1);
-    await send(chat, '7305', '出生日期');
-    await send(chat, '1979-11-02', '什么情况');
-    await send(chat, '生意失败了', '总收入');
-    await send(chat, '月收入一万五', '生活开支');
-    await send(chat, '开支六千', '对吗');
-    await send(chat, '对', '能负担的还款方案');
-    await send(chat, '我要转人工', '我为您转接人工客服');
+    const chat = await m2AsksForAPerson(shared.browser, shared.running.url);
 
     const desk = await shared.browser.newPage({ viewport: { width: 1280, height: 1000 }, locale: 'zh-CN' });
     await signInByKeyboard(desk, 'agent', 'agent-demo');
