@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { Signal } from '../../policy/index.js';
 import { toCommands } from '../../dialogs/commands.js';
-import { CORPUS_DIR, loadExtraTraining, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
+import { CORPUS_DIR, labelIntent, loadExtraTraining, loadOwnCorpus, ownTestLines, sharedLines, trainingLines, type CorpusLine } from './classifier/corpus.js';
 import { isHeldOut } from './classifier/split.js';
 import { ZH_COLLECTION_MAP } from './datasets.js';
 import { Language } from '../../conversation/language.js';
@@ -37,8 +37,8 @@ export function signalsActedOn(r: UnderstandingResult): Signal[] {
 
 /** What a labelled line expects: an intent, or (for `signal.*` lines) a signal. */
 function expectation(l: CorpusLine): { intent: Intent | null; signal: Signal | null } {
-  if (l.label.startsWith('signal.')) return { intent: null, signal: l.label.slice(7) as Signal };
-  return { intent: l.label === 'inform' ? 'unknown' : (l.label as Intent), signal: null };
+  const intent = labelIntent(l.label);
+  return intent === null ? { intent, signal: l.label.slice('signal.'.length) as Signal } : { intent, signal: null };
 }
 
 export const IntentScore = z.object({

@@ -6,7 +6,7 @@
  */
 import type { IntentClassifier, Classification } from './classifier/intentClassifier.js';
 import { shippedClassifier } from './classifier/model.js';
-import type { ClassifierLabel } from './classifier/corpus.js';
+import { labelIntent, type ClassifierLabel } from './classifier/corpus.js';
 import { loadLexicon, type Lexicon } from './lexicon.js';
 import { understandText, YES_NO } from './rules.js';
 import {
@@ -47,7 +47,6 @@ export interface Thresholds {
 export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5 };
 
 const isSignalLabel = (l: ClassifierLabel): l is `signal.${TextualSignal}` => l.startsWith('signal.');
-const intentOf = (l: ClassifierLabel): Intent => (l === 'inform' ? 'unknown' : (l as Intent));
 
 /** The rules' own reading is structural (a choice, a bare slot answer, a dated promise): context, not vocabulary. */
 function structural(r: UnderstandingResult, context: UnderstandingContext): boolean {
@@ -83,7 +82,7 @@ export function combine(
   for (const c of ranked) if (isSignalLabel(c.label) && c.score >= signalMin) signals.add(c.label.slice('signal.'.length) as TextualSignal);
 
   const best = ranked.find((c) => !isSignalLabel(c.label));
-  const learned = best ? { intent: intentOf(best.label), score: best.score, none: best.label === 'unknown' } : null;
+  const learned = best ? { intent: labelIntent(best.label)!, score: best.score, none: best.label === 'unknown' } : null;
   const lexiconHit = rules.intent !== 'unknown' && rules.confidence >= 0.8;
 
   let intent = rules.intent;

@@ -24,6 +24,10 @@ export const ClassifierLabel = z.union([
 ]);
 export type ClassifierLabel = z.infer<typeof ClassifierLabel>;
 
+/** The intent a label reads as: `inform` (a plain statement of fact) is `unknown`; a `signal.*` label is no intent. */
+export const labelIntent = (label: ClassifierLabel): Intent | null =>
+  label.startsWith('signal.') ? null : label === 'inform' ? 'unknown' : (label as Intent);
+
 export const CorpusLine = z.object({ text: z.string().min(1), label: ClassifierLabel, lang: Language, source: z.enum(['forbear', 'nlupp', 'zhCollection']) });
 export type CorpusLine = z.infer<typeof CorpusLine>;
 

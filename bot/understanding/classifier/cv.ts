@@ -21,7 +21,7 @@ import { THRESHOLDS, combine, type Thresholds } from '../hybrid.js';
 import { signalsActedOn } from '../heldout.js';
 import { loadLexicon, type Lexicon } from '../lexicon.js';
 import { understandText } from '../rules.js';
-import { trainingLines, type CorpusLine } from './corpus.js';
+import { labelIntent, trainingLines, type CorpusLine } from './corpus.js';
 import { CLASSIFIER_SETTINGS, IntentClassifier, type ClassifierSettings } from './intentClassifier.js';
 
 export interface Candidate {
@@ -84,8 +84,7 @@ interface Judged {
   readonly result: UnderstandingResult;
 }
 
-const expectedIntent = (l: CorpusLine): Intent | null =>
-  l.label.startsWith('signal.') ? null : l.label === 'inform' ? 'unknown' : (l.label as Intent);
+const expectedIntent = (l: CorpusLine): Intent | null => labelIntent(l.label);
 
 function macroAccuracy(judged: readonly Judged[]): number {
   const byClass = new Map<Intent, { n: number; right: number }>();
@@ -142,7 +141,7 @@ export async function crossValidate(
       alone.set(JSON.stringify(s), mine);
       held.forEach((i, k) => {
         const top = classified[k]!.find((c) => !c.label.startsWith('signal.'));
-        const intent: Intent = !top || top.label === 'inform' ? 'unknown' : (top.label as Intent);
+        const intent: Intent = (top && labelIntent(top.label)) ?? 'unknown';
         mine.push({ line: lines[i]!, fold: f, result: { ...rules[i]!, intent, signals: [] } });
       });
       grid.forEach((c, g) => {
