@@ -94,6 +94,16 @@ const History = z.array(z.string());
 const Claim = z.object({ state: z.enum(['sending', 'sent']), at: z.string() });
 const HISTORY_KEEP = 64;
 
+/** What every job about a ledger carries; the purpose, number and message are the job's own. */
+const ledgerJob = (record: LedgerRecord): Omit<ContactJob, 'purpose' | 'n'> => ({
+  conversationId: record.conversationId,
+  accountId: record.accountId,
+  reference: record.ledger.reference,
+  messageKey: null,
+  vars: {},
+  promise: null,
+});
+
 export class ContactScheduler {
   private readonly history;
   private readonly claims;
@@ -118,12 +128,11 @@ export class ContactScheduler {
   async planFor(record: LedgerRecord, events: LedgerEvent[] = []): Promise<void> {
     const policy = this.deps.policy(record.policyId);
     await this.queueNext(record);
-    const base = { conversationId: record.conversationId, accountId: record.accountId, reference: record.ledger.reference, messageKey: null, vars: {}, promise: null };
     const now = this.deps.clock.now();
     for (const [i, notice] of noticesOf(record.ledger, events, policy.breach).entries()) {
       const { messageKey, vars } = this.noticeMessage(record, notice);
       const key = `${record.ledger.reference}:notice:${record.ledger.events.length}:${i}:${notice.kind}`;
-      await this.deps.queue.add(key, { ...base, purpose: 'breach_notice', n: 0, messageKey, vars }, now);
+      await this.deps.queue.add(key, { ...ledgerJob(record), purpose: 'breach_notice', n: 0, messageKey, vars }, now);
     }
   }
 
@@ -138,8 +147,7 @@ export class ContactScheduler {
     const plan = plannedContacts(record.ledger, policy.breach, policy.reminders, todayIn(this.deps.clock, policy.timezone));
     const next = plan[after === undefined ? 0 : plan.findIndex((c) => c.key === after) + 1];
     if (!next) return;
-    const job: ContactJob = { purpose: next.purpose, n: next.n, conversationId: record.conversationId, accountId: record.accountId, reference: record.ledger.reference, messageKey: null, vars: {}, promise: null };
-    await this.deps.queue.add(next.key, job, this.at(next.on, policy));
+    await this.deps.queue.add(next.key, { ...ledgerJob(record), purpose: next.purpose, n: next.n }, this.at(next.on, policy));
   }
 
   /** A promise to pay ("我明天还"): checked the policy's days after its date against the payments received. */
