@@ -60,5 +60,4 @@ export function registerSignIn(server: Server, deps: { users: readonly ConsoleUs
     const { name, role } = sessionOf(req);
     res.json(200, { name, role, displayName: users.find((u) => u.name === name)?.displayName ?? name });
   });
-
 }

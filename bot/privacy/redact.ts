@@ -194,11 +194,7 @@ function smallChineseNumber(s: string): number {
   return (tens === '' ? 1 : (CJK_NUMBER[tens] ?? NaN)) * 10 + (ones === '' ? 0 : (CJK_NUMBER[ones] ?? NaN));
 }
 
-/**
- * A full date whose year could be a birth year is a date of birth until shown otherwise: the
- * negotiation itself only ever needs recent or future dates (a promise, a job lost last year).
- */
-/** Birth-date shapes, each with how its groups read as year, month, day (`null`: not a date). */
+/** Birth-date shapes, each with the ways its groups read as year, month, day. */
 const BIRTH_DATE_FORMS: readonly [RegExp, (m: RegExpExecArray) => [number, number, number][]][] = [
   [/(?<!\d)(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)\s*[日号號]?/g, (m) => [[+m[1]!, +m[2]!, +m[3]!]]],
   [/(?<!\d)(\d{4})(\d{2})(\d{2})(?!\d)/g, (m) => [[+m[1]!, +m[2]!, +m[3]!]]],
@@ -212,6 +208,10 @@ const BIRTH_DATE_FORMS: readonly [RegExp, (m: RegExpExecArray) => [number, numbe
   ],
 ];
 
+/**
+ * A full date whose year could be a birth year is a date of birth until shown otherwise: the
+ * negotiation itself only ever needs recent or future dates (a promise, a job lost last year).
+ */
 function findBirthDates(latestYear: number): Finder {
   const birth = ([y, m, d]: [number, number, number]) => y <= latestYear && plausibleBirthDate(`${y}${String(m).padStart(2, '0')}${String(d).padStart(2, '0')}`);
   return (text) =>
