@@ -30,9 +30,12 @@ export interface StoredRecord {
   value: string;
 }
 
+/** A record's fields, in the order `readReply` reads them. */
+const FIELDS = ['etag', 'value'] as const;
+
 /** Queues the read of a record on a pipeline; its reply becomes the record with `readReply`. */
 export function readRecord(pipeline: ChainableCommander, key: string): ChainableCommander {
-  return pipeline.hmget(key, 'etag', 'value');
+  return pipeline.hmget(key, ...FIELDS);
 }
 
 export function readReply(reply: unknown): StoredRecord | undefined {
@@ -48,7 +51,7 @@ export class VersionedRecords {
   }
 
   async read(key: string): Promise<StoredRecord | undefined> {
-    return readReply(await this.client.hmget(key, 'etag', 'value'));
+    return readReply(await this.client.hmget(key, ...FIELDS));
   }
 
   /** The new eTag, or null when the condition did not hold (nothing was written). */
