@@ -36,6 +36,7 @@ const Args = z.object({
   account: z.string().min(1).default('cn-m1-wang'),
   out: z.string().default('bench/results.json'),
   chart: z.string().default('bench/latency.svg'),
+  profile: z.string().min(1).optional(),
 });
 type Args = z.infer<typeof Args>;
 
@@ -48,7 +49,7 @@ interface Settings {
   quick: boolean;
 }
 
-function readArgs(): { settings: Settings; out: string; chart: string } {
+function readArgs(): { settings: Settings; out: string; chart: string; profile: string | undefined } {
   try {
     const { values } = parseArgs({
       options: {
@@ -60,6 +61,7 @@ function readArgs(): { settings: Settings; out: string; chart: string } {
         account: { type: 'string' },
         out: { type: 'string' },
         chart: { type: 'string' },
+        profile: { type: 'string' },
       },
       strict: true,
     });
@@ -80,10 +82,11 @@ function readArgs(): { settings: Settings; out: string; chart: string } {
       },
       out: a.out,
       chart: a.chart,
+      profile: a.profile,
     };
   } catch (err) {
     process.stderr.write(
-      `bench: ${(err as Error).message}\nusage: npm run bench -- [--quick] [--rounds N] [--seconds S] [--concurrency C] [--conversations K] [--account REF] [--out FILE] [--chart FILE]\n`,
+      `bench: ${(err as Error).message}\nusage: npm run bench -- [--quick] [--rounds N] [--seconds S] [--concurrency C] [--conversations K] [--account REF] [--out FILE] [--chart FILE] [--profile DIR]\n`,
     );
     process.exit(2);
   }
@@ -103,14 +106,17 @@ type Store = 'memory' | 'redis';
 /** The bench's servers are started from the TypeScript sources with tsx (`--import tsx`): turns cost the same as compiled. */
 const TS = ['--import', 'tsx', '--no-deprecation'];
 
+/** `--profile DIR`: each bench server writes a V8 CPU profile there when it exits (start-up included). */
+let serverProfileDir: string | undefined;
+
 interface Child {
   process: ChildProcess;
   request<T>(message: object, key: string): Promise<T>;
 }
 
 /** Forks a bench process and waits for its `ready` message. */
-async function spawnChild(script: string, env: NodeJS.ProcessEnv): Promise<Child & { url?: string }> {
-  const child = fork(join(ROOT, script), [], { execArgv: TS, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function spawnChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = TS): Promise<Child & { url?: string }> {
+  const child = fork(join(ROOT, script), [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const waiting = new Map<string, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   const request = <T>(message: object, key: string) =>
     new Promise<T>((resolve, reject) => {
@@ -164,7 +170,8 @@ async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, pre
     // Signed checkpoints outside Redis, as production keeps them: files in a directory of the bench's own.
     TRANSCRIPT_CHECKPOINT_DIR: store === 'redis' ? CHECKPOINT_DIR : '',
   };
-  const child = await spawnChild('bench/server.ts', env);
+  const profile = serverProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${serverProfileDir}`, `--cpu-prof-name=${bot}-${store}-${process.hrtime.bigint()}.cpuprofile`] : [];
+  const child = await spawnChild('bench/server.ts', env, [...TS, ...profile]);
   if (!child.url) throw new Error(`${bot}/${store} server did not report its address`);
   return {
     bot,
@@ -399,7 +406,8 @@ function table(rows: (string | number | null)[][]): string {
 class Stop extends Error {}
 
 async function main(): Promise<void> {
-  const { settings: s, out, chart } = readArgs();
+  const { settings: s, out, chart, profile } = readArgs();
+  serverProfileDir = profile;
   const startedAt = performance.now();
   const errors: string[] = [];
   const prefix = (bot: Bot) => `bench:${bot}:`;
