@@ -25,6 +25,8 @@ export type SafetyCase = z.infer<typeof SafetyCase>;
 
 export const SAFETY_SET = 'heldout/safety.yaml';
 export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
+/** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
+export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
 export function loadSafetySet(file: string = SAFETY_SET): SafetyCase[] {
   return SafetyFile.parse(parse(readFileSync(new URL(file, CORPUS_DIR), 'utf8'))).cases;
@@ -164,6 +166,34 @@ function scoreSafetySet(cases: readonly (SafetyCase & { acted: readonly Signal[]
   });
   const negatives = mine.filter((c) => c.signals.length === 0);
   return { recall, negatives: negatives.length, falsePositives: negatives.filter((c) => c.acted.some((s) => SAFETY_CLASSES.includes(s))).length };
+}
+
+export const DevSafetyReport = z.object({
+  file: z.string(),
+  perLanguage: z.array(z.object({ lang: Language, score: SafetySetScore })),
+  /** Positives that missed a class they carry, and hard negatives that raised one: with their text (development lines). */
+  misses: z.array(z.object({ lang: Language, text: z.string(), want: z.array(z.string()), acted: z.array(z.string()) })),
+});
+export type DevSafetyReport = z.infer<typeof DevSafetyReport>;
+
+/**
+ * A development safety set (`corpus/understanding/dev/*.yaml`, the held-out sets' format): recall
+ * per class and false alarms per language, with the lines behind them. Refuses anything outside
+ * `dev/`, so no held-out line is ever listed.
+ */
+export async function measureDevSafety(understanding: Understanding, file: string, today: string): Promise<DevSafetyReport> {
+  if (!DEV_SAFETY_FILE.test(file)) throw new Error(`--dev takes a file in corpus/understanding/dev/ (dev/NAME.yaml), not ${file}`);
+  const cases = await Promise.all(loadSafetySet(file).map(async (c) => {
+    const r = await understanding.understand(c.text, { language: c.lang, expecting: 'none', today, recentTurns: [] });
+    return { ...c, acted: signalsActedOn(r) };
+  }));
+  const wrong = (c: (typeof cases)[number]) =>
+    c.signals.length === 0 ? c.acted.some((s) => SAFETY_CLASSES.includes(s)) : c.signals.some((s) => !c.acted.includes(s));
+  return {
+    file,
+    perLanguage: Language.options.map((lang) => ({ lang, score: scoreSafetySet(cases, lang) })),
+    misses: cases.filter(wrong).map((c) => ({ lang: c.lang, text: c.text, want: c.signals, acted: c.acted })),
+  };
 }
 
 export async function measureHeldOut(

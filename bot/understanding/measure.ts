@@ -2,7 +2,8 @@
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
  * confusion on the HELD-OUT parts, per language, and recall on the two held-out safety sets (see heldout.ts). `--split train` is for
- * development: the same tables on train lines, with the misses listed.
+ * development: the same tables on train lines, with the misses listed. `--dev dev/FILE.yaml` reads
+ * a development safety set (corpus/understanding/dev/) instead: recall, false alarms and the lines.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,7 +13,7 @@ import { readCli } from '../cli/args.js';
 import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
 import { EngineName, createUnderstanding } from './engine.js';
-import { measureHeldOut, type HeldOutReport } from './heldout.js';
+import { measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport } from './heldout.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
 export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
@@ -21,6 +22,8 @@ const Options = z.object({
   datasets: z.string().default(DEFAULT_DATASETS),
   engine: EngineName.default('classifier'),
   split: z.enum(['test', 'train']).default('test'),
+  /** A development safety set (dev/NAME.yaml under corpus/understanding/) instead of the corpus sets. */
+  dev: z.string().optional(),
   /** Messages in flight at once; keeps a real LLM endpoint below its rate limit. */
   concurrency: z.coerce.number().int().min(1).max(64).default(4),
   today: IsoDate.default('2025-03-12'),
@@ -65,22 +68,40 @@ export function formatReport(r: HeldOutReport): string {
   return out.join('\n');
 }
 
+export function formatDevReport(r: DevSafetyReport): string {
+  const out = [`development safety set ${r.file} (development figures; its misses are listed)`];
+  for (const { lang, score } of r.perLanguage) {
+    const found = score.recall.reduce((n, h) => n + h.found, 0);
+    const cases = score.recall.reduce((n, h) => n + h.cases, 0);
+    out.push(`  ${lang}: recall ${found}/${cases} (${recalls(score.recall)}); hard negatives raising a safety class ${score.falsePositives}/${score.negatives}`);
+  }
+  for (const m of r.misses) out.push(`  ${m.want.length > 0 ? 'miss' : 'false alarm'} (${m.lang}): ${JSON.stringify(m.text)} want [${m.want.join(', ')}] acted [${m.acted.join(', ')}]`);
+  return out.join('\n');
+}
+
 async function main(): Promise<void> {
   const o = readCli(
     'measure',
-    'usage: npm run -s measure:understanding -- [--engine classifier|rules|llm | --llm] [--split test|train] [--datasets DIR] [--concurrency N] [--today YYYY-MM-DD] [--json]',
+    'usage: npm run -s measure:understanding -- [--engine classifier|rules|llm | --llm] [--split test|train | --dev dev/FILE.yaml] [--datasets DIR] [--concurrency N] [--today YYYY-MM-DD] [--json]',
     Options,
     {
       datasets: { type: 'string' },
       engine: { type: 'string' },
       llm: { type: 'boolean' },
       split: { type: 'string' },
+      dev: { type: 'string' },
       concurrency: { type: 'string' },
       today: { type: 'string' },
       json: { type: 'boolean' },
     },
     ({ llm, ...rest }) => ({ ...rest, engine: llm ? 'llm' : rest['engine'] }),
   );
+  if (o.dev !== undefined) {
+    const understanding = await exitOnConfigError('measure', () => createUnderstanding(o.engine));
+    const report = await measureDevSafety(understanding, o.dev, o.today);
+    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatDevReport(report)}\n`);
+    return;
+  }
   const datasets = existsSync(o.datasets) ? o.datasets : null;
   if (datasets === null) process.stderr.write(`measure: ${o.datasets} not found; measuring Forbear's own held-out sets only\n`);
   const understanding = withConcurrencyLimit(await exitOnConfigError('measure', () => createUnderstanding(o.engine)), o.concurrency);
