@@ -163,6 +163,21 @@ export const Reason = z.object({
 });
 export type Reason = z.infer<typeof Reason>;
 
+/**
+ * The unit of the comparison a reason's detail states ("995200 > 497600"), by reason code: money in
+ * minor units, shares in basis points (months are plain numbers and need none). The policy writes
+ * these details, so it names their units; every reader (the printable record, the consoles) shows
+ * them in its own from this one table.
+ */
+export const REASON_DETAIL_UNITS: Readonly<Record<string, 'minor' | 'bps'>> = {
+  payment_below_minimum: 'minor',
+  settlement_discount_above_limit: 'minor',
+  unaffordable: 'minor',
+  token_repays_balance: 'minor',
+  interest_waiver_above_limit: 'bps',
+  fee_waiver_above_limit: 'bps',
+};
+
 export const HandoffUrgency = z.enum(['critical', 'high', 'normal']);
 
 export const Handoff = z.object({

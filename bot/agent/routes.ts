@@ -5,7 +5,7 @@
  */
 import type { Request, Response, Server } from 'restify';
 import { z } from 'zod';
-import { Proposal } from '../../policy/index.js';
+import { Proposal, REASON_DETAIL_UNITS } from '../../policy/index.js';
 import { requireRole, sessionOf, type SessionSigner } from '../auth/session.js';
 import type { ConsoleUser } from '../auth/users.js';
 import { HttpError, parseOr400 } from '../http/errors.js';
@@ -72,7 +72,7 @@ export function registerAgentConsole(
     res.json(200, await snapshot());
   });
   server.get('/agent/api/config', staff, async (_req: Request, res: Response) => {
-    res.json(200, { dispositions, colleagues: users.filter((u) => u.role === 'agent' || u.role === 'supervisor').map((u) => ({ name: u.name, role: u.role, displayName: u.displayName })) });
+    res.json(200, { dispositions, detailUnits: REASON_DETAIL_UNITS, colleagues: users.filter((u) => u.role === 'agent' || u.role === 'supervisor').map((u) => ({ name: u.name, role: u.role, displayName: u.displayName })) });
   });
   /**
    * Server-Sent Events: the console gets the queue whenever it changes, without asking. The server

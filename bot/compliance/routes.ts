@@ -14,7 +14,7 @@ import { HttpError, parseOr400 } from '../http/errors.js';
 import { EMPTY_HEAD, headOf, type Linked } from '../transcripts/chain.js';
 import { exportCsv, exportJsonl, renderTranscriptHtml } from '../transcripts/export.js';
 import { ConversationFilter, type ConversationSummary, type TranscriptRecord } from '../transcripts/schema.js';
-import { readableDecision } from '../transcripts/readable.js';
+import { currencyOf, readableDecision } from '../transcripts/readable.js';
 import { verifyConversation } from '../transcripts/store.js';
 import { Language } from '../../conversation/language.js';
 import { registerPage } from '../http/pages.js';
@@ -109,8 +109,9 @@ export function registerComplianceConsole(server: Server, deps: { forbear: Pick<
     const records = await forbear.transcripts.read(id).catch(() => []);
     const lang = readerLanguage(req) ?? localeOf(summary).lang;
     // Each annotated message's decisions in words: rule, terms, authority.
+    const currency = currencyOf(records);
     const readable = Object.fromEntries(
-      Object.entries(annotate(records)).map(([seq, decisions]) => [seq, decisions.flatMap((d) => (d.kind === 'decision' ? [readableDecision(d, lang)] : []))]),
+      Object.entries(annotate(records)).map(([seq, decisions]) => [seq, decisions.flatMap((d) => (d.kind === 'decision' ? [readableDecision(d, lang, currency)] : []))]),
     );
     res.json(200, { summary, records, annotations: readable, verification: await verifyConversation(forbear.transcripts, id), timeZone: localeOf(summary).timeZone });
   });

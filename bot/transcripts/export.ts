@@ -9,7 +9,7 @@ import type { Writable } from 'node:stream';
 import { t, type MessageKey } from '../../conversation/messages/index.js';
 import type { Language } from '../../conversation/language.js';
 import { canonicalJson, type Verification } from './chain.js';
-import { readableDecision } from './readable.js';
+import { currencyOf, readableDecision } from './readable.js';
 import type { ConversationFilterInput, TranscriptRecord } from './schema.js';
 import type { TranscriptStore } from './store.js';
 
@@ -80,8 +80,8 @@ export function exportCsv(store: TranscriptStore, selection: Selection, out: Wri
 /** Five characters are all HTML text and attribute values need escaping; a dependency would be larger than this. */
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-function decisionDetails(r: TranscriptRecord & { kind: 'decision' }, lang: Language): string {
-  return readableDecision(r, lang)
+function decisionDetails(r: TranscriptRecord & { kind: 'decision' }, lang: Language, currency: string | null): string {
+  return readableDecision(r, lang, currency)
     .fields.map((f) => `<div><span class="k">${escapeHtml(f.label)}</span> <span class="v">${escapeHtml(f.value)}</span></div>`)
     .join('');
 }
@@ -106,13 +106,14 @@ export function renderTranscriptHtml(conversationId: string, records: readonly T
   const chain = opts.verification.ok
     ? `<p class="ok">${L('transcript.chain_ok', { records: opts.verification.records })}</p>`
     : `<p class="bad">${L('transcript.chain_bad', { seq: opts.verification.firstBadSeq, problem: opts.verification.problem })}</p>`;
+  const currency = currencyOf(records);
   const rows = records.map((r) => {
     const content =
       r.kind === 'activity'
         ? `<div class="text">${escapeHtml(r.payload.text ?? '')}</div>${
             r.payload.basedOn.length ? `<div class="basis">${L('transcript.based_on', { seqs: r.payload.basedOn.map((s) => `#${s}`).join(', ') })}</div>` : ''
           }`
-        : `<div class="decision">${L(`transcript.decision.${r.payload.type}`)}</div>${decisionDetails(r, opts.lang)}`;
+        : `<div class="decision">${L(`transcript.decision.${r.payload.type}`)}</div>${decisionDetails(r, opts.lang, currency)}`;
     return `<tr id="r${r.seq}" class="${r.kind}"><td>${r.seq}</td><td>${escapeHtml(localMoment(r.at, opts.lang, zone))}</td><td>${L(`transcript.actor.${r.actor}`)}</td><td>${content}<div class="hash">${L('transcript.hash')} ${r.hash}</div></td></tr>`;
   });
   return `<!doctype html>

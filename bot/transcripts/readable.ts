@@ -7,7 +7,7 @@ import { formatMoney, hasMessage, t, type MessageKey } from '../../conversation/
 import type { Language } from '../../conversation/language.js';
 import { offerLines } from '../../dialogs/speak.js';
 import type { TranscriptRecord } from './schema.js';
-import { policyRef } from '../../policy/index.js';
+import { policyRef, REASON_DETAIL_UNITS } from '../../policy/index.js';
 
 /**
  * A code in the reader's words: the consoles' labels (`agent.<prefix>_<code>`) or the review area's
@@ -34,30 +34,34 @@ function variantWords(stamp: string | null, lang: Language): string | null {
 
 const yesNo = (lang: Language, value: boolean | null) => (value === null ? null : t(lang, value ? 'review.yes' : 'review.no'));
 
-/** An amount of minor units in the reader's digits, without a symbol (for records that name no currency). */
-const decimal = (lang: Language, minor: number) =>
-  new Intl.NumberFormat(lang, { minimumFractionDigits: 2 }).format(`${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}` as unknown as number);
+/**
+ * An amount of minor units for the reader: with its currency when the conversation names one (its
+ * account facts or offers do, `currencyOf`), else the reader's digits without a symbol.
+ */
+const amount = (lang: Language, minor: number, currency: string | null) =>
+  currency
+    ? formatMoney(minor, currency, lang)
+    : new Intl.NumberFormat(lang, { minimumFractionDigits: 2 }).format(`${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, '0')}` as unknown as number);
+
+/** The currency a conversation's records name (account facts, an offer shown); null before any. */
+export function currencyOf(records: readonly TranscriptRecord[]): string | null {
+  for (const r of records) {
+    if (r.kind === 'decision' && (r.payload.type === 'account_facts' || r.payload.type === 'offer_shown')) return r.payload.currency;
+  }
+  return null;
+}
 
 /**
- * A policy reason's detail in the reader's units: the policy states a comparison in its own
- * ("995200 > 497600": money in minor units, shares in basis points); an override's detail is its
- * reason code. The agent console reads details the same way (bot/agent/static/console.js).
+ * A policy reason's detail in the reader's units (the policy names them, REASON_DETAIL_UNITS); an
+ * override's detail is its reason code.
  */
-const DETAIL_UNITS: Record<string, 'money' | 'bps'> = {
-  payment_below_minimum: 'money',
-  settlement_discount_above_limit: 'money',
-  unaffordable: 'money',
-  token_repays_balance: 'money',
-  interest_waiver_above_limit: 'bps',
-  fee_waiver_above_limit: 'bps',
-};
-function detailWords(r: { code: string; detail?: string | undefined }, lang: Language): string {
+function detailWords(r: { code: string; detail?: string | undefined }, lang: Language, currency: string | null): string {
   const detail = r.detail ?? '';
   if (r.code === 'affordability_override' || r.code.startsWith('override_')) return words(lang, 'override', detail);
   const m = /^(\d+) ([<>]=?) (\d+)$/.exec(detail);
-  const unit = DETAIL_UNITS[r.code];
+  const unit = REASON_DETAIL_UNITS[r.code];
   if (!m || !unit) return detail;
-  const shown = (n: string) => (unit === 'money' ? decimal(lang, Number(n)) : `${Number(n) / 100}%`);
+  const shown = (n: string) => (unit === 'minor' ? amount(lang, Number(n), currency) : `${Number(n) / 100}%`);
   return `${shown(m[1]!)} ${m[2]!} ${shown(m[3]!)}`;
 }
 
@@ -71,7 +75,7 @@ type Decision = Extract<TranscriptRecord, { kind: 'decision' }>;
 /** The labels of the review area ("review.intent" → "intent"). */
 type ReviewLabel = MessageKey extends infer K ? (K extends `review.${infer Label}` ? Label : never) : never;
 
-export function readableDecision(record: Decision, lang: Language): ReadableDecision {
+export function readableDecision(record: Decision, lang: Language, currency: string | null): ReadableDecision {
   const L = (key: ReviewLabel) => t(lang, `review.${key}`);
   const fields: { label: string; value: string }[] = [];
   const add = (key: ReviewLabel, value: string | number | null | undefined) => {
@@ -90,7 +94,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       add('policy', policyRef({ id: p.policyId, version: p.policyVersion }));
       add('authority', t(lang, `review.authority_${p.authority}`));
       if (p.proposal) add('asked', Object.entries(p.proposal).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => `${k}=${String(v)}`).join(', '));
-      add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${detailWords(r, lang)})` : ''}: ${r.ruleId}`).join('\n'));
+      add('rules', p.reasons.map((r) => `${reasonWords(r.code, lang)}${r.detail ? ` (${detailWords(r, lang, currency)})` : ''}: ${r.ruleId}`).join('\n'));
       break;
     case 'handoff':
       add('reason', words(lang, 'reason', p.reason));
@@ -139,8 +143,7 @@ export function readableDecision(record: Decision, lang: Language): ReadableDeci
       break;
     case 'promise_to_pay':
       add('date', p.date);
-      // The record names no currency: the amount in the reader's digits, without a symbol.
-      add('amount', p.amountMinor === null ? null : decimal(lang, p.amountMinor));
+      add('amount', p.amountMinor === null ? null : amount(lang, p.amountMinor, currency));
       break;
     case 'stop_contact':
       add('source', words(lang, 'source', p.source, 'review'));

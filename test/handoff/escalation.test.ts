@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Activity } from 'botbuilder';
 import { Cardholder } from '../support/fleet.js';
 import { consoleLogin, useConsoleInstance } from '../support/console.js';
-import { readableDecision } from '../../bot/transcripts/readable.js';
+import { currencyOf, readableDecision } from '../../bot/transcripts/readable.js';
 
 const shared = useConsoleInstance();
 
@@ -160,7 +160,7 @@ describe('escalation between people', () => {
     expect(fields.find((f: any) => f.label === '政策').value).toBe('default-cn@2026.2');
     // The evaluation's reasons in words before each rule id, not codes.
     const accepted = records.find((r) => r.kind === 'decision' && r.payload.type === 'policy_evaluation' && r.payload.outcome === 'accept')!;
-    const evaluation = readableDecision(accepted as Parameters<typeof readableDecision>[0], 'zh-CN');
+    const evaluation = readableDecision(accepted as Parameters<typeof readableDecision>[0], 'zh-CN', currencyOf(records));
     expect(evaluation.fields.find((f) => f.label === '规则')!.value).toContain('在权限范围内: default-cn@2026.2:peopleArrangements.tokenPayment.maxMonths.supervisor');
   });
 

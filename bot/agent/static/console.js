@@ -11,7 +11,7 @@
     texts: {},
     lang: localStorage.getItem('forbear.agent.lang') || 'zh-CN',
     me: null,
-    config: { dispositions: [], colleagues: [] },
+    config: { dispositions: [], colleagues: [], detailUnits: {} },
     cases: [],
     heads: {},
     selected: null,
@@ -139,16 +139,15 @@
     const [head, signal] = code.split(':');
     return signal ? `${label('agent.why_', head)}：${label('agent.signal_', signal)}` : label('agent.why_', head);
   };
-  // The policy states a comparison in its own units ("995200 > 497600"): money in minor units, shares in
-  // basis points; an override's detail is its reason code. The same reading as bot/transcripts/readable.ts.
-  const DETAIL_UNITS = { payment_below_minimum: 'money', settlement_discount_above_limit: 'money', unaffordable: 'money', token_repays_balance: 'money', interest_waiver_above_limit: 'bps', fee_waiver_above_limit: 'bps' };
+  // The policy states a comparison in its own units ("995200 > 497600"); which units, the server's
+  // config says (the policy's one table, REASON_DETAIL_UNITS). An override's detail is its reason code.
   const detailText = (r, currency) => {
     if (!r.detail) return '';
     if (r.code === 'affordability_override' || r.code.startsWith('override_')) return label('agent.override_', r.detail);
     const m = /^(\d+) ([<>]=?) (\d+)$/.exec(r.detail);
-    const unit = DETAIL_UNITS[r.code];
+    const unit = state.config.detailUnits[r.code];
     if (!m || !unit) return r.detail;
-    const shown = (n) => (unit === 'money' ? money(Number(n), currency) : `${Number(n) / 100}%`);
+    const shown = (n) => (unit === 'minor' ? money(Number(n), currency) : `${Number(n) / 100}%`);
     return `${shown(m[1])} ${m[2]} ${shown(m[3])}`;
   };
   const reasonList = (reasons, currency) =>
