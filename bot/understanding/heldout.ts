@@ -3,7 +3,9 @@
  * the test parts of Forbear's corpus and of the shared datasets (split by classifier/split.ts),
  * the safety set written before any tuning (corpus/understanding/heldout/safety.yaml), and an
  * independent safety set written by someone who had seen neither the lexicon nor the training lines
- * (heldout/safety-independent.yaml, with hard negatives).
+ * (heldout/safety-independent.yaml, with hard negatives), and a third, blind one written after the
+ * first two had been measured, so that no class-level result of it has yet steered any tuning
+ * (heldout/safety-blind.yaml, with hard negatives).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -25,6 +27,7 @@ export type SafetyCase = z.infer<typeof SafetyCase>;
 
 export const SAFETY_SET = 'heldout/safety.yaml';
 export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
+export const BLIND_SAFETY_SET = 'heldout/safety-blind.yaml';
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
@@ -78,6 +81,8 @@ export const SafetyReport = z.object({
   heldOut: z.array(SignalRecall),
   /** The independent set: recall per class, and its hard negatives that raised a safety class anyway. */
   independent: SafetySetScore,
+  /** The blind set, scored the same way. */
+  blind: SafetySetScore,
 });
 export type SafetyReport = z.infer<typeof SafetyReport>;
 
@@ -93,6 +98,8 @@ export const HeldOutReport = z.object({
     safetyHeldOutRecall: z.number(),
     safetyIndependentRecall: z.number(),
     safetyIndependentFalsePositiveRate: z.number(),
+    safetyBlindRecall: z.number(),
+    safetyBlindFalsePositiveRate: z.number(),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -235,28 +242,27 @@ export async function measureHeldOut(
 
   // A development run (`--split train`) never reads the held-out safety sets: even their class
   // counts would show what to tune towards.
-  const [safetySet, independentSet] = await Promise.all([SAFETY_SET, INDEPENDENT_SAFETY_SET].map(async (file) => {
+  const [safetySet, independentSet, blindSet] = await Promise.all([SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET].map(async (file) => {
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
     const acted = await Promise.all(cases.map(async (c) => signalsActedOn(await understanding.understand(c.text, context(c.lang)))));
     return cases.map((c, i) => ({ ...c, acted: acted[i]! }));
   }));
-  const safety = Language.options.map((lang): SafetyReport => {
-    const independent = scoreSafetySet(independentSet!, lang);
-    return {
-      lang,
-      confusion: confusion(judged.filter((j) => j.line.lang === lang)),
-      heldOut: scoreSafetySet(safetySet!, lang).recall,
-      independent,
-    };
-  });
+  const safety = Language.options.map((lang): SafetyReport => ({
+    lang,
+    confusion: confusion(judged.filter((j) => j.line.lang === lang)),
+    heldOut: scoreSafetySet(safetySet!, lang).recall,
+    independent: scoreSafetySet(independentSet!, lang),
+    blind: scoreSafetySet(blindSet!, lang),
+  }));
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
   const wantsPerson = (j: Judged) => j.accepted![0] === 'request_human';
   const saysPerson = (j: Judged) => signalsActedOn(j.result).includes('request_human');
   const zhSets = sets.filter((s) => s.lang !== 'en');
-  const heldOutTotals = safety.flatMap((s) => s.heldOut);
-  const independentTotals = safety.flatMap((s) => s.independent.recall);
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+  const recallOver = (rs: readonly SignalRecall[]) => ratio(sum(rs.map((h) => h.found)), sum(rs.map((h) => h.cases)));
+  const falsePositiveRate = (scores: readonly SafetySetScore[]) =>
+    ratio(sum(scores.map((s) => s.falsePositives)), sum(scores.map((s) => s.negatives)));
   return {
     engine: understanding.name,
     split: options.split,
@@ -266,9 +272,11 @@ export async function measureHeldOut(
       zhMacroAccuracy: ratio(zhSets.reduce((s, x) => s + x.macroAccuracy * x.lines, 0), zhSets.reduce((s, x) => s + x.lines, 0)),
       enRequestHumanRecall: ratio(enHuman.filter((j) => wantsPerson(j) && saysPerson(j)).length, enHuman.filter(wantsPerson).length),
       enRequestHumanFalsePositiveRate: ratio(enHuman.filter((j) => !wantsPerson(j) && saysPerson(j)).length, enHuman.filter((j) => !wantsPerson(j)).length),
-      safetyHeldOutRecall: ratio(sum(heldOutTotals.map((h) => h.found)), sum(heldOutTotals.map((h) => h.cases))),
-      safetyIndependentRecall: ratio(sum(independentTotals.map((h) => h.found)), sum(independentTotals.map((h) => h.cases))),
-      safetyIndependentFalsePositiveRate: ratio(sum(safety.map((s) => s.independent.falsePositives)), sum(safety.map((s) => s.independent.negatives))),
+      safetyHeldOutRecall: recallOver(safety.flatMap((s) => s.heldOut)),
+      safetyIndependentRecall: recallOver(safety.flatMap((s) => s.independent.recall)),
+      safetyIndependentFalsePositiveRate: falsePositiveRate(safety.map((s) => s.independent)),
+      safetyBlindRecall: recallOver(safety.flatMap((s) => s.blind.recall)),
+      safetyBlindFalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind)),
     },
   };
 }

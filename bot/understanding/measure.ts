@@ -1,7 +1,7 @@
 /**
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
- * confusion on the HELD-OUT parts, per language, and recall on the two held-out safety sets (see heldout.ts). `--split train` is for
+ * confusion on the HELD-OUT parts, per language, and recall on the three held-out safety sets (see heldout.ts). `--split train` is for
  * development: the same tables on train lines, with the misses listed. `--dev dev/FILE.yaml` reads
  * a development safety set (corpus/understanding/dev/) instead: recall, false alarms and the lines.
  */
@@ -31,8 +31,12 @@ const Options = z.object({
 });
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-const recalls = (rs: HeldOutReport['safety'][number]['heldOut']) =>
+type SafetyRow = HeldOutReport['safety'][number];
+const recalls = (rs: SafetyRow['heldOut']) =>
   rs.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.found}/${h.cases}`).join(', ');
+/** A safety set with hard negatives: recall per class, then the negatives that raised a class anyway. */
+const withNegatives = (name: string, s: SafetyRow['independent']) =>
+  `  ${name}: ${recalls(s.recall)}; false positives on hard negatives ${s.falsePositives}/${s.negatives}`;
 
 export function formatReport(r: HeldOutReport): string {
   const out: string[] = [`engine: ${r.engine}; ${r.split === 'test' ? 'HELD-OUT parts' : 'TRAIN parts (development figures)'}`];
@@ -49,10 +53,7 @@ export function formatReport(r: HeldOutReport): string {
     }
     if (r.split === 'test') {
       out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
-      out.push(
-        `  independent safety set: ${recalls(s.independent.recall)}; ` +
-          `false positives on hard negatives ${s.independent.falsePositives}/${s.independent.negatives}`,
-      );
+      out.push(withNegatives('independent safety set', s.independent), withNegatives('blind safety set', s.blind));
     }
   }
   const t = r.targets;
@@ -62,7 +63,8 @@ export function formatReport(r: HeldOutReport): string {
       `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); ` +
       (r.split === 'test'
         ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
-          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}`
+          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}; ` +
+          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlindFalsePositiveRate)}`
         : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');

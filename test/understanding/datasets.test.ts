@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_SAFETY_SET, INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -31,6 +31,22 @@ describe('the train/test split', () => {
     // A count, not the lines: a failure must not print held-out text.
     expect(loadSafetySet().filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(INDEPENDENT_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    expect(loadSafetySet(BLIND_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+  });
+
+  it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
+    // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
+    const blind = loadSafetySet(BLIND_SAFETY_SET);
+    expect(blind.length).toBeGreaterThanOrEqual(300);
+    const earlier = new Set([...loadSafetySet(), ...loadSafetySet(INDEPENDENT_SAFETY_SET)].map((c) => c.text.trim().toLowerCase()));
+    expect(new Set(blind.map((c) => c.text.trim().toLowerCase())).size).toBe(blind.length);
+    expect(blind.filter((c) => earlier.has(c.text.trim().toLowerCase())).length).toBe(0);
+    const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation', 'addiction', 'bankruptcy'] as const;
+    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
+      const mine = blind.filter((c) => c.lang === lang);
+      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBeGreaterThanOrEqual(8);
+      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBeGreaterThanOrEqual(25);
+    }
   });
 });
 
@@ -54,26 +70,36 @@ describe('the shared datasets', () => {
     expect(report.sets.map((s) => s.name)).toEqual(expect.arrayContaining(['NLU++ banking test', 'zh collection test']));
     expect(report.sets.every((s) => s.misses.length === 0)).toBe(true);
     expect(report.safety.map((s) => s.lang)).toEqual(['zh-CN', 'zh-TW', 'en']);
-    // The independent safety set is measured in every language, its hard negatives too, and the
-    // printed report holds its counts but none of its lines.
-    const independent = loadSafetySet(INDEPENDENT_SAFETY_SET);
-    for (const s of report.safety) {
-      const mine = independent.filter((c) => c.lang === s.lang);
-      expect(s.independent.recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
-      expect(s.independent.negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
-      expect(s.independent.negatives).toBeGreaterThanOrEqual(10);
-    }
+    // The independent and blind safety sets are measured in every language, their hard negatives
+    // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    expect(printed.match(/independent safety set: /g)).toHaveLength(3);
-    expect(independent.filter((c) => printed.includes(c.text)).length).toBe(0);
+    for (const [key, file] of [['independent', INDEPENDENT_SAFETY_SET], ['blind', BLIND_SAFETY_SET]] as const) {
+      const cases = loadSafetySet(file);
+      for (const s of report.safety) {
+        const mine = cases.filter((c) => c.lang === s.lang);
+        expect(s[key].recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
+        expect(s[key].negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
+        expect(s[key].negatives).toBeGreaterThanOrEqual(10);
+      }
+      expect(printed.match(new RegExp(`${key} safety set: `, 'g'))).toHaveLength(3);
+      expect(printed).toContain(`${key} safety set recall `);
+      expect(cases.filter((c) => printed.includes(c.text)).length).toBe(0);
+    }
+    // The targets line sums the blind set over the languages. Compared as booleans, so a failure
+    // prints no held-out figure.
+    const blind = report.safety.map((s) => s.blind);
+    const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+    const rows = blind.flatMap((b) => b.recall);
+    expect(report.targets.safetyBlindRecall === total(rows.map((r) => r.found)) / total(rows.map((r) => r.cases))).toBe(true);
+    expect(report.targets.safetyBlindFalsePositiveRate === total(blind.map((b) => b.falsePositives)) / total(blind.map((b) => b.negatives))).toBe(true);
     // A floor against regressions, well below what the README reports.
     expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
   });
 
   it('never reads the held-out safety sets on a development (train) run', async () => {
     const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
-    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall])).toEqual([]);
-    expect(report.safety.every((s) => s.independent.negatives === 0)).toBe(true);
-    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:/);
+    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall])).toEqual([]);
+    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0)).toBe(true);
+    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind safety set/);
   });
 });
