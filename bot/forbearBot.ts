@@ -21,7 +21,7 @@ import { commandsFor, toCommands, unhandled, type Command } from '../dialogs/com
 import { MainDialog } from '../dialogs/mainDialog.js';
 import { MAIN_DIALOG, noAgentChoices } from '../dialogs/caseDialog.js';
 import { matchAction, say } from '../dialogs/speak.js';
-import { consentTo, setTurnFacts } from '../dialogs/turn.js';
+import { accountOf, consentTo, setTurnFacts } from '../dialogs/turn.js';
 import { concludeArrangement } from '../conversation/conclude.js';
 import { variantStamp } from '../conversation/variant.js';
 import { askFeedback, takeFeedback } from '../dialogs/feedback.js';
@@ -169,7 +169,7 @@ export class ForbearBot extends ActivityHandler {
       return;
     }
     const inbound = await this.parts.inbound.of(context);
-    const understanding = await this.understand(file, inbound);
+    const understanding = await this.understand(context, file, inbound);
     speakLanguage(file, nextLanguage(file.language, text, understanding.language));
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);
@@ -241,7 +241,7 @@ export class ForbearBot extends ActivityHandler {
       return;
     }
     const { services } = this.parts;
-    const record = await services.accounts.get(file.accountId!);
+    const record = await accountOf(context, services.accounts, file.accountId!);
     if (!record) throw new Error(`account ${file.accountId} vanished before consent`);
     const arrangement = await concludeArrangement(context, services, {
       file,
@@ -276,9 +276,9 @@ export class ForbearBot extends ActivityHandler {
     await this.parts.conversationState.saveChanges(context, false);
   }
 
-  private async understand(file: CaseFile, inbound: InboundText): Promise<UnderstandingResult> {
+  private async understand(context: TurnContext, file: CaseFile, inbound: InboundText): Promise<UnderstandingResult> {
     const { services } = this.parts;
-    const record = file.accountId ? await services.accounts.get(file.accountId) : null;
+    const record = file.accountId ? await accountOf(context, services.accounts, file.accountId) : null;
     const policy = services.policy(record?.policyId ?? services.settings.defaultPolicyId);
     const engine = RULES_ONLY.has(file.expecting) || inbound.sensitive ? this.parts.rules : this.parts.understanding;
     const result = await engine.understand(inbound.understood, {

@@ -18,7 +18,7 @@ import { checkPaid } from './returning.js';
 import { askFeedback, excludeFromFeedback } from './feedback.js';
 import { emit, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
-import { turnFacts, type TurnFacts } from './turn.js';
+import { accountOf, turnFacts, type TurnFacts } from './turn.js';
 import { commandsFor, unhandled, type Question } from './commands.js';
 
 export const MAIN_DIALOG = 'main';
@@ -54,7 +54,7 @@ export abstract class CaseDialog extends ComponentDialog {
 
   protected async record(context: TurnContext): Promise<CardholderRecord | null> {
     const file = await this.caseOf(context);
-    return file.accountId ? this.services.accounts.get(file.accountId) : null;
+    return file.accountId ? accountOf(context, this.services.accounts, file.accountId) : null;
   }
 
   protected policyIdOf(record: CardholderRecord | null): string {

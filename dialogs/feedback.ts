@@ -12,6 +12,7 @@ import type { Auditor, FeedbackEnding } from '../conversation/audit.js';
 import { variantStamp } from '../conversation/variant.js';
 import type { Handoff } from '../policy/index.js';
 import { matchAction, say, type Action } from './speak.js';
+import { accountOf } from './turn.js';
 
 const RATINGS: Action[] = ['rate_1', 'rate_2', 'rate_3', 'rate_4', 'rate_5'];
 const FAIRNESS: Action[] = ['fair_yes', 'fair_no'];
@@ -27,15 +28,15 @@ export function excludeFromFeedback(file: CaseFile, handoff: Handoff): void {
   if (handoff.urgency === 'critical' || notTheCardholder) setFeedback(file, 'never');
 }
 
-async function stamp(file: CaseFile, ports: FeedbackPorts): Promise<string | null> {
-  return variantStamp(file.accountId ? await ports.accounts.get(file.accountId) : null);
+async function stamp(context: TurnContext, file: CaseFile, ports: FeedbackPorts): Promise<string | null> {
+  return variantStamp(file.accountId ? await accountOf(context, ports.accounts, file.accountId) : null);
 }
 
 export async function askFeedback(context: TurnContext, file: CaseFile, ports: FeedbackPorts, after: FeedbackEnding): Promise<void> {
   // Conversation state saved before the field existed has none: not asked yet.
   if ((file.feedback ?? 'not_asked') !== 'not_asked') return;
   setFeedback(file, 'satisfaction');
-  await ports.audit.feedbackAsked(context, after, await stamp(file, ports));
+  await ports.audit.feedbackAsked(context, after, await stamp(context, file, ports));
   await say(context, file.language, 'feedback.ask_satisfaction', {}, RATINGS);
 }
 
@@ -49,7 +50,7 @@ export async function takeFeedback(context: TurnContext, file: CaseFile, ports: 
     const typed = /^\s*([1-5])\s*$/.exec(text)?.[1];
     const action = matchAction(text, RATINGS) ?? (typed ? RATINGS[Number(typed) - 1]! : null);
     if (action) {
-      await ports.audit.feedback(context, { satisfaction: RATINGS.indexOf(action) + 1, fair: null }, await stamp(file, ports));
+      await ports.audit.feedback(context, { satisfaction: RATINGS.indexOf(action) + 1, fair: null }, await stamp(context, file, ports));
       setFeedback(file, 'fair');
       await say(context, file.language, 'feedback.ask_fair', {}, FAIRNESS);
       return true;
@@ -57,7 +58,7 @@ export async function takeFeedback(context: TurnContext, file: CaseFile, ports: 
   } else if (file.feedback === 'fair') {
     const action = matchAction(text, FAIRNESS);
     if (action) {
-      await ports.audit.feedback(context, { satisfaction: null, fair: action === 'fair_yes' }, await stamp(file, ports));
+      await ports.audit.feedback(context, { satisfaction: null, fair: action === 'fair_yes' }, await stamp(context, file, ports));
       setFeedback(file, 'done');
       await say(context, file.language, 'feedback.thanks');
       return true;

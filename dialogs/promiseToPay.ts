@@ -9,12 +9,13 @@ import { formatDate, formatMoney, formatWeekday } from '../conversation/messages
 import { expect, promiseDate, promiseNoted, type CaseFile } from '../conversation/case.js';
 import { say } from './speak.js';
 import { askFeedback } from './feedback.js';
+import { accountOf } from './turn.js';
 import type { CaseServices } from './services.js';
 
 export async function notePromise(context: TurnContext, file: CaseFile, services: CaseServices): Promise<void> {
   const promise = file.promise;
   if (!promise) return;
-  const record = file.accountId ? await services.accounts.get(file.accountId) : null;
+  const record = file.accountId ? await accountOf(context, services.accounts, file.accountId) : null;
   await services.audit.promise(context, promise);
   if (record) await services.lifecycle?.promised(context, record.account.accountId, record.policyId, promise, { language: file.language, dateStyle: file.dateStyle });
   const lang = file.language;

@@ -5,6 +5,7 @@
  */
 import type { TurnContext } from 'botbuilder';
 import type { UnderstandingResult } from '../conversation/understanding.js';
+import type { AccountService, CardholderRecord } from '../conversation/accounts.js';
 import type { Command, KindFor } from './commands.js';
 import { CONSENT, matchAction } from './speak.js';
 
@@ -15,6 +16,20 @@ export interface TurnFacts {
 }
 
 const TURN_FACTS = Symbol('forbear.turnFacts');
+const TURN_RECORDS = Symbol('forbear.turnRecords');
+
+/**
+ * The cardholder's record as this turn sees it: asked of the account service once per turn and
+ * account, however many steps need it (the understanding, the step, the handoff, the feedback
+ * stamp asked it two to four times a turn — each an issuer look-up, a variant hash and a parse).
+ */
+export function accountOf(context: TurnContext, accounts: AccountService, accountId: string): Promise<CardholderRecord | null> {
+  let asked = context.turnState.get(TURN_RECORDS) as Map<string, Promise<CardholderRecord | null>> | undefined;
+  if (!asked) context.turnState.set(TURN_RECORDS, (asked = new Map()));
+  let record = asked.get(accountId);
+  if (!record) asked.set(accountId, (record = accounts.get(accountId)));
+  return record;
+}
 
 export function setTurnFacts(context: TurnContext, facts: TurnFacts): void {
   context.turnState.set(TURN_FACTS, facts);

@@ -8,11 +8,16 @@ import { todayIn, type Clock } from '../../conversation/clock.js';
 import type { AccountService, CardholderRecord, VerificationRequest } from '../../conversation/accounts.js';
 
 export class DemoAccountService implements AccountService {
+  /** Each demo account as the Account schema reads it, parsed once (it was parsed on every look-up); frozen, as it is shared. */
+  private readonly parsed: Map<DemoAccount, Readonly<Account>>;
+
   constructor(
     private readonly clock: Clock,
     private readonly timezoneOf: (policyId: string) => string,
     private readonly accounts: readonly DemoAccount[] = DEMO_ACCOUNTS,
-  ) {}
+  ) {
+    this.parsed = new Map(accounts.map((a) => [a, Object.freeze(Account.parse(a))]));
+  }
 
   async verify(request: VerificationRequest): Promise<CardholderRecord | null> {
     const match = this.accounts.find(
@@ -32,7 +37,7 @@ export class DemoAccountService implements AccountService {
   private toRecord(a: DemoAccount): CardholderRecord {
     const today = todayIn(this.clock, this.timezoneOf(a.policyId));
     return {
-      account: Account.parse(a),
+      account: this.parsed.get(a)!,
       policyId: a.policyId,
       dueDate: addDays(today, -a.daysPastDue),
       language: a.language,
