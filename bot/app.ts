@@ -25,9 +25,9 @@ import { loadChallengers } from './experiments/config.js';
 import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/variant.js';
 import { variantLabel } from '../conversation/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { memoryStores, openStores, type KeyValueStore, type Stores } from './storage/index.js';
+import { memoryStores, openStores, type Stores } from './storage/index.js';
 import { z } from 'zod';
-import { TranscriptEntry, type TranscriptEntryInput } from './transcripts/schema.js';
+import { TranscriptEntry } from './transcripts/schema.js';
 import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
 import { RedisTranscriptStore } from './transcripts/redisStore.js';
 import { Chain } from './transcripts/chain.js';
@@ -227,7 +227,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   });
   const prelude = stores.keyValue({ namespace: 'transcript-prelude', schema: z.array(TranscriptEntry), scope: 'conversation' });
   const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound, {
-    prelude: prelude as KeyValueStore<TranscriptEntryInput[]>,
+    prelude,
     ttlSec: config.UNSTARTED_CONVERSATION_TTL_SEC,
   });
 

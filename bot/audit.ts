@@ -11,7 +11,7 @@ import type { CaseFile } from '../conversation/case.js';
 import type { Clock } from '../conversation/clock.js';
 import { keepHealthCategory, redact } from './privacy/redact.js';
 import type { InboundPrivacy } from './privacy/inbound.js';
-import type { ChainHead, DecisionPayload, TranscriptEntryInput, TranscriptRecord } from './transcripts/schema.js';
+import type { ChainHead, DecisionPayload, TranscriptEntry, TranscriptRecord } from './transcripts/schema.js';
 import type { FeedbackEnding, Auditor } from '../conversation/audit.js';
 import type { Variant } from '../conversation/variant.js';
 import type { TranscriptStore } from './transcripts/store.js';
@@ -26,7 +26,7 @@ import { ContactRules } from './contact/gate.js';
  */
 export class TurnRecords {
   private static readonly KEY = Symbol('forbear.audit.turn');
-  private entries: { entry: TranscriptEntryInput; basedOn: number[] }[] = [];
+  private entries: { entry: TranscriptEntry; basedOn: number[] }[] = [];
   /** Decisions not yet cited by a bot message, by position in `entries`. */
   private uncited: number[] = [];
   /** The conversation has no transcript and the cardholder has not written: the records were held aside. */
@@ -53,17 +53,17 @@ export class TurnRecords {
 
   private constructor(private readonly storeHeld: (records: TurnRecords) => Promise<void>) {}
 
-  decision(entry: TranscriptEntryInput): void {
+  decision(entry: TranscriptEntry): void {
     this.uncited.push(this.entries.push({ entry, basedOn: [] }) - 1);
   }
 
   /** A bot message cites the decisions recorded since the previous one; events only carry structure. */
-  activity(entry: TranscriptEntryInput & { kind: 'activity' }, cites: boolean): void {
+  activity(entry: TranscriptEntry & { kind: 'activity' }, cites: boolean): void {
     this.entries.push({ entry, basedOn: cites ? this.uncited.splice(0) : [] });
   }
 
   /** Takes what is held so far; what the turn records after this goes into the next batch. */
-  take(): { entries: TranscriptEntryInput[]; sealAfter(head: ChainHead): TranscriptEntryInput[] } {
+  take(): { entries: TranscriptEntry[]; sealAfter(head: ChainHead): TranscriptEntry[] } {
     const held = this.entries;
     this.entries = [];
     this.uncited = [];
@@ -128,7 +128,7 @@ export class TranscriptAuditor implements Auditor {
 
   /** Held with the turn's other records when the transcript middleware runs the turn; stored at once otherwise. */
   private async decide(context: TurnContext, payload: DecisionPayload, actor: 'bot' | 'system' = 'bot'): Promise<void> {
-    const entry: TranscriptEntryInput = { kind: 'decision', actor, at: this.clock.now().toISOString(), payload };
+    const entry: TranscriptEntry = { kind: 'decision', actor, at: this.clock.now().toISOString(), payload };
     const turn = TurnRecords.of(context);
     if (turn) turn.decision(entry);
     else await this.store.append(context.activity.conversation.id, entry);
@@ -260,7 +260,7 @@ export class TranscriptMiddleware implements Middleware {
      * Where a conversation's records wait until the cardholder first writes, forgotten `ttlSec`
      * after the last of them: a chat opened and never written in creates no transcript. Absent: stored at once.
      */
-    private readonly held?: { prelude: KeyValueStore<TranscriptEntryInput[]>; ttlSec: number },
+    private readonly held?: { prelude: KeyValueStore<TranscriptEntry[]>; ttlSec: number },
     private readonly flagContext: FlagContext = { phrases: loadForbiddenPhrases(), contactRules: ContactRules.parse({}) },
   ) {}
 
@@ -324,7 +324,7 @@ export class TranscriptMiddleware implements Middleware {
       turn.unstarted = true;
       return;
     }
-    let waiting: TranscriptEntryInput[] = [];
+    let waiting: TranscriptEntry[] = [];
     let memory: FlagMemory = FRESH_MEMORY;
     const stored = await this.store.appendBatch(conversationId, async (head) => {
       // The held greeting goes first, and only into a transcript that does not exist yet; read only
@@ -337,7 +337,7 @@ export class TranscriptMiddleware implements Middleware {
       const raised = flagsAfter(await this.memoryAt(conversationId, head), numbered, this.flagContext);
       memory = raised.memory;
       const at = this.clock.now().toISOString();
-      return [...entries, ...raised.flags.map((flag): TranscriptEntryInput => ({ kind: 'decision', actor: 'system', at, payload: { type: 'flag', ...flag } }))];
+      return [...entries, ...raised.flags.map((flag): TranscriptEntry => ({ kind: 'decision', actor: 'system', at, payload: { type: 'flag', ...flag } }))];
     });
     if (waiting.length > 0) await prelude?.delete(conversationId);
     const last = stored.at(-1);
@@ -356,9 +356,11 @@ export class TranscriptMiddleware implements Middleware {
     return flagsAfter(FRESH_MEMORY, earlier, this.flagContext).memory;
   }
 
-  private entry(actor: 'cardholder' | 'bot', activity: Partial<Activity>, replacement: string | null): TranscriptEntryInput & { kind: 'activity' } {
+  private entry(actor: 'cardholder' | 'bot', activity: Partial<Activity>, replacement: string | null): TranscriptEntry & { kind: 'activity' } {
     const text = replacement ?? (activity.text ? redact(activity.text).text : null);
-    const channelData = (activity.channelData ?? {}) as { messageKey?: string; agent?: string };
+    // A cardholder's channelData is whatever their client sent: none of it is recorded (records are
+    // sealed as built, not re-validated), only what the bot itself set on its own activities.
+    const channelData = (actor === 'bot' ? (activity.channelData ?? {}) : {}) as { messageKey?: string; agent?: string };
     return {
       kind: 'activity',
       // An agent's reply goes out through the same adapter as the bot's; the transcript keeps them apart.

@@ -294,7 +294,7 @@ export class ContactScheduler {
         kind: 'activity',
         actor: 'bot',
         at: now.toISOString(),
-        payload: { type: 'message', text, messageKey: composed.messageKey, language, attachments: [], suggestedActions: [], basedOn: [] },
+        payload: { type: 'message', text, messageKey: composed.messageKey, language, attachments: [], suggestedActions: [], basedOn: [], channel: null },
       });
     }
     this.deps.onDecision?.(channel, reached ? 'sent' : 'unreachable');

@@ -26,7 +26,7 @@ import {
   ConversationSummary,
   GENESIS_HASH,
   type ConversationFilterInput,
-  type TranscriptEntryInput,
+  type TranscriptEntry,
   type TranscriptRecord,
 } from './schema.js';
 import {
@@ -154,7 +154,7 @@ export class RedisTranscriptStore implements TranscriptStore {
     throw new Error(`transcript append lost ${MAX_APPEND_ATTEMPTS} races in a row`);
   }
 
-  async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
+  async append(conversationId: string, entry: TranscriptEntry): Promise<TranscriptRecord> {
     return (await this.appendBatch(conversationId, () => [entry]))[0]!;
   }
 

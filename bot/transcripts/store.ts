@@ -1,6 +1,6 @@
 /**
- * Where transcripts live. `append` is the only way in: it validates the entry, assigns the next
- * sequence number and seals it with the keyed hash in one atomic step (so two bot instances can
+ * Where transcripts live. `append` is the only way in: it assigns the next sequence number and
+ * seals the entry with the keyed hash in one atomic step (so two bot instances can
  * never fork a chain), updates the conversation's search summary, and then writes a signed
  * checkpoint of the new head outside the store. `remove` exists only for retention and leaves a
  * record of itself in a separate, equally chained retention log.
@@ -11,11 +11,10 @@ import {
   ChainHead,
   ConversationFilter,
   RetentionEntry,
-  TranscriptEntry,
   TranscriptRecord,
+  type TranscriptEntry,
   type ConversationFilterInput,
   type ConversationSummary,
-  type TranscriptEntryInput,
 } from './schema.js';
 import { applyDelta, matchesFilter, summaryDelta } from './summary.js';
 import { z } from 'zod';
@@ -44,12 +43,12 @@ export const ephemeralSealing = (): Sealing => ({ chain: Chain.ephemeral(), chec
  * head.seq + 1, head.seq + 2… (so an entry may cite another of the batch by seq). Called again
  * with the new head if another writer extended the chain first.
  */
-export type BatchBuilder = (head: ChainHead) => TranscriptEntryInput[] | Promise<TranscriptEntryInput[]>;
+export type BatchBuilder = (head: ChainHead) => TranscriptEntry[] | Promise<TranscriptEntry[]>;
 
 export interface TranscriptStore {
   readonly sealing: Sealing;
   /** One record: a batch of one. */
-  append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord>;
+  append(conversationId: string, entry: TranscriptEntry): Promise<TranscriptRecord>;
   /**
    * The records of one turn, sealed in order and stored atomically — all of them or none — in one
    * round trip, then anchored by one checkpoint. An empty batch stores nothing.
@@ -96,9 +95,14 @@ export function parseStored(conversationId: string, raw: unknown[]): TranscriptR
   });
 }
 
-/** Seals the records a batch stores after `head`; shared so both stores seal records identically. */
-export function sealBatch(chain: Chain, conversationId: string, head: ChainHead, entries: readonly TranscriptEntryInput[]): TranscriptRecord[] {
-  return chain.seal(head, entries.map((entry) => ({ conversationId, ...TranscriptEntry.parse(entry) }))) as TranscriptRecord[];
+/**
+ * Seals the records a batch stores after `head`; shared so both stores seal records identically.
+ * The entries are records the code has just built, complete by type (`TranscriptEntry`, the
+ * schema's output: every default filled, instants from `toISOString()`), so they are not run
+ * through the schema again; what is read back from a store is (`parseStored`).
+ */
+export function sealBatch(chain: Chain, conversationId: string, head: ChainHead, entries: readonly TranscriptEntry[]): TranscriptRecord[] {
+  return chain.seal(head, entries.map((entry) => ({ conversationId, ...entry })));
 }
 
 export function retentionEntry(
@@ -130,7 +134,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
 
   constructor(readonly sealing: Sealing = ephemeralSealing()) {}
 
-  async append(conversationId: string, entry: TranscriptEntryInput): Promise<TranscriptRecord> {
+  async append(conversationId: string, entry: TranscriptEntry): Promise<TranscriptRecord> {
     return (await this.appendBatch(conversationId, () => [entry]))[0]!;
   }
 

@@ -13,6 +13,7 @@ import type { MemoryJobQueue } from '../../bot/lifecycle/jobs.js';
 import type { ContactJob } from '../../bot/lifecycle/scheduler.js';
 import type { WeChatSender } from '../../bot/lifecycle/channels.js';
 import { conclude } from './fixtures.js';
+import { complete } from '../transcripts/fixtures.js';
 
 let now: Date;
 const clock = { now: () => now };
@@ -131,7 +132,7 @@ describe('breach notices', () => {
 
 describe('WeChat', () => {
   async function follower(conversationId: string, lastWroteAt: string) {
-    await forbear.transcripts.append(conversationId, { kind: 'activity', actor: 'cardholder', at: lastWroteAt, payload: { type: 'message', text: '你好' } });
+    await forbear.transcripts.append(conversationId, complete({ kind: 'activity', actor: 'cardholder', at: lastWroteAt, payload: { type: 'message', text: '你好' } }));
   }
 
   it('customer-service message inside the 48-hour window, template message outside it', async () => {

@@ -4,13 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, exportCsv, exportJsonl, renderTranscriptHtml } from '../../bot/transcripts/export.js';
 import { TranscriptRecord } from '../../bot/transcripts/schema.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
-import { conversationEntries } from './fixtures.js';
+import { complete, conversationEntries } from './fixtures.js';
 
 async function seeded() {
   const store = new MemoryTranscriptStore();
   for (const e of conversationEntries('2024-05-01T02:00:00.000Z')) await store.append('may1', e);
   // Commas, quotes, newlines and CJK in one message: the CSV must carry them intact.
-  await store.append('may1', { kind: 'activity', actor: 'agent', at: '2024-05-01T03:00:00Z', payload: { type: 'message', text: '您好, "张先生"\n第二行 <b>&</b>' } });
+  await store.append('may1', complete({ kind: 'activity', actor: 'agent', at: '2024-05-01T03:00:00Z', payload: { type: 'message', text: '您好, "张先生"\n第二行 <b>&</b>' } }));
   for (const e of conversationEntries('2024-05-03T02:00:00.000Z').slice(0, 3)) await store.append('may3', e);
   return store;
 }

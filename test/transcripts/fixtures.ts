@@ -1,12 +1,18 @@
 import { Chain } from '../../bot/transcripts/chain.js';
 import { MemoryCheckpointLog, type CheckpointLog } from '../../bot/transcripts/checkpoints.js';
-import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';
+import { TranscriptEntry, type TranscriptEntryInput } from '../../bot/transcripts/schema.js';
 import type { Sealing } from '../../bot/transcripts/store.js';
 
+/**
+ * An entry as the bot builds it, from a test's shorthand: the schema fills the defaults the test
+ * leaves out and normalises the instant (the stores seal entries as given, without validating them).
+ */
+export const complete = (entry: TranscriptEntryInput): TranscriptEntry => TranscriptEntry.parse(entry);
+
 /** A realistic short conversation: verification, understanding, evaluation, offer, consent, arrangement. */
-export function conversationEntries(startIso = '2024-05-01T02:00:00.000Z'): TranscriptEntryInput[] {
+export function conversationEntries(startIso = '2024-05-01T02:00:00.000Z'): TranscriptEntry[] {
   const at = (s: number) => new Date(Date.parse(startIso) + s * 1000).toISOString();
-  return [
+  const entries: TranscriptEntryInput[] = [
     { kind: 'activity', actor: 'bot', at: at(0), payload: { type: 'message', text: '您好，我是信用卡协商助手。', messageKey: 'greeting', language: 'zh-CN' } },
     { kind: 'activity', actor: 'cardholder', at: at(5), payload: { type: 'message', text: '[REDACTED]', language: 'zh-CN' } },
     { kind: 'decision', actor: 'system', at: at(6), payload: { type: 'verification', result: 'success', attempt: 1, accountId: 'acct-1' } },
@@ -64,6 +70,7 @@ export function conversationEntries(startIso = '2024-05-01T02:00:00.000Z'): Tran
     { kind: 'decision', actor: 'cardholder', at: at(20), payload: { type: 'consent', offerId: 'installment-12', redactedText: '同意' } },
     { kind: 'decision', actor: 'bot', at: at(21), payload: { type: 'arrangement_created', reference: 'ARR-0001', offerId: 'installment-12' } },
   ];
+  return entries.map(complete);
 }
 
 /** The key the tests seal with; production reads TRANSCRIPT_HMAC_KEY. */

@@ -4,14 +4,14 @@ import { formatMoney } from '../../conversation/messages/index.js';
 import { amountsIn, flagsFor, forbiddenPhrasesIn, loadForbiddenPhrases, newFlags } from '../../bot/transcripts/flags.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
 import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';
-import { conversationEntries } from './fixtures.js';
+import { complete, conversationEntries } from './fixtures.js';
 
 const phrases = loadForbiddenPhrases();
 const ctx = { phrases, contactRules: ContactRules.parse({}) };
 
 async function recordsOf(entries: TranscriptEntryInput[]) {
   const store = new MemoryTranscriptStore();
-  for (const e of entries) await store.append('f', e);
+  for (const e of entries) await store.append('f', complete(e));
   return store.read('f');
 }
 
@@ -84,7 +84,7 @@ describe('flagsFor', () => {
 
   it('newFlags leaves out flags already recorded', async () => {
     const store = new MemoryTranscriptStore();
-    for (const e of [...conversationEntries(), botSays('你这个老赖')]) await store.append('n', e);
+    for (const e of [...conversationEntries(), complete(botSays('你这个老赖'))]) await store.append('n', e);
     const first = newFlags(await store.read('n'), ctx);
     expect(first).toHaveLength(1);
     await store.append('n', { kind: 'decision', actor: 'system', at: '2024-05-01T02:20:00Z', payload: { type: 'flag', ...first[0]! } });

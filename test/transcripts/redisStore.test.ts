@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { verifyConversation } from '../../bot/transcripts/store.js';
-import { conversationEntries, testSealing } from './fixtures.js';
+import { complete, conversationEntries, testSealing } from './fixtures.js';
 
 const PREFIX = `test:transcripts:${process.pid}:${Date.now()}:`;
 const sealing = testSealing();
@@ -100,7 +100,7 @@ describe('RedisTranscriptStore', () => {
     const storeA = new RedisTranscriptStore(a, PREFIX, sealing);
     const storeB = new RedisTranscriptStore(b, PREFIX, sealing);
     const entry = (actor: 'bot' | 'agent', i: number) =>
-      ({ kind: 'activity', actor, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), payload: { type: 'message', text: `${actor} ${i}` } }) as const;
+      complete({ kind: 'activity', actor, at: new Date(Date.UTC(2024, 0, 1, 0, 0, i)).toISOString(), payload: { type: 'message', text: `${actor} ${i}` } });
     const results = await Promise.all(
       Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? storeA.append('race', entry('bot', i)) : storeB.append('race', entry('agent', i)))),
     );
@@ -147,7 +147,7 @@ describe('RedisTranscriptStore', () => {
       const bytes = async (p: string) => (await c.xrangeBuffer(key(p, 'packed'), '-', '+')).reduce((n, [, fields]) => n + fields[1]!.length, 0);
       expect(await bytes(prefix)).toBeLessThan((await bytes(`${PREFIX}unpacked:`)) * 0.8);
       // The conversation goes on after its outcome (the feedback question): appends extend the packed chain.
-      const after = await packing.append('packed', { kind: 'activity', actor: 'cardholder', at: '2024-05-01T02:05:00.000Z', payload: { type: 'message', text: '5' } });
+      const after = await packing.append('packed', complete({ kind: 'activity', actor: 'cardholder', at: '2024-05-01T02:05:00.000Z', payload: { type: 'message', text: '5' } }));
       expect(after.seq).toBe(10);
       expect(await c.xlen(key(prefix, 'packed'))).toBe(2);
       expect(await verifyConversation(packing, 'packed')).toEqual({ ok: true, records: 10 });
@@ -165,7 +165,7 @@ describe('RedisTranscriptStore', () => {
       const write = commands['transcriptPack']!;
       // Another instance appends after this pack read the stream and before its script runs.
       commands['transcriptPack'] = async (...args: unknown[]) => {
-        await other.append('raced', { kind: 'activity', actor: 'bot', at: '2024-05-01T02:06:00.000Z', payload: { type: 'message', text: 'late' } });
+        await other.append('raced', complete({ kind: 'activity', actor: 'bot', at: '2024-05-01T02:06:00.000Z', payload: { type: 'message', text: 'late' } }));
         return write.apply(c, args);
       };
       expect(await store.pack('raced')).toBe(false);

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runRetention } from '../../bot/transcripts/retention.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
-import { conversationEntries } from './fixtures.js';
+import { complete, conversationEntries } from './fixtures.js';
 
 async function seeded() {
   const store = new MemoryTranscriptStore();
   for (const e of conversationEntries('2021-01-10T00:00:00.000Z')) await store.append('old', e);
   // Started long ago but still active recently: its last record decides.
   for (const e of conversationEntries('2021-01-05T00:00:00.000Z').slice(0, 2)) await store.append('revived', e);
-  await store.append('revived', { kind: 'activity', actor: 'cardholder', at: '2023-12-01T00:00:00Z', payload: { type: 'message', text: '我回来了' } });
+  await store.append('revived', complete({ kind: 'activity', actor: 'cardholder', at: '2023-12-01T00:00:00Z', payload: { type: 'message', text: '我回来了' } }));
   for (const e of conversationEntries('2023-06-01T00:00:00.000Z')) await store.append('recent', e);
   return store;
 }

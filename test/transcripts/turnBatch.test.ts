@@ -11,7 +11,8 @@ import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { MemoryTranscriptStore, verifyConversation } from '../../bot/transcripts/store.js';
 import { Chain } from '../../bot/transcripts/chain.js';
 import { MemoryCheckpointLog } from '../../bot/transcripts/checkpoints.js';
-import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';
+import type { TranscriptEntry } from '../../bot/transcripts/schema.js';
+import { complete } from './fixtures.js';
 import { testRedis, type TestRedis } from '../support/redis.js';
 
 const KEY = 'turn-batch-test-key-turn-batch-test-key';
@@ -42,7 +43,7 @@ function runBot(env: Record<string, string>) {
   });
 }
 
-const said = (text: string): TranscriptEntryInput => ({ kind: 'activity', actor: 'bot', at: '2026-11-22T02:00:00Z', payload: { type: 'message', text } });
+const said = (text: string): TranscriptEntry => complete({ kind: 'activity', actor: 'bot', at: '2026-11-22T02:00:00Z', payload: { type: 'message', text } });
 
 describe('a turn is stored as one batch', () => {
   it('a process killed between records of one turn leaves none of that turn, and the chain verifies', async () => {
@@ -63,10 +64,11 @@ describe('a turn is stored as one batch', () => {
     expect(Number(/records: (\d+)/.exec(resumed.stdout)?.[1])).toBeGreaterThan(before);
   }, 120_000);
 
-  it('a batch with one bad entry stores none of it', async () => {
+  it('a batch with one entry that cannot be sealed stores none of it', async () => {
     const store = new MemoryTranscriptStore();
     await store.append('m', said('first'));
-    const bad = { kind: 'activity', actor: 'bot', at: 'not a time', payload: { type: 'message', text: 'x' } } as TranscriptEntryInput;
+    // A value with no JSON form has no canonical form to hash: sealing fails at the batch's last entry.
+    const bad = { kind: 'activity', actor: 'bot', at: '2026-11-22T02:00:00.000Z', payload: { type: 'message', text: 10n } } as unknown as TranscriptEntry;
     await expect(store.appendBatch('m', () => [said('a'), said('b'), bad])).rejects.toThrow();
     expect((await store.read('m')).map((r) => r.payload)).toMatchObject([{ text: 'first' }]);
     expect(await verifyConversation(store, 'm')).toMatchObject({ ok: true, records: 1 });
