@@ -87,30 +87,64 @@ const dictionaries = new Map<number, Buffer>([[V1, Buffer.from(DICTIONARY_V1, 'u
 /** The dictionary of a version, for the test that pins it. */
 export const dictionaryOf = (version: number): Buffer | undefined => dictionaries.get(version);
 
-/** The value's JSON, deflated against the current dictionary, behind its version byte. */
-export function encodeCompact(value: unknown): Buffer {
+function jsonOf(value: unknown): string {
   const json = JSON.stringify(value);
   if (json === undefined) throw new TypeError('value has no JSON form');
-  const deflated = deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: dictionaries.get(V1)! });
+  return json;
+}
+
+/** Version byte, then the JSON deflated against that version's dictionary. */
+function deflated(json: string): { version: number; bytes: Buffer } {
+  // deflateRawSync answers a slice of a fresh 16 KiB output buffer; both callers copy out of it.
+  return { version: V1, bytes: deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: dictionaries.get(V1)! }) };
+}
+
+/** The value's JSON, deflated against the current dictionary, behind its version byte. */
+export function encodeCompact(value: unknown): Buffer {
+  const { version, bytes } = deflated(jsonOf(value));
   // Its own allocation, not a slice of Node's shared 8 KiB pool: a kept slice keeps the whole slab
   // alive, and measured that way a 140-byte value held 410 bytes.
-  const stored = Buffer.allocUnsafeSlow(deflated.length + 1);
-  stored[0] = V1;
-  deflated.copy(stored, 1);
+  const stored = Buffer.allocUnsafeSlow(bytes.length + 1);
+  stored[0] = version;
+  bytes.copy(stored, 1);
   return stored;
+}
+
+/**
+ * The same bytes as `encodeCompact`, as a one-byte (latin1) string: one character per byte, so it
+ * is the same value Redis holds. For values kept in process memory: a string lives in the JS heap,
+ * where the collector compacts it, while every Buffer is a separate malloc'd backing store plus a
+ * C++ record and two JS objects (≈ 300 bytes besides its bytes), scattered through the allocator's
+ * arenas that zlib's ≈ 260 KiB of state per call churns — measured, that pattern made RSS grow
+ * faster than the values themselves (README, "Memory round").
+ */
+export function encodeCompactText(value: unknown): string {
+  return compactJsonText(jsonOf(value));
+}
+
+/** `encodeCompactText` of a value the caller already has as JSON text (not parsed again). */
+export function compactJsonText(json: string): string {
+  const { version, bytes } = deflated(json);
+  // A short-lived copy from Node's pool, so the string is one flat sequence (not a concatenation).
+  const withVersion = Buffer.allocUnsafe(bytes.length + 1);
+  withVersion[0] = version;
+  bytes.copy(withVersion, 1);
+  return withVersion.toString('latin1');
 }
 
 const OPEN_BRACE = 0x7b;
 const OPEN_BRACKET = 0x5b;
 
 /**
- * Reads a value `encodeCompact` wrote, or plain JSON; anything else throws (never a silent empty
- * value). Bytes, not a string: a compact value is not UTF-8, so Redis replies are read as Buffers.
+ * Reads a value `encodeCompact` or `encodeCompactText` wrote, or plain JSON; anything else throws
+ * (never a silent empty value). Bytes or a latin1 string, not UTF-8 text: a compact value is not
+ * UTF-8, so Redis replies are read as Buffers.
  */
-export function decodeCompact(data: Buffer): unknown {
-  const first = data[0];
-  if (first === OPEN_BRACE || first === OPEN_BRACKET) return JSON.parse(data.toString('utf8'));
+export function decodeCompact(data: Buffer | string): unknown {
+  const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
+  const first = bytes[0];
+  if (first === OPEN_BRACE || first === OPEN_BRACKET) return JSON.parse(bytes.toString('utf8'));
   const dictionary = first === undefined ? undefined : dictionaries.get(first);
   if (!dictionary) throw new Error(`stored value has unknown codec version ${String(first)}`);
-  return JSON.parse(inflateRawSync(data.subarray(1), { dictionary }).toString('utf8'));
+  return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8'));
 }

@@ -18,7 +18,7 @@ import {
 } from './schema.js';
 import { applyDelta, matchesFilter, summaryDelta } from './summary.js';
 import { z } from 'zod';
-import { decodeCompact, encodeCompact } from '../storage/compact.js';
+import { decodeCompact, encodeCompactText } from '../storage/compact.js';
 
 export const RetentionRecord = RetentionEntry.extend({ seq: z.number().int().min(1), prevHash: ChainHead.shape.hash, hash: ChainHead.shape.hash });
 export type RetentionRecord = z.infer<typeof RetentionRecord>;
@@ -125,11 +125,11 @@ export function retentionEntry(
 
 /**
  * In-process store for tests and single-instance development. Each batch is kept compact, as
- * Redis keeps it (bot/storage/compact.ts): bytes outside the JS heap, a fraction of the records'
- * JSON, and a copy the caller cannot change afterwards.
+ * Redis keeps it (bot/storage/compact.ts), as latin1 text: a fraction of the records' JSON, in the
+ * JS heap rather than a malloc'd Buffer per batch, and a copy the caller cannot change afterwards.
  */
 export class MemoryTranscriptStore implements TranscriptStore {
-  private readonly logs = new Map<string, { batches: Buffer[]; head: ChainHead; summary: ConversationSummary }>();
+  private readonly logs = new Map<string, { batches: string[]; head: ChainHead; summary: ConversationSummary }>();
   private readonly retention: { records: string[]; head: ChainHead } = { records: [], head: EMPTY_HEAD };
 
   constructor(readonly sealing: Sealing = ephemeralSealing()) {}
@@ -146,7 +146,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
     if (entries.length === 0) return [];
     // Sealed in full before anything is stored: a failure leaves the log as it was.
     const records = sealBatch(this.sealing.chain, conversationId, head, entries);
-    const batch = encodeCompact(records);
+    const batch = encodeCompactText(records);
     let log = this.logs.get(conversationId);
     let summary = log?.summary ?? null;
     for (const r of records) summary = applyDelta(summary, summaryDelta(r));

@@ -9,7 +9,7 @@ import type { TranscriptRecord } from '../../bot/transcripts/schema.js';
 import type { Forbear } from '../../bot/app.js';
 import type { RunningServer } from '../../bot/server.js';
 import { startForbear } from '../support/server.js';
-import { decodeCompact, encodeCompact } from '../../bot/storage/compact.js';
+import { decodeCompact, encodeCompactText } from '../../bot/storage/compact.js';
 
 let running: RunningServer;
 let forbear: Forbear;
@@ -98,13 +98,13 @@ describe('compliance console API', () => {
 
   it('reports tampering after a stored record is edited', async () => {
     const call = await session('compliance', 'compliance-demo');
-    const logs = (forbear.transcripts as unknown as { logs: Map<string, { batches: Buffer[] }> }).logs;
+    const logs = (forbear.transcripts as unknown as { logs: Map<string, { batches: string[] }> }).logs;
     const log = logs.get('tampered')!;
     // Record 5 edited inside the batch that holds it, through the published codec.
     const at = log.batches.findIndex((b) => (decodeCompact(b) as { seq: number }[]).some((r) => r.seq === 5));
     const batch = decodeCompact(log.batches[at]!) as { seq: number; payload: { text?: string } }[];
     batch.find((r) => r.seq === 5)!.payload.text = 'edited afterwards';
-    log.batches[at] = encodeCompact(batch);
+    log.batches[at] = encodeCompactText(batch);
     const view = (await call('conversations/tampered')).json();
     expect(view.verification).toMatchObject({ ok: false, firstBadSeq: 5 });
   });

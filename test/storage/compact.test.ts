@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeCompact, dictionaryOf, encodeCompact } from '../../bot/storage/compact.js';
+import { compactJsonText, decodeCompact, dictionaryOf, encodeCompact, encodeCompactText } from '../../bot/storage/compact.js';
 
 const activity = {
   type: 'message',
@@ -24,6 +24,13 @@ describe('compact storage codec', () => {
       expect(decodeCompact(stored)).toEqual(JSON.parse(JSON.stringify(value)));
     }
     expect(encodeCompact(activity).length).toBeLessThan(Buffer.byteLength(JSON.stringify(activity)) / 2);
+  });
+
+  it('gives the same value as latin1 text, one character per stored byte, for values kept in process memory', () => {
+    const text = encodeCompactText(activity);
+    expect(Buffer.from(text, 'latin1')).toEqual(encodeCompact(activity));
+    expect(decodeCompact(text)).toEqual(activity);
+    expect(compactJsonText(`[${JSON.stringify(activity)},{"n":1}]`)).toBe(encodeCompactText([activity, { n: 1 }]));
   });
 
   it('reads plain JSON written before the codec (an object or an array)', () => {

@@ -100,6 +100,39 @@ describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
     ]);
   });
 
+  it('reads every position alike across turns, completed or not, and keeps what was appended, not the object', async () => {
+    const log = await make();
+    const id = newId();
+    await log.open(id);
+    const texts: string[] = [];
+    const replies = async (...t: string[]) => {
+      await log.appendReplies(id, t.map(msg));
+      texts.push(...t);
+    };
+    const ask = async (t: string, key?: string) => {
+      const question = msg(t);
+      await log.append(id, question, key);
+      // A later change to the object the bot holds reaches nothing stored.
+      question.text = 'changed afterwards';
+      texts.push(t);
+    };
+    await replies('greeting', 'menu');
+    await ask('q1', 'k1');
+    await replies('r1');
+    await log.complete(id, 'k1');
+    await ask('q2', 'k2');
+    await replies('r2a', 'r2b');
+    // The turn of q2 never completes; q3 has no key, so nothing marks its end.
+    await ask('q3');
+    await replies(...Array.from({ length: 20 }, (_, i) => `many ${i}`));
+    await replies('last');
+    for (let after = -1; after < texts.length; after++) {
+      const page = await log.read(id, after < 0 ? undefined : after, 3);
+      expect(page.map((e) => [e.seq, e.activity.text])).toEqual(texts.slice(after + 1, after + 4).map((t, i) => [after + 1 + i, t]));
+    }
+    expect((await log.read(id, undefined, 100)).map((e) => e.activity.text)).toEqual(texts);
+  });
+
   it('refuses to append to or read a conversation that was never opened', async () => {
     const log = await make();
     await expect(log.append(newId(), msg('x'))).rejects.toBeInstanceOf(UnknownConversationError);
@@ -181,6 +214,23 @@ describe('memory log: a conversation nobody wrote in', () => {
     now += 3_000_000;
     await log.appendReplies('talker', [msg('still here?')]);
     expect(await log.exists('talker')).toBe(true);
+  });
+});
+
+describe('memory log: stored form', () => {
+  it('keeps one compact value per turn, the client message with its replies', async () => {
+    const log = new MemoryConversationLog(3600);
+    await log.open('c');
+    await log.appendReplies('c', [msg('greeting')]);
+    for (const turn of [1, 2, 3]) {
+      await log.append('c', msg(`question ${turn}`), `k${turn}`);
+      await log.appendReplies('c', [msg('answer'), msg('next question')]);
+      await log.complete('c', `k${turn}`);
+    }
+    const stored = (log as unknown as { conversations: Map<string, { chunks: string[]; pending: string[] }> }).conversations.get('c')!;
+    expect(stored.chunks).toHaveLength(4);
+    expect(stored.pending).toEqual([]);
+    expect((await log.read('c', undefined, 20)).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 });
 
