@@ -67,9 +67,10 @@ function contradicted(intent: Intent, rules: UnderstandingResult): boolean {
   return e.hardshipReason !== null || e.amountMinor !== null || e.incomeMinor !== null || e.expensesMinor !== null || e.months !== null || e.percentBps !== null;
 }
 
+/** `contextFree`: the rules' reading as if nothing had been asked, read only for an interrupting intent. */
 export function combine(
   rules: UnderstandingResult,
-  contextFree: UnderstandingResult,
+  contextFree: () => UnderstandingResult,
   classified: readonly Classification[],
   context: UnderstandingContext,
   { sure, leaning, signalMin }: Thresholds = THRESHOLDS,
@@ -108,7 +109,7 @@ export function combine(
   } else if (learned && learned.score >= leaning && !contradicted(learned.intent, rules)) take();
 
   // An interruption is never a slot answer: its numbers and reason are read as if nothing had been asked.
-  const source = INTERRUPTING.has(intent) ? contextFree : rules;
+  const source = INTERRUPTING.has(intent) ? contextFree() : rules;
   const entities = { ...source.entities };
   if (intent === 'propose_payment' && entities.amountMinor === null) {
     intent = rules.intent === 'propose_payment' ? 'unknown' : rules.intent;
@@ -138,7 +139,7 @@ export class ClassifierUnderstanding implements Understanding {
     const rules = understandText(this.lexicon, text, context);
     // Verification answers are read by the rules alone; nothing else has a say in them.
     if (context.expecting === 'verification_last4' || context.expecting === 'verification_dob') return rules;
-    const contextFree = context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' });
+    const contextFree = () => (context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' }));
     const ranked = await (await this.classifier).classify(text.slice(0, MAX_CLASSIFIED));
     return combine(rules, contextFree, ranked, context);
   }

@@ -148,7 +148,7 @@ export async function crossValidate(
         if (JSON.stringify(c.classifier) !== JSON.stringify(s)) return;
         held.forEach((i, k) => {
           const line = lines[i]!;
-          judged[g]!.push({ line, fold: f, result: combine(rules[i]!, rules[i]!, classified[k]!, context(line.lang), c.thresholds) });
+          judged[g]!.push({ line, fold: f, result: combine(rules[i]!, () => rules[i]!, classified[k]!, context(line.lang), c.thresholds) });
         });
       });
     }
