@@ -9,9 +9,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
-import { ConversationBusyError, asStoreError } from './errors.js';
+import { ConversationBusyError, StoreUnavailableError, asStoreError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
+import { runCommit, type CommitOp, type TurnCommit } from './redisCommit.js';
 import { readReply, readRecord, type StoredRecord } from './versionedRecord.js';
 
 export interface ConversationLock {
@@ -28,6 +29,8 @@ interface Lease {
   active: boolean;
   /** Records read in the round trip that took the lease, not yet handed out (see `takePrefetched`). */
   prefetched: Map<string, StoredRecord | undefined>;
+  /** A Redis lease's turn commit: writes sent with its release (see `deferToCommit`); none on a memory lock. */
+  commit?: TurnCommit;
 }
 
 /** The conversations whose lock the current async call chain holds. */
@@ -42,13 +45,13 @@ const held = new AsyncLocalStorage<ReadonlyMap<string, Lease>>();
 async function reentrant<T>(
   conversationId: string,
   fn: (signal: AbortSignal) => Promise<T>,
-  acquire: (run: (signal: AbortSignal, prefetched?: Map<string, StoredRecord | undefined>) => Promise<T>) => Promise<T>,
+  acquire: (run: (signal: AbortSignal, prefetched?: Map<string, StoredRecord | undefined>, commit?: TurnCommit) => Promise<T>) => Promise<T>,
 ): Promise<T> {
   const outer = held.getStore();
   const lease = outer?.get(conversationId);
   if (lease?.active) return fn(lease.signal);
-  return acquire(async (signal, prefetched) => {
-    const mine: Lease = { signal, active: true, prefetched: prefetched ?? new Map() };
+  return acquire(async (signal, prefetched, commit) => {
+    const mine: Lease = { signal, active: true, prefetched: prefetched ?? new Map(), ...(commit ? { commit } : {}) };
     try {
       return await held.run(new Map(outer).set(conversationId, mine), () => fn(signal));
     } finally {
@@ -74,6 +77,47 @@ export function takePrefetched(conversationId: string, key: string): { record: S
 /** A write under the lease makes its prefetched copy stale. */
 export function forgetPrefetched(conversationId: string, key: string): void {
   held.getStore()?.get(conversationId)?.prefetched.delete(key);
+}
+
+/**
+ * Defers a write of `conversationId` to the end of the turn holding its Redis lease, where it is
+ * sent with the others and the lease's release as one script. False when there is no such lease
+ * (a memory lock, no lock held, or outside the holder's call chain): the caller writes now.
+ */
+export function deferToCommit(conversationId: string, op: CommitOp): boolean {
+  const commit = held.getStore()?.get(conversationId);
+  if (!commit?.active || !commit.commit) return false;
+  commit.commit.ops.push(op);
+  return true;
+}
+
+/** The ops of kind `kind` the current lease of `conversationId` holds back (to amend one before it is sent). */
+export function deferred(conversationId: string, kind: string): CommitOp[] {
+  const lease = held.getStore()?.get(conversationId);
+  return lease?.active && lease.commit ? lease.commit.ops.filter((op) => op.kind === kind) : [];
+}
+
+/** Takes back an op the current lease of `conversationId` holds (the write was superseded, e.g. by a delete). */
+export function undefer(conversationId: string, op: CommitOp): void {
+  const ops = held.getStore()?.get(conversationId)?.commit?.ops;
+  const at = ops?.indexOf(op) ?? -1;
+  if (at >= 0) ops!.splice(at, 1);
+}
+
+/**
+ * Runs `fn` once what the current turn of `conversationId` holds back is stored (awaited before
+ * the turn's lock returns); at once when there is no Redis lease to hold anything back.
+ */
+export async function afterCommit(conversationId: string, fn: () => unknown): Promise<void> {
+  const lease = held.getStore()?.get(conversationId);
+  if (lease?.active && lease.commit) lease.commit.after.push(fn);
+  else await fn();
+}
+
+/** The notes of the Redis lease the current call chain holds on `conversationId`, if any. */
+export function leaseNotes(conversationId: string): Map<string, unknown> | undefined {
+  const lease = held.getStore()?.get(conversationId);
+  return lease?.active ? lease.commit?.notes : undefined;
 }
 
 /** One process: a promise chain per conversation; the map only holds conversations with a turn in flight. */
@@ -107,6 +151,9 @@ export interface RedisLockOptions {
   /** Pause between acquisition attempts. */
   retryMs: number;
 }
+
+/** A commit refused because another writer moved the transcript head is sealed again and retried, this often at most. */
+const MAX_COMMIT_ATTEMPTS = 20;
 
 export const DEFAULT_LOCK_OPTIONS: RedisLockOptions = { leaseMs: 10_000, waitMs: 15_000, retryMs: 25 };
 
@@ -159,6 +206,27 @@ class ConversationMutex extends Mutex {
     return false;
   }
 
+  /**
+   * Stores `ops` and releases the lease in one script. Answers null when stored (the lease is then
+   * released), or the refusal: the op that refused (undefined: the lease was no longer ours) and why.
+   */
+  async commit(ops: CommitOp[]): Promise<{ op: CommitOp | undefined; reason: string } | null> {
+    this.stopRefresh();
+    const [index, reason] = await runCommit(this.redis, this._key, this._identifier, ops);
+    if (index === 0 && reason === undefined) {
+      this.released = true;
+      return null;
+    }
+    return { op: ops[index - 1], reason: reason ?? '' };
+  }
+
+  /** Set once a commit released the lease, so `release` sends nothing more. */
+  private released = false;
+
+  protected override async _release(): Promise<void> {
+    if (!this.released) await super._release();
+  }
+
   protected override async _refresh(): Promise<boolean> {
     try {
       return await super._refresh();
@@ -193,7 +261,10 @@ export class RedisConversationLock implements ConversationLock {
     return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
   }
 
-  private async leased<T>(conversationId: string, fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>) => Promise<T>): Promise<T> {
+  private async leased<T>(
+    conversationId: string,
+    fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
+  ): Promise<T> {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
       lockTimeout: this.options.leaseMs,
@@ -209,11 +280,47 @@ export class RedisConversationLock implements ConversationLock {
       mutex.abandon();
       throw asStoreError(error);
     }
+    const commit: TurnCommit = { ops: [], after: [], notes: new Map() };
+    let result: T;
     try {
-      return await fn(lost.signal, mutex.prefetched);
-    } finally {
-      // A failed release only means the lease runs out on its own; the turn's outcome stands.
+      result = await fn(lost.signal, mutex.prefetched, commit);
+    } catch (error) {
+      // A failed turn stores none of what it held back. A failed release only means the lease runs out on its own.
       await mutex.release().catch(() => undefined);
+      throw error;
     }
+    if (commit.ops.length === 0) {
+      await mutex.release().catch(() => undefined);
+    } else {
+      await this.commit(conversationId, mutex, commit.ops);
+    }
+    for (const fn of commit.after) await fn();
+    return result;
+  }
+
+  /**
+   * The turn's held-back writes and the release, in one round trip. Refused (a state record
+   * changed, the Direct Line conversation is gone, the lease was lost): nothing of them is stored
+   * and the refusal is thrown, as the write itself would have thrown during the turn.
+   */
+  private async commit(conversationId: string, mutex: ConversationMutex, ops: CommitOp[]): Promise<void> {
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      let refusal: Awaited<ReturnType<ConversationMutex['commit']>>;
+      try {
+        refusal = await mutex.commit(ops);
+      } catch (error) {
+        // Sent but unanswered (Redis frozen): the commit may still run; the lease runs out on its own.
+        mutex.abandon();
+        throw asStoreError(error);
+      }
+      if (refusal === null) return;
+      const again = refusal.op?.reseal ? await refusal.op.reseal(refusal.reason) : null;
+      if (again) continue;
+      await mutex.release().catch(() => undefined);
+      if (refusal.op) throw refusal.op.refused(refusal.reason);
+      throw new StoreUnavailableError(new Error(`the lease on conversation ${conversationId} was lost before its turn was stored`));
+    }
+    await mutex.release().catch(() => undefined);
+    throw new Error(`the turn of conversation ${conversationId} lost ${MAX_COMMIT_ATTEMPTS} races for its transcript in a row`);
   }
 }

@@ -8,9 +8,11 @@ import type { StoreItems } from 'botbuilder';
 import type { ExpiringStorage } from './memoryStorage.js';
 import { ETagConflictError, guarded } from './errors.js';
 import type { RedisKeys } from './keys.js';
-import { forgetPrefetched, takePrefetched } from './lock.js';
+import { randomUUID } from 'node:crypto';
+import { deferToCommit, deferred, forgetPrefetched, takePrefetched, undefer } from './lock.js';
 import type { RedisClient } from './redis.js';
-import { VersionedRecords, type StoredRecord, type WriteCondition } from './versionedRecord.js';
+import type { CommitOp } from './redisCommit.js';
+import { VersionedRecords, recordArgs, type StoredRecord, type WriteCondition } from './versionedRecord.js';
 
 /**
  * botbuilder's state keys: `<channel>/conversations/<id>/<namespace>` (ConversationState; the
@@ -62,6 +64,9 @@ export class RedisStorage implements ExpiringStorage {
     const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
     if (conversationId === undefined) return this.records.read(key);
     this.remember(conversationId, key);
+    // Written earlier in this turn, not yet sent: the turn reads its own write.
+    const pending = heldBack(conversationId, key);
+    if (pending) return pending.record;
     const prefetched = takePrefetched(conversationId, key);
     return prefetched ? prefetched.record : this.records.read(key);
   }
@@ -100,6 +105,7 @@ export class RedisStorage implements ExpiringStorage {
             eTag === undefined || eTag === '' || eTag === '*'
               ? { mode: 'any' }
               : { mode: 'match-or-absent', expected: eTag };
+          if (this.deferWrite(key, JSON.stringify(value), condition)) return;
           const written = await this.records.write(
             this.redisKey(key),
             JSON.stringify(value),
@@ -112,15 +118,67 @@ export class RedisStorage implements ExpiringStorage {
     });
   }
 
+  /**
+   * Under its conversation's Redis lease a state write goes out with the turn's commit (its other
+   * writes and the release, one round trip), compare-and-set there as here; a conflict then fails
+   * the turn as it would have failed here. A second write of the same record in the turn replaces
+   * the held one if it names the eTag the first gave (as a stored write would have required),
+   * keeping the first one's condition against what is stored. False: write now.
+   */
+  private deferWrite(storageKey: string, value: string, condition: WriteCondition): boolean {
+    const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
+    if (conversationId === undefined) return false;
+    const key = this.redisKey(storageKey);
+    const etag = randomUUID();
+    const ttlMs = this.options.ttlSec * 1000;
+    const pending = heldBack(conversationId, key);
+    if (pending) {
+      if ('expected' in condition && condition.expected !== pending.record.etag) throw new ETagConflictError(storageKey);
+      pending.op.args = recordArgs(value, pending.condition, etag, ttlMs);
+      return true;
+    }
+    return deferToCommit(conversationId, {
+      kind: 'record',
+      keys: [key],
+      args: recordArgs(value, condition, etag, ttlMs),
+      refused: () => new ETagConflictError(storageKey),
+    });
+  }
+
   /** A shorter life for existing records; the next write sets the normal TTL (or none) again. */
   expire(keys: string[], ttlSec: number): Promise<void> {
     return guarded(async () => {
-      await Promise.all(keys.map((k) => this.client.pexpire(this.redisKey(k), ttlSec * 1000)));
+      await Promise.all(
+        keys.map((k) => {
+          // A write this turn holds back is stored with the shorter life instead.
+          const pending = this.pending(k);
+          if (pending) pending.op.args[4] = ttlSec * 1000;
+          return pending ? undefined : this.client.pexpire(this.redisKey(k), ttlSec * 1000);
+        }),
+      );
     });
   }
 
   delete(keys: string[]): Promise<void> {
-    keys.forEach((k) => this.forget(k));
+    keys.forEach((k) => {
+      const pending = this.pending(k);
+      if (pending) undefer(CONVERSATION_KEY.exec(k)![1]!, pending.op);
+      this.forget(k);
+    });
     return guarded(() => this.records.delete(...keys.map((k) => this.redisKey(k))));
   }
+
+  private pending(storageKey: string): ReturnType<typeof heldBack> {
+    const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
+    return conversationId === undefined ? undefined : heldBack(conversationId, this.redisKey(storageKey));
+  }
+}
+
+/** The record write of `key` the current turn of `conversationId` holds back, as a read would see it. */
+function heldBack(conversationId: string, key: string): { op: CommitOp; record: StoredRecord; condition: WriteCondition } | undefined {
+  const op = deferred(conversationId, 'record').find((o) => o.keys[0] === key);
+  if (!op) return undefined;
+  const [mode, expected, etag, value] = op.args as [WriteCondition['mode'], string, string, string];
+  const condition = (mode === 'any' || mode === 'absent' ? { mode } : { mode, expected }) as WriteCondition;
+  return { op, record: { etag, value }, condition };
 }

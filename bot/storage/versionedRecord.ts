@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
+import { commitKind, type CommitLua } from './redisCommit.js';
 import { defineScript, type RedisClient } from './redis.js';
 
 /**
@@ -13,15 +14,31 @@ import { defineScript, type RedisClient } from './redis.js';
  */
 export type WriteCondition = { mode: 'any' | 'absent' } | { mode: 'match' | 'match-or-absent'; expected: string };
 
+/**
+ * The compare-and-set as a commit op's Lua (bot/storage/lock.ts `CommitLua`), for the script below
+ * and for a turn's commit. KEYS[K]: the record. ARGV[A…]: mode, expected eTag, new eTag, value, TTL ms.
+ */
+export const RECORD_LUA: CommitLua = {
+  check: `
+local current = redis.call('HGET', KEYS[K], 'etag')
+local mode = ARGV[A]
+if mode == 'absent' and current then return 'conflict' end
+if mode == 'match' and current ~= ARGV[A + 1] then return 'conflict' end
+if mode == 'match-or-absent' and current and current ~= ARGV[A + 1] then return 'conflict' end`,
+  write: `
+redis.call('HSET', KEYS[K], 'etag', ARGV[A + 2], 'value', ARGV[A + 3])
+local ttl = tonumber(ARGV[A + 4])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[K], ttl) else redis.call('PERSIST', KEYS[K]) end`,
+};
+commitKind('record', RECORD_LUA);
+
 const COMPARE_AND_SET = `
-local current = redis.call('HGET', KEYS[1], 'etag')
-local mode = ARGV[1]
-if mode == 'absent' and current then return 0 end
-if mode == 'match' and current ~= ARGV[2] then return 0 end
-if mode == 'match-or-absent' and current and current ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'etag', ARGV[3], 'value', ARGV[4])
-local ttl = tonumber(ARGV[5])
-if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) else redis.call('PERSIST', KEYS[1]) end
+local function check(K, A)${RECORD_LUA.check}
+end
+local function write(K, A)${RECORD_LUA.write}
+end
+if check(1, 1) then return 0 end
+write(1, 1)
 return 1
 `;
 
@@ -57,8 +74,7 @@ export class VersionedRecords {
   /** The new eTag, or null when the condition did not hold (nothing was written). */
   async write(key: string, value: string, condition: WriteCondition, ttlMs: number): Promise<string | null> {
     const etag = randomUUID();
-    const expected = 'expected' in condition ? condition.expected : '';
-    const written = await this.compareAndSet([key], [condition.mode, expected, etag, value, ttlMs]);
+    const written = await this.compareAndSet([key], recordArgs(value, condition, etag, ttlMs));
     return written === 1 ? etag : null;
   }
 
@@ -66,4 +82,9 @@ export class VersionedRecords {
     // One DEL per key: keys of different conversations live in different cluster slots.
     await Promise.all(keys.map((k) => this.client.del(k)));
   }
+}
+
+/** The arguments of RECORD_LUA. */
+export function recordArgs(value: string, condition: WriteCondition, etag: string, ttlMs: number): Array<string | number> {
+  return [condition.mode, 'expected' in condition ? condition.expected : '', etag, value, ttlMs];
 }

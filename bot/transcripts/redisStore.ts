@@ -18,6 +18,8 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../storage/keys.js';
+import { afterCommit, deferToCommit, deferred, leaseNotes } from '../storage/lock.js';
+import { commitKind, type CommitLua, type CommitOp } from '../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../storage/compact.js';
 import { EMPTY_HEAD, type Linked } from './chain.js';
 import {
@@ -43,34 +45,49 @@ import {
 import { dateRange, matchesFilter, summaryDelta } from './summary.js';
 
 /**
- * KEYS: stream, head[, summary, flags, policies, agents]. ARGV: expected seq, expected hash, new head hash,
- * summary deltas JSON array ('' for none), number of records n, the records (compact; seqs
- * expected seq + 1 … + n). Every check comes before the first write, so the batch is stored whole
- * or not at all.
+ * A batch append, as a commit op (bot/storage/redisCommit.ts) and, wrapped below, a script of its
+ * own. KEYS[K…]: stream, head[, summary, flags, policies, agents]. ARGV[A…]: expected seq, expected
+ * hash, new head hash, summary deltas JSON array ('' for none), number of records n, the records
+ * (compact; seqs expected seq + 1 … + n). Refused ('head:<seq>:<hash>') when the head moved. Every
+ * check comes before the first write, so the batch is stored whole or not at all.
  */
-const APPEND_LUA = `
-local seq = redis.call('HGET', KEYS[2], 'seq') or '0'
-local hash = redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'
-if seq ~= ARGV[1] or hash ~= ARGV[2] then return {0, seq, hash} end
-local base = tonumber(seq)
-local n = tonumber(ARGV[5])
-local top = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)[1]
-if top and tonumber(string.match(top[1], '^(%d+)')) >= base + 1 then return redis.error_reply('transcript stream is ahead of its head') end
-redis.call('XADD', KEYS[1], tostring(base + 1) .. '-0', 'r', ARGV[6])
-redis.call('HSET', KEYS[2], 'seq', tostring(base + n), 'hash', ARGV[3])
-if #KEYS > 2 then
-  for _, d in ipairs(cjson.decode(ARGV[4])) do
-    for k, v in pairs(d.set) do redis.call('HSET', KEYS[3], k, v) end
-    redis.call('HSETNX', KEYS[3], 'conversationId', d.conversationId)
-    redis.call('HSETNX', KEYS[3], 'startedAt', d.at)
-    local last = redis.call('HGET', KEYS[3], 'lastAt')
-    if (not last) or last < d.at then redis.call('HSET', KEYS[3], 'lastAt', d.at) end
-    if d.flag then redis.call('SADD', KEYS[4], d.flag) end
-    if d.policyVersion then redis.call('SADD', KEYS[5], d.policyVersion) end
-    if d.agent then redis.call('SADD', KEYS[6], d.agent) end
+const BATCH_LUA: CommitLua = {
+  check: `
+local seq = redis.call('HGET', KEYS[K + 1], 'seq') or '0'
+local hash = redis.call('HGET', KEYS[K + 1], 'hash') or '${GENESIS_HASH}'
+if seq ~= ARGV[A] or hash ~= ARGV[A + 1] then return 'head:' .. seq .. ':' .. hash end
+local top = redis.call('XREVRANGE', KEYS[K], '+', '-', 'COUNT', 1)[1]
+if top and tonumber(string.match(top[1], '^(%d+)')) >= tonumber(seq) + 1 then return 'ahead' end`,
+  write: `
+local base = tonumber(ARGV[A])
+local n = tonumber(ARGV[A + 4])
+redis.call('XADD', KEYS[K], tostring(base + 1) .. '-0', 'r', ARGV[A + 5])
+redis.call('HSET', KEYS[K + 1], 'seq', tostring(base + n), 'hash', ARGV[A + 2])
+if ARGV[A + 3] ~= '' then
+  for _, d in ipairs(cjson.decode(ARGV[A + 3])) do
+    for k, v in pairs(d.set) do redis.call('HSET', KEYS[K + 2], k, v) end
+    redis.call('HSETNX', KEYS[K + 2], 'conversationId', d.conversationId)
+    redis.call('HSETNX', KEYS[K + 2], 'startedAt', d.at)
+    local last = redis.call('HGET', KEYS[K + 2], 'lastAt')
+    if (not last) or last < d.at then redis.call('HSET', KEYS[K + 2], 'lastAt', d.at) end
+    if d.flag then redis.call('SADD', KEYS[K + 3], d.flag) end
+    if d.policyVersion then redis.call('SADD', KEYS[K + 4], d.policyVersion) end
+    if d.agent then redis.call('SADD', KEYS[K + 5], d.agent) end
   end
-  redis.call('HINCRBY', KEYS[3], 'records', n)
+  redis.call('HINCRBY', KEYS[K + 2], 'records', n)
+end`,
+};
+commitKind('transcriptBatch', BATCH_LUA);
+
+const APPEND_LUA = `
+local function check(K, A)${BATCH_LUA.check}
 end
+local function write(K, A)${BATCH_LUA.write}
+end
+local refused = check(1, 1)
+if refused == 'ahead' then return redis.error_reply('transcript stream is ahead of its head') end
+if refused then return {0, redis.call('HGET', KEYS[2], 'seq') or '0', redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'} end
+write(1, 1)
 return {1}
 `;
 
@@ -93,6 +110,12 @@ return 1
 const MAX_APPEND_ATTEMPTS = 100;
 /** Heads this instance last wrote, so a turn's append is one round trip; a stale one costs a retry, never a fork. */
 const KNOWN_HEADS = 10_000;
+
+/** A turn's batches held for its commit, with what is needed to seal them again against another head. */
+type BatchOp = CommitOp & {
+  start?: ChainHead;
+  batches?: { build: BatchBuilder; records: TranscriptRecord[]; deltas: ReturnType<typeof summaryDelta>[]; settles: boolean }[];
+};
 
 type AppendScript = (...args: (string | number | Buffer)[]) => Promise<[number, string?, string?]>;
 type PackScript = (...args: (string | number | Buffer)[]) => Promise<number>;
@@ -139,7 +162,7 @@ export class RedisTranscriptStore implements TranscriptStore {
   /** Runs the CAS script until it wins; each loss hands back the head to seal against again. */
   private async appendLinked<R extends Linked>(
     keys: string[],
-    seal: (head: ChainHead) => Promise<{ records: R[]; deltas: string }>,
+    seal: (head: ChainHead) => Promise<{ records: R[]; deltas: string | unknown[] }>,
     startHead: ChainHead,
   ): Promise<R[]> {
     let head = startHead;
@@ -147,7 +170,8 @@ export class RedisTranscriptStore implements TranscriptStore {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
-      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, deltas, records.length, encodeCompact(records));
+      const summary = typeof deltas === 'string' ? deltas : JSON.stringify(deltas);
+      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records));
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
     }
@@ -160,18 +184,20 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
     const k = this.conv(conversationId);
-    const indexed = this.knownHeads.has(conversationId);
+    const keys = [k.stream, k.head, k.summary, k.flags, k.policies, k.agents];
+    const known = this.knownHeads.get(conversationId);
+    if (known && leaseNotes(conversationId)) return this.deferBatch(conversationId, keys, build, known);
+    const indexed = known !== undefined;
     let settles = false;
     const records = await this.appendLinked(
-      [k.stream, k.head, k.summary, k.flags, k.policies, k.agents],
+      keys,
       async (head) => {
-        const sealed = sealBatch(this.sealing.chain, conversationId, head, await build(head));
-        const deltas = sealed.map(summaryDelta);
-        settles = deltas.some((d) => d.set.outcome !== undefined);
-        return { records: sealed, deltas: JSON.stringify(deltas) };
+        const sealed = await this.seal(conversationId, head, build);
+        settles = sealed.settles;
+        return sealed;
       },
       // Unknown here: guessing a new conversation costs nothing if right and one retry if not.
-      this.knownHeads.get(conversationId) ?? EMPTY_HEAD,
+      known ?? EMPTY_HEAD,
     );
     const last = records.at(-1);
     if (!last) return records;
@@ -187,6 +213,61 @@ export class RedisTranscriptStore implements TranscriptStore {
     // failure to pack (Redis gone, another append first) leaves a larger stream, never a lost record.
     if (settles && this.packOnOutcome) await this.pack(conversationId).catch(() => false);
     return records;
+  }
+
+  private async seal(conversationId: string, head: ChainHead, build: BatchBuilder) {
+    const records = sealBatch(this.sealing.chain, conversationId, head, await build(head));
+    const deltas = records.map(summaryDelta);
+    return { records, deltas, settles: deltas.some((d) => d.set.outcome !== undefined) };
+  }
+
+  /**
+   * Under the conversation's Redis lease, with its head known from this instance's last append,
+   * the batch is sealed now and stored by the turn's commit (bot/storage/redisCommit.ts): in the
+   * same script as the turn's state and replies, so the records are stored exactly when the replies
+   * are, never after. Batches of one turn go into one op (one stream entry). If another writer
+   * moved the head meanwhile, the commit is refused and retried with the batches sealed again
+   * against the head it found (`reseal`). The checkpoint and the packing follow the commit.
+   */
+  private async deferBatch(conversationId: string, keys: string[], build: BatchBuilder, known: ChainHead): Promise<TranscriptRecord[]> {
+    const sealed = await this.seal(conversationId, known, build);
+    if (sealed.records.length === 0) return sealed.records;
+    const pending = deferred(conversationId, 'transcriptBatch')[0] as BatchOp | undefined;
+    const op: BatchOp = pending ?? { kind: 'transcriptBatch', keys, args: [], refused: (r) => new Error(`transcript batch refused: ${r}`), start: known, batches: [] };
+    op.batches!.push({ build, ...sealed });
+    this.setBatchArgs(op);
+    if (!pending) deferToCommit(conversationId, op);
+    op.reseal = async (reason) => {
+      const at = /^head:(\d+):([0-9a-f]+)$/.exec(reason);
+      if (!at) return null;
+      let head: ChainHead = { seq: Number(at[1]), hash: at[2]! };
+      op.start = head;
+      for (const batch of op.batches!) {
+        Object.assign(batch, await this.seal(conversationId, head, batch.build));
+        const last = batch.records.at(-1);
+        if (last) head = { seq: last.seq, hash: last.hash };
+      }
+      this.setBatchArgs(op);
+      return op;
+    };
+    // The next batch of this turn follows this one.
+    const last = sealed.records.at(-1)!;
+    this.remember(conversationId, { seq: last.seq, hash: last.hash });
+    if (!pending) {
+      await afterCommit(conversationId, async () => {
+        const records = op.batches!.flatMap((b) => b.records);
+        const end = records.at(-1)!;
+        this.remember(conversationId, { seq: end.seq, hash: end.hash });
+        await anchor(this.sealing, conversationId, end);
+        if (this.packOnOutcome && op.batches!.some((b) => b.settles)) await this.pack(conversationId).catch(() => false);
+      });
+    }
+    return sealed.records;
+  }
+
+  private setBatchArgs(op: BatchOp): void {
+    const records = op.batches!.flatMap((b) => b.records);
+    op.args = [op.start!.seq, op.start!.hash, records.at(-1)!.hash, JSON.stringify(op.batches!.flatMap((b) => b.deltas)), records.length, encodeCompact(records)];
   }
 
   /**

@@ -17,7 +17,7 @@ import {
 } from 'botbuilder';
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
-import { MemoryConversationLock, type ConversationLock } from '../../storage/lock.js';
+import { MemoryConversationLock, afterCommit, type ConversationLock } from '../../storage/lock.js';
 import { continuationActivity } from '../continuation.js';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
@@ -161,7 +161,8 @@ export class DirectLineAdapter extends BotAdapter {
       held = [];
       const conversationId = batch[0]!.conversationId;
       const first = await this.log.appendReplies(conversationId, batch.map((b) => b.activity));
-      this.signals.publish(conversationId, { kind: 'appended' });
+      // A Redis log may hold the replies back until the turn's commit (bot/storage/redisCommit.ts): streams hear of them then.
+      void afterCommit(conversationId, () => this.signals.publish(conversationId, { kind: 'appended' }));
       batch.forEach((_, i) => responses.push({ id: activityId(conversationId, first + i) }));
     };
     for (const activity of activities) {

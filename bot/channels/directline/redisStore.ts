@@ -9,6 +9,8 @@ import type { Activity } from 'botbuilder';
 import { guarded } from '../../storage/errors.js';
 import type { RedisKeys } from '../../storage/keys.js';
 import { defineScript, type RedisClient } from '../../storage/redis.js';
+import { deferToCommit, leaseNotes } from '../../storage/lock.js';
+import { commitKind, type CommitLua } from '../../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
 
@@ -18,7 +20,7 @@ import { UnknownConversationError, type Appended, type ConversationLog, type Log
  * The dedupe hash maps a client activity id to its seq: "<seq>?" from receipt until its turn
  * completes, then "<seq>" (so entries written before completion was recorded count as completed).
  * KEYS: open, log, dedupe. ARGV: activity (compact), ttl, dedupe key, unstarted ttl, "1" for a message.
- * Answers {seq, duplicate, completed, started now}.
+ * Answers {seq, duplicate, completed, started now, the log's length}.
  */
 const APPEND = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0, 0} end
@@ -26,7 +28,7 @@ if ARGV[3] ~= '' then
   local earlier = redis.call('HGET', KEYS[3], ARGV[3])
   if earlier then
     local seq, pending = string.match(earlier, '^(%d+)(%??)$')
-    return {tonumber(seq), 1, pending == '' and 1 or 0, 0}
+    return {tonumber(seq), 1, pending == '' and 1 or 0, 0, redis.call('LLEN', KEYS[2])}
   end
 end
 local unstarted = redis.call('GET', KEYS[1]) == 'new'
@@ -38,24 +40,56 @@ end
 local length = redis.call('RPUSH', KEYS[2], ARGV[1])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], (length - 1) .. '?') end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], unstarted and ARGV[4] or ARGV[2]) end
-return {length - 1, 0, 0, startedNow}
+return {length - 1, 0, 0, startedNow, length}
 `;
 
-/** KEYS: dedupe. ARGV: dedupe key. Drops the pending mark; an unknown key (or expired conversation) stays unknown. */
+/**
+ * Marking a delivery completed, as a commit op (bot/storage/redisCommit.ts): KEYS[K] dedupe,
+ * ARGV[A] dedupe key. Drops the pending mark; an unknown key (or expired conversation) stays unknown.
+ */
+const COMPLETE_LUA: CommitLua = {
+  check: '',
+  write: `
+local entry = redis.call('HGET', KEYS[K], ARGV[A])
+if entry and string.sub(entry, -1) == '?' then redis.call('HSET', KEYS[K], ARGV[A], string.sub(entry, 1, -2)) end`,
+};
+commitKind('directLineComplete', COMPLETE_LUA);
+
+/**
+ * A turn's replies, as a commit op: KEYS[K…] open, log, dedupe; ARGV[A…] ttl, unstarted ttl, the
+ * number of activities n, then the activities (compact) in order. Refused when the conversation is gone.
+ */
+const REPLIES_LUA: CommitLua = {
+  check: `
+if redis.call('EXISTS', KEYS[K]) == 0 then return 'gone' end`,
+  write: `
+redis.call('RPUSH', KEYS[K + 1], unpack(ARGV, A + 3, A + 2 + tonumber(ARGV[A + 2])))
+local ttl = redis.call('GET', KEYS[K]) == 'new' and ARGV[A + 1] or ARGV[A]
+for i = 0, 2 do redis.call('EXPIRE', KEYS[K + i], ttl) end`,
+};
+commitKind('directLineReplies', REPLIES_LUA);
+
+/** KEYS: dedupe. ARGV: dedupe key. */
 const COMPLETE = `
-local entry = redis.call('HGET', KEYS[1], ARGV[1])
-if entry and string.sub(entry, -1) == '?' then redis.call('HSET', KEYS[1], ARGV[1], string.sub(entry, 1, -2)) end
+local function write(K, A)${COMPLETE_LUA.write}
+end
+write(1, 1)
 return 0
 `;
 
-/** KEYS: open, log, dedupe. ARGV: ttl, unstarted ttl, then the activities (compact) in order. Answers the first seq, -1 for no conversation. */
+/** KEYS, ARGV: as REPLIES_LUA's. Answers the first seq, -1 for no conversation. */
 const APPEND_REPLIES = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-local length = redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
-local ttl = redis.call('GET', KEYS[1]) == 'new' and ARGV[2] or ARGV[1]
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ttl) end
-return length - (#ARGV - 2)
+local function check(K, A)${REPLIES_LUA.check}
+end
+local function write(K, A)${REPLIES_LUA.write}
+end
+if check(1, 1) then return -1 end
+write(1, 1)
+return redis.call('LLEN', KEYS[2]) - tonumber(ARGV[3])
 `;
+
+/** The lease note of how long this conversation's log is, known once the turn appended to it. */
+const LENGTH = 'directline:length';
 
 export class RedisConversationLog implements ConversationLog {
   private readonly appendScript: ReturnType<typeof defineScript>;
@@ -114,21 +148,40 @@ export class RedisConversationLog implements ConversationLog {
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const k = this.keysOf(conversationId);
     const message = activity.type === 'message' ? '1' : '0';
-    const [seq, duplicate, completed, startedNow] = (await guarded(() =>
+    const [seq, duplicate, completed, startedNow, length] = (await guarded(() =>
       this.appendScript([k.open, k.log, k.dedupe], [encodeCompact(activity), this.ttlSec, dedupeKey ?? '', this.unstartedTtlSec, message]),
-    )) as [number, number, number, number];
+    )) as [number, number, number, number, number];
     if (seq < 0) throw new UnknownConversationError(conversationId);
     if (startedNow === 1) await this.indexUntil(conversationId, this.ttlSec);
+    // Under the conversation's lease nobody else appends: the turn's replies will follow at the end of the log.
+    leaseNotes(conversationId)?.set(LENGTH, length);
     return { seq, duplicate: duplicate === 1, completed: completed === 1 };
   }
 
+  /** Under the conversation's Redis lease, sent with the turn's commit (see bot/storage/redisCommit.ts). */
   async complete(conversationId: string, dedupeKey: string): Promise<void> {
-    await guarded(() => this.completeScript([this.keysOf(conversationId).dedupe], [dedupeKey]));
+    const keys = [this.keysOf(conversationId).dedupe];
+    if (deferToCommit(conversationId, { kind: 'directLineComplete', keys, args: [dedupeKey], refused: (r) => new Error(r) })) return;
+    await guarded(() => this.completeScript(keys, [dedupeKey]));
   }
 
+  /**
+   * Under the conversation's Redis lease, once the turn has appended (so the log's length is known),
+   * the replies go out with the turn's commit — with its state, after its transcript batch — and
+   * open streams hear of them once it is stored (`afterCommit`).
+   */
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
     const k = this.keysOf(conversationId);
-    const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], [this.ttlSec, this.unstartedTtlSec, ...activities.map((a) => encodeCompact(a))]))) as number;
+    const args = [this.ttlSec, this.unstartedTtlSec, activities.length, ...activities.map((a) => encodeCompact(a))];
+    const notes = leaseNotes(conversationId);
+    if (notes) {
+      // A turn that appended nothing yet (a greeting, a relayed agent reply) reads where its replies will start.
+      const length = (notes.get(LENGTH) as number | undefined) ?? (await guarded(() => this.client.llen(k.log)));
+      deferToCommit(conversationId, { kind: 'directLineReplies', keys: [k.open, k.log, k.dedupe], args, refused: () => new UnknownConversationError(conversationId) });
+      notes.set(LENGTH, length + activities.length);
+      return length;
+    }
+    const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], args))) as number;
     if (first < 0) throw new UnknownConversationError(conversationId);
     return first;
   }
