@@ -13,7 +13,7 @@ import type { RedisConnection } from '../../bot/storage/redis.js';
 import { RedisConversationLog } from '../../bot/channels/directline/redisStore.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { verifyConversation } from '../../bot/transcripts/store.js';
-import type { TranscriptEntryInput } from '../../bot/transcripts/schema.js';
+import type { TranscriptEntry } from '../../bot/transcripts/schema.js';
 import { testSealing } from '../transcripts/fixtures.js';
 import { useTestRedis } from '../support/redis.js';
 
@@ -27,7 +27,7 @@ beforeEach(async () => {
 
 const sealing = testSealing();
 const stateKey = (id: string) => `directline/conversations/${id}/`;
-const note = (text: string): TranscriptEntryInput => ({
+const note = (text: string): TranscriptEntry => ({
   kind: 'decision',
   actor: 'system',
   at: '2026-11-30T10:00:00.000Z',
