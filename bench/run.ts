@@ -170,7 +170,9 @@ async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, pre
     // Signed checkpoints outside Redis, as production keeps them: files in a directory of the bench's own.
     TRANSCRIPT_CHECKPOINT_DIR: store === 'redis' ? CHECKPOINT_DIR : '',
   };
-  const profile = serverProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${serverProfileDir}`, `--cpu-prof-name=${bot}-${store}-${process.hrtime.bigint()}.cpuprofile`] : [];
+  // One directory per server run, Node's own file names: tsx's loader thread writes a profile too, and a
+  // fixed --cpu-prof-name would let it overwrite the main thread's (the main thread's name has `.0.`).
+  const profile = serverProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(serverProfileDir, `${bot}-${store}-${process.hrtime.bigint()}`)}`] : [];
   const child = await spawnChild('bench/server.ts', env, [...TS, ...profile]);
   if (!child.url) throw new Error(`${bot}/${store} server did not report its address`);
   return {
