@@ -184,6 +184,23 @@ describe('Direct Line over HTTP', () => {
     expect(update.status).toBe(400);
   });
 
+  it('takes a message of 4,000 characters counted as people count them (emoji and CJK included) and refuses one more', async () => {
+    running = await start();
+    const c = await openConversation(running.baseUrl);
+    const url = `${running.baseUrl}/v3/directline/conversations/${c.conversationId}/activities`;
+    // 4,000 characters but 4,800 UTF-16 units: zod counts an emoji as the one character it is.
+    const longest = '我想分期😭'.repeat(800);
+    const posted = await call('POST', url, c.token, message(longest));
+    expect(posted.status).toBe(200);
+    const echo = await eventually(async () =>
+      (await activities(running!.baseUrl, c)).body.activities.find((a: Activity) => a.replyToId === posted.body.id && a.type === 'message'),
+    );
+    expect(echo.text).toBe(`${TEXTS.en.said}${longest}`);
+    const tooLong = await call('POST', url, c.token, message(`${longest}!`));
+    expect(tooLong.status).toBe(400);
+    expect(tooLong.body.error.message).toMatch(/4000 characters/);
+  });
+
   it('refreshes tokens and refuses expired ones', async () => {
     let now = Date.parse('2030-01-01T00:00:00Z');
     running = await start({ now: () => now, env: { DIRECTLINE_TOKEN_TTL_SEC: '600' } });
