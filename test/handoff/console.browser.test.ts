@@ -98,9 +98,10 @@ describe('the people side in the browser', () => {
     // The bot's own messages are still announced as the bot's, with the choices they offer.
     expect(await named(/^\s*机器人说：.*能负担的还款方案/)).toBeGreaterThan(0);
     // What the live region announces as the message arrives: the person, not the bot.
-    const announced = await chat.locator('.webchat__live-region-transcript article', { hasText: '我是客服小李' }).allInnerTexts();
-    expect(announced.join('\n')).toContain('客服 林晓（真人）说：您好，我是客服小李');
-    expect(announced.join('\n')).not.toMatch(/机器人|Bot/);
+    // Web Chat fills the live region after the transcript renders: wait for it, then read what it says.
+    const announced = () => chat.locator('.webchat__live-region-transcript article', { hasText: '我是客服小李' }).allInnerTexts().then((texts) => texts.join('\n'));
+    await expect.poll(announced).toContain('客服 林晓（真人）说：您好，我是客服小李');
+    expect(await announced()).not.toMatch(/机器人|Bot/);
     await send(chat, '好的，谢谢', '好的，谢谢');
     await expect.poll(() => desk.locator('#transcript li.cardholder', { hasText: '好的，谢谢' }).count()).toBe(1);
     const transcript = await desk.locator('#transcript').innerText();
