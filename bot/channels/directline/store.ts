@@ -60,19 +60,20 @@ export interface ConversationLog {
   read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]>;
 }
 
-/** A turn that never completes (a failed delivery, messages sent from outside a turn) still gets compacted after this many activities. */
+/** Client activities no reply followed (events, a failed turn) are compacted after this many. */
 const MAX_PENDING = 16;
 
 interface MemoryConversation {
   /**
    * The log before `pending`, as compact chunks (bot/storage/compact.ts, latin1 text): each the
-   * activities of one turn — the client's message and the bot's replies — as one JSON array.
+   * activities of one turn — the client's message and the bot's replies — as one JSON array, made
+   * when the replies are appended (or the turn completes without any).
    * One value per turn, not per activity: a third of the DEFLATE calls, fewer and smaller values.
    */
   chunks: string[];
   /** seq of each chunk's first activity */
   starts: number[];
-  /** The turn in progress: each activity's JSON (a copy later changes by the bot cannot reach). */
+  /** The turn in progress, before its replies: each activity's JSON (a copy later changes by the bot cannot reach). */
   pending: string[];
   /** activities in the log */
   length: number;
@@ -117,8 +118,6 @@ export class MemoryConversationLog implements ConversationLog {
     conversation.expiresAtMs = this.expiry(conversation.started);
     const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
     if (earlier !== undefined) return { seq: earlier.seq, duplicate: true, completed: earlier.completed };
-    // A client activity begins a turn: what is still pending belongs to an earlier one.
-    compact(conversation);
     const seq = push(conversation, [activity]);
     if (dedupeKey !== undefined) conversation.dedupe.set(dedupeKey, { seq, completed: false });
     return { seq, duplicate: false, completed: false };
@@ -137,8 +136,8 @@ export class MemoryConversationLog implements ConversationLog {
     if (!conversation) throw new UnknownConversationError(conversationId);
     conversation.expiresAtMs = this.expiry(conversation.started);
     const first = push(conversation, activities);
-    // Replies before any client message (the greeting) are a turn of their own.
-    if (!conversation.started) compact(conversation);
+    // A turn's replies are appended together, after the client message that began it.
+    compact(conversation);
     return first;
   }
 

@@ -122,8 +122,9 @@ describe.each(backends)('Direct Line conversation log: %s', (_name, make) => {
     await log.complete(id, 'k1');
     await ask('q2', 'k2');
     await replies('r2a', 'r2b');
-    // The turn of q2 never completes; q3 has no key, so nothing marks its end.
+    // The turn of q2 never completes; q3 has no key, so nothing marks its end; events get no reply.
     await ask('q3');
+    for (let i = 0; i < 18; i++) await ask(`event ${i}`);
     await replies(...Array.from({ length: 20 }, (_, i) => `many ${i}`));
     await replies('last');
     for (let after = -1; after < texts.length; after++) {
