@@ -77,7 +77,7 @@ function readArgs(): { settings: Settings; out: string; chart: string; profile: 
         rounds: a.rounds ?? (a.quick ? 1 : 5),
         seconds: a.seconds ?? (a.quick ? 1.5 : 6),
         concurrency: a.concurrency ?? (a.quick ? 4 : 8),
-        conversations: a.conversations ?? (a.quick ? 40 : 1000),
+        conversations: a.conversations ?? (a.quick ? 40 : 4000),
         account: a.account,
       },
       out: a.out,
@@ -142,12 +142,15 @@ async function spawnChild(script: string, env: NodeJS.ProcessEnv, execArgv: stri
   return { process: child, request, ...(typeof ready['url'] === 'string' ? { url: ready['url'] } : {}) };
 }
 
+/** What bench/server.ts answers to `memory`, after full collections. */
+type ServerMemory = NodeJS.MemoryUsage & { v8Resident: number; mallocMainArena: number; otherAnonymous: number };
+
 interface BenchServer {
   bot: Bot;
   store: Store;
   url: string;
   cpuMicros(): Promise<number>;
-  memory(): Promise<NodeJS.MemoryUsage>;
+  memory(): Promise<ServerMemory>;
   close(): Promise<void>;
 }
 
@@ -180,7 +183,7 @@ async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, pre
     store,
     url: child.url,
     cpuMicros: () => child.request<number>({ cmd: 'cpu' }, 'cpuMicros'),
-    memory: () => child.request<NodeJS.MemoryUsage>({ cmd: 'memory' }, 'memory'),
+    memory: () => child.request<ServerMemory>({ cmd: 'memory' }, 'memory'),
     close: async () => {
       if (child.process.exitCode !== null) return;
       const exited = new Promise((resolve) => child.process.once('exit', resolve));
@@ -278,16 +281,32 @@ function summarise(runs: RunFigures[]) {
   };
 }
 
-/** Steps the K open conversations are opened in, memory read after each: how much RSS moves between equal steps shows its noise. */
-const MEMORY_STEPS = 4;
+/** Steps the K open conversations are opened in, memory read after each. */
+const MEMORY_STEPS = 8;
+
+/** Least-squares slope of y over x: bytes per conversation from every reading, not from two. */
+function slope(xs: number[], ys: number[]): number {
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+  let sxy = 0;
+  let sxx = 0;
+  xs.forEach((x, i) => {
+    sxy += (x - mx) * (ys[i]! - my);
+    sxx += (x - mx) ** 2;
+  });
+  return sxx === 0 ? NaN : sxy / sxx;
+}
 
 /**
- * Heap and RSS a server holds per open conversation: a fresh server, K conversations left at the
- * offer, opened in equal steps with memory read (after full collections) before and after each.
- * The per-conversation figures are over all K; the per-step RSS figures are kept beside them
- * because RSS is not what the conversations hold — the allocator and V8 keep and return pages in
- * chunks, so equal steps can differ by more than a conversation holds (measured: one step of 1,000
- * echo conversations +40 KiB each, the next −42 KiB, with the heap +3–5 KiB each every step).
+ * Heap and RSS a server holds per open conversation: a fresh server, a warm-up of K/8 conversations
+ * (not counted), then K conversations left at the offer, opened in 8 equal steps with memory read
+ * after full collections before and after each step. Each per-conversation figure is the slope of
+ * a least-squares line through the 9 readings. RSS is not what the conversations hold — the
+ * allocator and V8 take and return pages in chunks, and a fresh process grows its young generation
+ * and allocator arenas once — so a difference of two readings is not sound: measured (2026-11-30),
+ * after a warm-up of 100 the first step of 250 conversations grew RSS by 289 KiB each and the next
+ * three by 40, 23 and −13. The per-step figures are kept beside the slope to show that noise, with
+ * where the resident pages are (V8's heap, the main malloc arena).
  */
 async function memoryPerConversation(bot: Bot, load: Child, s: Settings) {
   const server = await startServer(bot, 'memory', null, '');
@@ -297,33 +316,40 @@ async function memoryPerConversation(bot: Bot, load: Child, s: Settings) {
         { cmd: 'open', url: server.url, concurrency: s.concurrency, count, script: OPEN_SCRIPT, account: s.account } satisfies OpenCommand,
         'result',
       );
-    // Warm-up: code, caches and pools are allocated once, not per conversation.
-    const warm = await open(Math.min(100, s.conversations));
-    const before = await server.memory();
+    // Warm-up: code, caches, pools, the young generation and the allocator's arenas grow once, not per conversation.
+    const warm = await open(Math.ceil(s.conversations / MEMORY_STEPS));
+    const readings = [{ opened: 0, memory: await server.memory() }];
     const errors = [...warm.errors];
     const rssPerStep: number[] = [];
-    let opened = 0;
-    let previous = before;
-    let after = before;
     for (let step = 0; step < MEMORY_STEPS; step++) {
       const count = Math.round((s.conversations * (step + 1)) / MEMORY_STEPS) - Math.round((s.conversations * step) / MEMORY_STEPS);
       const result = await open(count);
       errors.push(...result.errors);
-      after = await server.memory();
-      rssPerStep.push(Math.round((after.rss - previous.rss) / (result.opened || 1)));
-      opened += result.opened;
-      previous = after;
+      const previous = readings.at(-1)!;
+      const memory = await server.memory();
+      readings.push({ opened: previous.opened + result.opened, memory });
+      rssPerStep.push(Math.round((memory.rss - previous.memory.rss) / (result.opened || 1)));
     }
-    const k = opened || 1;
+    const perConversation = (of: (m: ServerMemory) => number) =>
+      Math.round(
+        slope(
+          readings.map((r) => r.opened),
+          readings.map((r) => of(r.memory)),
+        ),
+      );
+    const after = readings.at(-1)!.memory;
     return {
       errors: errors.map((e) => `${bot}/memory (open conversations): ${e}`),
       figures: {
-        conversations: opened,
-        heapBytesPerConversation: Math.round((after.heapUsed - before.heapUsed) / k),
-        rssBytesPerConversation: Math.round((after.rss - before.rss) / k),
-        externalBytesPerConversation: Math.round((after.external - before.external) / k),
+        conversations: readings.at(-1)!.opened,
+        warmUp: warm.opened,
+        heapBytesPerConversation: perConversation((m) => m.heapUsed),
+        rssBytesPerConversation: perConversation((m) => m.rss),
+        externalBytesPerConversation: perConversation((m) => m.external),
+        v8ResidentBytesPerConversation: perConversation((m) => m.v8Resident),
+        mallocArenaBytesPerConversation: perConversation((m) => m.mallocMainArena),
         rssBytesPerConversationByStep: rssPerStep,
-        after: { heapUsed: after.heapUsed, rss: after.rss, external: after.external, arrayBuffers: after.arrayBuffers },
+        after: { heapUsed: after.heapUsed, rss: after.rss, external: after.external, arrayBuffers: after.arrayBuffers, v8Resident: after.v8Resident, mallocMainArena: after.mallocMainArena },
       },
     };
   } finally {
@@ -397,6 +423,12 @@ function machine() {
     // nproc is coreutils; os.cpus() is the fallback.
   }
   return { nproc, cpuModel, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, platform: `${process.platform}-${process.arch}`, loadAverage: load };
+}
+
+/** One bot's memory figures per open conversation, in KiB. */
+function kib(m: { heapBytesPerConversation: number; rssBytesPerConversation: number; externalBytesPerConversation: number; v8ResidentBytesPerConversation: number; mallocArenaBytesPerConversation: number }): string {
+  const k = (bytes: number) => (bytes / 1024).toFixed(1);
+  return `heap ${k(m.heapBytesPerConversation)} KiB, RSS ${k(m.rssBytesPerConversation)} KiB (V8 resident ${k(m.v8ResidentBytesPerConversation)}, main malloc arena ${k(m.mallocArenaBytesPerConversation)}, external ${k(m.externalBytesPerConversation)})`;
 }
 
 function table(rows: (string | number | null)[][]): string {
@@ -536,7 +568,7 @@ async function main(): Promise<void> {
   }
   if (memory) {
     process.stdout.write(
-      `per open conversation (${memory.forbear.conversations}): heap ${(memory.forbear.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.forbear.rssBytesPerConversation / 1024).toFixed(1)} KiB (echo: heap ${(memory.echo.heapBytesPerConversation / 1024).toFixed(1)} KiB, RSS ${(memory.echo.rssBytesPerConversation / 1024).toFixed(1)} KiB)\n` +
+      `per open conversation (${memory.forbear.conversations} after a warm-up of ${memory.forbear.warmUp}; slopes over ${MEMORY_STEPS + 1} readings): ${kib(memory.forbear)} (echo: ${kib(memory.echo)})\n` +
         `  RSS per conversation in ${MEMORY_STEPS} equal steps, KiB: forbear ${memory.forbear.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}; echo ${memory.echo.rssBytesPerConversationByStep.map((x) => (x / 1024).toFixed(0)).join(' ')}\n`,
     );
   }

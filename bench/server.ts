@@ -6,8 +6,9 @@
  * conversation-state store (memory or Redis) — nothing else: no hardening, lock, typing or transcript.
  *
  * Speaks to the bench over IPC: it sends `{ready, url}`; it answers `cpu` (process.cpuUsage),
- * `memory` (after two full collections) and `close`.
+ * `memory` (after two full collections, with where the resident pages are) and `close`.
  */
+import { readFileSync } from 'node:fs';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import restify from 'restify';
@@ -114,6 +115,29 @@ function collector(): () => void {
   };
 }
 
+/**
+ * Where the resident pages are, beside process.memoryUsage(): V8's heap pages that are resident
+ * (`v8Resident`), the main malloc arena (`mallocMainArena`, the `[heap]` mapping: Buffers' bytes
+ * and their C++ records, zlib's state) and the other anonymous mappings (V8's pages, other
+ * threads' arenas), from /proc/self/smaps.
+ */
+function residentPages(): { v8Resident: number; mallocMainArena: number; otherAnonymous: number } {
+  const v8Resident = v8.getHeapSpaceStatistics().reduce((sum, space) => sum + space.physical_space_size, 0);
+  let mallocMainArena = 0;
+  let otherAnonymous = 0;
+  let mapping = '';
+  for (const line of readFileSync('/proc/self/smaps', 'utf8').split('\n')) {
+    const header = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \d+\s*(.*)$/.exec(line);
+    if (header) mapping = header[1]!;
+    else if (line.startsWith('Rss:')) {
+      const bytes = Number(line.split(/\s+/)[1]) * 1024;
+      if (mapping === '[heap]') mallocMainArena += bytes;
+      else if (mapping === '' || mapping.startsWith('[anon')) otherAnonymous += bytes;
+    }
+  }
+  return { v8Resident, mallocMainArena, otherAnonymous };
+}
+
 const send = (message: object) => process.send?.(message);
 const gc = collector();
 const bot = process.env['BENCH_BOT'];
@@ -128,7 +152,7 @@ process.on('message', (message: { cmd: string }) => {
     send({ cpuMicros: user + system });
   } else if (message.cmd === 'memory') {
     gc();
-    send({ memory: process.memoryUsage() });
+    send({ memory: { ...process.memoryUsage(), ...residentPages() } });
   } else if (message.cmd === 'close') {
     running.close().then(
       () => process.exit(0),
