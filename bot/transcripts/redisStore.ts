@@ -242,11 +242,14 @@ export class RedisTranscriptStore implements TranscriptStore {
       if (!at) return null;
       let head: ChainHead = { seq: Number(at[1]), hash: at[2]! };
       op.start = head;
-      for (const batch of op.batches!) {
-        Object.assign(batch, await this.seal(conversationId, head, batch.build));
+      const resealed: NonNullable<BatchOp['batches']> = [];
+      for (const { build: again } of op.batches!) {
+        const batch = { build: again, ...(await this.seal(conversationId, head, again)) };
+        resealed.push(batch);
         const last = batch.records.at(-1);
         if (last) head = { seq: last.seq, hash: last.hash };
       }
+      op.batches = resealed;
       this.setBatchArgs(op);
       return op;
     };
