@@ -179,13 +179,16 @@ export class ForbearBot extends ActivityHandler {
     const started = process.hrtime.bigint();
     const file = await this.caseOf(context);
     const text = (context.activity.text ?? '').trim();
-    // A tap on the feedback question is an answer to it, not something to understand.
-    if (await takeFeedback(context, file, this.parts.services, text)) {
+    // The message is read once, and only if needed: a tap on the feedback question is an answer to
+    // it, not something to understand; a typed "是" to the fairness question is read first.
+    let read: Promise<{ inbound: InboundText; understanding: UnderstandingResult }> | undefined;
+    const readMessage = () =>
+      (read ??= this.parts.inbound.of(context).then(async (inbound) => ({ inbound, understanding: await this.understand(context, file, inbound) })));
+    if (await takeFeedback(context, file, this.parts.services, text, async () => (await readMessage()).understanding)) {
       this.parts.metrics.feedback.inc({ kind: file.feedback === 'fair' ? 'satisfaction' : 'fair' });
       return;
     }
-    const inbound = await this.parts.inbound.of(context);
-    const understanding = await this.understand(context, file, inbound);
+    const { inbound, understanding } = await readMessage();
     speakLanguage(file, nextLanguage(file.language, text, understanding.language));
     this.remember(file, 'cardholder', inbound.stored);
     const commands = toCommands(understanding);

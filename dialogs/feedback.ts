@@ -10,6 +10,7 @@ import { setFeedback, type CaseFile } from '../conversation/case.js';
 import type { AccountService } from '../conversation/accounts.js';
 import type { Auditor, FeedbackEnding } from '../conversation/audit.js';
 import { variantStamp } from '../conversation/variant.js';
+import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { Handoff } from '../policy/index.js';
 import { matchAction, say, type Action } from './speak.js';
 import { accountOf } from './turn.js';
@@ -41,11 +42,30 @@ export async function askFeedback(context: TurnContext, file: CaseFile, ports: F
 }
 
 /**
+ * A typed yes or no to "were you treated fairly?" ("是", "yes", "不是") is an answer when that is all
+ * the message says: a plain affirm or deny with no signal. Anything more ("yes but I want a person")
+ * passes the question over, so the rest of the turn handles it.
+ */
+function typedFairness(understood: UnderstandingResult): Action | null {
+  if (understood.signals.length > 0) return null;
+  if (understood.intent === 'affirm') return 'fair_yes';
+  if (understood.intent === 'deny') return 'fair_no';
+  return null;
+}
+
+/**
  * The cardholder's reply while the question is open. True when it was an answer (recorded, and the
  * next question or a thank-you said); false when it was anything else, which closes the question
- * for good and leaves the message to the rest of the turn.
+ * for good and leaves the message to the rest of the turn. `understand` reads the message as the
+ * turn would; it is asked only when a typed reply is not one of the buttons' own words.
  */
-export async function takeFeedback(context: TurnContext, file: CaseFile, ports: FeedbackPorts, text: string): Promise<boolean> {
+export async function takeFeedback(
+  context: TurnContext,
+  file: CaseFile,
+  ports: FeedbackPorts,
+  text: string,
+  understand: () => Promise<UnderstandingResult>,
+): Promise<boolean> {
   if (file.feedback === 'satisfaction') {
     const typed = /^\s*([1-5])\s*$/.exec(text)?.[1];
     const action = matchAction(text, RATINGS) ?? (typed ? RATINGS[Number(typed) - 1]! : null);
@@ -56,7 +76,7 @@ export async function takeFeedback(context: TurnContext, file: CaseFile, ports: 
       return true;
     }
   } else if (file.feedback === 'fair') {
-    const action = matchAction(text, FAIRNESS);
+    const action = matchAction(text, FAIRNESS) ?? typedFairness(await understand());
     if (action) {
       await ports.audit.feedback(context, { satisfaction: null, fair: action === 'fair_yes' }, await stamp(context, file, ports));
       setFeedback(file, 'done');

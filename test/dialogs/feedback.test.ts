@@ -67,6 +67,26 @@ describe('feedback in the bot', () => {
     await h.forbear.close();
   });
 
+  it('takes a typed yes or no to the fairness question, and passes it over when the message says more', async () => {
+    const h = await harness();
+    await agree(h, 'fb-typed-yes');
+    await h.say('fb-typed-yes', '4');
+    expect(texts(await h.say('fb-typed-yes', '是'))).toEqual(['谢谢您的反馈。']);
+    await agree(h, 'fb-typed-no');
+    await h.say('fb-typed-no', '2');
+    expect(texts(await h.say('fb-typed-no', '不'))).toEqual(['谢谢您的反馈。']);
+    const fair = async (id: string) => (await decisions(h.forbear, id)).filter((d) => d.type === 'feedback' && d.fair !== null);
+    expect(await fair('fb-typed-yes')).toMatchObject([{ fair: true }]);
+    expect(await fair('fb-typed-no')).toMatchObject([{ fair: false }]);
+
+    await agree(h, 'fb-typed-more');
+    await h.say('fb-typed-more', '3');
+    const more = await h.say('fb-typed-more', '是的，不过我想转人工');
+    expect(texts(more).join('\n')).not.toMatch(/谢谢您的反馈/);
+    expect(await fair('fb-typed-more')).toEqual([]);
+    await h.forbear.close();
+  });
+
   it('asks a cardholder who leaves after a promise to pay, in their language', async () => {
     const h = await harness();
     await h.open('fb-left', { locale: 'en', account: 'us-m1-johnson' });
