@@ -270,18 +270,52 @@ const findEnglishNames: Finder = (text) => {
 
 const findChineseNames: Finder = (text) => spansOf(text, ZH_NAME, () => ({ replacement: '[NAME]', kind: 'name' }));
 
+type Normalise = (s: string) => string;
+
+/**
+ * A stretch of the text: masked stretches are frozen; an unmasked one keeps the normal forms made
+ * of it, since most text passes every finder unchanged and would otherwise be normalised again for
+ * each of the ten (every bot message is redacted too).
+ */
+interface Segment {
+  text: string;
+  masked: boolean;
+  forms?: Map<Normalise, string>;
+}
+
+function formOf(seg: Segment, normalise: Normalise): string {
+  seg.forms ??= new Map();
+  let form = seg.forms.get(normalise);
+  if (form === undefined) seg.forms.set(normalise, (form = normalise(seg.text)));
+  return form;
+}
+
+/**
+ * One detection rule: the finder, the form of the text it reads, and what that form must contain
+ * for the finder to match at all (every pattern of the finder needs it), so text without it skips
+ * the finder's patterns — a skip, never a different answer.
+ */
+type Rule = [kind: RedactionKind, finder: Finder, normalise: Normalise, needs: RegExp | null];
+
 /** Applies one finder to every unmasked segment; masked segments are frozen. */
-function apply(segments: { text: string; masked: boolean }[], [finder, normalise]: [Finder, (s: string) => string], found: Set<RedactionKind>) {
-  const out: { text: string; masked: boolean }[] = [];
+function apply(segments: Segment[], [, finder, normalise, needs]: Rule, found: Set<RedactionKind>): Segment[] {
+  const out: Segment[] = [];
   for (const seg of segments) {
     if (seg.masked) {
       out.push(seg);
       continue;
     }
-    const normal = normalise(seg.text);
-    const spans = finder(normal)
-      .sort((a, b) => a.start - b.start || b.end - a.end)
-      .filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
+    const normal = formOf(seg, normalise);
+    const spans =
+      needs && !needs.test(normal)
+        ? []
+        : finder(normal)
+            .sort((a, b) => a.start - b.start || b.end - a.end)
+            .filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
+    if (spans.length === 0) {
+      out.push(seg);
+      continue;
+    }
     let cursor = 0;
     for (const s of spans) {
       if (s.start > cursor) out.push({ text: seg.text.slice(cursor, s.start), masked: false });
@@ -294,24 +328,29 @@ function apply(segments: { text: string; masked: boolean }[], [finder, normalise
   return out;
 }
 
+/** Every number finder's patterns need an ASCII digit of the number form. */
+const DIGIT = /\d/;
+
 export function redact(text: string, opts: RedactOptions = {}): Redaction {
   const secrets = (opts.extraSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
   const latestBirthYear = opts.latestBirthYear ?? new Date().getUTCFullYear() - 14;
-  const finders: [RedactionKind, Finder, (s: string) => string][] = [
-    ['email', findEmails, halfWidth],
-    ['id_number', findResidentIds, numberForm],
-    ['id_number', findLegacyIds, numberForm],
-    ['card', findCards, numberForm],
-    ['phone', findPhones, numberForm],
-    ['card_security', findCardSecurity, numberForm],
-    ['birth_date', findBirthDates(latestBirthYear), halfWidth],
-    ['secret', findSecrets(secrets), halfWidth],
-    ['name', findChineseNames, halfWidth],
-    ['name', findEnglishNames, halfWidth],
+  const rules: Rule[] = [
+    ['email', findEmails, halfWidth, /@/],
+    ['id_number', findResidentIds, numberForm, DIGIT],
+    ['id_number', findLegacyIds, numberForm, DIGIT],
+    ['card', findCards, numberForm, DIGIT],
+    ['phone', findPhones, numberForm, DIGIT],
+    ['card_security', findCardSecurity, numberForm, DIGIT],
+    // Digits, or the all-Chinese form's 年.
+    ['birth_date', findBirthDates(latestBirthYear), halfWidth, /\d|年/],
+    ['secret', findSecrets(secrets), halfWidth, null],
+    // The lead-ins of ZH_NAME's look-behind: 我叫, 我名叫, 本人叫, 我的名字是/叫, 本人姓名, 姓名.
+    ['name', findChineseNames, halfWidth, /叫|名字|姓名/],
+    ['name', findEnglishNames, halfWidth, null],
   ];
   const found = new Set<RedactionKind>();
-  let segments = [{ text, masked: false }];
-  for (const [kind, ...finder] of finders) if (!opts.kinds || opts.kinds.includes(kind)) segments = apply(segments, finder, found);
+  let segments: Segment[] = [{ text, masked: false }];
+  for (const rule of rules) if (!opts.kinds || opts.kinds.includes(rule[0])) segments = apply(segments, rule, found);
   return { text: segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
 }
 

@@ -24,6 +24,15 @@ describe('redact: Chinese text', () => {
     expect(redact('卡号４１１１１１１１１１１１１１１１').text).toBe('卡号[CARD]');
   });
 
+  it('finds what only a normal form shows, and what lies between masks: finders skipped for text without their trigger still see every stretch that has it', () => {
+    // Digits only once CJK digit runs are read as digits; a birth date with no digit at all; a name's lead-in.
+    expect(redact('电话一三八一二三四五六七八，生日一九八八年三月十四日，本人姓名王五').text).toBe('电话[PHONE]，生日[DATE]，本人姓名[NAME]');
+    // Each later finder reads the stretches the earlier masks left, not the whole text.
+    expect(redact('a@b.com 6222 0213 4567 8903 c@d.org 我叫张三 1988-03-14，my name is Ann Lee').text).toBe('[EMAIL] [CARD] [EMAIL] 我叫[NAME] [DATE]，my name is [NAME]');
+    // Without any trigger the text is returned whole.
+    expect(redact('我们可以为您安排分期，您看可以吗？')).toEqual({ text: '我们可以为您安排分期，您看可以吗？', found: [] });
+  });
+
   it('masks only the name in "我叫李小明最近失业了"', () => {
     expect(redact('我叫李小明最近失业了，每月只能还2000元').text).toBe('我叫[NAME]最近失业了，每月只能还2000元');
   });
