@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { HttpConfig } from './config.js';
 import { HttpError, formatErrors } from './errors.js';
 import { securityHeaders } from './headers.js';
-import { clientIp, createRateLimiter, rateLimitBy, resolveClientIp, type RateLimitStore } from './rateLimit.js';
+import { clientIp, createRateLimiter, rateLimitInPre, resolveClientIp, type RateLimitStore } from './rateLimit.js';
 import { allowServiceUrl } from './serviceUrl.js';
 
 export interface BotIdentity {
@@ -65,13 +65,14 @@ export function hardenServer(
   // In `pre`, so floods of unknown paths are limited as well. Exempt paths are ones whose callers
   // share a few addresses (WeChat's servers) and that are signed and limited per sender instead.
   const exempt = new Set(options.ipLimitExemptPaths ?? []);
-  server.pre(
-    rateLimitBy(
-      (req) => (exempt.has(req.getPath()) ? undefined : clientIp(req)),
-      createRateLimiter({ ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST }, 'ip', options.rateLimitStore),
-      'client address',
-    ),
-  );
+  // A route's own limit may join (`limitInPre`): one round trip for both.
+  rateLimitInPre(server, [
+    {
+      keyOf: (req) => (exempt.has(req.getPath()) ? undefined : clientIp(req)),
+      limiter: createRateLimiter({ ratePerSec: config.RATE_LIMIT_IP_PER_SEC, burst: config.RATE_LIMIT_IP_BURST }, 'ip', options.rateLimitStore),
+      scope: 'client address',
+    },
+  ]);
   server.use(restify.plugins.queryParser({ mapParams: false }));
   // Unknown content types (WeChat's XML) stay a raw string in req.body, still size-limited.
   server.use(restify.plugins.bodyParser({ maxBodySize: config.HTTP_MAX_BODY_BYTES, mapParams: false }));

@@ -11,7 +11,7 @@
  */
 import proxyaddr from 'proxy-addr';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Next, Request, Response } from 'restify';
+import type { Next, Request, Response, Server } from 'restify';
 import type { RedisClient } from '../storage/redis.js';
 import { HttpError } from './errors.js';
 
@@ -44,7 +44,56 @@ export function flexibleLimiter(
   store?: RateLimitStore | null,
 ): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ ...options, keyPrefix: name });
-  return store ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory }) : memory;
+  return store
+    ? new RateLimiterRedis({ storeClient: batching(store.client), keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory })
+    : memory;
+}
+
+/** rate-limiter-flexible's counting script, as it registers it on the client it is given (`defineCommand`). */
+const COUNT = 'rlflxIncr';
+type Count = { args: unknown[]; resolve(value: unknown): void; reject(error: unknown): void };
+const batchingClients = new WeakMap<RedisClient, RedisClient>();
+
+/**
+ * The client the Redis limiters count with: the counts every limiter asks for in one tick (the
+ * limits one request takes, see `rateLimitsBy`) go out as one pipeline, one round trip, each still
+ * the library's own script on its own key. Everything else passes through. On Redis Cluster the
+ * keys of one request's limits are in different slots, which one pipeline cannot span: each count
+ * goes on its own there, as before.
+ */
+function batching(client: RedisClient): RedisClient {
+  if (client.isCluster) return client;
+  const known = batchingClients.get(client);
+  if (known) return known;
+  let pending: Count[] = [];
+  const flush = () => {
+    const counts = pending;
+    pending = [];
+    const pipeline = client.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
+    for (const c of counts) pipeline[COUNT]!(...c.args);
+    pipeline.exec().then(
+      (replies) => counts.forEach((c, i) => {
+        const [error, reply] = replies?.[i] ?? [new Error('redis pipeline aborted'), null];
+        if (error) c.reject(error);
+        else c.resolve(reply);
+      }),
+      (error: unknown) => counts.forEach((c) => c.reject(error)),
+    );
+  };
+  const count = (...args: unknown[]) =>
+    new Promise((resolve, reject) => {
+      if (pending.length === 0) process.nextTick(flush);
+      pending.push({ args, resolve, reject });
+    });
+  const wrapped = new Proxy(client, {
+    get(target, property) {
+      if (property === COUNT) return count;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  batchingClients.set(client, wrapped);
+  return wrapped;
 }
 
 export function createRateLimiter(limit: RateLimit, name: string, store?: RateLimitStore | null): RateLimiter {
@@ -64,23 +113,63 @@ export function createRateLimiter(limit: RateLimit, name: string, store?: RateLi
   };
 }
 
+/** A limit a request may be subject to: `keyOf` undefined = this limit does not apply to it. */
+export interface RequestLimit {
+  keyOf(req: Request): string | undefined;
+  limiter: RateLimiter;
+  /** What the key is, for the 429's message ("client address", "conversation"). */
+  scope: string;
+}
+
 /**
- * restify middleware: 429 with Retry-After once `keyOf(req)` has used its budget. Requests for
- * which `keyOf` returns undefined are not limited by this limiter.
+ * restify middleware: 429 with Retry-After once a request's key has used its budget under any of
+ * `limits` (read when each request comes, so limits added later apply). Every limit that applies
+ * is taken, at once — with Redis, in one round trip — and the first refusal in order answers.
  */
-export function rateLimitBy(keyOf: (req: Request) => string | undefined, limiter: RateLimiter, scope: string) {
+export function rateLimitsBy(limits: readonly RequestLimit[]) {
   return function rateLimit(req: Request, res: Response, next: Next) {
-    const key = keyOf(req);
-    if (key === undefined) return next();
-    limiter.take(key).then(
-      (verdict) => {
-        if (verdict.allowed) return next();
+    const applying = limits.flatMap((limit) => {
+      const key = limit.keyOf(req);
+      return key === undefined ? [] : [{ limit, key }];
+    });
+    if (applying.length === 0) return next();
+    Promise.all(applying.map(({ limit, key }) => limit.limiter.take(key))).then(
+      (verdicts) => {
+        const at = verdicts.findIndex((v) => !v.allowed);
+        const verdict = verdicts[at];
+        if (!verdict || verdict.allowed) return next();
         res.header('Retry-After', String(verdict.retryAfterSec));
-        return next(new HttpError(429, 'TooManyRequests', `Too many requests for this ${scope}; retry after ${verdict.retryAfterSec} s.`));
+        return next(new HttpError(429, 'TooManyRequests', `Too many requests for this ${applying[at]!.limit.scope}; retry after ${verdict.retryAfterSec} s.`));
       },
       (err: unknown) => next(err as Error),
     );
   };
+}
+
+/** restify middleware for one limit (see `rateLimitsBy`). */
+export function rateLimitBy(keyOf: (req: Request) => string | undefined, limiter: RateLimiter, scope: string) {
+  return rateLimitsBy([{ keyOf, limiter, scope }]);
+}
+
+/** The limits a hardened server takes in `pre` (see `hardenServer`), by server. */
+const preLimits = new WeakMap<Server, RequestLimit[]>();
+
+/** Takes `limits` in `pre` on `server`, and any a route adds with `limitInPre` later. */
+export function rateLimitInPre(server: Server, limits: RequestLimit[]): void {
+  preLimits.set(server, limits);
+  server.pre(rateLimitsBy(limits));
+}
+
+/**
+ * Adds a route's limit to those `server` takes in `pre`, before the body is read, with the others
+ * and in the same round trip. False when the server takes no limits in `pre` (not hardened): the
+ * route then takes it itself. In `pre` the route's parameters are not parsed yet: `keyOf` reads the path.
+ */
+export function limitInPre(server: Server, limit: RequestLimit): boolean {
+  const limits = preLimits.get(server);
+  if (!limits) return false;
+  limits.push(limit);
+  return true;
 }
 
 const CLIENT_IP = Symbol('forbear.clientIp');

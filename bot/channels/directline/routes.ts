@@ -7,7 +7,7 @@ import type { Request, Response, Server } from 'restify';
 import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
 import type { Logger } from '../../logger.js';
 import { HttpError, parseOr400 } from '../../http/errors.js';
-import { createRateLimiter, rateLimitBy, type RateLimit, type RateLimitStore } from '../../http/rateLimit.js';
+import { createRateLimiter, limitInPre, rateLimitBy, type RateLimit, type RateLimitStore } from '../../http/rateLimit.js';
 import { DirectLineAdapter, withIds } from './adapter.js';
 import type { DirectLineConfig } from './config.js';
 import { ClientActivity, ConversationIdParam, Locale, StartConversation, Watermark } from './schema.js';
@@ -54,6 +54,16 @@ export interface DirectLineChannel {
 }
 
 const BASE = '/v3/directline';
+/** A client's message: `pre` sees only the path (`/v3/directline/conversations/<id>/activities`). */
+const MESSAGE_PATH = new RegExp(`^${BASE}/conversations/([^/]+)/activities/?$`);
+
+function decodedOrUndefined(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}
 const PAGE_SIZE = 100;
 /** What a 503 asks clients to wait; Redis reconnects within seconds of coming back. */
 const RETRY_AFTER_SEC = 5;
@@ -85,6 +95,20 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     burst: config.RATE_LIMIT_CONVERSATION_BURST,
   };
   const conversationLimiter = createRateLimiter(conversationRate, 'conversation', deps.rateLimitStore);
+  // On a hardened server the conversation's limit is taken in `pre` with the client address's, one
+  // round trip for both; a request it did not reach there (a path only the router resolves) is
+  // limited by the route itself.
+  const limitedInPre = new WeakSet<Request>();
+  limitInPre(server, {
+    keyOf: (req) => {
+      const id = req.method === 'POST' ? MESSAGE_PATH.exec(req.getPath())?.[1] : undefined;
+      const key = id === undefined ? undefined : decodedOrUndefined(id);
+      if (key !== undefined) limitedInPre.add(req);
+      return key;
+    },
+    limiter: conversationLimiter,
+    scope: 'conversation',
+  });
   const run = (context: TurnContext) => bot.run(context);
   const retryLater = deps.retryLater ?? (() => RETRY_LATER);
 
@@ -212,7 +236,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
 
   server.post(
     `${BASE}/conversations/:conversationId/activities`,
-    rateLimitBy((req) => req.params?.conversationId, conversationLimiter, 'conversation'),
+    rateLimitBy((req) => (limitedInPre.has(req) ? undefined : req.params?.conversationId), conversationLimiter, 'conversation'),
     outageAware(async (req: Request, res) => {
       const conversationId = parseOr400(ConversationIdParam, req.params.conversationId, 'conversation id');
       authorize(req, conversationId);
