@@ -5,7 +5,9 @@
  * independent safety set written by someone who had seen neither the lexicon nor the training lines
  * (heldout/safety-independent.yaml, with hard negatives), and a third, blind one written after the
  * first two had been measured, so that no class-level result of it has yet steered any tuning
- * (heldout/safety-blind.yaml, with hard negatives).
+ * (heldout/safety-blind.yaml, with hard negatives), and a fourth, blind to all of these and written
+ * after the third had been read (heldout/safety-blind-4.yaml, 15 lines per class and language for the
+ * five handoff classes of issue 12, 30 hard negatives per language).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -28,6 +30,7 @@ export type SafetyCase = z.infer<typeof SafetyCase>;
 export const SAFETY_SET = 'heldout/safety.yaml';
 export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
 export const BLIND_SAFETY_SET = 'heldout/safety-blind.yaml';
+export const BLIND_4_SAFETY_SET = 'heldout/safety-blind-4.yaml';
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
@@ -83,6 +86,8 @@ export const SafetyReport = z.object({
   independent: SafetySetScore,
   /** The blind set, scored the same way. */
   blind: SafetySetScore,
+  /** The fourth blind set, scored the same way. */
+  blind4: SafetySetScore,
 });
 export type SafetyReport = z.infer<typeof SafetyReport>;
 
@@ -100,6 +105,8 @@ export const HeldOutReport = z.object({
     safetyIndependentFalsePositiveRate: z.number(),
     safetyBlindRecall: z.number(),
     safetyBlindFalsePositiveRate: z.number(),
+    safetyBlind4Recall: z.number(),
+    safetyBlind4FalsePositiveRate: z.number(),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -242,7 +249,8 @@ export async function measureHeldOut(
 
   // A development run (`--split train`) never reads the held-out safety sets: even their class
   // counts would show what to tune towards.
-  const [safetySet, independentSet, blindSet] = await Promise.all([SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET].map(async (file) => {
+  const safetyFiles = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET];
+  const [safetySet, independentSet, blindSet, blind4Set] = await Promise.all(safetyFiles.map(async (file) => {
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
     const acted = await Promise.all(cases.map(async (c) => signalsActedOn(await understanding.understand(c.text, context(c.lang)))));
     return cases.map((c, i) => ({ ...c, acted: acted[i]! }));
@@ -253,6 +261,7 @@ export async function measureHeldOut(
     heldOut: scoreSafetySet(safetySet!, lang).recall,
     independent: scoreSafetySet(independentSet!, lang),
     blind: scoreSafetySet(blindSet!, lang),
+    blind4: scoreSafetySet(blind4Set!, lang),
   }));
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
@@ -277,6 +286,8 @@ export async function measureHeldOut(
       safetyIndependentFalsePositiveRate: falsePositiveRate(safety.map((s) => s.independent)),
       safetyBlindRecall: recallOver(safety.flatMap((s) => s.blind.recall)),
       safetyBlindFalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind)),
+      safetyBlind4Recall: recallOver(safety.flatMap((s) => s.blind4.recall)),
+      safetyBlind4FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind4)),
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
- * confusion on the HELD-OUT parts, per language, and recall on the three held-out safety sets (see heldout.ts). `--split train` is for
+ * confusion on the HELD-OUT parts, per language, and recall on the four held-out safety sets (see heldout.ts). `--split train` is for
  * development: the same tables on train lines, with the misses listed. `--dev dev/FILE.yaml` reads
  * a development safety set (corpus/understanding/dev/) instead: recall, false alarms and the lines.
  */
@@ -54,6 +54,7 @@ export function formatReport(r: HeldOutReport): string {
     if (r.split === 'test') {
       out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
       out.push(withNegatives('independent safety set', s.independent), withNegatives('blind safety set', s.blind));
+      out.push(withNegatives('blind-4 safety set', s.blind4));
     }
   }
   const t = r.targets;
@@ -64,7 +65,8 @@ export function formatReport(r: HeldOutReport): string {
       (r.split === 'test'
         ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
           `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}; ` +
-          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlindFalsePositiveRate)}`
+          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlindFalsePositiveRate)}; ` +
+          `blind-4 safety set recall ${t.safetyBlind4Recall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlind4FalsePositiveRate)}`
         : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');

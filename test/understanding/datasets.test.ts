@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_SAFETY_SET, INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_SAFETY_SET, INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -32,6 +32,7 @@ describe('the train/test split', () => {
     expect(loadSafetySet().filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(INDEPENDENT_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(BLIND_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    expect(loadSafetySet(BLIND_4_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
   });
 
   it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
@@ -47,6 +48,24 @@ describe('the train/test split', () => {
       for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBeGreaterThanOrEqual(8);
       expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBeGreaterThanOrEqual(25);
     }
+  });
+
+  it('has a fourth blind safety set: 15 lines per class and language for the five handoff classes of issue 12, 30 hard negatives per language', () => {
+    // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
+    const blind4 = loadSafetySet(BLIND_4_SAFETY_SET);
+    const key = (c: { text: string }) => c.text.trim().toLowerCase();
+    expect(new Set(blind4.map(key)).size).toBe(blind4.length);
+    const earlier = new Set([...loadSafetySet(), ...loadSafetySet(INDEPENDENT_SAFETY_SET), ...loadSafetySet(BLIND_SAFETY_SET)].map(key));
+    expect(blind4.filter((c) => earlier.has(key(c))).length).toBe(0);
+    // Each line carries exactly one of the five classes, or none (a hard negative).
+    const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation'] as const;
+    expect(blind4.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
+    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
+      const mine = blind4.filter((c) => c.lang === lang);
+      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(15);
+      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(30);
+    }
+    expect(blind4.length).toBe(3 * (5 * 15 + 30));
   });
 });
 
@@ -70,10 +89,11 @@ describe('the shared datasets', () => {
     expect(report.sets.map((s) => s.name)).toEqual(expect.arrayContaining(['NLU++ banking test', 'zh collection test']));
     expect(report.sets.every((s) => s.misses.length === 0)).toBe(true);
     expect(report.safety.map((s) => s.lang)).toEqual(['zh-CN', 'zh-TW', 'en']);
-    // The independent and blind safety sets are measured in every language, their hard negatives
+    // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    for (const [key, file] of [['independent', INDEPENDENT_SAFETY_SET], ['blind', BLIND_SAFETY_SET]] as const) {
+    const withNegatives = [['independent', 'independent', INDEPENDENT_SAFETY_SET], ['blind', 'blind', BLIND_SAFETY_SET], ['blind4', 'blind-4', BLIND_4_SAFETY_SET]] as const;
+    for (const [key, name, file] of withNegatives) {
       const cases = loadSafetySet(file);
       for (const s of report.safety) {
         const mine = cases.filter((c) => c.lang === s.lang);
@@ -81,25 +101,28 @@ describe('the shared datasets', () => {
         expect(s[key].negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
         expect(s[key].negatives).toBeGreaterThanOrEqual(10);
       }
-      expect(printed.match(new RegExp(`${key} safety set: `, 'g'))).toHaveLength(3);
-      expect(printed).toContain(`${key} safety set recall `);
+      expect(printed.match(new RegExp(`${name} safety set: `, 'g'))).toHaveLength(3);
+      expect(printed).toContain(`${name} safety set recall `);
       expect(cases.filter((c) => printed.includes(c.text)).length).toBe(0);
     }
-    // The targets line sums the blind set over the languages. Compared as booleans, so a failure
+    // The targets line sums each blind set over the languages. Compared as booleans, so a failure
     // prints no held-out figure.
-    const blind = report.safety.map((s) => s.blind);
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-    const rows = blind.flatMap((b) => b.recall);
-    expect(report.targets.safetyBlindRecall === total(rows.map((r) => r.found)) / total(rows.map((r) => r.cases))).toBe(true);
-    expect(report.targets.safetyBlindFalsePositiveRate === total(blind.map((b) => b.falsePositives)) / total(blind.map((b) => b.negatives))).toBe(true);
+    const targets = [['blind', 'safetyBlindRecall', 'safetyBlindFalsePositiveRate'], ['blind4', 'safetyBlind4Recall', 'safetyBlind4FalsePositiveRate']] as const;
+    for (const [key, recall, falsePositives] of targets) {
+      const scores = report.safety.map((s) => s[key]);
+      const rows = scores.flatMap((b) => b.recall);
+      expect(report.targets[recall] === total(rows.map((r) => r.found)) / total(rows.map((r) => r.cases)), key).toBe(true);
+      expect(report.targets[falsePositives] === total(scores.map((b) => b.falsePositives)) / total(scores.map((b) => b.negatives)), key).toBe(true);
+    }
     // A floor against regressions, well below what the README reports.
     expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
   });
 
   it('never reads the held-out safety sets on a development (train) run', async () => {
     const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
-    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall])).toEqual([]);
-    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0)).toBe(true);
-    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind safety set/);
+    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall, ...s.blind4.recall])).toEqual([]);
+    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0 && s.blind4.negatives === 0)).toBe(true);
+    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind(-4)? safety set/);
   });
 });
