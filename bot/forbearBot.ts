@@ -4,7 +4,8 @@
  * commands. Everything the conversation knows is saved at the end of every turn.
  */
 import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
-import { DialogSet, DialogTurnStatus, type DialogState } from 'botbuilder-dialogs';
+import type { DialogState } from 'botbuilder-dialogs';
+import { DialogSet, DialogTurnStatus } from '../dialogs/library.js';
 import { newCase, noteFacts, rememberTurn, returnToBot, speakLanguage, startOver, withdrawOffer, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import type { InboundPrivacy, InboundText } from './privacy/inbound.js';

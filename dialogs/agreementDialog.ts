@@ -3,7 +3,8 @@
  * Arrangement created — exactly once per conversation, so a repeated "yes" or a redelivered
  * message returns the same reference instead of a second arrangement.
  */
-import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { TextPrompt, WaterfallDialog } from './library.js';
 import { concludeArrangement } from '../conversation/conclude.js';
 import { expect } from '../conversation/case.js';
 import { variantStamp } from '../conversation/variant.js';

@@ -4,7 +4,8 @@
  * hand off at once, questions are answered and the pending question asked again. Each step then
  * only deals with its own slot. ("Start over" is the bot's job: it resets the whole stack.)
  */
-import { ComponentDialog, DialogTurnStatus, type DialogContext, type DialogTurnResult } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult } from 'botbuilder-dialogs';
+import { ComponentDialog, DialogTurnStatus } from './library.js';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { balanceOf, triggeredHandoff } from '../policy/index.js';
 import type { Handoff } from '../policy/index.js';

@@ -7,7 +7,8 @@
  * read back again. Figures never confirmed are not used: affordability stays unknown, so the
  * policy offers nothing and a person takes over.
  */
-import { TextPrompt, WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { TextPrompt, WaterfallDialog } from './library.js';
 import { confirmFigures, countAsked, defaultReason, dropUnconfirmedFigures, expect, forgetFigures, type CaseFile } from '../conversation/case.js';
 import type { Expecting } from '../conversation/understanding.js';
 import { CaseDialog } from './caseDialog.js';

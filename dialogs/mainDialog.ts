@@ -3,7 +3,8 @@
  * agree. Each step is its own ComponentDialog; this one only orders them. Declining at the consent
  * step goes back to the ladder, which moves on to the next offer.
  */
-import { WaterfallDialog, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import { WaterfallDialog } from './library.js';
 import type { Offer } from '../policy/index.js';
 import { disclose, nextRung, reassess, tableOffer } from '../conversation/case.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';

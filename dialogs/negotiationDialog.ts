@@ -4,7 +4,8 @@
  * policy returned: accept, a counter-offer, a handoff, or a polite "not possible" with the
  * current offer again. The bot never invents a number.
  */
-import { TextPrompt, WaterfallDialog, type DialogContext, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogContext, WaterfallStepContext } from 'botbuilder-dialogs';
+import { TextPrompt, WaterfallDialog } from './library.js';
 import { evaluate, explain, ladderExhausted, triggeredHandoff } from '../policy/index.js';
 import type { Explanation, Offer, Proposal, Policy } from '../policy/index.js';
 import { addSignals, assessmentOf, countered, countRound, expect, nextRung, tableOffer, takeProposal, type CaseFile } from '../conversation/case.js';

@@ -3,7 +3,7 @@
  * the promise came before verification and there is no step dialog to wait in. The answer itself
  * is handled where every interruption is (CaseDialog.interrupt), so a safety signal still wins.
  */
-import { Dialog, WaterfallDialog } from 'botbuilder-dialogs';
+import { Dialog, WaterfallDialog } from './library.js';
 import { CaseDialog } from './caseDialog.js';
 import type { CaseServices } from './services.js';
 

@@ -2,7 +2,8 @@
  * Identity before anything else: no balance, bucket or offer is said until the card's last four
  * digits and the date of birth match. Too many failures lock the bot out and a person takes over.
  */
-import { TextPrompt, WaterfallDialog, type PromptValidatorContext, type WaterfallStepContext } from 'botbuilder-dialogs';
+import type { PromptValidatorContext, WaterfallStepContext } from 'botbuilder-dialogs';
+import { TextPrompt, WaterfallDialog } from './library.js';
 import { dateOrderWritten, readDateOfBirth, readLast4 } from '../conversation/verificationAnswers.js';
 import { expect, failedVerification, holdLast4, lockOut, takeLast4, verified, writesDates, type CaseFile } from '../conversation/case.js';
 import { CaseDialog } from './caseDialog.js';
