@@ -6,6 +6,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { compiledYaml } from './compiledYaml.js';
 import { InputError, parseInput } from './errors.js';
 import { Policy } from './schema.js';
 
@@ -40,7 +41,8 @@ export function loadPolicy(idOrFile: string): Policy {
   } catch {
     throw new InputError(idOrFile, [{ path: '', message: `no such policy file or bundled policy id (${file})` }]);
   }
-  const policy = parsePolicy(text, file);
+  const compiled = compiledYaml(file, text);
+  const policy = compiled === undefined ? parsePolicy(text, file) : parseInput(Policy, compiled, file);
   if (file.startsWith(POLICY_DIR) && path.basename(file, '.yaml') !== policy.id) {
     throw new InputError(file, [{ path: 'id', message: `must be "${path.basename(file, '.yaml')}" to match the file name` }]);
   }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { compiledYaml } from '../../policy/index.js';
 import { ContactRules, withinAllowedHours } from '../contact/gate.js';
 import type { FlagDecision, FlagKind, TranscriptRecord } from './schema.js';
 
@@ -19,7 +20,8 @@ export const ForbiddenPhrases = z.object({
 export type ForbiddenPhrases = z.infer<typeof ForbiddenPhrases>;
 
 export function loadForbiddenPhrases(url: URL = new URL('./forbidden-phrases.yaml', import.meta.url)): ForbiddenPhrases {
-  return ForbiddenPhrases.parse(parseYaml(readFileSync(url, 'utf8')));
+  const text = readFileSync(url, 'utf8');
+  return ForbiddenPhrases.parse(compiledYaml(url, text) ?? parseYaml(text));
 }
 
 const FULLWIDTH = /[\uff01-\uff5e]/g;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { HardshipReason } from '../../policy/index.js';
+import { compiledYaml, HardshipReason } from '../../policy/index.js';
 import { Concession, Intent, UnderstandingSignal } from '../../conversation/understanding.js';
 
 /** Placeholders a pattern may use for a number already read as an amount or a plan length. */
@@ -51,5 +51,6 @@ export function compileLexicon(file: LexiconFile) {
 export type Lexicon = ReturnType<typeof compileLexicon>;
 
 export function loadLexicon(url: URL = new URL('./lexicon.yaml', import.meta.url)): Lexicon {
-  return compileLexicon(LexiconFile.parse(parse(readFileSync(url, 'utf8'))));
+  const text = readFileSync(url, 'utf8');
+  return compileLexicon(LexiconFile.parse(compiledYaml(url, text) ?? parse(text)));
 }

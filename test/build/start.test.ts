@@ -4,9 +4,11 @@
  * the output tree and carry a real conversation — not only print "running".
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { compiledYaml } from '../../policy/compiledYaml.js';
 
 const OUT = join('test-output', `build-${process.pid}`);
 let server: ChildProcess;
@@ -49,6 +51,13 @@ describe('compiled production start', () => {
       const res = await fetch(`${base}${path}`);
       expect(res.status, path).toBe(200);
       expect(await res.text(), path).toContain('<html');
+    }
+  });
+
+  it('has the YAML read at every start as the JSON start-up reads instead (policy/compiledYaml.ts)', () => {
+    for (const file of ['policy/policies/default-cn.yaml', 'policy/policies/default-us.yaml', 'bot/understanding/lexicon.yaml', 'bot/transcripts/forbidden-phrases.yaml']) {
+      const text = readFileSync(join(OUT, file), 'utf8');
+      expect(compiledYaml(join(OUT, file), text), file).toEqual(parse(text));
     }
   });
 
