@@ -26,6 +26,7 @@ import { challengerRef, NO_EXPERIMENT, type Experiment } from './experiments/var
 import { variantLabel } from '../conversation/variant.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryStores, openStores, type Stores } from './storage/index.js';
+import { JsonCheckedConversationState } from './storage/conversationState.js';
 import { z } from 'zod';
 import { TranscriptEntry } from './transcripts/schema.js';
 import { MemoryTranscriptStore, type Sealing, type TranscriptStore } from './transcripts/store.js';
@@ -178,7 +179,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
       ? new (await import('./understanding/llm/llm.js')).LlmUnderstanding({ settings: config.llm, rules: embedded, registry: metrics.registry, logger })
       : embedded);
 
-  const conversationState = new ConversationState(stores.storage);
+  const conversationState = new JsonCheckedConversationState(stores.storage);
   const caseState = conversationState.createProperty<CaseFile>('case');
   const inbound = new InboundPrivacy(async (context) => {
     const file = await caseState.get(context);
