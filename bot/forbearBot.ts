@@ -172,6 +172,9 @@ export class ForbearBot extends ActivityHandler {
   }
 
   private async caseOf(context: TurnContext): Promise<CaseFile> {
+    // A new case is built only when there is none: the case is read several times a turn (once per reply spoken).
+    const file = await this.parts.caseState.get(context);
+    if (file) return file;
     const language = localeLanguage(context.activity.locale) ?? 'zh-CN';
     return this.parts.caseState.get(context, newCase(language));
   }
