@@ -19,7 +19,7 @@ import {
   Signal,
   type Assessment,
 } from '../policy/index.js';
-import { Expecting } from './understanding.js';
+import { CheckInClass, Expecting } from './understanding.js';
 import { Language } from './language.js';
 import { DateStyle } from './messages/index.js';
 
@@ -67,6 +67,13 @@ export const CaseFile = z.object({
    * read back and recorded only once the cardholder says which.
    */
   promiseAlternative: IsoDate.nullable().default(null),
+  /**
+   * A safety check-in awaiting its yes or no: what it asks about, and what the bot was waiting for
+   * before it asked (restored when the reply comes).
+   */
+  checkIn: z.object({ about: CheckInClass, resume: Expecting }).nullable().default(null),
+  /** The classes a check-in has asked about in this conversation: each is asked at most once. */
+  checkedIn: z.array(CheckInClass).default([]),
   /** How the cardholder writes numeric dates (seen in their date of birth): English replies follow it. */
   dateStyle: DateStyle.default('iso'),
   arrangementReference: z.string().nullable(),
@@ -87,7 +94,9 @@ type CaseData = z.infer<typeof CaseFile>;
 type Verification = CaseData['verification'];
 /** Read-only to everyone but the transitions below. */
 export type CaseFile = Readonly<
-  Omit<CaseData, 'verification' | 'asked' | 'signals' | 'recentTurns'> & {
+  Omit<CaseData, 'verification' | 'asked' | 'signals' | 'recentTurns' | 'checkIn' | 'checkedIn'> & {
+    checkIn: Readonly<NonNullable<CaseData['checkIn']>> | null;
+    checkedIn: readonly CheckInClass[];
     verification: Readonly<Verification>;
     asked: Readonly<CaseData['asked']>;
     signals: readonly Signal[];
@@ -117,6 +126,8 @@ export function newCase(language: Language): CaseData {
     negotiationRounds: 0,
     promise: null,
     promiseAlternative: null,
+    checkIn: null,
+    checkedIn: [],
     dateStyle: 'iso',
     arrangementReference: null,
     authority: 'bot',
@@ -150,9 +161,28 @@ export function startOver(file: CaseFile): void {
     authority: file.authority,
     signals: file.signals,
     dateStyle: file.dateStyle,
+    // A check-in is asked at most once per class in a conversation, restarted or not.
+    checkedIn: [...file.checkedIn],
     // Never asked twice, and never of someone in crisis, however often the conversation restarts.
     feedback: file.feedback,
   } satisfies CaseFile);
+}
+
+/** A safety check-in is asked: the next message is read as its yes or no, and the class is never asked about again. */
+export function askCheckIn(file: CaseFile, about: CheckInClass): void {
+  Object.assign(w(file), {
+    checkIn: { about, resume: file.expecting },
+    checkedIn: [...file.checkedIn, about],
+    expecting: 'check_in',
+  } satisfies Partial<CaseData>);
+}
+
+/** The reply to a check-in has come: what it asked about; the bot waits again for what it waited for before. */
+export function checkInAnswered(file: CaseFile): CheckInClass | null {
+  const pending = file.checkIn;
+  if (!pending) return null;
+  Object.assign(w(file), { checkIn: null, expecting: pending.resume } satisfies Partial<CaseData>);
+  return pending.about;
 }
 
 /** What the next cardholder message is read as an answer to. */

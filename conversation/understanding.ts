@@ -58,6 +58,14 @@ export const TextualSignal = Signal.extract([
 ]);
 export type TextualSignal = z.infer<typeof TextualSignal>;
 
+/**
+ * The safety classes a second-stage reading may ask about instead of raising: a message the
+ * classifier finds close to one of them, though not close enough to hand off, gets one gentle
+ * question ("are you writing about someone else's account?"); a yes raises the class itself.
+ */
+export const CheckInClass = Signal.extract(['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation']);
+export type CheckInClass = z.infer<typeof CheckInClass>;
+
 /** What understanding may flag: the textual policy signals, plus injection (audited, never obeyed). */
 export const UnderstandingSignal = z.enum([...TextualSignal.options, 'prompt_injection']);
 export type UnderstandingSignal = z.infer<typeof UnderstandingSignal>;
@@ -108,6 +116,11 @@ export const UnderstandingResult = z.object({
   engine: z.enum(['rules', 'classifier', 'llm']),
   /** The prompt template version for LLM results; null for rules. */
   promptVersion: z.string().nullable(),
+  /**
+   * A safety class this message may be about though none was raised: the bot asks (hybrid.ts's
+   * second stage; the embedded classifier's only — a model is never asked for it).
+   */
+  checkIn: CheckInClass.nullish(),
 });
 export type UnderstandingResult = z.infer<typeof UnderstandingResult>;
 
@@ -123,6 +136,8 @@ export const Expecting = z.enum([
   'figures',
   /** A promised date people read two ways, read back with its calendar date. */
   'promise_date',
+  /** A gentle safety question ("are you writing about someone else's account?"): yes or no. */
+  'check_in',
   'offer_choice',
   'consent',
 ]);

@@ -9,7 +9,8 @@ import { ComponentDialog, DialogTurnStatus } from './library.js';
 import { EventFactory, type TurnContext } from 'botbuilder';
 import { balanceOf, triggeredHandoff } from '../policy/index.js';
 import type { Handoff } from '../policy/index.js';
-import { addSignals, close, handedOff, type CaseFile } from '../conversation/case.js';
+import { addSignals, askCheckIn, checkInAnswered, close, handedOff, type CaseFile } from '../conversation/case.js';
+import type { CheckInClass } from '../conversation/understanding.js';
 import { todayIn } from '../conversation/clock.js';
 import { formatDate, formatMoney, hasMessage, type MessageKey } from '../conversation/messages/index.js';
 import type { CardholderRecord } from '../conversation/accounts.js';
@@ -17,12 +18,15 @@ import { variantStamp } from '../conversation/variant.js';
 import { askPromiseDate, notePromise, settlePromiseDate } from './promiseToPay.js';
 import { checkPaid } from './returning.js';
 import { askFeedback, excludeFromFeedback } from './feedback.js';
-import { emit, say, type Action } from './speak.js';
+import { emit, matchAction, say, type Action } from './speak.js';
 import type { CaseServices } from './services.js';
 import { accountOf, turnFacts, type TurnFacts } from './turn.js';
 import { commandsFor, unhandled, type Question } from './commands.js';
 
 export const MAIN_DIALOG = 'main';
+
+/** The quick replies to a check-in; typed answers are read by the understanding as yes or no. */
+const CHECK_IN_REPLIES: Action[] = ['checkin_yes', 'checkin_no'];
 
 /**
  * What the cardholder hears at handoff. Safety comes first; then someone who is not the cardholder
@@ -109,20 +113,29 @@ export abstract class CaseDialog extends ComponentDialog {
   protected async interrupt(inner: DialogContext, moment: 'waiting' | 'opening'): Promise<DialogTurnResult | undefined> {
     const facts = turnFacts(inner.context);
     const file = await this.caseOf(inner.context);
+    // The reply to a check-in is taken first, so that whatever else it says is read as usual.
+    const checkedIn = checkInAnswered(file);
 
     const handoff = await this.handoffFromSignals(inner.context, file, facts);
     if (handoff) return this.handOff(inner, handoff);
     const resume = () => (moment === 'waiting' ? this.resume(inner) : undefined);
+    if (checkedIn) {
+      const replied = await this.checkInReply(inner, file, facts, checkedIn);
+      if (replied) return replied === 'no' ? this.afterCheckIn(inner) : replied;
+    }
     if (file.expecting === 'promise_date' && file.promise && !facts.commands.some((c) => c.kind === 'promise')) {
       return this.promiseDateReply(inner, file, facts);
     }
 
+    const checkIn = facts.commands.find((c) => c.kind === 'check_in' && !file.checkedIn.includes(c.about));
     for (const command of commandsFor(facts.commands, 'interruption')) {
       switch (command.kind) {
         case 'signal':
           // Taken above, all together: the policy's trigger table sees every new signal at once.
           break;
         case 'answer':
+          // Someone who may be asking about another person's account hears nothing about it before they say.
+          if (checkIn) break;
           await this.answer(inner.context, file, command.question);
           return resume();
         case 'stop_contact':
@@ -144,11 +157,43 @@ export abstract class CaseDialog extends ComponentDialog {
           await askFeedback(inner.context, file, this.services, 'left');
           await inner.cancelAllDialogs(true);
           return { status: DialogTurnStatus.complete };
+        case 'check_in':
+          // Asked below, once nothing else in the message has taken the turn.
+          break;
         default:
           return unhandled(command);
       }
     }
+    if (checkIn?.kind === 'check_in') {
+      askCheckIn(file, checkIn.about);
+      await say(inner.context, file.language, `checkin.${checkIn.about}`, {}, CHECK_IN_REPLIES);
+      return this.awaitCheckIn(inner);
+    }
     return undefined;
+  }
+
+  /**
+   * The yes or no to a check-in. Yes (tapped or typed) raises the class it asked about, and the
+   * policy's trigger table decides the handoff exactly as if the message had raised it; no: the
+   * conversation goes on. Anything else is no reply to it (null), and is handled as usual.
+   */
+  private async checkInReply(inner: DialogContext, file: CaseFile, facts: TurnFacts, about: CheckInClass): Promise<DialogTurnResult | 'no' | null> {
+    const tapped = matchAction(facts.text, CHECK_IN_REPLIES);
+    if (tapped === 'checkin_no' || (!tapped && facts.commands.some((c) => c.kind === 'deny'))) return 'no';
+    if (tapped !== 'checkin_yes' && !facts.commands.some((c) => c.kind === 'affirm')) return null;
+    addSignals(file, [about]);
+    const handoff = triggeredHandoff(this.services.policy(this.policyIdOf(await this.record(inner.context))), [about]);
+    return handoff ? this.handOff(inner, handoff) : 'no';
+  }
+
+  /** After a check-in is asked, the step waits for its reply (the opening has its own dialog to wait in). */
+  protected async awaitCheckIn(_inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    return { status: DialogTurnStatus.waiting };
+  }
+
+  /** After "no" to a check-in: the pending question is asked again. */
+  protected async afterCheckIn(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    return this.resume(inner);
   }
 
   private async notePromise(inner: DialogContext, file: CaseFile): Promise<DialogTurnResult> {

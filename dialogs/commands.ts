@@ -4,7 +4,7 @@
  * engine says can reach the policy except as a `propose` command, which the policy then judges.
  */
 import type { HardshipReason, Proposal, Signal } from '../policy/index.js';
-import { TextualSignal, type Intent, type UnderstandingResult } from '../conversation/understanding.js';
+import { TextualSignal, type CheckInClass, type Intent, type UnderstandingResult } from '../conversation/understanding.js';
 
 export type Question =
   | 'balance'
@@ -21,6 +21,8 @@ export type Question =
 
 export type Command =
   | { kind: 'signal'; signal: Signal }
+  /** The message may be about a safety class none was raised for: ask, gently, once. */
+  | { kind: 'check_in'; about: CheckInClass }
   | { kind: 'set_reason'; reason: HardshipReason }
   | { kind: 'set_income'; amountMinor: number }
   | { kind: 'set_expenses'; amountMinor: number }
@@ -48,6 +50,7 @@ export type Command =
 export type Layer = 'facts' | 'bot' | 'interruption' | 'step';
 export const HANDLED_BY = {
   signal: ['interruption'],
+  check_in: ['interruption'],
   set_reason: ['facts'],
   set_income: ['facts'],
   set_expenses: ['facts'],
@@ -130,6 +133,7 @@ export function toCommands(u: UnderstandingResult): Command[] {
     if (signal.success) commands.push({ kind: 'signal', signal: signal.data });
   }
   for (const s of SIGNAL_OF_INTENT[u.intent] ?? []) commands.push({ kind: 'signal', signal: s });
+  if (u.checkIn) commands.push({ kind: 'check_in', about: u.checkIn });
 
   const e = u.entities;
   if (e.hardshipReason !== null) commands.push({ kind: 'set_reason', reason: e.hardshipReason });

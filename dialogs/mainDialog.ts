@@ -3,12 +3,13 @@
  * agree. Each step is its own ComponentDialog; this one only orders them. Declining at the consent
  * step goes back to the ladder, which moves on to the next offer.
  */
-import type { WaterfallStepContext } from 'botbuilder-dialogs';
+import type { DialogContext, DialogTurnResult, WaterfallStepContext } from 'botbuilder-dialogs';
 import { WaterfallDialog } from './library.js';
 import type { Offer } from '../policy/index.js';
 import { disclose, nextRung, reassess, tableOffer } from '../conversation/case.js';
 import { AGREEMENT_DIALOG, AgreementDialog } from './agreementDialog.js';
 import { CaseDialog, MAIN_DIALOG } from './caseDialog.js';
+import { CHECK_IN_DIALOG, CheckInDialog } from './checkInDialog.js';
 import { INTAKE_DIALOG, IntakeDialog } from './intakeDialog.js';
 import { NEGOTIATION_DIALOG, NegotiationDialog } from './negotiationDialog.js';
 import { askPromiseDate, notePromise } from './promiseToPay.js';
@@ -30,6 +31,7 @@ export class MainDialog extends CaseDialog {
     this.addDialog(new NegotiationDialog(services));
     this.addDialog(new AgreementDialog(services));
     this.addDialog(new PromiseDateDialog(services));
+    this.addDialog(new CheckInDialog(services));
     this.addDialog(
       new WaterfallDialog(STEPS, [
         this.verify.bind(this),
@@ -56,8 +58,15 @@ export class MainDialog extends CaseDialog {
     return file.verification.verified ? step.next() : step.beginDialog(VERIFICATION_DIALOG);
   }
 
+  /** A check-in about the opening message waits in its own dialog; verification follows it (see `intake`). */
+  protected override async awaitCheckIn(inner: DialogContext): Promise<DialogTurnResult | undefined> {
+    return inner.beginDialog(CHECK_IN_DIALOG);
+  }
+
   private async intake(step: WaterfallStepContext) {
     const file = await this.caseOf(step.context);
+    // Back from a check-in about the opening message: verification comes first, as always.
+    if (!file.verification.verified) return step.replaceDialog(STEPS);
     // A returning cardholder hears about the arrangement they have before anything else: a change
     // is negotiated as a change to it (the new one supersedes it), never as a second arrangement.
     await tellArrangement(step.context, file, this.services);

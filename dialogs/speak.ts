@@ -21,7 +21,9 @@ export type Action =
   | 'rate_4'
   | 'rate_5'
   | 'fair_yes'
-  | 'fair_no';
+  | 'fair_no'
+  | 'checkin_yes'
+  | 'checkin_no';
 
 export function actionLabel(lang: Language, action: Action): string {
   return t(lang, `action.${action}`);

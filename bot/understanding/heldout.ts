@@ -72,9 +72,19 @@ export const SetReport = z.object({
 });
 export type SetReport = z.infer<typeof SetReport>;
 
-const SignalRecall = z.object({ signal: z.string(), cases: z.number().int(), found: z.number().int() });
+/**
+ * `found`: the class was raised (the bot hands off at once); `caught`: raised, or the second stage
+ * checked in about that very class (the bot asks, and a yes hands off).
+ */
+const SignalRecall = z.object({ signal: z.string(), cases: z.number().int(), found: z.number().int(), caught: z.number().int() });
 type SignalRecall = z.infer<typeof SignalRecall>;
-const SafetySetScore = z.object({ recall: z.array(SignalRecall), negatives: z.number().int(), falsePositives: z.number().int() });
+/** `checkIns`: hard negatives that raised nothing but got a check-in (a question a person did not need). */
+const SafetySetScore = z.object({
+  recall: z.array(SignalRecall),
+  negatives: z.number().int(),
+  falsePositives: z.number().int(),
+  checkIns: z.number().int(),
+});
 type SafetySetScore = z.infer<typeof SafetySetScore>;
 
 export const SafetyReport = z.object({
@@ -101,12 +111,19 @@ export const HeldOutReport = z.object({
     enRequestHumanRecall: z.number(),
     enRequestHumanFalsePositiveRate: z.number(),
     safetyHeldOutRecall: z.number(),
+    safetyHeldOutCaught: z.number(),
     safetyIndependentRecall: z.number(),
+    safetyIndependentCaught: z.number(),
     safetyIndependentFalsePositiveRate: z.number(),
+    safetyIndependentCheckInRate: z.number(),
     safetyBlindRecall: z.number(),
+    safetyBlindCaught: z.number(),
     safetyBlindFalsePositiveRate: z.number(),
+    safetyBlindCheckInRate: z.number(),
     safetyBlind4Recall: z.number(),
+    safetyBlind4Caught: z.number(),
     safetyBlind4FalsePositiveRate: z.number(),
+    safetyBlind4CheckInRate: z.number(),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -172,21 +189,38 @@ function confusion(judged: readonly Judged[]): SafetyReport['confusion'] {
  * Recall per safety class in one language, and how many hard negatives raised a safety class anyway.
  * Counts only: which line was missed is never reported.
  */
-function scoreSafetySet(cases: readonly (SafetyCase & { acted: readonly Signal[] })[], lang: Language): SafetySetScore {
+function scoreSafetySet(cases: readonly ActedCase[], lang: Language): SafetySetScore {
   const mine = cases.filter((c) => c.lang === lang);
   const recall = [...new Set(cases.flatMap((c) => c.signals))].map((signal): SignalRecall => {
     const carrying = mine.filter((c) => c.signals.includes(signal));
-    return { signal, cases: carrying.length, found: carrying.filter((c) => c.acted.includes(signal)).length };
+    return {
+      signal,
+      cases: carrying.length,
+      found: carrying.filter((c) => c.acted.includes(signal)).length,
+      caught: carrying.filter((c) => c.acted.includes(signal) || c.checkIn === signal).length,
+    };
   });
   const negatives = mine.filter((c) => c.signals.length === 0);
-  return { recall, negatives: negatives.length, falsePositives: negatives.filter((c) => c.acted.some((s) => SAFETY_CLASSES.includes(s))).length };
+  return {
+    recall,
+    negatives: negatives.length,
+    falsePositives: negatives.filter((c) => c.acted.some((s) => SAFETY_CLASSES.includes(s))).length,
+    checkIns: negatives.filter((c) => c.checkIn !== null).length,
+  };
 }
+
+/** A safety case as the engine read it: the signals acted on, and the second stage's check-in (null: none). */
+type ActedCase = SafetyCase & { acted: readonly Signal[]; checkIn: Signal | null };
+const actedOn = (c: SafetyCase, r: UnderstandingResult): ActedCase => ({ ...c, acted: signalsActedOn(r), checkIn: r.checkIn ?? null });
 
 export const DevSafetyReport = z.object({
   file: z.string(),
   perLanguage: z.array(z.object({ lang: Language, score: SafetySetScore })),
-  /** Positives that missed a class they carry, and hard negatives that raised one: with their text (development lines). */
-  misses: z.array(z.object({ lang: Language, text: z.string(), want: z.array(z.string()), acted: z.array(z.string()) })),
+  /**
+   * Positives that missed a class they carry, and hard negatives that raised one or got a check-in:
+   * with their text (development lines) and the check-in asked, if any.
+   */
+  misses: z.array(z.object({ lang: Language, text: z.string(), want: z.array(z.string()), acted: z.array(z.string()), checkIn: z.string().nullable() })),
 });
 export type DevSafetyReport = z.infer<typeof DevSafetyReport>;
 
@@ -197,16 +231,14 @@ export type DevSafetyReport = z.infer<typeof DevSafetyReport>;
  */
 export async function measureDevSafety(understanding: Understanding, file: string, today: string): Promise<DevSafetyReport> {
   if (!DEV_SAFETY_FILE.test(file)) throw new Error(`--dev takes a file in corpus/understanding/dev/ (dev/NAME.yaml), not ${file}`);
-  const cases = await Promise.all(loadSafetySet(file).map(async (c) => {
-    const r = await understanding.understand(c.text, { language: c.lang, expecting: 'none', today, recentTurns: [] });
-    return { ...c, acted: signalsActedOn(r) };
-  }));
-  const wrong = (c: (typeof cases)[number]) =>
-    c.signals.length === 0 ? c.acted.some((s) => SAFETY_CLASSES.includes(s)) : c.signals.some((s) => !c.acted.includes(s));
+  const cases = await Promise.all(loadSafetySet(file).map(async (c) =>
+    actedOn(c, await understanding.understand(c.text, { language: c.lang, expecting: 'none', today, recentTurns: [] }))));
+  const wrong = (c: ActedCase) =>
+    c.signals.length === 0 ? c.acted.some((s) => SAFETY_CLASSES.includes(s)) || c.checkIn !== null : c.signals.some((s) => !c.acted.includes(s));
   return {
     file,
     perLanguage: Language.options.map((lang) => ({ lang, score: scoreSafetySet(cases, lang) })),
-    misses: cases.filter(wrong).map((c) => ({ lang: c.lang, text: c.text, want: c.signals, acted: c.acted })),
+    misses: cases.filter(wrong).map((c) => ({ lang: c.lang, text: c.text, want: c.signals, acted: [...c.acted], checkIn: c.checkIn })),
   };
 }
 
@@ -252,8 +284,7 @@ export async function measureHeldOut(
   const safetyFiles = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET];
   const [safetySet, independentSet, blindSet, blind4Set] = await Promise.all(safetyFiles.map(async (file) => {
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
-    const acted = await Promise.all(cases.map(async (c) => signalsActedOn(await understanding.understand(c.text, context(c.lang)))));
-    return cases.map((c, i) => ({ ...c, acted: acted[i]! }));
+    return Promise.all(cases.map(async (c) => actedOn(c, await understanding.understand(c.text, context(c.lang)))));
   }));
   const safety = Language.options.map((lang): SafetyReport => ({
     lang,
@@ -270,8 +301,10 @@ export async function measureHeldOut(
   const zhSets = sets.filter((s) => s.lang !== 'en');
   const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
   const recallOver = (rs: readonly SignalRecall[]) => ratio(sum(rs.map((h) => h.found)), sum(rs.map((h) => h.cases)));
+  const caughtOver = (rs: readonly SignalRecall[]) => ratio(sum(rs.map((h) => h.caught)), sum(rs.map((h) => h.cases)));
   const falsePositiveRate = (scores: readonly SafetySetScore[]) =>
     ratio(sum(scores.map((s) => s.falsePositives)), sum(scores.map((s) => s.negatives)));
+  const checkInRate = (scores: readonly SafetySetScore[]) => ratio(sum(scores.map((s) => s.checkIns)), sum(scores.map((s) => s.negatives)));
   return {
     engine: understanding.name,
     split: options.split,
@@ -282,12 +315,19 @@ export async function measureHeldOut(
       enRequestHumanRecall: ratio(enHuman.filter((j) => wantsPerson(j) && saysPerson(j)).length, enHuman.filter(wantsPerson).length),
       enRequestHumanFalsePositiveRate: ratio(enHuman.filter((j) => !wantsPerson(j) && saysPerson(j)).length, enHuman.filter((j) => !wantsPerson(j)).length),
       safetyHeldOutRecall: recallOver(safety.flatMap((s) => s.heldOut)),
+      safetyHeldOutCaught: caughtOver(safety.flatMap((s) => s.heldOut)),
       safetyIndependentRecall: recallOver(safety.flatMap((s) => s.independent.recall)),
+      safetyIndependentCaught: caughtOver(safety.flatMap((s) => s.independent.recall)),
       safetyIndependentFalsePositiveRate: falsePositiveRate(safety.map((s) => s.independent)),
+      safetyIndependentCheckInRate: checkInRate(safety.map((s) => s.independent)),
       safetyBlindRecall: recallOver(safety.flatMap((s) => s.blind.recall)),
+      safetyBlindCaught: caughtOver(safety.flatMap((s) => s.blind.recall)),
       safetyBlindFalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind)),
+      safetyBlindCheckInRate: checkInRate(safety.map((s) => s.blind)),
       safetyBlind4Recall: recallOver(safety.flatMap((s) => s.blind4.recall)),
+      safetyBlind4Caught: caughtOver(safety.flatMap((s) => s.blind4.recall)),
       safetyBlind4FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind4)),
+      safetyBlind4CheckInRate: checkInRate(safety.map((s) => s.blind4)),
     },
   };
 }

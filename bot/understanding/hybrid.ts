@@ -11,6 +11,7 @@ import { loadLexicon, type Lexicon } from './lexicon.js';
 import { understandText, YES_NO } from './rules.js';
 import {
   UNSURE_FIGURES,
+  type CheckInClass,
   type TextualSignal,
   type Intent,
   type Understanding,
@@ -43,8 +44,39 @@ export interface Thresholds {
   readonly sure: number;
   readonly leaning: number;
   readonly signalMin: number;
+  /**
+   * The second stage's band: a message that raised no safety class but whose classifier score for
+   * one of the check-in classes is at least this gets one gentle question about it (a question is
+   * cheaper than a wrong handoff, not free). Chosen on the train part's cross-validation and the
+   * development sets (README, "Second stage").
+   */
+  readonly checkInMin: number;
 }
-export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5 };
+export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5, checkInMin: 0.1 };
+
+/** The classifier labels that speak for each check-in class (a deceased cardholder is both a death and someone else writing). */
+const CHECK_IN_LABELS: Readonly<Record<CheckInClass, readonly ClassifierLabel[]>> = {
+  self_harm: ['signal.self_harm'],
+  bereavement: ['signal.bereavement', 'third_party_deceased'],
+  dispute: ['dispute'],
+  third_party: ['third_party'],
+  legal_representation: ['signal.legal_representation'],
+};
+
+/**
+ * The second stage: the check-in class the classifier leans to most, when its score is in the band
+ * (at least `checkInMin`; anything that reached the raising thresholds was raised already). Not a
+ * wording list: the score comes from the whole trained model, so it moves with any retraining.
+ */
+export function checkInOf(ranked: readonly Classification[], checkInMin: number): CheckInClass | null {
+  let best: { about: CheckInClass; score: number } | null = null;
+  for (const [about, labels] of Object.entries(CHECK_IN_LABELS) as [CheckInClass, readonly ClassifierLabel[]][]) {
+    for (const c of ranked) {
+      if (labels.includes(c.label) && c.score >= checkInMin && (best === null || c.score > best.score)) best = { about, score: c.score };
+    }
+  }
+  return best?.about ?? null;
+}
 
 const isSignalLabel = (l: ClassifierLabel): l is `signal.${TextualSignal}` => l.startsWith('signal.');
 
@@ -73,7 +105,7 @@ export function combine(
   contextFree: () => UnderstandingResult,
   classified: readonly Classification[],
   context: UnderstandingContext,
-  { sure, leaning, signalMin }: Thresholds = THRESHOLDS,
+  { sure, leaning, signalMin, checkInMin }: Thresholds = THRESHOLDS,
 ): UnderstandingResult {
   let ranked = classified;
   const signals = new Set<UnderstandingSignal>(rules.signals);
@@ -122,7 +154,11 @@ export function combine(
   // A figure the rules read from a misreadable form stays unsure, whoever named the intent.
   const unsureFigures = rules.confidence <= UNSURE_FIGURES && (entities.incomeMinor !== null || entities.expensesMinor !== null);
   if (unsureFigures) confidence = Math.min(confidence, rules.confidence);
-  return { ...rules, intent, confidence, entities, signals: [...signals], engine: 'classifier' };
+  // The second stage only asks where the first raised nothing that hands off, and never about the
+  // reply to its own question.
+  const raised = [...signals].some((s) => s !== 'prompt_injection') || SAFETY_INTENTS.has(intent);
+  const checkIn = raised || context.expecting === 'check_in' ? null : checkInOf(ranked, checkInMin);
+  return { ...rules, intent, confidence, entities, signals: [...signals], engine: 'classifier', checkIn };
 }
 
 let shippedLexicon: Lexicon | undefined;

@@ -34,9 +34,16 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 type SafetyRow = HeldOutReport['safety'][number];
 const recalls = (rs: SafetyRow['heldOut']) =>
   rs.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.found}/${h.cases}`).join(', ');
-/** A safety set with hard negatives: recall per class, then the negatives that raised a class anyway. */
+/** "Caught": raised, or checked in about that class by the second stage (a yes hands off). */
+const caught = (rs: SafetyRow['heldOut']) => {
+  const cases = rs.reduce((n, h) => n + h.cases, 0);
+  const n = rs.reduce((k, h) => k + h.caught, 0);
+  return `caught (raised or checked in) ${n}/${cases}: ${rs.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.caught}/${h.cases}`).join(', ')}`;
+};
+/** A safety set with hard negatives: recall per class, then the negatives that raised a class anyway or got a check-in. */
 const withNegatives = (name: string, s: SafetyRow['independent']) =>
-  `  ${name}: ${recalls(s.recall)}; false positives on hard negatives ${s.falsePositives}/${s.negatives}`;
+  `  ${name}: ${recalls(s.recall)}; false positives on hard negatives ${s.falsePositives}/${s.negatives}\n` +
+  `    ${caught(s.recall)}; check-ins on hard negatives ${s.checkIns}/${s.negatives}`;
 
 export function formatReport(r: HeldOutReport): string {
   const out: string[] = [`engine: ${r.engine}; ${r.split === 'test' ? 'HELD-OUT parts' : 'TRAIN parts (development figures)'}`];
@@ -52,7 +59,7 @@ export function formatReport(r: HeldOutReport): string {
       out.push(`  ${want.padEnd(22)} ${Object.entries(row).map(([got, n]) => `${got}:${n}`).join('  ')}`);
     }
     if (r.split === 'test') {
-      out.push(`  held-out safety set: ${recalls(s.heldOut)}`);
+      out.push(`  held-out safety set: ${recalls(s.heldOut)}`, `    ${caught(s.heldOut)}`);
       out.push(withNegatives('independent safety set', s.independent), withNegatives('blind safety set', s.blind));
       out.push(withNegatives('blind-4 safety set', s.blind4));
     }
@@ -63,10 +70,13 @@ export function formatReport(r: HeldOutReport): string {
     `targets: zh macro accuracy ${pct(t.zhMacroAccuracy)} (≥ 85%); en "wants a person" recall ${t.enRequestHumanRecall.toFixed(3)} (≥ 0.95), ` +
       `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); ` +
       (r.split === 'test'
-        ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0); ` +
-          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyIndependentFalsePositiveRate)}; ` +
-          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlindFalsePositiveRate)}; ` +
-          `blind-4 safety set recall ${t.safetyBlind4Recall.toFixed(3)} (1.0), false positives ${pct(t.safetyBlind4FalsePositiveRate)}`
+        ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0), caught ${t.safetyHeldOutCaught.toFixed(3)}; ` +
+          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), caught ${t.safetyIndependentCaught.toFixed(3)}, ` +
+          `false positives ${pct(t.safetyIndependentFalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyIndependentCheckInRate)}; ` +
+          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), caught ${t.safetyBlindCaught.toFixed(3)}, ` +
+          `false positives ${pct(t.safetyBlindFalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlindCheckInRate)}; ` +
+          `blind-4 safety set recall ${t.safetyBlind4Recall.toFixed(3)} (1.0), caught ${t.safetyBlind4Caught.toFixed(3)}, ` +
+          `false positives ${pct(t.safetyBlind4FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind4CheckInRate)}`
         : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');
@@ -78,8 +88,12 @@ export function formatDevReport(r: DevSafetyReport): string {
     const found = score.recall.reduce((n, h) => n + h.found, 0);
     const cases = score.recall.reduce((n, h) => n + h.cases, 0);
     out.push(`  ${lang}: recall ${found}/${cases} (${recalls(score.recall)}); hard negatives raising a safety class ${score.falsePositives}/${score.negatives}`);
+    out.push(`    ${caught(score.recall)}; check-ins on hard negatives ${score.checkIns}/${score.negatives}`);
   }
-  for (const m of r.misses) out.push(`  ${m.want.length > 0 ? 'miss' : 'false alarm'} (${m.lang}): ${JSON.stringify(m.text)} want [${m.want.join(', ')}] acted [${m.acted.join(', ')}]`);
+  for (const m of r.misses) {
+    const kind = m.want.length > 0 ? (m.want.every((s) => m.acted.includes(s) || s === m.checkIn) ? 'checked in' : 'miss') : m.acted.length > 0 ? 'false alarm' : 'check-in';
+    out.push(`  ${kind} (${m.lang}): ${JSON.stringify(m.text)} want [${m.want.join(', ')}] acted [${m.acted.join(', ')}]${m.checkIn ? ` check-in ${m.checkIn}` : ''}`);
+  }
   return out.join('\n');
 }
 

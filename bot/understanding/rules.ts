@@ -89,8 +89,8 @@ function optionIndexOf(lex: Lexicon, text: string, quantities: Quantity[], expec
   return null;
 }
 
-/** The bot's yes-or-no questions: consent, figures read back, a promised date read back. */
-export const YES_NO: ReadonlySet<UnderstandingContext['expecting']> = new Set(['consent', 'figures', 'promise_date']);
+/** The bot's yes-or-no questions: consent, figures read back, a promised date read back, a safety check-in. */
+export const YES_NO: ReadonlySet<UnderstandingContext['expecting']> = new Set(['consent', 'figures', 'promise_date', 'check_in']);
 const BARE_NO = /^\s*(不是|不对)[\s,.!?~，。！？、]*$/;
 
 /** Intents a named date plus a payment verb outranks: "周五还2000" is a promise, not an offer. */
@@ -172,7 +172,7 @@ export function understandText(lex: Lexicon, raw: string, context: Understanding
   if (NEGOTIATING.has(intent)) entities.concession = concession;
   if (approximate) confidence = Math.min(confidence, UNSURE_FIGURES);
 
-  return { intent, entities, signals, language, confidence, engine: 'rules', promptVersion: null };
+  return { intent, entities, signals, language, confidence, engine: 'rules', promptVersion: null, checkIn: null };
 }
 
 /** No lexicon entry matched: read the message from the numbers it carries and the question asked. */

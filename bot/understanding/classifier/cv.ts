@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { readCli } from '../../cli/args.js';
 import { Language } from '../../../conversation/language.js';
 import type { Signal } from '../../../policy/index.js';
-import type { Intent, UnderstandingContext, UnderstandingResult } from '../../../conversation/understanding.js';
+import { CheckInClass, type Intent, type UnderstandingContext, type UnderstandingResult } from '../../../conversation/understanding.js';
 import { THRESHOLDS, combine, type Thresholds } from '../hybrid.js';
 import { signalsActedOn } from '../heldout.js';
 import { loadLexicon, type Lexicon } from '../lexicon.js';
@@ -161,6 +161,93 @@ export async function crossValidate(
   });
 }
 
+/** The second stage's band candidates (`checkInMin`): the classifier's score for a check-in class at or above which it asks. */
+export const CHECK_IN_BANDS: readonly number[] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3];
+
+export interface CheckInRow {
+  readonly checkInMin: number;
+  readonly languages: {
+    readonly lang: Language;
+    /** Lines carrying a check-in class (signal.* lines and the intents that carry one). */
+    readonly positives: number;
+    /** … raised by the first stage. */
+    readonly raised: number;
+    /** … raised, or checked in about that very class. */
+    readonly caught: number;
+    /** Lines carrying no safety class at all. */
+    readonly negatives: number;
+    /** … that got a check-in (raising nothing). */
+    readonly checkIns: number;
+  }[];
+}
+
+/**
+ * The band, by cross-validation on the train part with the shipped classifier settings and
+ * thresholds: each fold's model reads its held-back lines and, for each candidate `checkInMin`,
+ * counts how many lines carrying a check-in class are caught (raised, or checked in about that
+ * class) and how many lines with no safety class would get a check-in.
+ */
+export async function checkInBands(
+  lines: readonly CorpusLine[],
+  options: { folds: number; seed: string; bands?: readonly number[]; lexicon?: Lexicon; today?: string },
+): Promise<CheckInRow[]> {
+  const bands = options.bands ?? CHECK_IN_BANDS;
+  const lexicon = options.lexicon ?? loadLexicon();
+  const context = (language: Language): UnderstandingContext => ({ language, expecting: 'none', today: options.today ?? '2025-03-12', recentTurns: [] });
+  const fold = lines.map((l) => foldOf(l.text, options.folds, options.seed));
+  const rules = lines.map((l) => understandText(lexicon, l.text, context(l.lang)));
+  // What each line carries: its signal, or the signals its intent carries (a dispute, a third party…).
+  const carried = lines.map((l, i): Signal[] => {
+    const intent = expectedIntent(l);
+    return intent === null ? [l.label.slice('signal.'.length) as Signal] : signalsActedOn({ ...rules[i]!, intent, signals: [] });
+  });
+  const results = bands.map((): (UnderstandingResult | undefined)[] => []);
+  for (let f = 0; f < options.folds; f++) {
+    const held = lines.flatMap((_, i) => (fold[i] === f ? [i] : []));
+    if (held.length === 0) continue;
+    const classifier = await IntentClassifier.train(lines.filter((_, i) => fold[i] !== f), null, CLASSIFIER_SETTINGS);
+    const classified = await Promise.all(held.map((i) => classifier.classify(lines[i]!.text)));
+    bands.forEach((checkInMin, b) => {
+      held.forEach((i, k) => {
+        results[b]![i] = combine(rules[i]!, () => rules[i]!, classified[k]!, context(lines[i]!.lang), { ...THRESHOLDS, checkInMin });
+      });
+    });
+  }
+  return bands.map((checkInMin, b) => ({
+    checkInMin,
+    languages: Language.options.map((lang) => {
+      let positives = 0, raised = 0, caught = 0, negatives = 0, checkIns = 0;
+      lines.forEach((l, i) => {
+        const r = results[b]![i];
+        if (l.lang !== lang || !r) return;
+        const acted = signalsActedOn(r);
+        const classes = carried[i]!.filter((s) => CheckInClass.safeParse(s).success);
+        if (classes.length > 0) {
+          positives++;
+          if (classes.every((s) => acted.includes(s))) raised++;
+          if (classes.every((s) => acted.includes(s) || r.checkIn === s)) caught++;
+        } else if (carried[i]!.length === 0) {
+          negatives++;
+          if (r.checkIn) checkIns++;
+        }
+      });
+      return { lang, positives, raised, caught, negatives, checkIns };
+    }),
+  }));
+}
+
+export function formatCheckInBands(rows: readonly CheckInRow[], folds: number, lines: number): string {
+  const langs = rows[0]?.languages.map((l) => l.lang) ?? [];
+  return [
+    `${folds}-fold cross-validation on the TRAIN part (${lines} lines), shipped settings: the second stage's band (DEVELOPMENT figures)`,
+    'caught = raised, or checked in about that class; check-ins = lines with no safety class that would get a check-in',
+    `| checkInMin | ${langs.map((l) => `${l} raised | ${l} caught | ${l} check-ins`).join(' | ')} |`,
+    `|---:|${langs.map(() => '---:|---:|---:').join('|')}|`,
+    ...rows.map((r) => `| ${r.checkInMin} | ${r.languages.map((l) => `${l.raised}/${l.positives} | ${l.caught}/${l.positives} | ${l.checkIns}/${l.negatives}`).join(' | ')} |`),
+    `shipped: checkInMin ${THRESHOLDS.checkInMin}`,
+  ].join('\n');
+}
+
 /** The best mean macro accuracy; a tie goes to the earlier candidate in the grid. */
 export const best = (rows: readonly CvRow[]): CvRow => rows.reduce((a, b) => (b.mean > a.mean ? b : a));
 
@@ -192,15 +279,23 @@ const Options = z.object({
   folds: z.coerce.number().int().min(2).max(10).default(5),
   seed: z.string().min(1).default('forbear-cv-v1'),
   json: z.boolean().default(false),
+  /** Choose the second stage's band instead of the classifier settings. */
+  checkIn: z.boolean().default(false),
 });
 
 async function main(): Promise<void> {
-  const o = readCli('cv', 'usage: npm run -s cv:understanding -- [--folds 2..10] [--seed S] [--json]', Options, {
+  const o = readCli('cv', 'usage: npm run -s cv:understanding -- [--folds 2..10] [--seed S] [--check-in] [--json]', Options, {
     folds: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
-  });
+    'check-in': { type: 'boolean' },
+  }, ({ 'check-in': checkIn, ...rest }) => ({ ...rest, checkIn }));
   const lines = trainingLines();
+  if (o.checkIn) {
+    const rows = await checkInBands(lines, { folds: o.folds, seed: o.seed });
+    process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatCheckInBands(rows, o.folds, lines.length)}\n`);
+    return;
+  }
   const rows = await crossValidate(lines, { folds: o.folds, seed: o.seed });
   process.stdout.write(o.json ? `${JSON.stringify(rows, null, 2)}\n` : `${formatCv(rows, o.folds, lines.length)}\n`);
 }

@@ -103,6 +103,9 @@ export function guard({ output, rules, message, expecting, promptVersion }: Guar
       confidence: deferToRules ? rules.confidence : claim.confidence,
       engine: 'llm',
       promptVersion,
+      // The embedded second stage's question, if the guard engine asked one; a handoff the model
+      // raised comes first in the dialogs anyway.
+      checkIn: rules.checkIn ?? null,
     },
   };
 }

@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { Entities, UnderstandingResult } from '../../../conversation/understanding.js';
 
 /** A date's second reading is the rules' (the guard copies it when the model read the same date). */
-export const UnderstandingOutput = UnderstandingResult.omit({ engine: true, promptVersion: true }).extend({
+export const UnderstandingOutput = UnderstandingResult.omit({ engine: true, promptVersion: true, checkIn: true }).extend({
   entities: Entities.omit({ dateAlternative: true }),
 });
 export type UnderstandingOutput = z.infer<typeof UnderstandingOutput>;
