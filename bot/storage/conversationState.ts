@@ -5,7 +5,7 @@
  * SHA-256: measured inside a turn, ≈ 0.1 ms each and ≈ 5 % of a negotiation's CPU. The state is
  * stored as JSON by every store, so it has no circular values, and its JSON text, kept from the
  * read and compared with the text at the end of the turn, tells the same thing with one plain
- * JSON.stringify at each end.
+ * JSON.stringify at each end (the text compared at the save is the one kept as written).
  *
  * The semantics are BotState's (botbuilder-core 4.23, lib/botState.js): written when changed or
  * forced, never when not loaded unless forced, with `eTag: '*'` (last writer wins, as before);
@@ -42,12 +42,15 @@ export class JsonCheckedConversationState extends ConversationState {
 
   override async saveChanges(context: TurnContext, force = false): Promise<void> {
     let cached = context.turnState.get<Cached | undefined>(this.cacheKey);
-    if (!force && (!cached || cached.json === textOf(cached.state))) return;
-    const key = await this.storageKey(context);
+    if (!cached && !force) return;
     cached ??= { state: {}, json: null };
+    const json = textOf(cached.state);
+    if (!force && cached.json === json) return;
+    const key = await this.storageKey(context);
     cached.state.eTag = '*';
     await this.storage.write({ [key]: cached.state });
-    cached.json = textOf(cached.state);
+    // The stores copy what they write (none changes the state but for its eTag): the text compared is the text written.
+    cached.json = json;
     context.turnState.set(this.cacheKey, cached);
   }
 
