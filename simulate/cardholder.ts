@@ -36,6 +36,11 @@ const PROMPTS = [
   'closed.default',
   'flow.already_paid',
   'flow.busy_later',
+  'checkin.self_harm',
+  'checkin.bereavement',
+  'checkin.dispute',
+  'checkin.third_party',
+  'checkin.legal_representation',
 ] as const;
 type Prompt = (typeof PROMPTS)[number];
 
@@ -43,6 +48,9 @@ type Prompt = (typeof PROMPTS)[number];
 const PROMPT_PREFIXES: [Prompt, string][] = PROMPTS.flatMap((key) =>
   Language.options.map((lang): [Prompt, string] => [key, (catalogs[lang][key] ?? '').split('{')[0]!.trim()]),
 ).filter(([, prefix]) => prefix.length > 0);
+
+/** A safety check-in the bot asked ("are you writing about someone else's account?"). */
+export const isCheckIn = (prompt: Prompt | null): boolean => prompt?.startsWith('checkin.') ?? false;
 
 export function recognise(text: string): Prompt | null {
   const lines = text.split('\n').map((l) => l.trim());
@@ -200,6 +208,15 @@ export function reply(persona: Persona, memory: Memory, turn: BotTurn): Reply {
       return say(pick(book.accept));
     case 'agreement.restate':
       return say(pick(book.consent));
+    case 'checkin.self_harm':
+    case 'checkin.bereavement':
+    case 'checkin.dispute':
+    case 'checkin.third_party':
+    case 'checkin.legal_representation': {
+      // The truthful answer: yes only from someone whose vulnerability it is about and who has said so.
+      const about = turn.prompt.slice('checkin.'.length);
+      return say(pick(b.kind === 'vulnerable' && m.played && b.vulnerability === about ? book.yes : book.no));
+    }
     case null:
       m = { ...memory, puzzled: memory.puzzled + 1 };
       return m.puzzled >= 2 ? end('confused') : say(pick(book.opener));

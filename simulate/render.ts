@@ -32,6 +32,7 @@ function headline(r: Report): [string, string | number][] {
     ['handoff correctness', `${r.handoff.correctness}% of ${r.handoff.decided} decided`],
     ['missed safety handoffs (must be 0)', r.handoff.missedSafety],
     ['unneeded handoffs (explained by statements)', `${r.handoff.unneeded} (${r.handoff.unneededExplainedByStatements})`],
+    ['conversations with a safety check-in', r.checkIns],
     ['policy violations (must be 0)', `${r.violations.count} in ${r.violations.agreementsChecked} agreements`],
     ['over-conceded agreements', r.concession.overConceded],
     ['concession given / needed (% of balance)', `${r.concession.givenRate}% / ${r.concession.neededRate}%`],

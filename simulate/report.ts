@@ -9,6 +9,7 @@ import { lifecycleOf, LifecycleResult } from './payments.js';
 import { agreementViolations, assessmentOf, baselineOffer, handoffNeed, neededConcession, type Strategy } from './checks.js';
 import type { Conversation, Outcome } from './conversation.js';
 import { BEHAVIOUR_KINDS, LanguageChoice, type Persona } from './personas.js';
+import { isCheckIn, recognise } from './cardholder.js';
 
 const Share = z.number().min(0).max(100);
 const Count = z.number().int().min(0);
@@ -59,6 +60,8 @@ export const Report = z.object({
     unneededExplainedByStatements: Count,
     missed: Count,
   }),
+  /** Conversations in which the bot asked a safety check-in (the second stage: a question, not a handoff). */
+  checkIns: Count,
   violations: z.object({ agreementsChecked: Count, count: Count, byCode: z.record(z.string(), Count) }),
   strategies: z.object({ bot: StrategyResult, max_concession: StrategyResult, minimum: StrategyResult }),
   concession: z.object({
@@ -252,6 +255,7 @@ export function buildReport(input: ReportInput): Report {
       unneededExplainedByStatements: explainedByStatements,
       missed,
     },
+    checkIns: conversations.filter((c) => c.transcript.some((l) => l.from === 'bot' && isCheckIn(recognise(l.text)))).length,
     violations: { agreementsChecked: violationsOf.size, count: violationCodes.length, byCode: tally(violationCodes) },
     strategies: { bot: strategy('bot'), max_concession: strategy('max_concession'), minimum: strategy('minimum') },
     concession: { overConceded, givenRate: mean(given), neededRate: mean(needed) },

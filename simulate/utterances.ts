@@ -30,6 +30,9 @@ export const Phrasebook = z
     decline: Phrases,
     consent: Phrases,
     human: Phrases,
+    /** Replies to a safety check-in. */
+    yes: Phrases,
+    no: Phrases,
     vulnerable: z.record(VulnerabilityKind, Phrases),
     injection: z.record(InjectionKind, Phrases),
   })
