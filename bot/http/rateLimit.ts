@@ -45,55 +45,8 @@ export function flexibleLimiter(
 ): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ ...options, keyPrefix: name });
   return store
-    ? new RateLimiterRedis({ storeClient: batching(store.client), keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory })
+    ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory })
     : memory;
-}
-
-/** rate-limiter-flexible's counting script, as it registers it on the client it is given (`defineCommand`). */
-const COUNT = 'rlflxIncr';
-type Count = { args: unknown[]; resolve(value: unknown): void; reject(error: unknown): void };
-const batchingClients = new WeakMap<RedisClient, RedisClient>();
-
-/**
- * The client the Redis limiters count with: the counts every limiter asks for in one tick (the
- * limits one request takes, see `rateLimitsBy`) go out as one pipeline, one round trip, each still
- * the library's own script on its own key. Everything else passes through. On Redis Cluster the
- * keys of one request's limits are in different slots, which one pipeline cannot span: each count
- * goes on its own there, as before.
- */
-function batching(client: RedisClient): RedisClient {
-  if (client.isCluster) return client;
-  const known = batchingClients.get(client);
-  if (known) return known;
-  let pending: Count[] = [];
-  const flush = () => {
-    const counts = pending;
-    pending = [];
-    const pipeline = client.pipeline() as unknown as Record<string, (...args: unknown[]) => unknown> & { exec(): Promise<[Error | null, unknown][] | null> };
-    for (const c of counts) pipeline[COUNT]!(...c.args);
-    pipeline.exec().then(
-      (replies) => counts.forEach((c, i) => {
-        const [error, reply] = replies?.[i] ?? [new Error('redis pipeline aborted'), null];
-        if (error) c.reject(error);
-        else c.resolve(reply);
-      }),
-      (error: unknown) => counts.forEach((c) => c.reject(error)),
-    );
-  };
-  const count = (...args: unknown[]) =>
-    new Promise((resolve, reject) => {
-      if (pending.length === 0) process.nextTick(flush);
-      pending.push({ args, resolve, reject });
-    });
-  const wrapped = new Proxy(client, {
-    get(target, property) {
-      if (property === COUNT) return count;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
-  batchingClients.set(client, wrapped);
-  return wrapped;
 }
 
 export function createRateLimiter(limit: RateLimit, name: string, store?: RateLimitStore | null): RateLimiter {
@@ -124,7 +77,8 @@ export interface RequestLimit {
 /**
  * restify middleware: 429 with Retry-After once a request's key has used its budget under any of
  * `limits` (read when each request comes, so limits added later apply). Every limit that applies
- * is taken, at once — with Redis, in one round trip — and the first refusal in order answers.
+ * is taken, at once — with Redis, in one round trip (the shared client pipelines what one tick
+ * sends, bot/storage/redis.ts) — and the first refusal in order answers.
  */
 export function rateLimitsBy(limits: readonly RequestLimit[]) {
   return function rateLimit(req: Request, res: Response, next: Next) {
