@@ -226,7 +226,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     inbound,
     unstarted: { storage: stores.storage, ttlSec: config.UNSTARTED_CONVERSATION_TTL_SEC },
   });
-  const prelude = stores.keyValue({ namespace: 'transcript-prelude', schema: z.array(TranscriptEntry), scope: 'conversation' });
+  // Written and removed with the turn's commit: the greeting held with its replies, removed with the first message's.
+  const prelude = stores.keyValue({ namespace: 'transcript-prelude', schema: z.array(TranscriptEntry), scope: 'conversation', withTurn: true });
   const transcriptMiddleware = new TranscriptMiddleware(transcripts, clock, inbound, {
     prelude,
     ttlSec: config.UNSTARTED_CONVERSATION_TTL_SEC,

@@ -317,12 +317,16 @@ export class TranscriptMiddleware implements Middleware {
     const held = turn.take();
     if (held.entries.length === 0) return;
     const prelude = this.held?.prelude;
-    if (prelude && !cardholderWrote && (await this.store.head(conversationId)) === null) {
-      // The greeting of a chat nobody has written in yet: held aside, it expires unless they write.
-      const earlier = (await prelude.get(conversationId)) ?? [];
-      await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], this.held!.ttlSec);
-      turn.unstarted = true;
-      return;
+    if (prelude && !cardholderWrote) {
+      // Read together (one round trip): whether the transcript exists, and what is held aside.
+      const [head, aside] = await Promise.all([this.store.head(conversationId), prelude.get(conversationId)]);
+      if (head === null) {
+        // The greeting of a chat nobody has written in yet: held aside, it expires unless they write.
+        const earlier = aside ?? [];
+        await prelude.set(conversationId, [...earlier, ...held.sealAfter({ seq: earlier.length, hash: '' })], this.held!.ttlSec);
+        turn.unstarted = true;
+        return;
+      }
     }
     let waiting: TranscriptEntry[] = [];
     let memory: FlagMemory = FRESH_MEMORY;

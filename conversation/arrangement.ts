@@ -86,4 +86,9 @@ export interface ArrangementRepository {
   listByConversation(conversationId: string): Promise<Arrangement[]>;
   /** Oldest first. */
   listByAccount(accountId: string): Promise<Arrangement[]>;
+  /**
+   * The references the account's index holds, in no order, without reading the arrangements (one
+   * round trip); may include a reference a crash or a lost race left naming no arrangement.
+   */
+  referencesByAccount(accountId: string): Promise<string[]>;
 }

@@ -18,12 +18,12 @@ export async function tellArrangement(context: TurnContext, file: CaseFile, serv
   if (!services.lifecycle || !file.accountId || !file.verification.verified || file.asked[TOLD]) return;
   countAsked(file, TOLD);
   const lang = file.language;
-  const notices = await services.lifecycle.takeNotices(file.accountId);
+  // Independent look-ups, asked together: with Redis one round trip, not two.
+  const [notices, status] = await Promise.all([services.lifecycle.takeNotices(file.accountId), services.lifecycle.activeArrangement(file.accountId)]);
   if (notices.length > 0) {
     await say(context, lang, 'lifecycle.notices_header');
     for (const text of notices) await context.sendActivity({ type: 'message', textFormat: 'plain', text });
   }
-  const status = await services.lifecycle.activeArrangement(file.accountId);
   if (!status) return;
   const money = (m: number) => formatMoney(m, status.currency, lang);
   await services.audit.accountFacts(context, file.accountId, status.currency, {

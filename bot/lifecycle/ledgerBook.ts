@@ -184,6 +184,7 @@ export class LedgerBook {
       get: (reference) => inner.get(reference),
       listByConversation: (id) => inner.listByConversation(id),
       listByAccount: (id) => inner.listByAccount(id),
+      referencesByAccount: (id) => inner.referencesByAccount(id),
     };
   }
 
@@ -196,25 +197,31 @@ export class LedgerBook {
     // later one supersedes the earlier, as a change of terms does.
     await this.deps.stores.lock.withLock(`account:${arrangement.accountId}`, async () => {
       let opened = false;
-      await this.ledgers.update(arrangement.reference, (current) => {
-        opened = current === undefined;
-        return current ?? {
-          ledger: openLedger(arrangement.reference, arrangement.offer, today),
-          conversationId: arrangement.conversationId,
-          accountId: arrangement.accountId,
-          currency: policy.currency,
-          policyId: arrangement.policyId,
-          language: arrangement.language,
-          dateStyle: arrangement.dateStyle,
-          channel: arrangement.channel,
-          published: -1,
-        };
-      });
-      await this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference]));
+      // The ledger, the active index and the account's ledgers are independent: read and written
+      // together, each step of the three one round trip (bot/storage/redis.ts).
+      const [, , accountLedgers] = await Promise.all([
+        this.ledgers.update(arrangement.reference, (current) => {
+          opened = current === undefined;
+          return current ?? {
+            ledger: openLedger(arrangement.reference, arrangement.offer, today),
+            conversationId: arrangement.conversationId,
+            accountId: arrangement.accountId,
+            currency: policy.currency,
+            policyId: arrangement.policyId,
+            language: arrangement.language,
+            dateStyle: arrangement.dateStyle,
+            channel: arrangement.channel,
+            published: -1,
+          };
+        }),
+        this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference])),
+        // By reference alone, not the arrangements: a ledger exists only for a recorded arrangement.
+        this.deps.arrangements.referencesByAccount(arrangement.accountId).then((references) => Promise.all(references.map((r) => this.ledgers.get(r)))),
+      ]);
       if (!opened) return;
       // A change of terms: the cardholder never has two arrangements at once; the new one replaces the old.
-      const others = (await this.byAccount(arrangement.accountId)).filter(
-        (other) => other.ledger.reference !== arrangement.reference && other.ledger.status === 'active',
+      const others = accountLedgers.filter(
+        (other): other is LedgerRecord => other !== undefined && other.ledger.reference !== arrangement.reference && other.ledger.status === 'active',
       );
       // Each under its own ledger's lock, all at once: the consent turn (which holds its conversation's
       // lock) waits for the slowest, not for the sum.

@@ -72,6 +72,10 @@ export class MemoryArrangementRepository implements ArrangementRepository {
     return this.listed(this.byAccount.get(accountId));
   }
 
+  async referencesByAccount(accountId: string) {
+    return [...(this.byAccount.get(accountId) ?? [])];
+  }
+
   private listed(references: string[] = []): Arrangement[] {
     return references.map((r) => Arrangement.parse(JSON.parse(this.byReference.get(r)!))).sort(oldestFirst);
   }
@@ -100,12 +104,17 @@ export class RedisArrangementRepository implements ArrangementRepository {
   createOnce(idempotencyKey: string, build: (reference: ArrangementReference) => Arrangement) {
     const recordKey = this.recordKey(idempotencyKey);
     return guarded(async (): Promise<CreateOnceResult> => {
-      const existing = await this.client.get(recordKey);
-      if (existing !== null) return { arrangement: await this.indexed(existing), created: false };
       for (let i = 0; i < MAX_REFERENCE_DRAWS; i++) {
         const reference = this.draw();
         const referenceKey = this.referenceKey(reference);
-        if ((await this.client.set(referenceKey, idempotencyKey, 'NX')) !== 'OK') continue;
+        // The look for an earlier record and the claim of a reference go together (one round trip,
+        // see bot/storage/redis.ts); a consent already recorded gives its claim back.
+        const [existing, claimed] = await Promise.all([i === 0 ? this.client.get(recordKey) : null, this.client.set(referenceKey, idempotencyKey, 'NX')]);
+        if (existing !== null) {
+          if (claimed === 'OK') await this.client.del(referenceKey);
+          return { arrangement: await this.indexed(existing), created: false };
+        }
+        if (claimed !== 'OK') continue;
         let arrangement: Arrangement;
         try {
           arrangement = built(build, reference);
@@ -113,12 +122,12 @@ export class RedisArrangementRepository implements ArrangementRepository {
           await this.client.del(referenceKey);
           throw error;
         }
-        const text = JSON.stringify(arrangement);
-        if ((await this.client.set(recordKey, text, 'NX')) === 'OK') {
-          return { arrangement: await this.indexed(text), created: true };
-        }
+        // The record and its index entries go together too: an entry whose record is missing or
+        // names another reference (a crash in between, a lost race) lists nothing (`get`).
+        const [recorded] = await Promise.all([this.client.set(recordKey, JSON.stringify(arrangement), 'NX'), this.index(arrangement)]);
+        if (recorded === 'OK') return { arrangement, created: true };
         // Another instance recorded this consent first: ours was never shown to anyone.
-        await this.client.del(referenceKey);
+        await Promise.all([this.client.del(referenceKey), this.index(arrangement, 'remove')]);
         return { arrangement: await this.indexed((await this.client.get(recordKey))!), created: false };
       }
       throw referenceExhausted();
@@ -146,6 +155,10 @@ export class RedisArrangementRepository implements ArrangementRepository {
     return this.listed(this.accountIndex(accountId));
   }
 
+  referencesByAccount(accountId: string) {
+    return guarded(() => this.client.smembers(this.accountIndex(accountId)));
+  }
+
   private listed(indexKey: string) {
     return guarded(async () => {
       const references = await this.client.smembers(indexKey);
@@ -156,10 +169,12 @@ export class RedisArrangementRepository implements ArrangementRepository {
 
   private async indexed(text: string): Promise<Arrangement> {
     const arrangement = Arrangement.parse(JSON.parse(text));
-    await Promise.all([
-      this.client.sadd(this.conversationIndex(arrangement.conversationId), arrangement.reference),
-      this.client.sadd(this.accountIndex(arrangement.accountId), arrangement.reference),
-    ]);
+    await this.index(arrangement);
     return arrangement;
+  }
+
+  private async index(arrangement: Arrangement, change: 'add' | 'remove' = 'add'): Promise<void> {
+    const indexes = [this.conversationIndex(arrangement.conversationId), this.accountIndex(arrangement.accountId)];
+    await Promise.all(indexes.map((key) => (change === 'add' ? this.client.sadd(key, arrangement.reference) : this.client.srem(key, arrangement.reference))));
   }
 }

@@ -8,11 +8,14 @@
  */
 import { ExponentialBackoff, handleType, retry } from 'cockatiel';
 import type { z } from 'zod';
+import { randomUUID } from 'node:crypto';
 import { ETagConflictError, guarded } from './errors.js';
+import { deferToCommit, deferred, undefer } from './lock.js';
+import type { CommitOp } from './redisCommit.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
-import { VersionedRecords } from './versionedRecord.js';
+import { recordArgs, VersionedRecords } from './versionedRecord.js';
 
 export interface KeyValueStore<T> {
   get(key: string): Promise<T | undefined>;
@@ -32,6 +35,13 @@ export interface KeyValueOptions<S extends z.ZodType> {
   schema: S;
   /** `conversation`: the key is a conversation id and the record shares that conversation's cluster slot. */
   scope: 'conversation' | 'global';
+  /**
+   * Conversation scope only: under the conversation's Redis lease, `set` and `delete` are held back
+   * and stored with the turn's commit (bot/storage/redisCommit.ts: with its other writes, one round
+   * trip, and not at all if the turn fails), and `get` in that turn reads what is held back. For
+   * records only the conversation's own turns read; `update` is not for them while a write is held.
+   */
+  withTurn?: boolean;
 }
 
 const NAMESPACE = /^[a-z][a-z0-9-]*$/;
@@ -116,6 +126,8 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
 
   get(key: string) {
     return guarded(async () => {
+      const held = this.heldBack(key);
+      if (held) return held.kind === 'record' ? this.codec.decode(held.args[3] as string) : undefined;
       const record = await this.records.read(this.redisKey(key));
       return record === undefined ? undefined : this.codec.decode(record.value);
     });
@@ -124,16 +136,37 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   set(key: string, value: z.output<S>, ttlSec?: number) {
     return guarded(async () => {
       const text = this.codec.encode(value);
-      await this.records.write(this.redisKey(key), text, { mode: 'any' }, (ttlSec ?? 0) * 1000);
+      const ttlMs = (ttlSec ?? 0) * 1000;
+      if (this.holdBack(key, 'record', recordArgs(text, { mode: 'any' }, randomUUID(), ttlMs))) return;
+      await this.records.write(this.redisKey(key), text, { mode: 'any' }, ttlMs);
     });
   }
 
   delete(key: string) {
+    if (this.holdBack(key, 'recordDelete', [])) return Promise.resolve();
     return guarded(() => this.records.delete(this.redisKey(key)));
+  }
+
+  /** The write of `key` this turn holds back (see `withTurn`), if any. */
+  private heldBack(key: string): CommitOp | undefined {
+    if (!this.options.withTurn || this.options.scope !== 'conversation') return undefined;
+    const redisKey = this.redisKey(key);
+    return [...deferred(key, 'record'), ...deferred(key, 'recordDelete')].find((op) => op.keys[0] === redisKey);
+  }
+
+  /** Holds a write of `key` back for its turn's commit, replacing one held before; false: write now. */
+  private holdBack(key: string, kind: 'record' | 'recordDelete', args: Array<string | number>): boolean {
+    if (!this.options.withTurn || this.options.scope !== 'conversation') return false;
+    const earlier = this.heldBack(key);
+    const redisKey = this.redisKey(key);
+    if (!deferToCommit(key, { kind, keys: [redisKey], args, refused: (reason) => new Error(`${redisKey}: ${reason}`) })) return false;
+    if (earlier) undefer(key, earlier);
+    return true;
   }
 
   update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
     const redisKey = this.redisKey(key);
+    if (this.heldBack(key)) throw new Error(`${redisKey}: update after a write held back in the same turn`);
     return guarded(async () => {
       try {
         return await contended.execute(async () => {

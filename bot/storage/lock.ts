@@ -290,7 +290,10 @@ export class RedisConversationLock implements ConversationLock {
       throw error;
     }
     if (commit.ops.length === 0) {
-      await mutex.release().catch(() => undefined);
+      // Sent, not awaited: what the caller sends next (often the next lock of the same work) goes
+      // in the same round trip — the client pipelines one tick's commands — and after the release
+      // on the same connection. A failed release only means the lease runs out on its own.
+      void mutex.release().catch(() => undefined);
     } else {
       await this.commit(conversationId, mutex, commit.ops);
     }

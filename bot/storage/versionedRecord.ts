@@ -32,6 +32,9 @@ if ttl > 0 then redis.call('PEXPIRE', KEYS[K], ttl) else redis.call('PERSIST', K
 };
 commitKind('record', RECORD_LUA);
 
+/** Removing a record, as a commit op: KEYS[K] the record. */
+commitKind('recordDelete', { check: '', write: `\nredis.call('DEL', KEYS[K])` });
+
 const COMPARE_AND_SET = `
 local function check(K, A)${RECORD_LUA.check}
 end

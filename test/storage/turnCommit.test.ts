@@ -9,6 +9,8 @@ import { beforeEach } from 'vitest';
 import { ETagConflictError } from '../../bot/storage/errors.js';
 import { RedisConversationLock, afterCommit } from '../../bot/storage/lock.js';
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
+import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
+import { z } from 'zod';
 import type { RedisConnection } from '../../bot/storage/redis.js';
 import { RedisConversationLog } from '../../bot/channels/directline/redisStore.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
@@ -145,5 +147,36 @@ describe('a turn commit on Redis', () => {
     expect(stored.records.map((r) => (r.payload as { redactedText: string }).redactedText)).toEqual(['first', 'theirs', 'mine']);
     expect(await verifyConversation(mine.transcripts, id)).toMatchObject({ ok: true });
     expect((await seen(id)).turn).toBe(2);
+  });
+
+  it('a key-value record kept with the turn (withTurn): set and delete go with the commit, the turn reads its own, a failed turn stores neither', async () => {
+    const id = 'commit-kv';
+    const mine = await started(id);
+    const held = (c: RedisConnection) => new RedisKeyValueStore(c.client, c.keys, { namespace: 'held', schema: z.array(z.string()), scope: 'conversation', withTurn: true });
+    // Read raw, as another instance sees it: this process's turn would read what it holds back.
+    const stored = async () => {
+      const value = await redis().admin.hget(held(b).redisKey(id), 'value');
+      return value === null ? undefined : (JSON.parse(value) as string[]);
+    };
+    await mine.lock.withLock(id, async () => {
+      await held(a).set(id, ['greeting'], 600);
+      expect(await held(a).get(id)).toEqual(['greeting']);
+      expect(await stored()).toBeUndefined();
+      await mine.state.write({ [stateKey(id)]: { turn: 2 } });
+    });
+    expect(await stored()).toEqual(['greeting']);
+    await expect(
+      mine.lock.withLock(id, async () => {
+        await held(a).delete(id);
+        expect(await held(a).get(id)).toBeUndefined();
+        throw new Error('the turn fails');
+      }),
+    ).rejects.toThrow('fails');
+    expect(await stored()).toEqual(['greeting']);
+    await mine.lock.withLock(id, async () => {
+      await held(a).delete(id);
+      expect(await stored()).toEqual(['greeting']);
+    });
+    expect(await stored()).toBeUndefined();
   });
 });

@@ -18,6 +18,7 @@ import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
 import type { Understanding } from '../../conversation/understanding.js';
+import type { AccountService } from '../../conversation/accounts.js';
 import { until } from './until.js';
 import { call, type HttpReply } from './http.js';
 
@@ -62,6 +63,7 @@ export interface InstanceOptions {
   env?: Record<string, string>;
   stores?: OpenStoresOptions;
   understanding?: Understanding;
+  accounts?: AccountService;
 }
 
 /**
@@ -111,6 +113,7 @@ export async function startInstance(name: string, redis: RedisSettingsInput, opt
     clock: TEST_CLOCK,
     logger: createLogger('silent'),
     ...(options.understanding ? { understanding: options.understanding } : {}),
+    ...(options.accounts ? { accounts: options.accounts } : {}),
   });
   const server = await startServer(forbear, config);
   return { name, forbear, server, base: server.url.replace(/\/$/, '') };

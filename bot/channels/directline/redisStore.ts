@@ -133,11 +133,10 @@ export class RedisConversationLog implements ConversationLog {
 
   async openCount(): Promise<number> {
     return guarded(async () => {
-      // One transaction, one round trip: drop the expired, count the rest.
-      const replies = await this.client.multi().zremrangebyscore(this.openIndex, '-inf', Date.now()).zcard(this.openIndex).exec();
-      const [error, count] = replies?.[1] ?? [new Error('redis transaction aborted')];
-      if (error) throw error;
-      return count as number;
+      // Drop the expired, count the rest: in order on one connection, and one round trip (with
+      // whatever else this tick asks, e.g. whether the conversation exists) as the client pipelines them.
+      const [, count] = await Promise.all([this.client.zremrangebyscore(this.openIndex, '-inf', Date.now()), this.client.zcard(this.openIndex)]);
+      return count;
     });
   }
 

@@ -163,6 +163,12 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     if (!(await log.exists(conversationId))) throw new HttpError(404, 'NotFound', 'No such conversation.');
   }
 
+  /** For a step that checks the conversation exists as it reads or writes: its absence is a 404. */
+  const notFound = (err: unknown): never => {
+    if (err instanceof UnknownConversationError) throw new HttpError(404, 'NotFound', 'No such conversation.');
+    throw err;
+  };
+
   server.post(`${BASE}/tokens/generate`, async (_req, res) => {
     const issued = tokens.issue(newConversationId());
     res.send(200, { conversationId: issued.conversationId, token: issued.token, expires_in: issued.expiresIn });
@@ -179,7 +185,9 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     const start = parseOr400(StartConversation, req.body === '' ? undefined : req.body, 'conversation start');
     const issued = reissue(grant);
     // Anonymous visitors cannot make the store grow without bound: a full house is said plainly.
-    if (!(await log.exists(conversationId)) && (await log.openCount()) >= config.DIRECTLINE_MAX_OPEN_CONVERSATIONS) {
+    // Both asked at once (one round trip); the count only matters for a conversation not yet open.
+    const [exists, open] = await Promise.all([log.exists(conversationId), log.openCount()]);
+    if (!exists && open >= config.DIRECTLINE_MAX_OPEN_CONVERSATIONS) {
       res.header('Retry-After', String(RETRY_AFTER_SEC * 12));
       throw new HttpError(503, 'TooManyConversations', retryLater(requestLocale(req)));
     }
@@ -225,8 +233,8 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
     const conversationId = parseOr400(ConversationIdParam, req.params.conversationId, 'conversation id');
     authorize(req, conversationId);
     const watermark = parseOr400(Watermark, req.query?.watermark, 'watermark');
-    await requireConversation(conversationId);
-    const entries = await log.read(conversationId, watermark, PAGE_SIZE);
+    // The log's read checks that the conversation exists, in the same step: no extra round trip.
+    const entries = await log.read(conversationId, watermark, PAGE_SIZE).catch(notFound);
     const last = entries.at(-1)?.seq ?? watermark;
     res.send(200, {
       activities: withIds(conversationId, entries),
@@ -243,10 +251,7 @@ export function registerDirectLine(server: Server, deps: DirectLineDeps): Direct
       const activity = parseOr400(ClientActivity, req.body, 'activity');
       const dedupeKey = activity.channelData?.clientActivityID;
       // The log's append checks that the conversation exists, in the same step: no extra round trip.
-      const received = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey).catch((err: unknown) => {
-        if (err instanceof UnknownConversationError) throw new HttpError(404, 'NotFound', 'No such conversation.');
-        throw err;
-      });
+      const received = await adapter.receive(conversationId, activity as Partial<Activity>, run, dedupeKey).catch(notFound);
       res.send(200, { id: received.id });
     }),
   );
