@@ -4,7 +4,7 @@
  * ACCOUNT_SERVICE_URL swap in the real parts. The terminal chat, the simulator, the server and the
  * tests all build the bot here, so they run the same product.
  */
-import { ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder-core';
 import type { Registry } from 'prom-client';
 import { loadPolicy } from '../policy/index.js';
 import type { Policy } from '../policy/index.js';

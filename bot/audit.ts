@@ -4,7 +4,7 @@
  * sends is linked (`basedOn`) to the decisions it expresses — so compliance staff can click an
  * offer and see the policy rule and version that allowed it.
  */
-import { DeliveryModes, type Activity, type Middleware, type TurnContext } from 'botbuilder';
+import { DeliveryModes, type Activity, type Middleware, type TurnContext } from 'botbuilder-core';
 import type { AuthorityLevel, Decision, Envelope, Handoff, Offer, Proposal } from '../policy/index.js';
 import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { CaseFile } from '../conversation/case.js';

@@ -3,7 +3,7 @@
  * commands, the facts it states are written into the case file, and the dialogs act on the
  * commands. Everything the conversation knows is saved at the end of every turn.
  */
-import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder';
+import { ActivityHandler, type Activity, type ConversationState, type StatePropertyAccessor, type TurnContext } from 'botbuilder-core';
 import type { DialogState } from 'botbuilder-dialogs';
 import { DialogSet, DialogTurnStatus } from '../dialogs/library.js';
 import { newCase, noteFacts, rememberTurn, returnToBot, speakLanguage, startOver, withdrawOffer, type CaseFile } from '../conversation/case.js';

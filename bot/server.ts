@@ -7,14 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import restify, { type Server } from 'restify';
-import {
-  CloudAdapter,
-  ConfigurationBotFrameworkAuthentication,
-  ShowTypingMiddleware,
-  type BotAdapter,
-  type Middleware,
-  type TurnContext,
-} from 'botbuilder';
+import type { CloudAdapter } from 'botbuilder';
+import { ShowTypingMiddleware, type BotAdapter, type Middleware, type TurnContext } from 'botbuilder-core';
 import type { Forbear } from './app.js';
 import type { Config } from './config.js';
 import { registerDirectLine, type DirectLineChannel } from './channels/directline/routes.js';
@@ -48,7 +42,6 @@ export interface RunningServer {
   url: string;
   directLine: DirectLineChannel;
   wechat: WeChatAdapter | undefined;
-  cloud: CloudAdapter;
   close(): Promise<void>;
 }
 
@@ -98,17 +91,27 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
   const rateLimitStore = stores.redis ? { client: stores.redis.client, prefix: stores.redis.keys.prefix } : null;
   hardenServer(server, config, logger, { ipLimitExemptPaths: [WECHAT_PATH, PAYMENTS_PATH], rateLimitStore });
 
-  const cloud = new CloudAdapter(
-    new ConfigurationBotFrameworkAuthentication({
-      MicrosoftAppId: config.MicrosoftAppId,
-      MicrosoftAppPassword: config.MicrosoftAppPassword,
-      MicrosoftAppType: config.MicrosoftAppType,
-      MicrosoftAppTenantId: config.MicrosoftAppTenantId,
-    }),
-  );
-  prepare(cloud, forbear, { typing: true });
+  // The Bot Framework channel's adapter is the `botbuilder` package's (its index loads the Azure
+  // channel's authentication, HTTP and streaming clients: ≈ 60 ms of CPU at start-up). A deployment
+  // that configures the channel builds it at start, so a bad MicrosoftApp* setting stops start-up
+  // as before; with none set (nothing to get wrong) it is built by the first request that needs it.
+  let cloud: Promise<CloudAdapter> | undefined;
+  const cloudAdapter = () =>
+    (cloud ??= import('botbuilder').then(({ CloudAdapter, ConfigurationBotFrameworkAuthentication }) => {
+      const adapter = new CloudAdapter(
+        new ConfigurationBotFrameworkAuthentication({
+          MicrosoftAppId: config.MicrosoftAppId,
+          MicrosoftAppPassword: config.MicrosoftAppPassword,
+          MicrosoftAppType: config.MicrosoftAppType,
+          MicrosoftAppTenantId: config.MicrosoftAppTenantId,
+        }),
+      );
+      prepare(adapter, forbear, { typing: true });
+      return adapter;
+    }));
+  if (config.MicrosoftAppId ?? config.MicrosoftAppPassword ?? config.MicrosoftAppType ?? config.MicrosoftAppTenantId) await cloudAdapter();
   server.post('/api/messages', async (req, res) => {
-    await cloud.process(req, res, (context) => bot.run(context));
+    await (await cloudAdapter()).process(req, res, (context) => bot.run(context));
   });
 
   const directLine = registerDirectLine(server, {
@@ -154,7 +157,7 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
     if (reference.channelId === 'directline' && reference.serviceUrl === DIRECT_LINE_SERVICE_URL) {
       return directLine.adapter.continueConversationAsync('', reference, logic);
     }
-    return cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic);
+    return cloudAdapter().then((cloud) => cloud.continueConversationAsync(config.MicrosoftAppId ?? '', reference, logic));
   };
   registerSignIn(server, { users, signer, loginGuard: new LoginGuard(rateLimitStore) });
   const agentConsole = registerAgentConsole(server, { forbear, users, signer, proactive, dispositions: config.CASE_DISPOSITIONS });
@@ -231,7 +234,6 @@ export async function startServer(forbear: Forbear, config: Config): Promise<Run
     url,
     directLine,
     wechat,
-    cloud,
     close: async () => {
       clearInterval(retention);
       directLine.close();

@@ -6,7 +6,7 @@
  */
 import type { DialogContext, DialogTurnResult } from 'botbuilder-dialogs';
 import { ComponentDialog, DialogTurnStatus } from './library.js';
-import { EventFactory, type TurnContext } from 'botbuilder';
+import type { TurnContext } from 'botbuilder-core';
 import { balanceOf, triggeredHandoff } from '../policy/index.js';
 import type { Handoff } from '../policy/index.js';
 import { addSignals, askCheckIn, checkInAnswered, close, handedOff, type CaseFile } from '../conversation/case.js';
@@ -93,6 +93,9 @@ export abstract class CaseDialog extends ComponentDialog {
     }
     // The variant rides on the event so the handoff is counted under it wherever it is announced.
     await emit(dc.context, 'handoff', { ...handoff, variant });
+    // The `botbuilder` package (its index loads the Azure channel's clients) is loaded by the first
+    // handoff of a process, not at every start-up.
+    const { EventFactory } = await import('botbuilder');
     await dc.context.sendActivity(EventFactory.createHandoffInitiation(dc.context, { reason: handoff.reason, urgency: handoff.urgency, ruleIds: handoff.ruleIds }));
     await dc.cancelAllDialogs(true);
     return { status: DialogTurnStatus.complete };

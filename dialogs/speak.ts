@@ -2,7 +2,7 @@
  * Templates speak: every message the negotiation sends is built here from the message catalogs
  * and the policy's own numbers. No dialog formats an amount itself.
  */
-import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder';
+import { ActivityTypes, CardFactory, MessageFactory, type Activity, type Attachment, type TurnContext } from 'botbuilder-core';
 import type { Offer, ScheduleLine } from '../policy/index.js';
 import { formatDate, formatMoney, t, type DateStyle, type MessageKey, type MessageVars } from '../conversation/messages/index.js';
 import type { Language } from '../conversation/language.js';

@@ -1,4 +1,4 @@
-import { ActivityEventNames, ActivityTypes, TurnContext, type Activity, type ConversationReference } from 'botbuilder';
+import { ActivityEventNames, ActivityTypes, TurnContext, type Activity, type ConversationReference } from 'botbuilder-core';
 
 /**
  * The activity a proactive turn runs on (an agent's reply, a hand-back): the conversation's

@@ -9,7 +9,7 @@ import {
   type Activity,
   type ConversationReference,
   type ResourceResponse,
-} from 'botbuilder';
+} from 'botbuilder-core';
 import { continuationActivity } from './continuation.js';
 
 export interface TurnRunner {

@@ -5,7 +5,7 @@
  * the queue live in the shared stores; claiming is compare-and-set, so two agents (on any
  * instances) can never own the same case.
  */
-import { TurnContext } from 'botbuilder';
+import { TurnContext } from 'botbuilder-core';
 import { z } from 'zod';
 import { balanceOf, explain, Handoff, HandoffUrgency, Offer, Proposal } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';

@@ -3,7 +3,7 @@
  * never written in keeps its conversation state only briefly. botbuilder's MemoryStorage keeps
  * everything until the process ends, so the in-memory twin adds expiry to it (Redis has its own).
  */
-import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder';
+import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder-core';
 
 export interface ExpiringStorage extends Storage {
   /** These records expire `ttlSec` from now unless written again (a write gives them the normal lifetime). */

@@ -4,8 +4,9 @@
  * the output tree and carry a real conversation — not only print "running".
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { compiledYaml } from '../../policy/compiledYaml.js';
@@ -60,6 +61,48 @@ describe('compiled production start', () => {
       expect(compiledYaml(join(OUT, file), text), file).toEqual(parse(text));
     }
   });
+
+  it('loads none of the packages a default start does not use', async () => {
+    // A probe loaded before the server lists every module it loaded when it exits: ES modules
+    // through a loader hook (it runs on its own thread, so it appends to a file), CommonJS ones
+    // from the require cache.
+    const dir = resolve(OUT, 'probe');
+    const hooks = pathToFileURL(join(dir, 'hooks.mjs')).href;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(${JSON.stringify(join(dir, 'esm.log'))}, url + '\\n'); return next(url, context); }\n`);
+    writeFileSync(join(dir, 'probe.mjs'), `import { register, createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+register(${JSON.stringify(hooks)});
+const require = createRequire(import.meta.url);
+process.on('exit', () => writeFileSync(${JSON.stringify(join(dir, 'cjs.log'))}, Object.keys(require.cache).join('\\n')));\n`);
+    const probed = spawn(process.execPath, ['--import', pathToFileURL(join(dir, 'probe.mjs')).href, join(OUT, 'bot', 'index.js')], {
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'warn', REDIS_URL: '', OPENAI_API_KEY: '', RETENTION_INTERVAL_MIN: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = new Promise<number | null>((done) => probed.once('exit', done));
+    await new Promise<void>((running, failed) => {
+      let out = '';
+      probed.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        if (out.includes('Forbear is running')) running();
+      });
+      probed.once('exit', (code) => failed(new Error(`probed server exited with ${String(code)}: ${out}`)));
+    });
+    probed.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(existsSync(join(dir, 'cjs.log'))).toBe(true);
+    const loaded = [...readFileSync(join(dir, 'cjs.log'), 'utf8').split('\n'), ...readFileSync(join(dir, 'esm.log'), 'utf8').split('\n').map((u) => (u.startsWith('file:') ? decodeURIComponent(new URL(u).pathname) : u))];
+    const packages = new Set(loaded.map((f) => /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(f)?.[1]).filter((p) => p !== undefined));
+    // The probe sees packages: the ones every start needs are there.
+    for (const used of ['botbuilder-core', 'botbuilder-dialogs', 'restify', 'zod', '@nlpjs/nlp']) expect(packages, used).toContain(used);
+    // Redis, BullMQ and the LLM client only when configured; botbuilder's index (the Azure channel's
+    // adapter) when that channel is configured or first used; the dialogs package's index with its
+    // text recognizers never (dialogs/library.ts).
+    for (const unused of ['ioredis', 'bullmq', 'openai', 'botbuilder', '@microsoft/recognizers-text-suite']) expect(packages, unused).not.toContain(unused);
+    expect(loaded.filter((f) => f.endsWith('/node_modules/botbuilder-dialogs/lib/index.js'))).toEqual([]);
+  }, 120_000);
 
   it('carries a conversation in the catalog language, through the policy files and the transcript', async () => {
     const { json: issued } = await post('/v3/directline/tokens/generate', {});

@@ -14,7 +14,7 @@ import {
   type ChannelAccount,
   type ConversationReference,
   type ResourceResponse,
-} from 'botbuilder';
+} from 'botbuilder-core';
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
 import { MemoryConversationLock, afterCommit, type ConversationLock } from '../../storage/lock.js';

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Request, Response, Server } from 'restify';
-import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder';
+import { ActivityTypes, type Activity, type TurnContext } from 'botbuilder-core';
 import type { Logger } from '../../logger.js';
 import { HttpError, parseOr400 } from '../../http/errors.js';
 import { createRateLimiter, limitInPre, rateLimitBy, type RateLimit, type RateLimitStore } from '../../http/rateLimit.js';

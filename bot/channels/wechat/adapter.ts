@@ -12,7 +12,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
   TurnContext,
-} from 'botbuilder';
+} from 'botbuilder-core';
 import type { Logger } from '../../logger.js';
 import { type KeyValueStore, MemoryKeyValueStore } from '../../storage/keyValue.js';
 import type { Language } from '../../../conversation/language.js';
