@@ -246,6 +246,9 @@ class ConversationMutex extends Mutex {
 }
 
 export class RedisConversationLock implements ConversationLock {
+  /** The last turn of each conversation this process runs or waits for (see `leased`). */
+  private readonly tails = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
@@ -261,15 +264,45 @@ export class RedisConversationLock implements ConversationLock {
     return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
   }
 
+  /**
+   * A turn waits first for this process's own earlier turn of the conversation, if there is one
+   * (a message that came while the greeting ran): asking Redis while that turn holds the lease
+   * only costs round trips (a refused SET NX every `retryMs`). Other instances' turns are waited
+   * for in Redis; the whole wait is still bounded by `waitMs`.
+   */
   private async leased<T>(
     conversationId: string,
     fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
+  ): Promise<T> {
+    const started = Date.now();
+    const previous = this.tails.get(conversationId);
+    const mine = (async () => {
+      if (previous) {
+        const waited = new AbortController();
+        await Promise.race([previous, sleep(this.options.waitMs, undefined, { signal: waited.signal }).catch(() => undefined)]);
+        waited.abort();
+      }
+      return this.leasedNow(conversationId, fn, Math.max(1, this.options.waitMs - (Date.now() - started)));
+    })();
+    const tail = mine.catch(() => undefined);
+    this.tails.set(conversationId, tail);
+    try {
+      return await mine;
+    } finally {
+      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
+    }
+  }
+
+  private async leasedNow<T>(
+    conversationId: string,
+    fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
+    waitMs: number,
   ): Promise<T> {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
       lockTimeout: this.options.leaseMs,
       ...(this.options.renewMs === undefined ? {} : { refreshInterval: this.options.renewMs }),
-      acquireTimeout: this.options.waitMs,
+      acquireTimeout: waitMs,
       retryInterval: this.options.retryMs,
       onLockLost: (error: LostLockError) => lost.abort(error),
     }, this.prefetch(conversationId));

@@ -171,3 +171,26 @@ describe('MemoryConversationLock', () => {
     expect(await after).toBe('after');
   });
 });
+
+describe('turns of one conversation in one process', () => {
+  it('wait for each other in the process, not by asking Redis again and again while the first holds the lease', async () => {
+    const [a] = instances!;
+    const lock = new RedisConversationLock(a.client, a.keys, { ...DEFAULT_LOCK_OPTIONS, retryMs: 10 });
+    const set = vi.spyOn(a.client, 'set');
+    const order: string[] = [];
+    await Promise.all([
+      lock.withLock('local-wait', async () => {
+        await sleep(200);
+        order.push('first');
+      }),
+      lock.withLock('local-wait', async () => {
+        order.push('second');
+      }),
+    ]);
+    const attempts = set.mock.calls.filter((args) => args.includes('NX')).length;
+    set.mockRestore();
+    expect(order).toEqual(['first', 'second']);
+    // One SET NX per turn; polling Redis every 10 ms during the first turn's 200 ms would be about twenty.
+    expect(attempts).toBe(2);
+  });
+});
