@@ -96,6 +96,43 @@ describe('RuleUnderstanding', () => {
   });
 });
 
+describe('fifth-round safety patterns (structural, not single lines)', () => {
+  // Paraphrases of the families development set C missed; none is a line of any dev or held-out set.
+  it.each([
+    ['I have been hoarding sleeping pills', 'self_harm'],
+    ["part of me hopes I get run over on the way home", 'self_harm'],
+    ['she found out I was cutting myself', 'self_harm'],
+    ['活着也没什么意思', 'self_harm'],
+    ['我偷偷攒了一些安眠药', 'self_harm'],
+    ['好想瞓著咗之後唔好再醒', 'self_harm'],
+    ['since losing my husband the bills pile up', 'bereavement'],
+    ['我太太生产时没能挺过来', 'bereavement'],
+    ['bb琴日冇咗', 'bereavement'],
+    ['the law firm says we represent the cardholder', 'legal_representation'],
+    ['本所律师受持卡人委托', 'legal_representation'],
+  ] as const)('%s → signal %s', async (text, signal) => {
+    expect((await read(text)).signals).toContain(signal);
+  });
+
+  it.each([
+    ['订阅早就退订了，怎么还在扣钱', 'dispute'],
+    ['说好的退钱，两个月了还没收到', 'dispute'],
+    ['I cancelled the streaming subscription back in March and they still keep charging me', 'dispute'],
+    ['他现在到底欠你们多少', 'third_party'],
+    ['我爸不会弄，我替他来处理', 'third_party'],
+    ['你们一直打电话给她，她让我问问', 'third_party'],
+    ["how much is the minimum my dad has to pay", 'third_party'],
+  ] as const)('%s → %s', async (text, intent) => {
+    expect((await read(text)).intent).toBe(intent);
+  });
+
+  it.each(['最近总是睡不醒', '我在攒钱还卡', 'my phone was stolen last year, I have a new one now'])('%s raises nothing', async (text) => {
+    const r = await read(text);
+    expect(r.signals.filter((s) => ['self_harm', 'bereavement', 'legal_representation'].includes(s))).toEqual([]);
+    expect(['dispute', 'third_party']).not.toContain(r.intent);
+  });
+});
+
 describe('detectLanguage', () => {
   it.each([
     ['我这个月还不了', null, 'zh-CN'],
