@@ -1,10 +1,11 @@
 /** `npm start`: wires configuration, the bot and the server, and shuts down cleanly on SIGTERM. */
-import { createForbear } from './app.js';
 import { exitOnConfigError, loadConfig } from './config.js';
-import { startServer } from './server.js';
 
-// Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason.
+// Bad configuration (the environment, or a file it names) stops start-up with exit 2 and the reason,
+// before the bot and the server are loaded: a refused environment costs the configuration's
+// modules, not the whole product's.
 const config = await exitOnConfigError('forbear', () => loadConfig());
+const [{ createForbear }, { startServer }] = await Promise.all([import('./app.js'), import('./server.js')]);
 const forbear = await exitOnConfigError('forbear', () => createForbear({ config }));
 // Console users are read as the server starts: a bad CONSOLE_USERS entry is a configuration error too.
 const running = await exitOnConfigError('forbear', () => startServer(forbear, config));
