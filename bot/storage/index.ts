@@ -62,15 +62,20 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
   await connection.ready(options.readyTimeoutMs);
   const { client, keys } = connection;
   const storage = new RedisStorage(client, keys, { ttlSec: connection.settings.stateTtlSec });
+  const withTurn: Array<{ turnKeys(conversationId: string): readonly string[] }> = [];
   return {
     backend: connection.settings.clusterNodes ? 'redis-cluster' : 'redis',
     storage,
-    // A turn's conversation state is read in the round trip that takes its lock.
-    lock: new RedisConversationLock(client, keys, options.lock ?? DEFAULT_LOCK_OPTIONS, (id) => storage.turnKeys(id)),
+    // A turn's conversation state (and what `withTurn` stores hold for it) is read in the round trip that takes its lock.
+    lock: new RedisConversationLock(client, keys, options.lock ?? DEFAULT_LOCK_OPTIONS, (id) => [...storage.turnKeys(id), ...withTurn.flatMap((s) => s.turnKeys(id))]),
     dedupe: new RedisInboxDedupe(client, keys),
     arrangements: new RedisArrangementRepository(client, keys),
     redis: connection,
-    keyValue: (kv) => new RedisKeyValueStore(client, keys, kv),
+    keyValue: (kv) => {
+      const store = new RedisKeyValueStore(client, keys, kv);
+      if (kv.withTurn) withTurn.push(store);
+      return store;
+    },
     health: () => connection.health(),
     close: () => connection.close(),
   };

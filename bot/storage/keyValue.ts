@@ -10,7 +10,7 @@ import { ExponentialBackoff, handleType, retry } from 'cockatiel';
 import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, guarded } from './errors.js';
-import { deferToCommit, deferred, undefer } from './lock.js';
+import { deferToCommit, deferred, takePrefetched, undefer } from './lock.js';
 import type { CommitOp } from './redisCommit.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
 import type { RedisKeys } from './keys.js';
@@ -103,8 +103,13 @@ export class MemoryKeyValueStore<S extends z.ZodType> implements KeyValueStore<z
   }
 }
 
+/** How many conversations a `withTurn` store remembers holding a record for (oldest forgotten: then read as usual). */
+const HOLDING = 10_000;
+
 export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.output<S>> {
   private readonly records: VersionedRecords;
+  /** `withTurn`: conversations this instance wrote a record for and has not removed it (see `turnKeys`). */
+  private readonly holding = new Set<string>();
   private readonly codec: ReturnType<typeof codec<S>>;
   private readonly namespace: string;
 
@@ -124,10 +129,20 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
       : this.keys.global('kv', key, this.namespace);
   }
 
+  /**
+   * `withTurn`: the record of `conversationId` for the conversation lock to read in the round trip
+   * that takes the lease (bot/storage/index.ts), when this instance wrote one and has not removed it.
+   */
+  turnKeys(conversationId: string): readonly string[] {
+    return this.holding.has(conversationId) ? [this.redisKey(conversationId)] : [];
+  }
+
   get(key: string) {
     return guarded(async () => {
       const held = this.heldBack(key);
       if (held) return held.kind === 'record' ? this.codec.decode(held.args[3] as string) : undefined;
+      const prefetched = this.options.withTurn ? takePrefetched(key, this.redisKey(key)) : undefined;
+      if (prefetched) return prefetched.record === undefined ? undefined : this.codec.decode(prefetched.record.value);
       const record = await this.records.read(this.redisKey(key));
       return record === undefined ? undefined : this.codec.decode(record.value);
     });
@@ -161,6 +176,9 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
     const redisKey = this.redisKey(key);
     if (!deferToCommit(key, { kind, keys: [redisKey], args, refused: (reason) => new Error(`${redisKey}: ${reason}`) })) return false;
     if (earlier) undefer(key, earlier);
+    this.holding.delete(key);
+    if (kind === 'record') this.holding.add(key);
+    if (this.holding.size > HOLDING) this.holding.delete(this.holding.values().next().value!);
     return true;
   }
 
