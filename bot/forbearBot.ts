@@ -49,8 +49,12 @@ export interface BotParts {
 /**
  * Verification answers never leave the process, and consent must be unambiguous: both are read by
  * the rules alone (a yes, a button label), never by a model that a crafted message could steer.
+ * A message at a verification question that cannot be an answer (no digits or numerals, see
+ * `InboundPrivacy`: "卡是我哥的，他住院了") is read like any message before the question was asked,
+ * so that the understanding's full reading of a third party or a safety signal is not lost.
  */
-const RULES_ONLY = new Set<Expecting>(['verification_last4', 'verification_dob', 'consent']);
+const RULES_ONLY = new Set<Expecting>(['consent']);
+const VERIFYING = new Set<Expecting>(['verification_last4', 'verification_dob']);
 
 /** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
 const RECENT_TURNS = 6;
@@ -306,7 +310,7 @@ export class ForbearBot extends ActivityHandler {
     const engine = RULES_ONLY.has(file.expecting) || inbound.sensitive ? this.parts.rules : this.parts.understanding;
     const result = await engine.understand(inbound.understood, {
       language: file.language,
-      expecting: file.expecting,
+      expecting: VERIFYING.has(file.expecting) && !inbound.sensitive ? 'none' : file.expecting,
       today: todayIn(services.clock, policy.timezone),
       recentTurns: [...file.recentTurns],
     });

@@ -35,7 +35,8 @@ const CHECK_IN_REPLIES: Action[] = ['checkin_yes', 'checkin_no'];
 export function handoffMessageKey(file: CaseFile, handoff: Handoff): MessageKey {
   if (handoff.urgency === 'critical') return 'handoff.critical';
   if (file.signals.includes('wrong_person')) return 'handoff.wrong_person';
-  if (file.signals.includes('third_party')) return 'handoff.third_party';
+  // Condolences only where someone has died: a colleague or a brother asking is thanked, not consoled.
+  if (file.signals.includes('third_party')) return file.signals.includes('bereavement') ? 'handoff.third_party_deceased' : 'handoff.third_party';
   const specific = `handoff.${handoff.reason}`;
   return hasMessage(file.language, specific) ? specific : 'handoff.default';
 }
