@@ -13,7 +13,7 @@
  * under a private key, so every method that touches the cache is here (load, saveChanges, clear,
  * delete, get); the property accessors and the dialogs' memory scopes use only these.
  */
-import { ConversationState, type StoreItem, type TurnContext } from 'botbuilder';
+import { ConversationState, type StoreItem, type TurnContext } from 'botbuilder-core';
 
 interface Cached {
   state: StoreItem;
