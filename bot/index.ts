@@ -9,8 +9,6 @@ const [{ createForbear }, { startServer }] = await Promise.all([import('./app.js
 const forbear = await exitOnConfigError('forbear', () => createForbear({ config }));
 // Console users are read as the server starts: a bad CONSOLE_USERS entry is a configuration error too.
 const running = await exitOnConfigError('forbear', () => startServer(forbear, config));
-process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
-
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {
@@ -28,3 +26,6 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     );
   });
 }
+
+// Announced once the signals are handled: whoever waits for this line may stop the server at once.
+process.stdout.write(`\nForbear is running: open ${running.url} to chat; agents: ${running.url}agent\n\n`);
