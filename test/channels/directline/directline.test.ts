@@ -47,6 +47,20 @@ async function activities(base: string, c: Conversation, watermark?: string) {
 }
 
 describe('Direct Line over HTTP', () => {
+  it('limits a conversation’s messages on a hardened server (in its pre step) and on a bare one (in the route)', async () => {
+    for (const hardened of [true, false]) {
+      running = await start({ hardened, env: { RATE_LIMIT_CONVERSATION_PER_MIN: '1', RATE_LIMIT_CONVERSATION_BURST: '2' } });
+      const c = await openConversation(running.baseUrl);
+      const statuses: number[] = [];
+      for (const text of ['one', 'two', 'three']) {
+        statuses.push((await call('POST', `${running.baseUrl}/v3/directline/conversations/${c.conversationId}/activities`, c.token, message(text))).status);
+      }
+      expect({ hardened, statuses }).toEqual({ hardened, statuses: [200, 200, 429] });
+      await running.close();
+      running = undefined;
+    }
+  });
+
   it('starts a conversation with a generated token and greets through the bot', async () => {
     running = await start();
     const c = await openConversation(running.baseUrl);

@@ -20,11 +20,14 @@ export async function start(options: {
   bot?: Bot;
   now?: () => number;
   register?: (server: restify.Server) => void;
+  /** false: Direct Line on a bare restify server (its routes then take their own limits). */
+  hardened?: boolean;
 } = {}): Promise<Running> {
   const env = { DIRECTLINE_SECRET: 'test-secret-test-secret-test-secret-0123', ...options.env };
   const config = { ...HttpConfig.parse(env), ...DirectLineConfig.parse(env) };
   const server = restify.createServer({ name: 'forbear-test' });
-  hardenServer(server, config);
+  if (options.hardened === false) server.use(restify.plugins.bodyParser({ mapParams: false }));
+  else hardenServer(server, config);
   const channel = registerDirectLine(server, {
     bot: options.bot ?? new EchoBot(),
     config,
