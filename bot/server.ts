@@ -8,7 +8,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import restify, { type Server } from 'restify';
 import type { CloudAdapter } from 'botbuilder';
-import { ShowTypingMiddleware, type BotAdapter, type Middleware, type TurnContext } from 'botbuilder-core';
+import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
+import { typingIndicator } from './channels/typing.js';
 import type { Forbear } from './app.js';
 import type { Config } from './config.js';
 import { registerDirectLine, type DirectLineChannel } from './channels/directline/routes.js';
@@ -77,7 +78,7 @@ function onTurnError(forbear: Forbear) {
  * WeChat has no such thing in a passive reply.
  */
 function prepare(adapter: BotAdapter, forbear: Forbear, { typing }: { typing: boolean }): void {
-  if (typing) adapter.use(new ShowTypingMiddleware(TYPING_DELAY_MS, TYPING_PERIOD_MS));
+  if (typing) adapter.use(typingIndicator(forbear.logger, TYPING_DELAY_MS, TYPING_PERIOD_MS));
   adapter.use(serialised(forbear));
   adapter.use(forbear.transcriptMiddleware);
   adapter.onTurnError = onTurnError(forbear);

@@ -2,6 +2,7 @@
  * A slow turn (an LLM taking its time) shows Web Chat a typing indicator on the real server;
  * typing is pushed on the stream only, never stored in the conversation log.
  */
+import { createServer as createNetServer } from 'node:net';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createForbear } from '../../bot/app.js';
@@ -73,5 +74,48 @@ describe('typing indicator', () => {
       activities: { type: string }[];
     };
     expect(log.activities.map((a) => a.type)).not.toContain('typing');
+  });
+});
+
+describe('a typing indicator that cannot be sent', () => {
+  it('is logged and dropped: the turn fails politely and the server keeps serving (it used to end the process)', async () => {
+    const logger = createLogger('silent');
+    const notSent: unknown[] = [];
+    const warn = logger.warn.bind(logger);
+    logger.warn = ((obj: unknown, msg?: string) => {
+      if (msg === 'typing indicator not sent') notSent.push(obj);
+      return warn(obj as object, msg);
+    }) as typeof logger.warn;
+    // A turn that lasts until its typing indicator has failed at least once.
+    const waitsForTyping: Understanding = {
+      name: 'llm',
+      understand: async (text, context) => {
+        await until(async () => notSent.length > 0);
+        return rules.understand(text, context);
+      },
+    };
+    const config = loadConfig({ PORT: '0', LOG_LEVEL: 'silent' });
+    const forbear = await createForbear({ config, clock: fixedClock('2026-11-22T02:00:00Z'), logger, understanding: waitsForTyping });
+    const server = await startServer(forbear, config);
+    try {
+      // An allow-listed Bot Framework serviceUrl where nothing listens: every send to it fails.
+      const closed = createNetServer();
+      await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+      const port = (closed.address() as { port: number }).port;
+      await new Promise((resolve) => closed.close(resolve));
+      const res = await fetch(`${server.url}api/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          type: 'message', id: 'm1', text: '我失业了', locale: 'zh-CN', channelId: 'emulator',
+          serviceUrl: `http://127.0.0.1:${port}/`, conversation: { id: 'typing-fails' }, from: { id: 'u1' }, recipient: { id: 'bot' },
+        }),
+      });
+      expect(res.status).toBe(500);
+      expect(notSent.length).toBeGreaterThan(0);
+      expect((await fetch(`${server.url}healthz`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
   });
 });
