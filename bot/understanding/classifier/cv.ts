@@ -117,16 +117,21 @@ function score(judged: readonly Judged[], folds: number): LanguageScore[] {
   });
 }
 
+/** What every cross-validation shares: each line's fold, and the rules' reading of it (read once: it does not depend on what is tried). */
+function foldsOf(lines: readonly CorpusLine[], options: { folds: number; seed: string; lexicon?: Lexicon; today?: string }) {
+  const lexicon = options.lexicon ?? loadLexicon();
+  const context = (language: Language): UnderstandingContext => ({ language, expecting: 'none', today: options.today ?? '2025-03-12', recentTurns: [] });
+  const fold = lines.map((l) => foldOf(l.text, options.folds, options.seed));
+  const rules = lines.map((l) => understandText(lexicon, l.text, context(l.lang)));
+  return { context, fold, rules };
+}
+
 export async function crossValidate(
   lines: readonly CorpusLine[],
   options: { folds: number; seed: string; grid?: readonly Candidate[]; lexicon?: Lexicon; today?: string },
 ): Promise<CvRow[]> {
   const grid = options.grid ?? GRID;
-  const lexicon = options.lexicon ?? loadLexicon();
-  const context = (language: Language): UnderstandingContext => ({ language, expecting: 'none', today: options.today ?? '2025-03-12', recentTurns: [] });
-  const fold = lines.map((l) => foldOf(l.text, options.folds, options.seed));
-  // The rules' reading does not depend on the candidate: read each line once.
-  const rules = lines.map((l) => understandText(lexicon, l.text, context(l.lang)));
+  const { context, fold, rules } = foldsOf(lines, options);
   const judged = grid.map((): Judged[] => []);
   const alone = new Map<string, Judged[]>();
   const settings = [...new Map(grid.map((c) => [JSON.stringify(c.classifier), c.classifier])).values()];
@@ -192,10 +197,7 @@ export async function checkInBands(
   options: { folds: number; seed: string; bands?: readonly number[]; lexicon?: Lexicon; today?: string },
 ): Promise<CheckInRow[]> {
   const bands = options.bands ?? CHECK_IN_BANDS;
-  const lexicon = options.lexicon ?? loadLexicon();
-  const context = (language: Language): UnderstandingContext => ({ language, expecting: 'none', today: options.today ?? '2025-03-12', recentTurns: [] });
-  const fold = lines.map((l) => foldOf(l.text, options.folds, options.seed));
-  const rules = lines.map((l) => understandText(lexicon, l.text, context(l.lang)));
+  const { context, fold, rules } = foldsOf(lines, options);
   // What each line carries: its signal, or the signals its intent carries (a dispute, a third party…).
   const carried = lines.map((l, i): Signal[] => {
     const intent = expectedIntent(l);
