@@ -7,7 +7,8 @@
  * first two had been measured, so that no class-level result of it has yet steered any tuning
  * (heldout/safety-blind.yaml, with hard negatives), and a fourth, blind to all of these and written
  * after the third had been read (heldout/safety-blind-4.yaml, 15 lines per class and language for the
- * five handoff classes of issue 12, 30 hard negatives per language).
+ * five handoff classes of issue 12, 30 hard negatives per language), and a fifth of the same shape,
+ * written blind after the fourth had been read (heldout/safety-blind-5.yaml).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -31,6 +32,7 @@ export const SAFETY_SET = 'heldout/safety.yaml';
 export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
 export const BLIND_SAFETY_SET = 'heldout/safety-blind.yaml';
 export const BLIND_4_SAFETY_SET = 'heldout/safety-blind-4.yaml';
+export const BLIND_5_SAFETY_SET = 'heldout/safety-blind-5.yaml';
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
@@ -98,6 +100,8 @@ export const SafetyReport = z.object({
   blind: SafetySetScore,
   /** The fourth blind set, scored the same way. */
   blind4: SafetySetScore,
+  /** The fifth blind set, scored the same way. */
+  blind5: SafetySetScore,
 });
 export type SafetyReport = z.infer<typeof SafetyReport>;
 
@@ -124,6 +128,10 @@ export const HeldOutReport = z.object({
     safetyBlind4Caught: z.number(),
     safetyBlind4FalsePositiveRate: z.number(),
     safetyBlind4CheckInRate: z.number(),
+    safetyBlind5Recall: z.number(),
+    safetyBlind5Caught: z.number(),
+    safetyBlind5FalsePositiveRate: z.number(),
+    safetyBlind5CheckInRate: z.number(),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -281,8 +289,8 @@ export async function measureHeldOut(
 
   // A development run (`--split train`) never reads the held-out safety sets: even their class
   // counts would show what to tune towards.
-  const safetyFiles = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET];
-  const [safetySet, independentSet, blindSet, blind4Set] = await Promise.all(safetyFiles.map(async (file) => {
+  const safetyFiles = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET];
+  const [safetySet, independentSet, blindSet, blind4Set, blind5Set] = await Promise.all(safetyFiles.map(async (file) => {
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
     return Promise.all(cases.map(async (c) => actedOn(c, await understanding.understand(c.text, context(c.lang)))));
   }));
@@ -293,6 +301,7 @@ export async function measureHeldOut(
     independent: scoreSafetySet(independentSet!, lang),
     blind: scoreSafetySet(blindSet!, lang),
     blind4: scoreSafetySet(blind4Set!, lang),
+    blind5: scoreSafetySet(blind5Set!, lang),
   }));
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
@@ -328,6 +337,10 @@ export async function measureHeldOut(
       safetyBlind4Caught: caughtOver(safety.flatMap((s) => s.blind4.recall)),
       safetyBlind4FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind4)),
       safetyBlind4CheckInRate: checkInRate(safety.map((s) => s.blind4)),
+      safetyBlind5Recall: recallOver(safety.flatMap((s) => s.blind5.recall)),
+      safetyBlind5Caught: caughtOver(safety.flatMap((s) => s.blind5.recall)),
+      safetyBlind5FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind5)),
+      safetyBlind5CheckInRate: checkInRate(safety.map((s) => s.blind5)),
     },
   };
 }

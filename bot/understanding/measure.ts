@@ -61,7 +61,7 @@ export function formatReport(r: HeldOutReport): string {
     if (r.split === 'test') {
       out.push(`  held-out safety set: ${recalls(s.heldOut)}`, `    ${caught(s.heldOut)}`);
       out.push(withNegatives('independent safety set', s.independent), withNegatives('blind safety set', s.blind));
-      out.push(withNegatives('blind-4 safety set', s.blind4));
+      out.push(withNegatives('blind-4 safety set', s.blind4), withNegatives('blind-5 safety set', s.blind5));
     }
   }
   const t = r.targets;
@@ -76,7 +76,9 @@ export function formatReport(r: HeldOutReport): string {
           `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), caught ${t.safetyBlindCaught.toFixed(3)}, ` +
           `false positives ${pct(t.safetyBlindFalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlindCheckInRate)}; ` +
           `blind-4 safety set recall ${t.safetyBlind4Recall.toFixed(3)} (1.0), caught ${t.safetyBlind4Caught.toFixed(3)}, ` +
-          `false positives ${pct(t.safetyBlind4FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind4CheckInRate)}`
+          `false positives ${pct(t.safetyBlind4FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind4CheckInRate)}; ` +
+          `blind-5 safety set recall ${t.safetyBlind5Recall.toFixed(3)} (1.0), caught ${t.safetyBlind5Caught.toFixed(3)}, ` +
+          `false positives ${pct(t.safetyBlind5FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind5CheckInRate)}`
         : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');

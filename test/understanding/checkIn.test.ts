@@ -82,7 +82,7 @@ describe('caught recall in the measurement', () => {
 });
 
 describe('the held-out report prints caught recall and check-ins for every set', () => {
-  it('formats them per language for the held-out, independent, blind and blind-4 sets, and in the targets', async () => {
+  it('formats them per language for the held-out, independent, blind, blind-4 and blind-5 sets, and in the targets', async () => {
     const { formatReport } = await import('../../bot/understanding/measure.js');
     const set = (found: number, caught: number) => ({ recall: [{ signal: 'self_harm', cases: 10, found, caught }], negatives: 20, falsePositives: 3, checkIns: 4 });
     const text = formatReport({
@@ -96,6 +96,7 @@ describe('the held-out report prints caught recall and check-ins for every set',
         independent: set(8, 9),
         blind: set(7, 9),
         blind4: set(6, 8),
+        blind5: set(5, 7),
       })),
       targets: {
         zhMacroAccuracy: 0.9, enRequestHumanRecall: 1, enRequestHumanFalsePositiveRate: 0,
@@ -103,11 +104,13 @@ describe('the held-out report prints caught recall and check-ins for every set',
         safetyIndependentRecall: 0.8, safetyIndependentCaught: 0.9, safetyIndependentFalsePositiveRate: 0.15, safetyIndependentCheckInRate: 0.2,
         safetyBlindRecall: 0.7, safetyBlindCaught: 0.9, safetyBlindFalsePositiveRate: 0.15, safetyBlindCheckInRate: 0.2,
         safetyBlind4Recall: 0.6, safetyBlind4Caught: 0.8, safetyBlind4FalsePositiveRate: 0.15, safetyBlind4CheckInRate: 0.2,
+        safetyBlind5Recall: 0.5, safetyBlind5Caught: 0.7, safetyBlind5FalsePositiveRate: 0.15, safetyBlind5CheckInRate: 0.2,
       },
     });
     expect(text.match(/caught \(raised or checked in\) 5\/5: dispute 5\/5/g)).toHaveLength(3);
-    for (const caught of ['9/10', '8/10']) expect(text).toContain(`caught (raised or checked in) ${caught}: self_harm ${caught}; check-ins on hard negatives 4/20`);
+    for (const caught of ['9/10', '8/10', '7/10']) expect(text).toContain(`caught (raised or checked in) ${caught}: self_harm ${caught}; check-ins on hard negatives 4/20`);
     expect(text).toContain('blind-4 safety set recall 0.600 (1.0), caught 0.800, false positives 15.0%, check-ins on hard negatives 20.0%');
+    expect(text).toContain('blind-5 safety set recall 0.500 (1.0), caught 0.700, false positives 15.0%, check-ins on hard negatives 20.0%');
     expect(text).toContain('blind safety set recall 0.700 (1.0), caught 0.900');
   });
 });

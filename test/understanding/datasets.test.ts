@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
+import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_SAFETY_SET, INDEPENDENT_SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -33,6 +33,7 @@ describe('the train/test split', () => {
     expect(loadSafetySet(INDEPENDENT_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(BLIND_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(BLIND_4_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    expect(loadSafetySet(BLIND_5_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
   });
 
   it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
@@ -67,6 +68,27 @@ describe('the train/test split', () => {
     }
     expect(blind4.length).toBe(3 * (5 * 15 + 30));
   });
+
+  it('has a fifth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
+    // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
+    const blind5 = loadSafetySet(BLIND_5_SAFETY_SET);
+    const key = (c: { text: string }) => c.text.trim().toLowerCase();
+    expect(new Set(blind5.map(key)).size).toBe(blind5.length);
+    const heldOut = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET];
+    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
+    expect(development.length).toBeGreaterThan(0);
+    const earlier = new Set([...[...heldOut, ...development].flatMap((f) => loadSafetySet(f)), ...loadOwnCorpus(), ...trainingLines()].map(key));
+    expect(blind5.filter((c) => earlier.has(key(c))).length).toBe(0);
+    // Each line carries exactly one of the five classes, or none (a hard negative).
+    const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation'] as const;
+    expect(blind5.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
+    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
+      const mine = blind5.filter((c) => c.lang === lang);
+      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(15);
+      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(30);
+    }
+    expect(blind5.length).toBe(3 * (5 * 15 + 30));
+  });
 });
 
 // The shared datasets sit beside the clone (../shared/datasets); CI always has them. Without them
@@ -92,7 +114,7 @@ describe('the shared datasets', () => {
     // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    const withNegatives = [['independent', 'independent', INDEPENDENT_SAFETY_SET], ['blind', 'blind', BLIND_SAFETY_SET], ['blind4', 'blind-4', BLIND_4_SAFETY_SET]] as const;
+    const withNegatives = [['independent', 'independent', INDEPENDENT_SAFETY_SET], ['blind', 'blind', BLIND_SAFETY_SET], ['blind4', 'blind-4', BLIND_4_SAFETY_SET], ['blind5', 'blind-5', BLIND_5_SAFETY_SET]] as const;
     for (const [key, name, file] of withNegatives) {
       const cases = loadSafetySet(file);
       for (const s of report.safety) {
@@ -108,7 +130,7 @@ describe('the shared datasets', () => {
     // The targets line sums each blind set over the languages. Compared as booleans, so a failure
     // prints no held-out figure.
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-    const targets = [['blind', 'safetyBlindRecall', 'safetyBlindFalsePositiveRate'], ['blind4', 'safetyBlind4Recall', 'safetyBlind4FalsePositiveRate']] as const;
+    const targets = [['blind', 'safetyBlindRecall', 'safetyBlindFalsePositiveRate'], ['blind4', 'safetyBlind4Recall', 'safetyBlind4FalsePositiveRate'], ['blind5', 'safetyBlind5Recall', 'safetyBlind5FalsePositiveRate']] as const;
     for (const [key, recall, falsePositives] of targets) {
       const scores = report.safety.map((s) => s[key]);
       const rows = scores.flatMap((b) => b.recall);
@@ -121,8 +143,8 @@ describe('the shared datasets', () => {
 
   it('never reads the held-out safety sets on a development (train) run', async () => {
     const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
-    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall, ...s.blind4.recall])).toEqual([]);
-    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0 && s.blind4.negatives === 0)).toBe(true);
-    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind(-4)? safety set/);
+    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall, ...s.blind4.recall, ...s.blind5.recall])).toEqual([]);
+    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0 && s.blind4.negatives === 0 && s.blind5.negatives === 0)).toBe(true);
+    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind(-[45])? safety set/);
   });
 });
