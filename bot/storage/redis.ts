@@ -177,8 +177,11 @@ export function defineScript(
   name: string,
   numberOfKeys: number,
   lua: string,
+  replies: 'text' | 'buffers' = 'text',
 ): (keys: string[], args: Array<string | number | Buffer>) => Promise<unknown> {
   const commands = client as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<unknown>>;
   if (typeof commands[name] !== 'function') client.defineCommand(name, { numberOfKeys, lua });
-  return (keys, args) => commands[name]!.call(client, ...keys, ...args);
+  // ioredis defines `<name>Buffer` beside each command: bulk replies as Buffers (binary values).
+  const command = replies === 'buffers' ? `${name}Buffer` : name;
+  return (keys, args) => commands[command]!.call(client, ...keys, ...args);
 }

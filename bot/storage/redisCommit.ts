@@ -41,6 +41,27 @@ export interface TurnCommit {
   notes: Map<string, unknown>;
 }
 
+/** The lease note holding `packAtOutcome`'s packers. */
+const PACKERS = 'conversation:packers';
+
+/**
+ * Registers, for the turn whose lease holds `notes`, how a store packs what it keeps of the
+ * conversation as many small values into one (the Direct Line log), should this turn record the
+ * conversation's outcome: the transcript store then runs it beside its own packing, once the turn
+ * is stored, so their reads and their writes go out together (the client pipelines one tick's
+ * commands: no round trip of their own). One packer per `name`; a failed pack leaves more values.
+ */
+export function packAtOutcome(notes: Map<string, unknown>, name: string, pack: () => Promise<unknown>): void {
+  const packers = (notes.get(PACKERS) as Map<string, () => Promise<unknown>> | undefined) ?? new Map<string, () => Promise<unknown>>();
+  packers.set(name, pack);
+  notes.set(PACKERS, packers);
+}
+
+/** The packers registered for the turn with `notes`. */
+export function packersAtOutcome(notes: Map<string, unknown> | undefined): Array<() => Promise<unknown>> {
+  return [...((notes?.get(PACKERS) as Map<string, () => Promise<unknown>> | undefined)?.values() ?? [])];
+}
+
 const kinds = new Map<string, CommitLua>();
 
 /** Registers the Lua of a kind of commit op (at module load, by the store that defers such writes). */

@@ -19,7 +19,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../storage/keys.js';
 import { afterCommit, deferToCommit, deferred, leaseNotes } from '../storage/lock.js';
-import { commitKind, type CommitLua, type CommitOp } from '../storage/redisCommit.js';
+import { commitKind, packersAtOutcome, type CommitLua, type CommitOp } from '../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../storage/compact.js';
 import { EMPTY_HEAD, type Linked } from './chain.js';
 import {
@@ -257,12 +257,17 @@ export class RedisTranscriptStore implements TranscriptStore {
     const last = sealed.records.at(-1)!;
     this.remember(conversationId, { seq: last.seq, hash: last.hash });
     if (!pending) {
+      const notes = leaseNotes(conversationId);
       await afterCommit(conversationId, async () => {
         const records = op.batches!.flatMap((b) => b.records);
         const end = records.at(-1)!;
         this.remember(conversationId, { seq: end.seq, hash: end.hash });
         await anchor(this.sealing, conversationId, end);
-        if (this.packOnOutcome && op.batches!.some((b) => b.settles)) await this.pack(conversationId).catch(() => false);
+        if (this.packOnOutcome && op.batches!.some((b) => b.settles)) {
+          // The other stores' packing of this conversation (the Direct Line log) goes with this one.
+          const others = packersAtOutcome(notes).map((pack) => pack().catch(() => false));
+          await Promise.all([this.pack(conversationId).catch(() => false), ...others]);
+        }
       });
     }
     return sealed.records;

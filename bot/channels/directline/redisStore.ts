@@ -4,15 +4,36 @@
  * compactly, bot/storage/compact.ts, a third of its JSON) and a hash
  * of client activity ids → seq; all under the `{conv:<id>}` hash tag, so one Lua script can append
  * and de-duplicate atomically, also on Redis Cluster.
+ *
+ * Packed: once a turn records the conversation's outcome, the log is rewritten as one item holding
+ * every activity so far, DEFLATEd together (`pack`): across activities the compression is much
+ * better than per item (a bench conversation's log ≈ 7 KiB → ≈ 3). Such an item starts with
+ * `P<count>:` (never the first byte of a compact value or of JSON) and stands for seqs 0…count-1;
+ * the items after it are seqs count, count+1, … — so a seq (a watermark) names the same activity
+ * before and after packing, and every script below maps seq ↔ list index through `BASE`.
  */
 import type { Activity } from 'botbuilder';
 import { guarded } from '../../storage/errors.js';
 import type { RedisKeys } from '../../storage/keys.js';
 import { defineScript, type RedisClient } from '../../storage/redis.js';
 import { deferToCommit, leaseNotes } from '../../storage/lock.js';
-import { commitKind, type CommitLua } from '../../storage/redisCommit.js';
+import { commitKind, packAtOutcome, type CommitLua } from '../../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
+
+/**
+ * Lua: how many more activities the log holds than items — a packed first item of n activities
+ * counts n - 1 more; 0 for a log never packed (or absent).
+ */
+const BASE = `
+local function base(log)
+  local first = redis.call('LINDEX', log, 0)
+  local n = first and string.match(first, '^P(%d+):')
+  return n and tonumber(n) - 1 or 0
+end`;
+
+/** The prefix of a packed item: its activity count. */
+const PACKED = /^P(\d+):/;
 
 /**
  * The open marker is "new" until the first client message, then "1"; the conversation's keys live
@@ -22,13 +43,13 @@ import { UnknownConversationError, type Appended, type ConversationLog, type Log
  * KEYS: open, log, dedupe. ARGV: activity (compact), ttl, dedupe key, unstarted ttl, "1" for a message.
  * Answers {seq, duplicate, completed, started now, the log's length}.
  */
-const APPEND = `
+const APPEND = `${BASE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0, 0} end
 if ARGV[3] ~= '' then
   local earlier = redis.call('HGET', KEYS[3], ARGV[3])
   if earlier then
     local seq, pending = string.match(earlier, '^(%d+)(%??)$')
-    return {tonumber(seq), 1, pending == '' and 1 or 0, 0, redis.call('LLEN', KEYS[2])}
+    return {tonumber(seq), 1, pending == '' and 1 or 0, 0, redis.call('LLEN', KEYS[2]) + base(KEYS[2])}
   end
 end
 local unstarted = redis.call('GET', KEYS[1]) == 'new'
@@ -37,7 +58,7 @@ if unstarted and ARGV[5] == '1' then
   redis.call('SET', KEYS[1], '1')
   unstarted, startedNow = false, 1
 end
-local length = redis.call('RPUSH', KEYS[2], ARGV[1])
+local length = redis.call('RPUSH', KEYS[2], ARGV[1]) + base(KEYS[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], (length - 1) .. '?') end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], unstarted and ARGV[4] or ARGV[2]) end
 return {length - 1, 0, 0, startedNow, length}
@@ -78,15 +99,58 @@ return 0
 `;
 
 /** KEYS, ARGV: as REPLIES_LUA's. Answers the first seq, -1 for no conversation. */
-const APPEND_REPLIES = `
+const APPEND_REPLIES = `${BASE}
 local function check(K, A)${REPLIES_LUA.check}
 end
 local function write(K, A)${REPLIES_LUA.write}
 end
 if check(1, 1) then return -1 end
 write(1, 1)
-return redis.call('LLEN', KEYS[2]) - tonumber(ARGV[3])
+return redis.call('LLEN', KEYS[2]) + base(KEYS[2]) - tonumber(ARGV[3])
 `;
+
+/**
+ * KEYS: open, log. ARGV: first seq, last seq. Answers {-1} for no conversation, else {1, the
+ * packed item or '' when the range starts after it, then the items of the seqs after the packed ones}.
+ */
+const READ = `${BASE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-1} end
+local from, to = tonumber(ARGV[1]), tonumber(ARGV[2])
+local shift = base(KEYS[2])
+local packed = ''
+if shift > 0 and from <= shift then packed = redis.call('LINDEX', KEYS[2], 0) end
+local lo = math.max(from - shift, packed == '' and 0 or 1)
+local items = {1, packed}
+if to - shift >= lo then
+  for _, item in ipairs(redis.call('LRANGE', KEYS[2], lo, to - shift)) do items[#items + 1] = item end
+end
+return items
+`;
+
+/**
+ * KEYS: log, scratch. ARGV: the item count and first item read, the packed item. Compare-and-set:
+ * refused (0) when the log changed since it was read (an append only grows it; another pack
+ * changes its first item). Built under a scratch key and renamed over the log, so a write failing
+ * inside Redis leaves the old log whole; the log's TTL is kept.
+ */
+const PACK = `
+if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) or redis.call('LINDEX', KEYS[1], 0) ~= ARGV[2] then return 0 end
+local ttl = redis.call('PTTL', KEYS[1])
+redis.call('DEL', KEYS[2])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('RENAME', KEYS[2], KEYS[1])
+if ttl > 0 then redis.call('PEXPIRE', KEYS[1], ttl) end
+return 1
+`;
+
+/** The activities a stored item holds: one, or a packed item's all. */
+function activitiesOf(item: Buffer): Partial<Activity>[] {
+  const packed = PACKED.exec(item.subarray(0, 24).toString('latin1'));
+  if (!packed) return [decodeCompact(item) as Partial<Activity>];
+  const activities = decodeCompact(item.subarray(packed[0].length)) as Partial<Activity>[];
+  if (!Array.isArray(activities) || activities.length !== Number(packed[1])) throw new Error('packed Direct Line log item does not hold the activities it counts');
+  return activities;
+}
 
 /** The lease note of how long this conversation's log is, known once the turn appended to it. */
 const LENGTH = 'directline:length';
@@ -95,6 +159,8 @@ export class RedisConversationLog implements ConversationLog {
   private readonly appendScript: ReturnType<typeof defineScript>;
   private readonly repliesScript: ReturnType<typeof defineScript>;
   private readonly completeScript: ReturnType<typeof defineScript>;
+  private readonly readScript: ReturnType<typeof defineScript>;
+  private readonly packScript: ReturnType<typeof defineScript>;
 
   constructor(
     private readonly client: RedisClient,
@@ -105,6 +171,8 @@ export class RedisConversationLog implements ConversationLog {
     this.appendScript = defineScript(client, 'forbearDirectLineAppend', 3, APPEND);
     this.repliesScript = defineScript(client, 'forbearDirectLineReplies', 3, APPEND_REPLIES);
     this.completeScript = defineScript(client, 'forbearDirectLineComplete', 1, COMPLETE);
+    this.readScript = defineScript(client, 'forbearDirectLineRead', 2, READ, 'buffers');
+    this.packScript = defineScript(client, 'forbearDirectLinePack', 2, PACK);
   }
 
   private keysOf(conversationId: string) {
@@ -112,6 +180,7 @@ export class RedisConversationLog implements ConversationLog {
       open: this.keys.conversation(conversationId, 'directline', 'open'),
       log: this.keys.conversation(conversationId, 'directline', 'log'),
       dedupe: this.keys.conversation(conversationId, 'directline', 'dedupe'),
+      packing: this.keys.conversation(conversationId, 'directline', 'packing'),
     };
   }
 
@@ -175,9 +244,11 @@ export class RedisConversationLog implements ConversationLog {
     const notes = leaseNotes(conversationId);
     if (notes) {
       // A turn that appended nothing yet (a greeting, a relayed agent reply) reads where its replies will start.
-      const length = (notes.get(LENGTH) as number | undefined) ?? (await guarded(() => this.client.llen(k.log)));
+      const length = (notes.get(LENGTH) as number | undefined) ?? (await this.length(k.log));
       deferToCommit(conversationId, { kind: 'directLineReplies', keys: [k.open, k.log, k.dedupe], args, refused: () => new UnknownConversationError(conversationId) });
       notes.set(LENGTH, length + activities.length);
+      // Should this turn record the outcome: packed once it is stored, beside the transcript.
+      packAtOutcome(notes, 'directline', () => this.pack(conversationId));
       return length;
     }
     const first = (await guarded(() => this.repliesScript([k.open, k.log, k.dedupe], args))) as number;
@@ -185,14 +256,43 @@ export class RedisConversationLog implements ConversationLog {
     return first;
   }
 
+  /** How many activities the log holds (its next seq). */
+  private async length(log: string): Promise<number> {
+    const [count, first] = await guarded(async () => {
+      const replies = await this.client.multi().llen(log).lindexBuffer(log, 0).exec();
+      return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, Buffer | null];
+    });
+    const packed = first ? PACKED.exec(first.subarray(0, 24).toString('latin1')) : null;
+    return count + (packed ? Number(packed[1]) - 1 : 0);
+  }
+
   async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {
     const k = this.keysOf(conversationId);
     const start = afterSeq === undefined ? 0 : afterSeq + 1;
-    const [exists, items] = await guarded(async () => {
-      const replies = await this.client.multi().exists(k.open).lrangeBuffer(k.log, start, start + limit - 1).exec();
-      return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, Buffer[]];
-    });
-    if (exists !== 1) throw new UnknownConversationError(conversationId);
-    return items.map((stored, i) => ({ seq: start + i, activity: decodeCompact(stored) as Partial<Activity> }));
+    const reply = (await guarded(() => this.readScript([k.open, k.log], [start, start + limit - 1]))) as Array<number | Buffer>;
+    if (reply[0] !== 1) throw new UnknownConversationError(conversationId);
+    const [, packed, ...items] = reply as [number, Buffer, ...Buffer[]];
+    const entries: LogEntry[] = [];
+    let seq = start;
+    if (packed.length > 0) {
+      for (const activity of activitiesOf(packed).slice(start, start + limit)) entries.push({ seq: seq++, activity });
+    }
+    for (const item of items) entries.push({ seq: seq++, activity: decodeCompact(item) as Partial<Activity> });
+    return entries;
+  }
+
+  /**
+   * Rewrites the conversation's log as one packed item (see the top of this file): the same
+   * activities at the same seqs, read back identically. One compare-and-set script: refused (false)
+   * when an append or another pack came in between, or when there is nothing to pack.
+   */
+  async pack(conversationId: string): Promise<boolean> {
+    const k = this.keysOf(conversationId);
+    const items = await guarded(() => this.client.lrangeBuffer(k.log, 0, -1));
+    const first = items[0];
+    if (!first || items.length < 2) return false;
+    const activities = items.flatMap(activitiesOf);
+    const packed = Buffer.concat([Buffer.from(`P${activities.length}:`, 'latin1'), encodeCompact(activities)]);
+    return (await guarded(() => this.packScript([k.log, k.packing], [items.length, first, packed]))) === 1;
   }
 }
