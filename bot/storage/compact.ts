@@ -1,6 +1,6 @@
 /**
  * Compact storage of the JSON the product writes once and reads back rarely: transcript batches
- * and the Direct Line activity log. Each value is raw DEFLATE (RFC 1951, node:zlib — any zlib can
+ * and the Direct Line activity log; and, as text, the JSON of versioned records (`storedText`). Each value is raw DEFLATE (RFC 1951, node:zlib — any zlib can
  * read it) with a preset dictionary of the field names and fixed values those records repeat, so
  * even a record of a few hundred bytes shrinks to about a third. Nothing is dropped or renamed:
  * decoding gives back the same JSON value, so every field compliance reads, and the canonical form
@@ -147,4 +147,30 @@ export function decodeCompact(data: Buffer | string): unknown {
   const dictionary = first === undefined ? undefined : dictionaries.get(first);
   if (!dictionary) throw new Error(`stored value has unknown codec version ${String(first)}`);
   return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8'));
+}
+
+/**
+ * A versioned record's text (bot/storage/versionedRecord.ts: the conversation state, key-value
+ * records such as the ledger) as Redis keeps it: its compact bytes — version byte, then DEFLATE
+ * against the dictionary — when that is shorter, else the text itself. The same text comes back
+ * from `textOfStored`, so whatever reads it (compare-and-set, zod, JSON.parse) is unchanged.
+ */
+export function storedText(text: string): Buffer | string {
+  const { version, bytes } = deflated(text);
+  if (bytes.length + 1 >= Buffer.byteLength(text, 'utf8')) return text;
+  const stored = Buffer.allocUnsafe(bytes.length + 1);
+  stored[0] = version;
+  bytes.copy(stored, 1);
+  return stored;
+}
+
+/**
+ * The text `storedText` kept, or text stored as is (before this codec, or too short to shrink): a
+ * first byte naming a codec version is never the first byte of JSON text.
+ */
+export function textOfStored(stored: Buffer | string): string {
+  if (typeof stored === 'string') return stored;
+  const first = stored[0];
+  const dictionary = first === undefined ? undefined : dictionaries.get(first);
+  return dictionary ? inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8') : stored.toString('utf8');
 }

@@ -15,7 +15,7 @@ import type { CommitOp } from './redisCommit.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
-import { recordArgs, VersionedRecords } from './versionedRecord.js';
+import { argsText, recordArgs, VersionedRecords } from './versionedRecord.js';
 
 export interface KeyValueStore<T> {
   get(key: string): Promise<T | undefined>;
@@ -140,7 +140,7 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   get(key: string) {
     return guarded(async () => {
       const held = this.heldBack(key);
-      if (held) return held.kind === 'record' ? this.codec.decode(held.args[3] as string) : undefined;
+      if (held) return held.kind === 'record' ? this.codec.decode(argsText(held.args)) : undefined;
       const prefetched = this.options.withTurn ? takePrefetched(key, this.redisKey(key)) : undefined;
       if (prefetched) return prefetched.record === undefined ? undefined : this.codec.decode(prefetched.record.value);
       const record = await this.records.read(this.redisKey(key));
@@ -170,7 +170,7 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   }
 
   /** Holds a write of `key` back for its turn's commit, replacing one held before; false: write now. */
-  private holdBack(key: string, kind: 'record' | 'recordDelete', args: Array<string | number>): boolean {
+  private holdBack(key: string, kind: 'record' | 'recordDelete', args: Array<string | number | Buffer>): boolean {
     if (!this.options.withTurn || this.options.scope !== 'conversation') return false;
     const earlier = this.heldBack(key);
     const redisKey = this.redisKey(key);

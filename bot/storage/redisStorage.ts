@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { deferToCommit, deferred, forgetPrefetched, takePrefetched, undefer } from './lock.js';
 import type { RedisClient } from './redis.js';
 import type { CommitOp } from './redisCommit.js';
-import { VersionedRecords, recordArgs, type StoredRecord, type WriteCondition } from './versionedRecord.js';
+import { VersionedRecords, argsText, recordArgs, type StoredRecord, type WriteCondition } from './versionedRecord.js';
 
 /**
  * botbuilder's state keys: `<channel>/conversations/<id>/<namespace>` (ConversationState; the
@@ -178,7 +178,7 @@ export class RedisStorage implements ExpiringStorage {
 function heldBack(conversationId: string, key: string): { op: CommitOp; record: StoredRecord; condition: WriteCondition } | undefined {
   const op = deferred(conversationId, 'record').find((o) => o.keys[0] === key);
   if (!op) return undefined;
-  const [mode, expected, etag, value] = op.args as [WriteCondition['mode'], string, string, string];
+  const [mode, expected, etag] = op.args as [WriteCondition['mode'], string, string];
   const condition = (mode === 'any' || mode === 'absent' ? { mode } : { mode, expected }) as WriteCondition;
-  return { op, record: { etag, value }, condition };
+  return { op, record: { etag, value: argsText(op.args) }, condition };
 }

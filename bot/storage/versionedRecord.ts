@@ -1,12 +1,15 @@
 /**
  * One Redis hash per record, `{etag, value}`, written only through a compare-and-set Lua script so
  * the eTag check and the write are a single atomic step on the server. Both the Bot Framework
- * storage and the key-value store are built on this.
+ * storage and the key-value store are built on this. The value is kept compact when that is
+ * shorter (bot/storage/compact.ts `storedText`: the conversation state ≈ 2.3 → 1 KiB); read back
+ * as Buffers and decoded here, so every reader sees the record's text as written.
  */
 import { randomUUID } from 'node:crypto';
 import type { ChainableCommander } from 'ioredis';
 import { commitKind, type CommitLua } from './redisCommit.js';
 import { defineScript, type RedisClient } from './redis.js';
+import { storedText, textOfStored } from './compact.js';
 
 /**
  * any: unconditional; absent: create only; match: the current eTag must equal `expected`;
@@ -55,12 +58,12 @@ const FIELDS = ['etag', 'value'] as const;
 
 /** Queues the read of a record on a pipeline; its reply becomes the record with `readReply`. */
 export function readRecord(pipeline: ChainableCommander, key: string): ChainableCommander {
-  return pipeline.hmget(key, ...FIELDS);
+  return pipeline.hmgetBuffer(key, ...FIELDS);
 }
 
 export function readReply(reply: unknown): StoredRecord | undefined {
-  const [etag, value] = reply as [string | null, string | null];
-  return etag && value !== null && value !== undefined ? { etag, value } : undefined;
+  const [etag, value] = reply as [Buffer | null, Buffer | null];
+  return etag && etag.length > 0 && value !== null && value !== undefined ? { etag: etag.toString('utf8'), value: textOfStored(value) } : undefined;
 }
 
 export class VersionedRecords {
@@ -71,7 +74,7 @@ export class VersionedRecords {
   }
 
   async read(key: string): Promise<StoredRecord | undefined> {
-    return readReply(await this.client.hmget(key, ...FIELDS));
+    return readReply(await this.client.hmgetBuffer(key, ...FIELDS));
   }
 
   /** The new eTag, or null when the condition did not hold (nothing was written). */
@@ -87,7 +90,12 @@ export class VersionedRecords {
   }
 }
 
-/** The arguments of RECORD_LUA. */
-export function recordArgs(value: string, condition: WriteCondition, etag: string, ttlMs: number): Array<string | number> {
-  return [condition.mode, 'expected' in condition ? condition.expected : '', etag, value, ttlMs];
+/** The arguments of RECORD_LUA: the value as Redis keeps it (compact when shorter). */
+export function recordArgs(value: string, condition: WriteCondition, etag: string, ttlMs: number): Array<string | number | Buffer> {
+  return [condition.mode, 'expected' in condition ? condition.expected : '', etag, storedText(value), ttlMs];
+}
+
+/** The text of the value in RECORD_LUA arguments (a write held back for a turn's commit, read by the turn). */
+export function argsText(args: ReadonlyArray<string | number | Buffer>): string {
+  return textOfStored(args[3] as Buffer | string);
 }

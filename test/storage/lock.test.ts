@@ -117,7 +117,7 @@ describe('RedisConversationLock with the conversation state read in the same rou
       await new Promise<void>((r) => (release = r));
     });
     await vi.waitFor(() => expect(release).toBeDefined());
-    const reads = vi.spyOn(instance(0).client, 'hmget');
+    const reads = vi.spyOn(instance(0).client, 'hmgetBuffer');
     const aTurn = lockA.withLock('prefetch-1', async () => {
       const first = await storageA.read([key]);
       await storageA.write({ [key]: { turn: 3 } });

@@ -9,6 +9,7 @@ import { beforeEach } from 'vitest';
 import { ETagConflictError } from '../../bot/storage/errors.js';
 import { RedisConversationLock, afterCommit } from '../../bot/storage/lock.js';
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
+import { textOfStored } from '../../bot/storage/compact.js';
 import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
 import { z } from 'zod';
 import type { RedisConnection } from '../../bot/storage/redis.js';
@@ -48,9 +49,9 @@ function instance(c: RedisConnection) {
 /** What another instance sees of the conversation (the state read raw: this process's turn would read its own held-back write). */
 async function seen(id: string) {
   const other = instance(b);
-  const state = await redis().admin.hget(other.state.redisKey(stateKey(id)), 'value');
+  const state = await redis().admin.hgetBuffer(other.state.redisKey(stateKey(id)), 'value');
   return {
-    turn: state === null ? undefined : (JSON.parse(state) as { turn: number }).turn,
+    turn: state === null ? undefined : (JSON.parse(textOfStored(state)) as { turn: number }).turn,
     log: (await other.log.read(id, undefined, 100)).map((e) => e.activity.text),
     records: (await other.transcripts.stored(id)).records.length,
   };
@@ -155,8 +156,8 @@ describe('a turn commit on Redis', () => {
     const held = (c: RedisConnection) => new RedisKeyValueStore(c.client, c.keys, { namespace: 'held', schema: z.array(z.string()), scope: 'conversation', withTurn: true });
     // Read raw, as another instance sees it: this process's turn would read what it holds back.
     const stored = async () => {
-      const value = await redis().admin.hget(held(b).redisKey(id), 'value');
-      return value === null ? undefined : (JSON.parse(value) as string[]);
+      const value = await redis().admin.hgetBuffer(held(b).redisKey(id), 'value');
+      return value === null ? undefined : (JSON.parse(textOfStored(value)) as string[]);
     };
     await mine.lock.withLock(id, async () => {
       await held(a).set(id, ['greeting'], 600);

@@ -1,0 +1,110 @@
+/**
+ * Versioned records (the conversation state, key-value records such as the ledger) kept compact in
+ * Redis (bot/storage/versionedRecord.ts, `storedText` in bot/storage/compact.ts): read back as the
+ * same text, records written before as plain JSON still read, and fewer bytes held.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { storedText, textOfStored } from '../../bot/storage/compact.js';
+import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
+import type { RedisConnection } from '../../bot/storage/redis.js';
+import { RedisStorage } from '../../bot/storage/redisStorage.js';
+import { RedisArrangementRepository } from '../../bot/storage/arrangements.js';
+import { arrangementFor } from './fixtures.js';
+import { testRedis, type TestRedis } from '../support/redis.js';
+
+let redis: TestRedis;
+let c: RedisConnection;
+beforeAll(async () => {
+  redis = await testRedis('compact-records');
+  c = await redis.connect();
+});
+afterAll(() => redis?.cleanup());
+
+/** A conversation state of the shape botbuilder's dialogs and the case keep (≈ 2 KB of JSON). */
+const state = {
+  DialogState: {
+    dialogStack: [
+      {
+        id: 'negotiation',
+        state: {
+          options: {},
+          values: { instanceId: 'a3c9f0e2-5b1d-4e8f-9a7c-2d6b8e1f4a90' },
+          stepIndex: 3,
+          case: {
+            phase: 'offer',
+            language: 'zh-CN',
+            accountRef: 'cn-m1-wang',
+            verified: true,
+            verification: { attempts: 1, lastFour: true, dateOfBirth: true },
+            hardship: { reason: 'unemployment', incomeMinor: 2000000, expensesMinor: 500000 },
+            offers: [1, 2, 3].map((i) => ({ kind: 'installments', months: 6 * i, amountMinor: 123456 * i, aprBps: 0, feeMinor: 0, ruleIds: [`default-cn@2026.2#plan.${i}`] })),
+            history: Array.from({ length: 8 }, (_, i) => ({ at: `2026-11-30T10:0${i}:00.000Z`, intent: i % 2 ? 'propose_plan' : 'provide_info', turn: i + 1 })),
+            flags: [],
+          },
+        },
+      },
+    ],
+  },
+  timezone: 'Asia/Shanghai',
+};
+
+describe('versioned records kept compact', () => {
+  it('gives back the same text; keeps a value as is when DEFLATE would not make it shorter', () => {
+    const json = JSON.stringify(state);
+    const stored = storedText(json);
+    expect(Buffer.isBuffer(stored)).toBe(true);
+    expect((stored as Buffer).length).toBeLessThan(Buffer.byteLength(json) / 2);
+    expect(textOfStored(stored)).toBe(json);
+    expect(storedText('{"a":1}')).toBe('{"a":1}');
+    expect(textOfStored(Buffer.from('{"a":"ü"}'))).toBe('{"a":"ü"}');
+    expect(textOfStored(Buffer.from('"text"'))).toBe('"text"');
+  });
+
+  it('stores the conversation state in fewer bytes, reads it back unchanged, and reads a state written as plain JSON', async () => {
+    const storage = new RedisStorage(c.client, c.keys, { ttlSec: 600 });
+    const key = 'directline/conversations/compact-1/';
+    await storage.write({ [key]: state });
+    const { eTag, ...read } = (await storage.read([key]))[key]!;
+    expect(read).toEqual(state);
+    expect(eTag).toMatch(/^[0-9a-f-]{36}$/);
+    const raw = (await redis.admin.hgetBuffer(storage.redisKey(key), 'value'))!;
+    expect(raw[0]).toBe(1);
+    const compact = (await redis.admin.memory('USAGE', storage.redisKey(key)))!;
+
+    // As written before the codec: a plain JSON value, still read (and compare-and-set) as it was.
+    const old = 'directline/conversations/compact-old/';
+    await redis.admin.hset(storage.redisKey(old), 'etag', 'etag-before', 'value', JSON.stringify(state));
+    expect((await storage.read([old]))[old]).toEqual({ ...state, eTag: 'etag-before' });
+    const plain = (await redis.admin.memory('USAGE', storage.redisKey(old)))!;
+    // Measured (MEMORY USAGE, Redis 7): 1,856 → 800 bytes.
+    expect(compact).toBeLessThan(plain * 0.65);
+    await storage.write({ [old]: { ...state, timezone: 'UTC', eTag: 'etag-before' } });
+    expect((await storage.read([old]))[old]?.['timezone']).toBe('UTC');
+  });
+
+  it('keeps key-value records compact too, and reads them back through their schema', async () => {
+    const schema = z.object({ entries: z.array(z.object({ at: z.string(), amountMinor: z.number(), note: z.string() })) });
+    const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv', schema, scope: 'global' });
+    const value = { entries: Array.from({ length: 12 }, (_, i) => ({ at: `2026-12-${String(i + 1).padStart(2, '0')}T00:00:00.000Z`, amountMinor: 123456, note: 'installment due' })) };
+    await store.set('ledger-1', value);
+    expect(await store.get('ledger-1')).toEqual(value);
+    const raw = (await redis.admin.hgetBuffer(store.redisKey('ledger-1'), 'value'))!;
+    expect(raw.length).toBeLessThan(JSON.stringify(value).length / 2);
+  });
+
+  it('keeps the arrangement record compact; one written before as plain JSON is still found, by reference and by conversation', async () => {
+    const repo = new RedisArrangementRepository(c.client, c.keys);
+    const { arrangement } = await repo.createOnce('compact-arrangement', arrangementFor('compact-arrangement'));
+    const recordKey = c.keys.global('arrangement', 'compact-arrangement');
+    const raw = (await redis.admin.getBuffer(recordKey))!;
+    expect(raw[0]).toBe(1);
+    expect(raw.length).toBeLessThan(JSON.stringify(arrangement).length * 0.7);
+    expect(await repo.get(arrangement.reference)).toEqual(arrangement);
+    expect((await repo.createOnce('compact-arrangement', arrangementFor('compact-arrangement'))).arrangement).toEqual(arrangement);
+
+    await redis.admin.set(recordKey, JSON.stringify(arrangement));
+    expect(await repo.get(arrangement.reference)).toEqual(arrangement);
+    expect(await repo.listByConversation('compact-arrangement')).toEqual([arrangement]);
+  });
+});
