@@ -23,8 +23,8 @@ export function latencyChart(latencies: Map<string, number[]>, measuredAt: strin
       subtext: `${measuredAt.slice(0, 10)} · ${machine.nproc} × ${machine.cpuModel} · node ${machine.node} · all interleaved rounds pooled`,
       left: 'center',
     },
-    legend: { top: 52 },
-    grid: { top: 90, left: 70, right: 30, bottom: 50 },
+    legend: { top: 72 },
+    grid: { top: 110, left: 70, right: 30, bottom: 50 },
     xAxis: { type: 'value', name: 'percentile', nameLocation: 'middle', nameGap: 28, min: 0, max: 100 },
     yAxis: { type: 'log', name: 'ms', logBase: 10 },
     series: [...latencies].map(([name, samples]) => {
