@@ -33,6 +33,16 @@ export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
 export const BLIND_SAFETY_SET = 'heldout/safety-blind.yaml';
 export const BLIND_4_SAFETY_SET = 'heldout/safety-blind-4.yaml';
 export const BLIND_5_SAFETY_SET = 'heldout/safety-blind-5.yaml';
+
+/** The safety sets with hard negatives, each scored and reported the same way, in this order. */
+export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5']);
+export type SafetySetKey = z.infer<typeof SafetySetKey>;
+export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; file: string }> = {
+  independent: { name: 'independent safety set', file: INDEPENDENT_SAFETY_SET },
+  blind: { name: 'blind safety set', file: BLIND_SAFETY_SET },
+  blind4: { name: 'blind-4 safety set', file: BLIND_4_SAFETY_SET },
+  blind5: { name: 'blind-5 safety set', file: BLIND_5_SAFETY_SET },
+};
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
@@ -94,14 +104,8 @@ export const SafetyReport = z.object({
   /** Rows: the safety class a line carries ('none' for the rest); columns: the first class acted on. */
   confusion: z.record(z.string(), z.record(z.string(), z.number().int())),
   heldOut: z.array(SignalRecall),
-  /** The independent set: recall per class, and its hard negatives that raised a safety class anyway. */
-  independent: SafetySetScore,
-  /** The blind set, scored the same way. */
-  blind: SafetySetScore,
-  /** The fourth blind set, scored the same way. */
-  blind4: SafetySetScore,
-  /** The fifth blind set, scored the same way. */
-  blind5: SafetySetScore,
+  /** Each set with hard negatives: recall per class, and its hard negatives that raised a safety class anyway. */
+  withNegatives: z.record(SafetySetKey, SafetySetScore),
 });
 export type SafetyReport = z.infer<typeof SafetyReport>;
 
@@ -116,22 +120,8 @@ export const HeldOutReport = z.object({
     enRequestHumanFalsePositiveRate: z.number(),
     safetyHeldOutRecall: z.number(),
     safetyHeldOutCaught: z.number(),
-    safetyIndependentRecall: z.number(),
-    safetyIndependentCaught: z.number(),
-    safetyIndependentFalsePositiveRate: z.number(),
-    safetyIndependentCheckInRate: z.number(),
-    safetyBlindRecall: z.number(),
-    safetyBlindCaught: z.number(),
-    safetyBlindFalsePositiveRate: z.number(),
-    safetyBlindCheckInRate: z.number(),
-    safetyBlind4Recall: z.number(),
-    safetyBlind4Caught: z.number(),
-    safetyBlind4FalsePositiveRate: z.number(),
-    safetyBlind4CheckInRate: z.number(),
-    safetyBlind5Recall: z.number(),
-    safetyBlind5Caught: z.number(),
-    safetyBlind5FalsePositiveRate: z.number(),
-    safetyBlind5CheckInRate: z.number(),
+    /** Each set with hard negatives, summed over the languages. */
+    sets: z.record(SafetySetKey, z.object({ recall: z.number(), caught: z.number(), falsePositiveRate: z.number(), checkInRate: z.number() })),
   }),
 });
 export type HeldOutReport = z.infer<typeof HeldOutReport>;
@@ -289,19 +279,16 @@ export async function measureHeldOut(
 
   // A development run (`--split train`) never reads the held-out safety sets: even their class
   // counts would show what to tune towards.
-  const safetyFiles = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET];
-  const [safetySet, independentSet, blindSet, blind4Set, blind5Set] = await Promise.all(safetyFiles.map(async (file) => {
+  const read = async (file: string) => {
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
     return Promise.all(cases.map(async (c) => actedOn(c, await understanding.understand(c.text, context(c.lang)))));
-  }));
+  };
+  const [safetySet, ...withNegatives] = await Promise.all([SAFETY_SET, ...SafetySetKey.options.map((k) => SAFETY_SETS_WITH_NEGATIVES[k].file)].map(read));
   const safety = Language.options.map((lang): SafetyReport => ({
     lang,
     confusion: confusion(judged.filter((j) => j.line.lang === lang)),
     heldOut: scoreSafetySet(safetySet!, lang).recall,
-    independent: scoreSafetySet(independentSet!, lang),
-    blind: scoreSafetySet(blindSet!, lang),
-    blind4: scoreSafetySet(blind4Set!, lang),
-    blind5: scoreSafetySet(blind5Set!, lang),
+    withNegatives: Object.fromEntries(SafetySetKey.options.map((k, i) => [k, scoreSafetySet(withNegatives[i]!, lang)])) as Record<SafetySetKey, SafetySetScore>,
   }));
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
@@ -325,22 +312,13 @@ export async function measureHeldOut(
       enRequestHumanFalsePositiveRate: ratio(enHuman.filter((j) => !wantsPerson(j) && saysPerson(j)).length, enHuman.filter((j) => !wantsPerson(j)).length),
       safetyHeldOutRecall: recallOver(safety.flatMap((s) => s.heldOut)),
       safetyHeldOutCaught: caughtOver(safety.flatMap((s) => s.heldOut)),
-      safetyIndependentRecall: recallOver(safety.flatMap((s) => s.independent.recall)),
-      safetyIndependentCaught: caughtOver(safety.flatMap((s) => s.independent.recall)),
-      safetyIndependentFalsePositiveRate: falsePositiveRate(safety.map((s) => s.independent)),
-      safetyIndependentCheckInRate: checkInRate(safety.map((s) => s.independent)),
-      safetyBlindRecall: recallOver(safety.flatMap((s) => s.blind.recall)),
-      safetyBlindCaught: caughtOver(safety.flatMap((s) => s.blind.recall)),
-      safetyBlindFalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind)),
-      safetyBlindCheckInRate: checkInRate(safety.map((s) => s.blind)),
-      safetyBlind4Recall: recallOver(safety.flatMap((s) => s.blind4.recall)),
-      safetyBlind4Caught: caughtOver(safety.flatMap((s) => s.blind4.recall)),
-      safetyBlind4FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind4)),
-      safetyBlind4CheckInRate: checkInRate(safety.map((s) => s.blind4)),
-      safetyBlind5Recall: recallOver(safety.flatMap((s) => s.blind5.recall)),
-      safetyBlind5Caught: caughtOver(safety.flatMap((s) => s.blind5.recall)),
-      safetyBlind5FalsePositiveRate: falsePositiveRate(safety.map((s) => s.blind5)),
-      safetyBlind5CheckInRate: checkInRate(safety.map((s) => s.blind5)),
+      sets: Object.fromEntries(
+        SafetySetKey.options.map((k) => {
+          const scores = safety.map((s) => s.withNegatives[k]);
+          const rows = scores.flatMap((b) => b.recall);
+          return [k, { recall: recallOver(rows), caught: caughtOver(rows), falsePositiveRate: falsePositiveRate(scores), checkInRate: checkInRate(scores) }];
+        }),
+      ) as HeldOutReport['targets']['sets'],
     },
   };
 }

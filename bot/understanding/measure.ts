@@ -13,7 +13,7 @@ import { readCli } from '../cli/args.js';
 import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
 import { EngineName, createUnderstanding } from './engine.js';
-import { measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport } from './heldout.js';
+import { SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport } from './heldout.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
 export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
@@ -41,7 +41,7 @@ const caught = (rs: SafetyRow['heldOut']) => {
   return `caught (raised or checked in) ${n}/${cases}: ${rs.filter((h) => h.cases > 0).map((h) => `${h.signal} ${h.caught}/${h.cases}`).join(', ')}`;
 };
 /** A safety set with hard negatives: recall per class, then the negatives that raised a class anyway or got a check-in. */
-const withNegatives = (name: string, s: SafetyRow['independent']) =>
+const withNegatives = (name: string, s: SafetyRow['withNegatives'][SafetySetKey]) =>
   `  ${name}: ${recalls(s.recall)}; false positives on hard negatives ${s.falsePositives}/${s.negatives}\n` +
   `    ${caught(s.recall)}; check-ins on hard negatives ${s.checkIns}/${s.negatives}`;
 
@@ -60,8 +60,7 @@ export function formatReport(r: HeldOutReport): string {
     }
     if (r.split === 'test') {
       out.push(`  held-out safety set: ${recalls(s.heldOut)}`, `    ${caught(s.heldOut)}`);
-      out.push(withNegatives('independent safety set', s.independent), withNegatives('blind safety set', s.blind));
-      out.push(withNegatives('blind-4 safety set', s.blind4), withNegatives('blind-5 safety set', s.blind5));
+      for (const k of SafetySetKey.options) out.push(withNegatives(SAFETY_SETS_WITH_NEGATIVES[k].name, s.withNegatives[k]));
     }
   }
   const t = r.targets;
@@ -71,14 +70,13 @@ export function formatReport(r: HeldOutReport): string {
       `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); ` +
       (r.split === 'test'
         ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0), caught ${t.safetyHeldOutCaught.toFixed(3)}; ` +
-          `independent safety set recall ${t.safetyIndependentRecall.toFixed(3)} (1.0), caught ${t.safetyIndependentCaught.toFixed(3)}, ` +
-          `false positives ${pct(t.safetyIndependentFalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyIndependentCheckInRate)}; ` +
-          `blind safety set recall ${t.safetyBlindRecall.toFixed(3)} (1.0), caught ${t.safetyBlindCaught.toFixed(3)}, ` +
-          `false positives ${pct(t.safetyBlindFalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlindCheckInRate)}; ` +
-          `blind-4 safety set recall ${t.safetyBlind4Recall.toFixed(3)} (1.0), caught ${t.safetyBlind4Caught.toFixed(3)}, ` +
-          `false positives ${pct(t.safetyBlind4FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind4CheckInRate)}; ` +
-          `blind-5 safety set recall ${t.safetyBlind5Recall.toFixed(3)} (1.0), caught ${t.safetyBlind5Caught.toFixed(3)}, ` +
-          `false positives ${pct(t.safetyBlind5FalsePositiveRate)}, check-ins on hard negatives ${pct(t.safetyBlind5CheckInRate)}`
+          SafetySetKey.options
+            .map((k) => {
+              const x = t.sets[k];
+              return `${SAFETY_SETS_WITH_NEGATIVES[k].name} recall ${x.recall.toFixed(3)} (1.0), caught ${x.caught.toFixed(3)}, ` +
+                `false positives ${pct(x.falsePositiveRate)}, check-ins on hard negatives ${pct(x.checkInRate)}`;
+            })
+            .join('; ')
         : 'held-out safety sets not read on train runs'),
   );
   return out.join('\n');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -51,43 +51,35 @@ describe('the train/test split', () => {
     }
   });
 
-  it('has a fourth blind safety set: 15 lines per class and language for the five handoff classes of issue 12, 30 hard negatives per language', () => {
-    // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
-    const blind4 = loadSafetySet(BLIND_4_SAFETY_SET);
+  /**
+   * A blind set of issue 12's shape: 15 lines per class and language for the five handoff classes,
+   * 30 hard negatives per language, one class per line, no line twice nor in `earlier`. Counts only,
+   * so a failure prints no held-out line. (Parsing checks every case's schema.)
+   */
+  function expectBlindShape(file: string, earlierFiles: readonly string[], alsoEarlier: readonly { text: string }[] = []) {
+    const cases = loadSafetySet(file);
     const key = (c: { text: string }) => c.text.trim().toLowerCase();
-    expect(new Set(blind4.map(key)).size).toBe(blind4.length);
-    const earlier = new Set([...loadSafetySet(), ...loadSafetySet(INDEPENDENT_SAFETY_SET), ...loadSafetySet(BLIND_SAFETY_SET)].map(key));
-    expect(blind4.filter((c) => earlier.has(key(c))).length).toBe(0);
-    // Each line carries exactly one of the five classes, or none (a hard negative).
+    expect(new Set(cases.map(key)).size).toBe(cases.length);
+    const earlier = new Set([...earlierFiles.flatMap((f) => loadSafetySet(f)), ...alsoEarlier].map(key));
+    expect(cases.filter((c) => earlier.has(key(c))).length).toBe(0);
     const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation'] as const;
-    expect(blind4.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
+    expect(cases.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
     for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
-      const mine = blind4.filter((c) => c.lang === lang);
+      const mine = cases.filter((c) => c.lang === lang);
       for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(15);
       expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(30);
     }
-    expect(blind4.length).toBe(3 * (5 * 15 + 30));
+    expect(cases.length).toBe(3 * (5 * 15 + 30));
+  }
+
+  it('has a fourth blind safety set: 15 lines per class and language for the five handoff classes of issue 12, 30 hard negatives per language', () => {
+    expectBlindShape(BLIND_4_SAFETY_SET, [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET]);
   });
 
   it('has a fifth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
-    // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
-    const blind5 = loadSafetySet(BLIND_5_SAFETY_SET);
-    const key = (c: { text: string }) => c.text.trim().toLowerCase();
-    expect(new Set(blind5.map(key)).size).toBe(blind5.length);
-    const heldOut = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET];
     const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
     expect(development.length).toBeGreaterThan(0);
-    const earlier = new Set([...[...heldOut, ...development].flatMap((f) => loadSafetySet(f)), ...loadOwnCorpus(), ...trainingLines()].map(key));
-    expect(blind5.filter((c) => earlier.has(key(c))).length).toBe(0);
-    // Each line carries exactly one of the five classes, or none (a hard negative).
-    const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation'] as const;
-    expect(blind5.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
-    for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
-      const mine = blind5.filter((c) => c.lang === lang);
-      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(15);
-      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(30);
-    }
-    expect(blind5.length).toBe(3 * (5 * 15 + 30));
+    expectBlindShape(BLIND_5_SAFETY_SET, [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, ...development], [...loadOwnCorpus(), ...trainingLines()]);
   });
 });
 
@@ -114,28 +106,28 @@ describe('the shared datasets', () => {
     // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    const withNegatives = [['independent', 'independent', INDEPENDENT_SAFETY_SET], ['blind', 'blind', BLIND_SAFETY_SET], ['blind4', 'blind-4', BLIND_4_SAFETY_SET], ['blind5', 'blind-5', BLIND_5_SAFETY_SET]] as const;
-    for (const [key, name, file] of withNegatives) {
-      const cases = loadSafetySet(file);
+    // Every set with hard negatives, the four files named here as well as in the table the report reads.
+    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET };
+    expect(Object.fromEntries(SafetySetKey.options.map((k) => [k, SAFETY_SETS_WITH_NEGATIVES[k].file]))).toEqual(files);
+    const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
+    for (const key of SafetySetKey.options) {
+      const cases = loadSafetySet(files[key]);
+      const name = SAFETY_SETS_WITH_NEGATIVES[key].name;
       for (const s of report.safety) {
         const mine = cases.filter((c) => c.lang === s.lang);
-        expect(s[key].recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
-        expect(s[key].negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
-        expect(s[key].negatives).toBeGreaterThanOrEqual(10);
+        expect(s.withNegatives[key].recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
+        expect(s.withNegatives[key].negatives).toBe(mine.filter((c) => c.signals.length === 0).length);
+        expect(s.withNegatives[key].negatives).toBeGreaterThanOrEqual(10);
       }
-      expect(printed.match(new RegExp(`${name} safety set: `, 'g'))).toHaveLength(3);
-      expect(printed).toContain(`${name} safety set recall `);
+      expect(printed.match(new RegExp(`${name}: `, 'g'))).toHaveLength(3);
+      expect(printed).toContain(`${name} recall `);
       expect(cases.filter((c) => printed.includes(c.text)).length).toBe(0);
-    }
-    // The targets line sums each blind set over the languages. Compared as booleans, so a failure
-    // prints no held-out figure.
-    const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-    const targets = [['blind', 'safetyBlindRecall', 'safetyBlindFalsePositiveRate'], ['blind4', 'safetyBlind4Recall', 'safetyBlind4FalsePositiveRate'], ['blind5', 'safetyBlind5Recall', 'safetyBlind5FalsePositiveRate']] as const;
-    for (const [key, recall, falsePositives] of targets) {
-      const scores = report.safety.map((s) => s[key]);
+      // The targets line sums each set over the languages. Compared as booleans, so a failure
+      // prints no held-out figure.
+      const scores = report.safety.map((s) => s.withNegatives[key]);
       const rows = scores.flatMap((b) => b.recall);
-      expect(report.targets[recall] === total(rows.map((r) => r.found)) / total(rows.map((r) => r.cases)), key).toBe(true);
-      expect(report.targets[falsePositives] === total(scores.map((b) => b.falsePositives)) / total(scores.map((b) => b.negatives)), key).toBe(true);
+      expect(report.targets.sets[key].recall === total(rows.map((r) => r.found)) / total(rows.map((r) => r.cases)), key).toBe(true);
+      expect(report.targets.sets[key].falsePositiveRate === total(scores.map((b) => b.falsePositives)) / total(scores.map((b) => b.negatives)), key).toBe(true);
     }
     // A floor against regressions, well below what the README reports.
     expect(report.targets.enRequestHumanRecall).toBeGreaterThanOrEqual(0.9);
@@ -143,8 +135,8 @@ describe('the shared datasets', () => {
 
   it('never reads the held-out safety sets on a development (train) run', async () => {
     const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
-    expect(report.safety.flatMap((s) => [...s.heldOut, ...s.independent.recall, ...s.blind.recall, ...s.blind4.recall, ...s.blind5.recall])).toEqual([]);
-    expect(report.safety.every((s) => s.independent.negatives === 0 && s.blind.negatives === 0 && s.blind4.negatives === 0 && s.blind5.negatives === 0)).toBe(true);
+    expect(report.safety.flatMap((s) => [...s.heldOut, ...Object.values(s.withNegatives).flatMap((x) => x.recall)])).toEqual([]);
+    expect(report.safety.every((s) => Object.values(s.withNegatives).every((x) => x.negatives === 0))).toBe(true);
     expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind(-[45])? safety set/);
   });
 });
