@@ -93,21 +93,30 @@ function jsonOf(value: unknown): string {
   return json;
 }
 
-/** Version byte, then the JSON deflated against that version's dictionary. */
-function deflated(json: string): { version: number; bytes: Buffer } {
-  // deflateRawSync answers a slice of a fresh 16 KiB output buffer; both callers copy out of it.
-  return { version: V1, bytes: deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: dictionaries.get(V1)! }) };
+/**
+ * Version byte, then the JSON deflated against that version's dictionary, in a buffer from
+ * `alloc` (each caller says whether the bytes are kept or copied out at once).
+ */
+function framed(json: string, alloc: (size: number) => Buffer): Buffer {
+  const bytes = deflateRawSync(Buffer.from(json, 'utf8'), { dictionary: dictionaries.get(V1)! });
+  const stored = alloc(bytes.length + 1);
+  stored[0] = V1;
+  bytes.copy(stored, 1);
+  return stored;
+}
+
+/** The text a compact value (version byte, then DEFLATE) holds; undefined when its first byte names no codec version. */
+function inflatedText(bytes: Buffer): string | undefined {
+  const first = bytes[0];
+  const dictionary = first === undefined ? undefined : dictionaries.get(first);
+  return dictionary && inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8');
 }
 
 /** The value's JSON, deflated against the current dictionary, behind its version byte. */
 export function encodeCompact(value: unknown): Buffer {
-  const { version, bytes } = deflated(jsonOf(value));
   // Its own allocation, not a slice of Node's shared 8 KiB pool: a kept slice keeps the whole slab
   // alive, and measured that way a 140-byte value held 410 bytes.
-  const stored = Buffer.allocUnsafeSlow(bytes.length + 1);
-  stored[0] = version;
-  bytes.copy(stored, 1);
-  return stored;
+  return framed(jsonOf(value), Buffer.allocUnsafeSlow);
 }
 
 /**
@@ -124,12 +133,8 @@ export function encodeCompactText(value: unknown): string {
 
 /** `encodeCompactText` of a value the caller already has as JSON text (not parsed again). */
 export function compactJsonText(json: string): string {
-  const { version, bytes } = deflated(json);
   // A short-lived copy from Node's pool, so the string is one flat sequence (not a concatenation).
-  const withVersion = Buffer.allocUnsafe(bytes.length + 1);
-  withVersion[0] = version;
-  bytes.copy(withVersion, 1);
-  return withVersion.toString('latin1');
+  return framed(json, Buffer.allocUnsafe).toString('latin1');
 }
 
 const OPEN_BRACE = 0x7b;
@@ -144,9 +149,9 @@ export function decodeCompact(data: Buffer | string): unknown {
   const bytes = typeof data === 'string' ? Buffer.from(data, 'latin1') : data;
   const first = bytes[0];
   if (first === OPEN_BRACE || first === OPEN_BRACKET) return JSON.parse(bytes.toString('utf8'));
-  const dictionary = first === undefined ? undefined : dictionaries.get(first);
-  if (!dictionary) throw new Error(`stored value has unknown codec version ${String(first)}`);
-  return JSON.parse(inflateRawSync(bytes.subarray(1), { dictionary }).toString('utf8'));
+  const text = inflatedText(bytes);
+  if (text === undefined) throw new Error(`stored value has unknown codec version ${String(first)}`);
+  return JSON.parse(text);
 }
 
 /**
@@ -156,12 +161,8 @@ export function decodeCompact(data: Buffer | string): unknown {
  * from `textOfStored`, so whatever reads it (compare-and-set, zod, JSON.parse) is unchanged.
  */
 export function storedText(text: string): Buffer | string {
-  const { version, bytes } = deflated(text);
-  if (bytes.length + 1 >= Buffer.byteLength(text, 'utf8')) return text;
-  const stored = Buffer.allocUnsafe(bytes.length + 1);
-  stored[0] = version;
-  bytes.copy(stored, 1);
-  return stored;
+  const stored = framed(text, Buffer.allocUnsafe);
+  return stored.length >= Buffer.byteLength(text, 'utf8') ? text : stored;
 }
 
 /**
@@ -170,7 +171,5 @@ export function storedText(text: string): Buffer | string {
  */
 export function textOfStored(stored: Buffer | string): string {
   if (typeof stored === 'string') return stored;
-  const first = stored[0];
-  const dictionary = first === undefined ? undefined : dictionaries.get(first);
-  return dictionary ? inflateRawSync(stored.subarray(1), { dictionary }).toString('utf8') : stored.toString('utf8');
+  return inflatedText(stored) ?? stored.toString('utf8');
 }
