@@ -35,6 +35,12 @@ end`;
 /** The prefix of a packed item: its activity count. */
 const PACKED = /^P(\d+):/;
 
+/** A packed item's prefix and activity count; null for an item of one activity. */
+function packedPrefix(item: Buffer): { length: number; count: number } | null {
+  const packed = PACKED.exec(item.subarray(0, 24).toString('latin1'));
+  return packed ? { length: packed[0].length, count: Number(packed[1]) } : null;
+}
+
 /**
  * The open marker is "new" until the first client message, then "1"; the conversation's keys live
  * the unstarted TTL until then, the normal idle TTL after.
@@ -145,10 +151,10 @@ return 1
 
 /** The activities a stored item holds: one, or a packed item's all. */
 function activitiesOf(item: Buffer): Partial<Activity>[] {
-  const packed = PACKED.exec(item.subarray(0, 24).toString('latin1'));
+  const packed = packedPrefix(item);
   if (!packed) return [decodeCompact(item) as Partial<Activity>];
-  const activities = decodeCompact(item.subarray(packed[0].length)) as Partial<Activity>[];
-  if (!Array.isArray(activities) || activities.length !== Number(packed[1])) throw new Error('packed Direct Line log item does not hold the activities it counts');
+  const activities = decodeCompact(item.subarray(packed.length)) as Partial<Activity>[];
+  if (!Array.isArray(activities) || activities.length !== packed.count) throw new Error('packed Direct Line log item does not hold the activities it counts');
   return activities;
 }
 
@@ -262,8 +268,8 @@ export class RedisConversationLog implements ConversationLog {
       const replies = await this.client.multi().llen(log).lindexBuffer(log, 0).exec();
       return [replies?.[0]?.[1], replies?.[1]?.[1]] as [number, Buffer | null];
     });
-    const packed = first ? PACKED.exec(first.subarray(0, 24).toString('latin1')) : null;
-    return count + (packed ? Number(packed[1]) - 1 : 0);
+    const packed = first ? packedPrefix(first) : null;
+    return count + (packed ? packed.count - 1 : 0);
   }
 
   async read(conversationId: string, afterSeq: number | undefined, limit: number): Promise<LogEntry[]> {
