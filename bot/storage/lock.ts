@@ -79,27 +79,31 @@ export function forgetPrefetched(conversationId: string, key: string): void {
   held.getStore()?.get(conversationId)?.prefetched.delete(key);
 }
 
+/** The commit of the Redis lease the current call chain holds on `conversationId`; none on a memory lock or without a lease. */
+function turnCommitOf(conversationId: string): TurnCommit | undefined {
+  const lease = held.getStore()?.get(conversationId);
+  return lease?.active ? lease.commit : undefined;
+}
+
 /**
  * Defers a write of `conversationId` to the end of the turn holding its Redis lease, where it is
  * sent with the others and the lease's release as one script. False when there is no such lease
  * (a memory lock, no lock held, or outside the holder's call chain): the caller writes now.
  */
 export function deferToCommit(conversationId: string, op: CommitOp): boolean {
-  const commit = held.getStore()?.get(conversationId);
-  if (!commit?.active || !commit.commit) return false;
-  commit.commit.ops.push(op);
-  return true;
+  const commit = turnCommitOf(conversationId);
+  commit?.ops.push(op);
+  return commit !== undefined;
 }
 
 /** The ops of kind `kind` the current lease of `conversationId` holds back (to amend one before it is sent). */
 export function deferred(conversationId: string, kind: string): CommitOp[] {
-  const lease = held.getStore()?.get(conversationId);
-  return lease?.active && lease.commit ? lease.commit.ops.filter((op) => op.kind === kind) : [];
+  return turnCommitOf(conversationId)?.ops.filter((op) => op.kind === kind) ?? [];
 }
 
 /** Takes back an op the current lease of `conversationId` holds (the write was superseded, e.g. by a delete). */
 export function undefer(conversationId: string, op: CommitOp): void {
-  const ops = held.getStore()?.get(conversationId)?.commit?.ops;
+  const ops = turnCommitOf(conversationId)?.ops;
   const at = ops?.indexOf(op) ?? -1;
   if (at >= 0) ops!.splice(at, 1);
 }
@@ -109,15 +113,30 @@ export function undefer(conversationId: string, op: CommitOp): void {
  * the turn's lock returns); at once when there is no Redis lease to hold anything back.
  */
 export async function afterCommit(conversationId: string, fn: () => unknown): Promise<void> {
-  const lease = held.getStore()?.get(conversationId);
-  if (lease?.active && lease.commit) lease.commit.after.push(fn);
+  const commit = turnCommitOf(conversationId);
+  if (commit) commit.after.push(fn);
   else await fn();
 }
 
 /** The notes of the Redis lease the current call chain holds on `conversationId`, if any. */
 export function leaseNotes(conversationId: string): Map<string, unknown> | undefined {
-  const lease = held.getStore()?.get(conversationId);
-  return lease?.active ? lease.commit?.notes : undefined;
+  return turnCommitOf(conversationId)?.notes;
+}
+
+/**
+ * Runs `run` after the previous call of this process for the same conversation has settled
+ * (`run` is given that call, to wait for it in its own way), and makes it the one the next call
+ * waits for. `tails` only holds conversations with a call in flight.
+ */
+async function inTurn<T>(tails: Map<string, Promise<unknown>>, conversationId: string, run: (previous: Promise<unknown> | undefined) => Promise<T>): Promise<T> {
+  const mine = run(tails.get(conversationId));
+  const tail = mine.catch(() => undefined);
+  tails.set(conversationId, tail);
+  try {
+    return await mine;
+  } finally {
+    if (tails.get(conversationId) === tail) tails.delete(conversationId);
+  }
 }
 
 /** One process: a promise chain per conversation; the map only holds conversations with a turn in flight. */
@@ -128,16 +147,11 @@ export class MemoryConversationLock implements ConversationLock {
     return reentrant(conversationId, fn, (run) => this.queued(conversationId, run));
   }
 
-  private async queued<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const previous = this.tails.get(conversationId) ?? Promise.resolve();
-    const run = previous.then(() => fn(new AbortController().signal));
-    const tail = run.catch(() => undefined);
-    this.tails.set(conversationId, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
-    }
+  private queued<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return inTurn(this.tails, conversationId, async (previous) => {
+      await previous;
+      return fn(new AbortController().signal);
+    });
   }
 }
 
@@ -275,22 +289,14 @@ export class RedisConversationLock implements ConversationLock {
     fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
   ): Promise<T> {
     const started = Date.now();
-    const previous = this.tails.get(conversationId);
-    const mine = (async () => {
+    return inTurn(this.tails, conversationId, async (previous) => {
       if (previous) {
         const waited = new AbortController();
         await Promise.race([previous, sleep(this.options.waitMs, undefined, { signal: waited.signal }).catch(() => undefined)]);
         waited.abort();
       }
       return this.leasedNow(conversationId, fn, Math.max(1, this.options.waitMs - (Date.now() - started)));
-    })();
-    const tail = mine.catch(() => undefined);
-    this.tails.set(conversationId, tail);
-    try {
-      return await mine;
-    } finally {
-      if (this.tails.get(conversationId) === tail) this.tails.delete(conversationId);
-    }
+    });
   }
 
   private async leasedNow<T>(
