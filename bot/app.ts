@@ -15,6 +15,7 @@ import { TranscriptAuditor, TranscriptMiddleware } from './audit.js';
 import { InboundPrivacy } from './privacy/inbound.js';
 import { answerSeal } from './privacy/answerSeal.js';
 import type { CaseFile } from '../conversation/case.js';
+import { isVerificationQuestion } from '../conversation/understanding.js';
 import { systemClock, type Clock } from '../conversation/clock.js';
 import type { Config } from './config.js';
 import { ForbearBot } from './forbearBot.js';
@@ -183,7 +184,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
   const caseState = conversationState.createProperty<CaseFile>('case');
   const inbound = new InboundPrivacy(async (context) => {
     const file = await caseState.get(context);
-    return { awaitingVerification: file?.expecting.startsWith('verification_') ?? false, verified: file?.verification.verified ?? false };
+    return { awaitingVerification: file ? isVerificationQuestion(file.expecting) : false, verified: file?.verification.verified ?? false };
   });
   const audit = new TranscriptAuditor(transcripts, clock, inbound);
   desk = new QueueDesk({

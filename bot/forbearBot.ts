@@ -9,7 +9,7 @@ import { DialogSet, DialogTurnStatus } from '../dialogs/library.js';
 import { newCase, noteFacts, rememberTurn, returnToBot, speakLanguage, startOver, withdrawOffer, type CaseFile } from '../conversation/case.js';
 import { todayIn } from '../conversation/clock.js';
 import type { InboundPrivacy, InboundText } from './privacy/inbound.js';
-import { type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
+import { isVerificationQuestion, type Expecting, type Understanding, type UnderstandingResult } from '../conversation/understanding.js';
 import { nextLanguage, localeLanguage } from '../conversation/language.js';
 import type { Logger } from './logger.js';
 import type { ExpiringStorage } from './storage/memoryStorage.js';
@@ -54,7 +54,6 @@ export interface BotParts {
  * so that the understanding's full reading of a third party or a safety signal is not lost.
  */
 const RULES_ONLY = new Set<Expecting>(['consent']);
-const VERIFYING = new Set<Expecting>(['verification_last4', 'verification_dob']);
 
 /** Enough context for "yes", "the second one", "make it 18"; more only costs tokens. */
 const RECENT_TURNS = 6;
@@ -310,7 +309,7 @@ export class ForbearBot extends ActivityHandler {
     const engine = RULES_ONLY.has(file.expecting) || inbound.sensitive ? this.parts.rules : this.parts.understanding;
     const result = await engine.understand(inbound.understood, {
       language: file.language,
-      expecting: VERIFYING.has(file.expecting) && !inbound.sensitive ? 'none' : file.expecting,
+      expecting: isVerificationQuestion(file.expecting) && !inbound.sensitive ? 'none' : file.expecting,
       today: todayIn(services.clock, policy.timezone),
       recentTurns: [...file.recentTurns],
     });

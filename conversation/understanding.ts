@@ -143,6 +143,15 @@ export const Expecting = z.enum([
 ]);
 export type Expecting = z.infer<typeof Expecting>;
 
+/**
+ * The one test of "the bot has asked a verification question": its answer is a secret (read by
+ * the rules alone, never sent to a model or a redaction pattern) and no dates or amounts are read
+ * from it.
+ */
+export function isVerificationQuestion(expecting: Expecting): boolean {
+  return expecting === 'verification_last4' || expecting === 'verification_dob';
+}
+
 export const UnderstandingContext = z.object({
   /** The conversation's language so far; detection may override it per message. */
   language: Language.nullable(),

@@ -11,6 +11,7 @@ import { loadLexicon, type Lexicon } from './lexicon.js';
 import { understandText, YES_NO } from './rules.js';
 import {
   UNSURE_FIGURES,
+  isVerificationQuestion,
   type CheckInClass,
   type TextualSignal,
   type Intent,
@@ -175,7 +176,7 @@ export class ClassifierUnderstanding implements Understanding {
   async understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult> {
     const rules = understandText(this.lexicon, text, context);
     // Verification answers are read by the rules alone; nothing else has a say in them.
-    if (context.expecting === 'verification_last4' || context.expecting === 'verification_dob') return rules;
+    if (isVerificationQuestion(context.expecting)) return rules;
     const contextFree = () => (context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' }));
     const ranked = await (await this.classifier).classify(text.slice(0, MAX_CLASSIFIED));
     return combine(rules, contextFree, ranked, context);

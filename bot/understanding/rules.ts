@@ -6,7 +6,7 @@
 import { findDates } from './dates.js';
 import { AMOUNT_TAG, MONTHS_TAG, loadLexicon, type Lexicon } from './lexicon.js';
 import { findQuantities, prepare, type Quantity } from './numbers.js';
-import { UNSURE_FIGURES, type Entities, type Intent, type Understanding, type UnderstandingContext, type UnderstandingResult } from '../../conversation/understanding.js';
+import { UNSURE_FIGURES, isVerificationQuestion, type Entities, type Intent, type Understanding, type UnderstandingContext, type UnderstandingResult } from '../../conversation/understanding.js';
 import { detectLanguage } from './text.js';
 
 /** Clause boundaries: a slot cue ("收入", "rent") only claims the numbers of its own clause. */
@@ -103,7 +103,7 @@ const NEGOTIATING = new Set<Intent>(['request_reduction', 'propose_payment', 're
 export function understandText(lex: Lexicon, raw: string, context: UnderstandingContext): UnderstandingResult {
   const language = detectLanguage(raw, context.language);
   const text = prepare(raw);
-  const verifying = context.expecting === 'verification_last4' || context.expecting === 'verification_dob';
+  const verifying = isVerificationQuestion(context.expecting);
 
   const signals = lex.signals.filter((s) => s.re.test(text)).map((s) => s.signal);
   const dates = verifying ? [] : findDates(text, context.today);

@@ -25,7 +25,7 @@ import { Counter, register as globalRegistry, type Registry } from 'prom-client'
 import { z } from 'zod';
 import { PROMPT_VERSION, UnderstandingOutput, renderUnderstandingMessages } from '../../../prompts/index.js';
 import { redact } from '../../privacy/redact.js';
-import { UnderstandingResult, type Understanding, type UnderstandingContext } from '../../../conversation/understanding.js';
+import { UnderstandingResult, isVerificationQuestion, type Understanding, type UnderstandingContext } from '../../../conversation/understanding.js';
 import { LlmSettings, loadLlmSettings } from './config.js';
 import { NumericEntity, guard } from './guard.js';
 
@@ -59,9 +59,6 @@ export const UnderstandingTrace = z.object({
   dropped: z.array(NumericEntity),
 });
 export type UnderstandingTrace = z.infer<typeof UnderstandingTrace>;
-
-/** Verification answers are secrets by definition; no redaction pattern is trusted with them. */
-const SENSITIVE_SLOTS: ReadonlySet<UnderstandingContext['expecting']> = new Set(['verification_last4', 'verification_dob']);
 
 /**
  * "好的", "yes", "分12期", "make it 18": answers this short hold nothing the rules could have
@@ -163,7 +160,8 @@ export class LlmUnderstanding implements Understanding {
     const viaRules = (path: 'fast_path' | 'sensitive_slot' | 'fallback', fallbackReason: FallbackReason | null, usage: TokenUsage | null = null) =>
       ({ result: rules, rules, path, fallbackReason, usage, dropped: [] }) satisfies UnderstandingTrace;
 
-    if (SENSITIVE_SLOTS.has(context.expecting)) {
+    // Verification answers are secrets by definition; no redaction pattern is trusted with them.
+    if (isVerificationQuestion(context.expecting)) {
       this.metrics.skipped.inc({ reason: 'sensitive_slot' });
       return viaRules('sensitive_slot', null);
     }
