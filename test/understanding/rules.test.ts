@@ -133,6 +133,56 @@ describe('fifth-round safety patterns (structural, not single lines)', () => {
   });
 });
 
+describe('seventh-round safety patterns (structural, not single lines)', () => {
+  // Paraphrases of the families development set E missed; none is a line of any dev or held-out set.
+  it.each([
+    ['I keep thinking about ending my own life', 'self_harm'],
+    ["none of this will matter soon, trust me", 'self_harm'],
+    ['I stood at the edge of the bridge for a while yesterday', 'self_harm'],
+    ['生活已经冇意思，不如死咗佢', 'self_harm'],
+    ['我好快就唔會喺呢個世界', 'self_harm'],
+    ['我个女上个月冇咗', 'bereavement'],
+    ['those interest charges were never agreed, so I am challenging the interest', 'dispute'],
+    ['电脑中了病毒，余额被人转走了', 'dispute'],
+    ['网店一直未发货', 'dispute'],
+  ] as const)('%s → signal %s', async (text, signal) => {
+    const r = await read(text);
+    expect([...r.signals, r.intent]).toContain(signal);
+  });
+
+  it.each([
+    ["I'm sharing a house with her and just helping her with her bills", 'third_party'],
+    ['佢今朝入院，托我跟你们说一声', 'third_party'],
+  ] as const)('%s → %s', async (text, intent) => {
+    expect((await read(text)).intent).toBe(intent);
+  });
+
+  // The old single words alarmed on idioms: these stay quiet, while the real thing still raises.
+  it.each([
+    ['dead broke till friday', 'bereavement'],
+    ['my battery died mid-call', 'bereavement'],
+    ['I almost died when I opened the statement', 'bereavement'],
+    ['饿死了，快说', 'bereavement'],
+    ['这个月穷死了', 'bereavement'],
+    ['I would rather not live on credit forever', 'self_harm'],
+    ["I don't want to live in debt forever", 'self_harm'],
+    ['my cousin is a solicitor and thinks the plan is fair', 'legal_representation'],
+    ['我表哥是律师，他说分期可以', 'legal_representation'],
+  ] as const)('%s raises no %s', async (text, signal) => {
+    expect((await read(text)).signals).not.toContain(signal);
+  });
+
+  it.each([
+    ['my dad died in march', 'bereavement'],
+    ['他上周死了', 'bereavement'],
+    ["I don't want to live anymore", 'self_harm'],
+    ['my solicitor will contact you', 'legal_representation'],
+    ['我的律师会联系你们', 'legal_representation'],
+  ] as const)('%s still raises %s', async (text, signal) => {
+    expect((await read(text)).signals).toContain(signal);
+  });
+});
+
 describe('detectLanguage', () => {
   it.each([
     ['我这个月还不了', null, 'zh-CN'],
