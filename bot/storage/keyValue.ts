@@ -10,7 +10,7 @@ import { ExponentialBackoff, handleType, retry } from 'cockatiel';
 import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, guarded } from './errors.js';
-import { deferToCommit, deferred, takePrefetched, undefer } from './lock.js';
+import { deferToCommit, heldBackRecord, takePrefetched, undefer } from './lock.js';
 import type { CommitOp } from './redisCommit.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
 import type { RedisKeys } from './keys.js';
@@ -165,8 +165,7 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   /** The write of `key` this turn holds back (see `withTurn`), if any. */
   private heldBack(key: string): CommitOp | undefined {
     if (!this.options.withTurn || this.options.scope !== 'conversation') return undefined;
-    const redisKey = this.redisKey(key);
-    return [...deferred(key, 'record'), ...deferred(key, 'recordDelete')].find((op) => op.keys[0] === redisKey);
+    return heldBackRecord(key, this.redisKey(key));
   }
 
   /** Holds a write of `key` back for its turn's commit, replacing one held before; false: write now. */

@@ -101,6 +101,15 @@ export function deferred(conversationId: string, kind: string): CommitOp[] {
   return turnCommitOf(conversationId)?.ops.filter((op) => op.kind === kind) ?? [];
 }
 
+/**
+ * The write or removal of the record `key` (versionedRecord.ts's `record` and `recordDelete` ops)
+ * the current lease of `conversationId` holds back, if any: the turn reads its own write from it,
+ * and a later write of the record in the turn replaces it. A store holds at most one per record.
+ */
+export function heldBackRecord(conversationId: string, key: string): CommitOp | undefined {
+  return turnCommitOf(conversationId)?.ops.find((op) => (op.kind === 'record' || op.kind === 'recordDelete') && op.keys[0] === key);
+}
+
 /** Takes back an op the current lease of `conversationId` holds (the write was superseded, e.g. by a delete). */
 export function undefer(conversationId: string, op: CommitOp): void {
   const ops = turnCommitOf(conversationId)?.ops;

@@ -9,7 +9,7 @@ import type { ExpiringStorage } from './memoryStorage.js';
 import { ETagConflictError, guarded } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import { randomUUID } from 'node:crypto';
-import { deferToCommit, deferred, forgetPrefetched, takePrefetched, undefer } from './lock.js';
+import { deferToCommit, forgetPrefetched, heldBackRecord, takePrefetched, undefer } from './lock.js';
 import type { RedisClient } from './redis.js';
 import type { CommitOp } from './redisCommit.js';
 import { VersionedRecords, argsText, recordArgs, type StoredRecord, type WriteCondition } from './versionedRecord.js';
@@ -176,8 +176,9 @@ export class RedisStorage implements ExpiringStorage {
 
 /** The record write of `key` the current turn of `conversationId` holds back, as a read would see it. */
 function heldBack(conversationId: string, key: string): { op: CommitOp; record: StoredRecord; condition: WriteCondition } | undefined {
-  const op = deferred(conversationId, 'record').find((o) => o.keys[0] === key);
-  if (!op) return undefined;
+  const op = heldBackRecord(conversationId, key);
+  // State is removed at once, never held back (`delete`): only a held write is found here.
+  if (op?.kind !== 'record') return undefined;
   const [mode, expected, etag] = op.args as [WriteCondition['mode'], string, string];
   const condition = (mode === 'any' || mode === 'absent' ? { mode } : { mode, expected }) as WriteCondition;
   return { op, record: { etag, value: argsText(op.args) }, condition };
