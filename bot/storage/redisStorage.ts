@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { deferToCommit, forgetPrefetched, heldBackRecord, takePrefetched, undefer } from './lock.js';
 import type { RedisClient } from './redis.js';
 import type { CommitOp } from './redisCommit.js';
-import { VersionedRecords, argsText, recordArgs, type StoredRecord, type WriteCondition } from './versionedRecord.js';
+import { VersionedRecords, argsText, argsWrite, recordArgs, setArgsTtl, type StoredRecord, type WriteCondition } from './versionedRecord.js';
 
 /**
  * botbuilder's state keys: `<channel>/conversations/<id>/<namespace>` (ConversationState; the
@@ -152,7 +152,7 @@ export class RedisStorage implements ExpiringStorage {
         keys.map((k) => {
           // A write this turn holds back is stored with the shorter life instead.
           const pending = this.pending(k);
-          if (pending) pending.op.args[4] = ttlSec * 1000;
+          if (pending) setArgsTtl(pending.op.args, ttlSec * 1000);
           return pending ? undefined : this.client.pexpire(this.redisKey(k), ttlSec * 1000);
         }),
       );
@@ -179,7 +179,6 @@ function heldBack(conversationId: string, key: string): { op: CommitOp; record: 
   const op = heldBackRecord(conversationId, key);
   // State is removed at once, never held back (`delete`): only a held write is found here.
   if (op?.kind !== 'record') return undefined;
-  const [mode, expected, etag] = op.args as [WriteCondition['mode'], string, string];
-  const condition = (mode === 'any' || mode === 'absent' ? { mode } : { mode, expected }) as WriteCondition;
+  const { condition, etag } = argsWrite(op.args);
   return { op, record: { etag, value: argsText(op.args) }, condition };
 }

@@ -18,19 +18,25 @@ import { storedText, textOfStored } from './compact.js';
 export type WriteCondition = { mode: 'any' | 'absent' } | { mode: 'match' | 'match-or-absent'; expected: string };
 
 /**
+ * RECORD_LUA's arguments by name: each one's offset from the op's first (A). The one place their
+ * order is written — the Lua, `recordArgs` and the readers and amenders below all go by it.
+ */
+const ARG = { mode: 0, expected: 1, etag: 2, value: 3, ttlMs: 4 } as const;
+
+/**
  * The compare-and-set as a commit op's Lua (bot/storage/lock.ts `CommitLua`), for the script below
- * and for a turn's commit. KEYS[K]: the record. ARGV[A…]: mode, expected eTag, new eTag, value, TTL ms.
+ * and for a turn's commit. KEYS[K]: the record. ARGV[A…]: as `ARG`.
  */
 export const RECORD_LUA: CommitLua = {
   check: `
 local current = redis.call('HGET', KEYS[K], 'etag')
-local mode = ARGV[A]
+local mode = ARGV[A + ${ARG.mode}]
 if mode == 'absent' and current then return 'conflict' end
-if mode == 'match' and current ~= ARGV[A + 1] then return 'conflict' end
-if mode == 'match-or-absent' and current and current ~= ARGV[A + 1] then return 'conflict' end`,
+if mode == 'match' and current ~= ARGV[A + ${ARG.expected}] then return 'conflict' end
+if mode == 'match-or-absent' and current and current ~= ARGV[A + ${ARG.expected}] then return 'conflict' end`,
   write: `
-redis.call('HSET', KEYS[K], 'etag', ARGV[A + 2], 'value', ARGV[A + 3])
-local ttl = tonumber(ARGV[A + 4])
+redis.call('HSET', KEYS[K], 'etag', ARGV[A + ${ARG.etag}], 'value', ARGV[A + ${ARG.value}])
+local ttl = tonumber(ARGV[A + ${ARG.ttlMs}])
 if ttl > 0 then redis.call('PEXPIRE', KEYS[K], ttl) else redis.call('PERSIST', KEYS[K]) end`,
 };
 commitKind('record', RECORD_LUA);
@@ -90,12 +96,33 @@ export class VersionedRecords {
   }
 }
 
+/** RECORD_LUA's arguments as a commit op carries them. */
+type RecordArgs = Array<string | number | Buffer>;
+
 /** The arguments of RECORD_LUA: the value as Redis keeps it (compact when shorter). */
-export function recordArgs(value: string, condition: WriteCondition, etag: string, ttlMs: number): Array<string | number | Buffer> {
-  return [condition.mode, 'expected' in condition ? condition.expected : '', etag, storedText(value), ttlMs];
+export function recordArgs(value: string, condition: WriteCondition, etag: string, ttlMs: number): RecordArgs {
+  const args: RecordArgs = [];
+  args[ARG.mode] = condition.mode;
+  args[ARG.expected] = 'expected' in condition ? condition.expected : '';
+  args[ARG.etag] = etag;
+  args[ARG.value] = storedText(value);
+  args[ARG.ttlMs] = ttlMs;
+  return args;
 }
 
 /** The text of the value in RECORD_LUA arguments (a write held back for a turn's commit, read by the turn). */
-export function argsText(args: ReadonlyArray<string | number | Buffer>): string {
-  return textOfStored(args[3] as Buffer | string);
+export function argsText(args: Readonly<RecordArgs>): string {
+  return textOfStored(args[ARG.value] as Buffer | string);
+}
+
+/** The condition and the new eTag in RECORD_LUA arguments (a held-back write, read or replaced by its turn). */
+export function argsWrite(args: Readonly<RecordArgs>): { condition: WriteCondition; etag: string } {
+  const mode = args[ARG.mode] as WriteCondition['mode'];
+  const expected = args[ARG.expected] as string;
+  return { condition: mode === 'any' || mode === 'absent' ? { mode } : { mode, expected }, etag: args[ARG.etag] as string };
+}
+
+/** Sets the TTL in RECORD_LUA arguments (a held-back write given a shorter life before it is sent). */
+export function setArgsTtl(args: RecordArgs, ttlMs: number): void {
+  args[ARG.ttlMs] = ttlMs;
 }
