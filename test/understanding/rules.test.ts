@@ -145,6 +145,9 @@ describe('seventh-round safety patterns (structural, not single lines)', () => {
     ['those interest charges were never agreed, so I am challenging the interest', 'dispute'],
     ['电脑中了病毒，余额被人转走了', 'dispute'],
     ['网店一直未发货', 'dispute'],
+    ["she'd get my life insurance and it would cover everything", 'self_harm'],
+    ['how many of those painkillers would do it', 'self_harm'],
+    ['我伤害过自己好几次', 'self_harm'],
   ] as const)('%s → signal %s', async (text, signal) => {
     const r = await read(text);
     expect([...r.signals, r.intent]).toContain(signal);
