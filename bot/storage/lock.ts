@@ -12,7 +12,7 @@ import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
 import { ConversationBusyError, StoreUnavailableError, asStoreError } from './errors.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
-import { runCommit, type CommitOp, type TurnCommit } from './redisCommit.js';
+import { LeaseNotes, runCommit, type CommitOp, type TurnCommit } from './redisCommit.js';
 import { readReply, readRecord, type StoredRecord } from './versionedRecord.js';
 
 export interface ConversationLock {
@@ -128,7 +128,7 @@ export async function afterCommit(conversationId: string, fn: () => unknown): Pr
 }
 
 /** The notes of the Redis lease the current call chain holds on `conversationId`, if any. */
-export function leaseNotes(conversationId: string): Map<string, unknown> | undefined {
+export function leaseNotes(conversationId: string): LeaseNotes | undefined {
   return turnCommitOf(conversationId)?.notes;
 }
 
@@ -328,7 +328,7 @@ export class RedisConversationLock implements ConversationLock {
       mutex.abandon();
       throw asStoreError(error);
     }
-    const commit: TurnCommit = { ops: [], after: [], notes: new Map() };
+    const commit: TurnCommit = { ops: [], after: [], notes: new LeaseNotes() };
     let result: T;
     try {
       result = await fn(lost.signal, mutex.prefetched, commit);

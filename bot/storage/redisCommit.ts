@@ -38,11 +38,36 @@ export interface TurnCommit {
   /** Run in order once the commit is stored (e.g. telling open streams that the log grew). */
   after: (() => unknown)[];
   /** Per-turn facts the stores note for each other (e.g. the Direct Line log's length). */
-  notes: Map<string, unknown>;
+  notes: LeaseNotes;
 }
 
-/** The lease note holding `packAtOutcome`'s packers. */
-const PACKERS = 'conversation:packers';
+declare const noteType: unique symbol;
+/** The name of a lease note and the type of its value; made only by `noteKey`, so a plain string is not one. */
+export type NoteKey<T> = string & { readonly [noteType]: T };
+
+/** Names a lease note whose value is a `T` (one constant per note, in the module that keeps it). */
+export function noteKey<T>(name: string): NoteKey<T> {
+  return name as NoteKey<T>;
+}
+
+/** A lease's notes: each read and written as the type its key declares, so a misuse does not compile. */
+export class LeaseNotes {
+  private readonly values = new Map<string, unknown>();
+
+  get<T>(key: NoteKey<T>): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+
+  set<T>(key: NoteKey<T>, value: T): void {
+    this.values.set(key, value);
+  }
+}
+
+/** Packs what a store keeps of a conversation into fewer values; its result is not used. */
+type Packer = () => Promise<unknown>;
+
+/** The lease note holding `packAtOutcome`'s packers, by name. */
+const PACKERS = noteKey<Map<string, Packer>>('conversation:packers');
 
 /**
  * Registers, for the turn whose lease holds `notes`, how a store packs what it keeps of the
@@ -51,15 +76,15 @@ const PACKERS = 'conversation:packers';
  * is stored, so their reads and their writes go out together (the client pipelines one tick's
  * commands: no round trip of their own). One packer per `name`; a failed pack leaves more values.
  */
-export function packAtOutcome(notes: Map<string, unknown>, name: string, pack: () => Promise<unknown>): void {
-  const packers = (notes.get(PACKERS) as Map<string, () => Promise<unknown>> | undefined) ?? new Map<string, () => Promise<unknown>>();
+export function packAtOutcome(notes: LeaseNotes, name: string, pack: Packer): void {
+  const packers = notes.get(PACKERS) ?? new Map<string, Packer>();
   packers.set(name, pack);
   notes.set(PACKERS, packers);
 }
 
 /** The packers registered for the turn with `notes`. */
-export function packersAtOutcome(notes: Map<string, unknown> | undefined): Array<() => Promise<unknown>> {
-  return [...((notes?.get(PACKERS) as Map<string, () => Promise<unknown>> | undefined)?.values() ?? [])];
+export function packersAtOutcome(notes: LeaseNotes | undefined): Packer[] {
+  return [...(notes?.get(PACKERS)?.values() ?? [])];
 }
 
 const kinds = new Map<string, CommitLua>();

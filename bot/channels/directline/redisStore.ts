@@ -17,7 +17,7 @@ import { guarded } from '../../storage/errors.js';
 import type { RedisKeys } from '../../storage/keys.js';
 import { defineScript, type RedisClient } from '../../storage/redis.js';
 import { deferToCommit, leaseNotes } from '../../storage/lock.js';
-import { commitKind, packAtOutcome, type CommitLua } from '../../storage/redisCommit.js';
+import { commitKind, noteKey, packAtOutcome, type CommitLua } from '../../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../../storage/compact.js';
 import { UnknownConversationError, type Appended, type ConversationLog, type LogEntry } from './store.js';
 
@@ -159,7 +159,7 @@ function activitiesOf(item: Buffer): Partial<Activity>[] {
 }
 
 /** The lease note of how long this conversation's log is, known once the turn appended to it. */
-const LENGTH = 'directline:length';
+const LENGTH = noteKey<number>('directline:length');
 
 export class RedisConversationLog implements ConversationLog {
   private readonly appendScript: ReturnType<typeof defineScript>;
@@ -250,7 +250,7 @@ export class RedisConversationLog implements ConversationLog {
     const notes = leaseNotes(conversationId);
     if (notes) {
       // A turn that appended nothing yet (a greeting, a relayed agent reply) reads where its replies will start.
-      const length = (notes.get(LENGTH) as number | undefined) ?? (await this.length(k.log));
+      const length = notes.get(LENGTH) ?? (await this.length(k.log));
       deferToCommit(conversationId, { kind: 'directLineReplies', keys: [k.open, k.log, k.dedupe], args, refused: () => new UnknownConversationError(conversationId) });
       notes.set(LENGTH, length + activities.length);
       // Should this turn record the outcome: packed once it is stored, beside the transcript.
