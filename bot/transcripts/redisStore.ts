@@ -159,11 +159,16 @@ export class RedisTranscriptStore implements TranscriptStore {
     return { stream: this.keys.global('transcripts', 'all', 'retention'), head: this.keys.global('transcripts', 'all', 'retention', 'head') };
   }
 
-  /** Runs the CAS script until it wins; each loss hands back the head to seal against again. */
+  /**
+   * Runs the CAS script until it wins; each loss hands back the head to seal against again.
+   * `alongside` is sent right after the first attempt's script, in the same tick (so in the same
+   * round trip: the client pipelines a tick's commands), and awaited with it.
+   */
   private async appendLinked<R extends Linked>(
     keys: string[],
     seal: (head: ChainHead) => Promise<{ records: R[]; deltas: string | unknown[] }>,
     startHead: ChainHead,
+    alongside?: (records: R[]) => Promise<unknown> | undefined,
   ): Promise<R[]> {
     let head = startHead;
     const run = (this.client as unknown as Record<string, AppendScript>)['transcriptBatch']!;
@@ -171,7 +176,8 @@ export class RedisTranscriptStore implements TranscriptStore {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
       const summary = typeof deltas === 'string' ? deltas : JSON.stringify(deltas);
-      const result = await run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records));
+      const script = run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records));
+      const [result] = await Promise.all([script, attempt === 0 ? alongside?.(records) : undefined]);
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
     }
@@ -187,7 +193,6 @@ export class RedisTranscriptStore implements TranscriptStore {
     const keys = [k.stream, k.head, k.summary, k.flags, k.policies, k.agents];
     const known = this.knownHeads.get(conversationId);
     if (known && leaseNotes(conversationId)) return this.deferBatch(conversationId, keys, build, known);
-    const indexed = known !== undefined;
     let settles = false;
     const records = await this.appendLinked(
       keys,
@@ -198,16 +203,17 @@ export class RedisTranscriptStore implements TranscriptStore {
       },
       // Unknown here: guessing a new conversation costs nothing if right and one retry if not.
       known ?? EMPTY_HEAD,
+      // The index is another slot under Cluster, so it cannot join the script: it goes with it, in
+      // the same round trip (after it on one node; on a Cluster either may land first). NX keeps the
+      // first start time. Once per conversation and instance, not every turn: a head is remembered
+      // only once its conversation's index write was answered too, so a crash before that is
+      // repaired by the next append, which writes it again. An entry whose batch the script refused
+      // (a lost race) or never stored lists nothing: listing skips an id without a summary.
+      known === undefined ? (sealed) => this.client.zadd(this.index, 'NX', Date.parse(sealed[0]!.at), conversationId) : undefined,
     );
     const last = records.at(-1);
     if (!last) return records;
-    await Promise.all([
-      // The index is another slot under Cluster, so it cannot join the script; NX keeps the first
-      // start time. Once per conversation and instance, not every turn: a head is remembered only
-      // after its conversation is indexed, so a crash in between is repaired by the next append.
-      indexed ? undefined : this.client.zadd(this.index, 'NX', Date.parse(records[0]!.at), conversationId),
-      anchor(this.sealing, conversationId, last),
-    ]);
+    await anchor(this.sealing, conversationId, last);
     this.remember(conversationId, { seq: last.seq, hash: last.hash });
     // The batch is stored and anchored: packing only changes how the same records are kept, so a
     // failure to pack (Redis gone, another append first) leaves a larger stream, never a lost record.

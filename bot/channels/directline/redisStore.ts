@@ -47,7 +47,7 @@ function packedPrefix(item: Buffer): { length: number; count: number } | null {
  * The dedupe hash maps a client activity id to its seq: "<seq>?" from receipt until its turn
  * completes, then "<seq>" (so entries written before completion was recorded count as completed).
  * KEYS: open, log, dedupe. ARGV: activity (compact), ttl, dedupe key, unstarted ttl, "1" for a message.
- * Answers {seq, duplicate, completed, started now, the log's length}.
+ * Answers {seq, duplicate, completed, the log's length}.
  */
 const APPEND = `${BASE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0, 0} end
@@ -55,19 +55,18 @@ if ARGV[3] ~= '' then
   local earlier = redis.call('HGET', KEYS[3], ARGV[3])
   if earlier then
     local seq, pending = string.match(earlier, '^(%d+)(%??)$')
-    return {tonumber(seq), 1, pending == '' and 1 or 0, 0, redis.call('LLEN', KEYS[2]) + base(KEYS[2])}
+    return {tonumber(seq), 1, pending == '' and 1 or 0, redis.call('LLEN', KEYS[2]) + base(KEYS[2])}
   end
 end
 local unstarted = redis.call('GET', KEYS[1]) == 'new'
-local startedNow = 0
 if unstarted and ARGV[5] == '1' then
   redis.call('SET', KEYS[1], '1')
-  unstarted, startedNow = false, 1
+  unstarted = false
 end
 local length = redis.call('RPUSH', KEYS[2], ARGV[1]) + base(KEYS[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[3], ARGV[3], (length - 1) .. '?') end
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], unstarted and ARGV[4] or ARGV[2]) end
-return {length - 1, 0, 0, startedNow, length}
+return {length - 1, 0, 0, length}
 `;
 
 /**
@@ -190,20 +189,29 @@ export class RedisConversationLog implements ConversationLog {
     };
   }
 
-  /** Conversation ids by expiry (ms); another Cluster slot than the conversations, so kept beside, not in, their scripts. */
+  /**
+   * Conversation ids by when their keys would expire (ms), for `openCount`; approximate, as the
+   * count is. Another Cluster slot than the conversations, so written beside their commands, not in
+   * their scripts — in the same tick, so in the same round trip (the client pipelines a tick's commands).
+   */
   private get openIndex(): string {
     return this.keys.global('directline', 'all', 'open');
   }
 
-  async open(conversationId: string): Promise<'created' | 'existing'> {
-    const created = await guarded(() => this.client.set(this.keysOf(conversationId).open, 'new', 'EX', this.unstartedTtlSec, 'NX'));
-    if (created === 'OK') await this.indexUntil(conversationId, this.unstartedTtlSec);
-    return created === 'OK' ? 'created' : 'existing';
+  private expiresAt(ttlSec: number): number {
+    return Date.now() + ttlSec * 1000;
   }
 
-  /** The open-conversation index counts a conversation until its keys would expire. */
-  private indexUntil(conversationId: string, ttlSec: number): Promise<unknown> {
-    return guarded(() => this.client.zadd(this.openIndex, Date.now() + ttlSec * 1000, conversationId));
+  async open(conversationId: string): Promise<'created' | 'existing'> {
+    // NX on both: an existing conversation keeps its marker and its place in the index (ids are
+    // the server's own random ones, so an index entry without its conversation does not arise).
+    const [created] = await guarded(() =>
+      Promise.all([
+        this.client.set(this.keysOf(conversationId).open, 'new', 'EX', this.unstartedTtlSec, 'NX'),
+        this.client.zadd(this.openIndex, 'NX', this.expiresAt(this.unstartedTtlSec), conversationId),
+      ]),
+    );
+    return created === 'OK' ? 'created' : 'existing';
   }
 
   async openCount(): Promise<number> {
@@ -222,11 +230,16 @@ export class RedisConversationLog implements ConversationLog {
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const k = this.keysOf(conversationId);
     const message = activity.type === 'message' ? '1' : '0';
-    const [seq, duplicate, completed, startedNow, length] = (await guarded(() =>
-      this.appendScript([k.open, k.log, k.dedupe], [encodeCompact(activity), this.ttlSec, dedupeKey ?? '', this.unstartedTtlSec, message]),
-    )) as [number, number, number, number, number];
+    const [[seq, duplicate, completed, length]] = (await guarded(() =>
+      Promise.all([
+        this.appendScript([k.open, k.log, k.dedupe], [encodeCompact(activity), this.ttlSec, dedupeKey ?? '', this.unstartedTtlSec, message]),
+        // A client message gives the conversation's keys the idle TTL from now (the script above),
+        // and the index follows in the same round trip. XX: only a conversation the index lists
+        // moves; a message to one never opened or expired (refused by the script) adds nothing.
+        message === '1' ? this.client.zadd(this.openIndex, 'XX', this.expiresAt(this.ttlSec), conversationId) : undefined,
+      ]),
+    )) as [[number, number, number, number], unknown];
     if (seq < 0) throw new UnknownConversationError(conversationId);
-    if (startedNow === 1) await this.indexUntil(conversationId, this.ttlSec);
     // Under the conversation's lease nobody else appends: the turn's replies will follow at the end of the log.
     leaseNotes(conversationId)?.set(LENGTH, length);
     return { seq, duplicate: duplicate === 1, completed: completed === 1 };
