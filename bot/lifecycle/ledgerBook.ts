@@ -334,7 +334,9 @@ export class LedgerBook {
     let fresh: LedgerEvent[] = [];
     let opened = false;
     const record = await this.deps.stores.lock.withLock(`ledger:${reference}`, async () => {
-      const current = (await this.ledgers.get(reference))!;
+      // Read with its version: the cursor's write below starts from this read (no second read).
+      const read = (await this.ledgers.getVersioned(reference))!;
+      const current = read.value;
       const { ledger } = current;
       const at = this.deps.clock.now().toISOString();
       if (current.published < 0) {
@@ -369,7 +371,7 @@ export class LedgerBook {
         if (event.type === 'instalment_status') this.deps.onInstalmentStatus?.(event.to);
       }
       if (fresh.length === 0 && current.published >= 0) return current;
-      return this.ledgers.update(reference, (latest) => ({ ...latest!, published: Math.max(latest!.published, ledger.events.length) }));
+      return this.ledgers.update(reference, (latest) => ({ ...latest!, published: Math.max(latest!.published, ledger.events.length) }), undefined, read);
     });
     if (opened || fresh.length > 0) await this.listener?.changed(record, fresh);
     return record;

@@ -17,16 +17,26 @@ import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 import { argsText, recordArgs, VersionedRecords } from './versionedRecord.js';
 
+/** A value as read, with the version an `update` starting from that read compares against. */
+export interface Versioned<T> {
+  value: T;
+  version: string;
+}
+
 export interface KeyValueStore<T> {
   get(key: string): Promise<T | undefined>;
+  /** `get` with the record's version, for an `update` that starts from this read (its `from`). */
+  getVersioned(key: string): Promise<Versioned<T> | undefined>;
   /** `ttlSec` absent or 0: kept until deleted. */
   set(key: string, value: T, ttlSec?: number): Promise<void>;
   delete(key: string): Promise<void>;
   /**
    * Atomically replaces the value with `change(current)`. `change` must be pure: under contention
    * it runs again on the fresher value. The TTL is set anew (absent or 0: kept until deleted).
+   * `from`: the record as the caller already read it (`getVersioned`), so the first attempt writes
+   * without reading again (one round trip fewer); if it changed since, it is read again as usual.
    */
-  update(key: string, change: (current: T | undefined) => T, ttlSec?: number): Promise<T>;
+  update(key: string, change: (current: T | undefined) => T, ttlSec?: number, from?: Versioned<T>): Promise<T>;
 }
 
 export interface KeyValueOptions<S extends z.ZodType> {
@@ -87,6 +97,12 @@ export class MemoryKeyValueStore<S extends z.ZodType> implements KeyValueStore<z
     return text === undefined ? undefined : this.codec.decode(text);
   }
 
+  /** The version is the stored text: a value read, written over and read again compares unequal. */
+  async getVersioned(key: string) {
+    const text = this.map.get(key);
+    return text === undefined ? undefined : { value: this.codec.decode(text), version: text };
+  }
+
   async set(key: string, value: z.output<S>, ttlSec?: number) {
     this.map.set(key, this.codec.encode(value), (ttlSec ?? 0) * 1000);
   }
@@ -95,9 +111,9 @@ export class MemoryKeyValueStore<S extends z.ZodType> implements KeyValueStore<z
     this.map.delete(key);
   }
 
-  async update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
+  async update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number, from?: Versioned<z.output<S>>) {
     const text = this.map.get(key);
-    const next = change(text === undefined ? undefined : this.codec.decode(text));
+    const next = change(text === undefined ? undefined : from?.version === text ? from.value : this.codec.decode(text));
     await this.set(key, next, ttlSec);
     return next;
   }
@@ -148,6 +164,11 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
     });
   }
 
+  /** Read from Redis (not what a turn holds back: that has no version yet); the version is the eTag. */
+  getVersioned(key: string) {
+    return guarded(() => this.read(this.redisKey(key)));
+  }
+
   set(key: string, value: z.output<S>, ttlSec?: number) {
     return guarded(async () => {
       const text = this.codec.encode(value);
@@ -160,6 +181,11 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   delete(key: string) {
     if (this.holdBack(key, 'recordDelete', [])) return Promise.resolve();
     return guarded(() => this.records.delete(this.redisKey(key)));
+  }
+
+  private async read(redisKey: string): Promise<Versioned<z.output<S>> | undefined> {
+    const record = await this.records.read(redisKey);
+    return record === undefined ? undefined : { value: this.codec.decode(record.value), version: record.etag };
   }
 
   /** The write of `key` this turn holds back (see `withTurn`), if any. */
@@ -181,18 +207,21 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
     return true;
   }
 
-  update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number) {
+  update(key: string, change: (current: z.output<S> | undefined) => z.output<S>, ttlSec?: number, from?: Versioned<z.output<S>>) {
     const redisKey = this.redisKey(key);
     if (this.heldBack(key)) throw new Error(`${redisKey}: update after a write held back in the same turn`);
+    let given = from;
     return guarded(async () => {
       try {
         return await contended.execute(async () => {
-          const record = await this.records.read(redisKey);
-          const next = change(record === undefined ? undefined : this.codec.decode(record.value));
+          // The caller's read serves the first attempt only: a lost race reads again.
+          const read = given ?? (await this.read(redisKey));
+          given = undefined;
+          const next = change(read?.value);
           const written = await this.records.write(
             redisKey,
             this.codec.encode(next),
-            record === undefined ? { mode: 'absent' } : { mode: 'match', expected: record.etag },
+            read === undefined ? { mode: 'absent' } : { mode: 'match', expected: read.version },
             (ttlSec ?? 0) * 1000,
           );
           if (written === null) throw new LostRace();

@@ -132,6 +132,21 @@ describe.each([
     expect(await a.get(key)).toEqual({ n: 120 });
   }, 30_000);
 
+  it('update from an earlier read starts from it, and never lets it win over a later write', async () => {
+    const [a, b] = await backend.keyValue();
+    const key = unique('conv');
+    await a.set(key, { n: 1 });
+    const read = (await a.getVersioned(key))!;
+    expect(read.value).toEqual({ n: 1 });
+    const plusTen = (c: Counter | undefined) => ({ n: c!.n + 10 });
+    expect(await a.update(key, plusTen, undefined, read)).toEqual({ n: 11 });
+    // `read` is stale now (the update above, then another instance's write): read again, not overwritten.
+    await b.set(key, { n: 5 });
+    expect(await a.update(key, plusTen, undefined, read)).toEqual({ n: 15 });
+    expect(await b.get(key)).toEqual({ n: 15 });
+    expect(await a.getVersioned(unique('conv'))).toBeUndefined();
+  });
+
   it("passes the change function's own error through", async () => {
     const [kv] = await backend.keyValue();
     const failure = await kv
