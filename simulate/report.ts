@@ -197,13 +197,11 @@ export function buildReport(input: ReportInput): Report {
 
   const resolvedTurns = conversations.filter((c) => c.outcome === 'agreement' || c.outcome === 'handoff').map((c) => c.turns).sort((a, b) => a - b);
 
-  const byBehaviour: Report['byBehaviour'] = {};
-  for (const kind of BEHAVIOUR_KINDS) {
-    const group = conversations.filter((c) => c.persona.behaviour.kind === kind);
-    if (group.length === 0) continue;
+  /** One row of `byBehaviour`: how a group of (at least one) conversations ended. */
+  const groupRow = (group: typeof conversations): Report['byBehaviour'][string] => {
     const agreements = group.filter((c) => c.outcome === 'agreement').length;
     const handoffs = group.filter((c) => c.outcome === 'handoff').length;
-    byBehaviour[kind] = {
+    return {
       personas: group.length,
       agreementRate: pct(agreements, group.length),
       handoffRate: pct(handoffs, group.length),
@@ -211,20 +209,14 @@ export function buildReport(input: ReportInput): Report {
       meanTurns: mean(group.map((c) => c.turns)),
       violations: group.reduce((s, c) => s + (violationsOf.get(c) ?? 0), 0),
     };
+  };
+  const byBehaviour: Report['byBehaviour'] = {};
+  for (const kind of BEHAVIOUR_KINDS) {
+    const group = conversations.filter((c) => c.persona.behaviour.kind === kind);
+    if (group.length > 0) byBehaviour[kind] = groupRow(group);
   }
   const zhWords = conversations.filter((c) => c.persona.chineseNumerals);
-  if (zhWords.length > 0) {
-    const agreements = zhWords.filter((c) => c.outcome === 'agreement').length;
-    const handoffs = zhWords.filter((c) => c.outcome === 'handoff').length;
-    byBehaviour['(chinese_numerals)'] = {
-      personas: zhWords.length,
-      agreementRate: pct(agreements, zhWords.length),
-      handoffRate: pct(handoffs, zhWords.length),
-      otherRate: pct(zhWords.length - agreements - handoffs, zhWords.length),
-      meanTurns: mean(zhWords.map((c) => c.turns)),
-      violations: zhWords.reduce((s, c) => s + (violationsOf.get(c) ?? 0), 0),
-    };
-  }
+  if (zhWords.length > 0) byBehaviour['(chinese_numerals)'] = groupRow(zhWords);
 
   const llm = input.llm
     ? {
