@@ -148,6 +148,12 @@ describe('seventh-round safety patterns (structural, not single lines)', () => {
     ["she'd get my life insurance and it would cover everything", 'self_harm'],
     ['how many of those painkillers would do it', 'self_harm'],
     ['我伤害过自己好几次', 'self_harm'],
+    ["I'll be with my husband up there soon", 'self_harm'],
+    ["honestly I'm not long for this world", 'self_harm'],
+    ["I won't be alive to pay any of it", 'self_harm'],
+    ['我这种人不配活着', 'self_harm'],
+    ['昨晚在江边站了一整晚', 'self_harm'],
+    ['我走了是不是更好', 'self_harm'],
   ] as const)('%s → signal %s', async (text, signal) => {
     const r = await read(text);
     expect([...r.signals, r.intent]).toContain(signal);
@@ -171,6 +177,8 @@ describe('seventh-round safety patterns (structural, not single lines)', () => {
     ["I don't want to live in debt forever", 'self_harm'],
     ['my cousin is a solicitor and thinks the plan is fair', 'legal_representation'],
     ['我表哥是律师，他说分期可以', 'legal_representation'],
+    ["that shop is dead to me now", 'bereavement'],
+    ["I won't be around to pay it on monday, can we say tuesday", 'self_harm'],
   ] as const)('%s raises no %s', async (text, signal) => {
     expect((await read(text)).signals).not.toContain(signal);
   });
