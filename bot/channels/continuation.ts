@@ -11,3 +11,16 @@ export function continuationActivity(reference: Partial<ConversationReference>):
     true,
   );
 }
+
+type Logic = (context: TurnContext) => Promise<void>;
+
+/**
+ * The logic of a `continueConversationAsync` call (BotAdapter's overloads: `(appIdOrClaims,
+ * reference, logic)` or `(appIdOrClaims, reference, audience, logic)`), for the adapters that have no
+ * channel identity to check and so accept and ignore the app id, claims and audience.
+ */
+export function continuationLogic(logicOrAudience: Logic | string, maybeLogic?: Logic): Logic {
+  const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
+  if (logic === undefined) throw new TypeError('continueConversationAsync needs a logic function');
+  return logic;
+}

@@ -18,7 +18,7 @@ import {
 import type { ClaimsIdentity } from 'botframework-connector';
 import type { ConversationLog, LogEntry } from './store.js';
 import { MemoryConversationLock, afterCommit, type ConversationLock } from '../../storage/lock.js';
-import { continuationActivity } from '../continuation.js';
+import { continuationActivity, continuationLogic } from '../continuation.js';
 
 export const DIRECT_LINE_CHANNEL_ID = 'directline';
 /** Marks conversation references that belong to this adapter (Azure's Direct Line has an https URL). */
@@ -213,9 +213,7 @@ export class DirectLineAdapter extends BotAdapter {
     logicOrAudience: Logic | string,
     maybeLogic?: Logic,
   ): Promise<void> {
-    const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
-    if (logic === undefined) throw new TypeError('continueConversationAsync needs a logic function');
-    await this.continueConversation(reference, logic);
+    await this.continueConversation(reference, continuationLogic(logicOrAudience, maybeLogic));
   }
 }
 

@@ -19,7 +19,7 @@ import type { Language } from '../../../conversation/language.js';
 import type { CustomerServiceSender } from './api.js';
 import { type Choice, Choices, pickChoice, renderActivity } from './render.js';
 import type { EventMessage, TextMessage } from './xml.js';
-import { continuationActivity } from '../continuation.js';
+import { continuationActivity, continuationLogic } from '../continuation.js';
 
 export const WECHAT_CHANNEL_ID = 'wechat';
 const CONVERSATION_PREFIX = 'wechat:';
@@ -240,8 +240,6 @@ export class WeChatAdapter extends BotAdapter {
     logicOrAudience: BotLogic | string,
     maybeLogic?: BotLogic,
   ): Promise<void> {
-    const logic = typeof logicOrAudience === 'function' ? logicOrAudience : maybeLogic;
-    if (logic === undefined) throw new TypeError('continueConversationAsync needs a logic callback');
-    await this.continueConversation(reference, logic);
+    await this.continueConversation(reference, continuationLogic(logicOrAudience, maybeLogic));
   }
 }
