@@ -166,6 +166,12 @@ describe('seventh-round safety patterns (structural, not single lines)', () => {
     expect((await read(text)).intent).toBe(intent);
   });
 
+  it('the embedded engine reads a flatmate who helps as a third party, not a legal representative', async () => {
+    const r = await createUnderstanding().understand("I share a flat with him and I'm trying to help", { language: 'en', expecting: 'none', today: '2025-03-12', recentTurns: [] });
+    expect(r.intent).toBe('third_party');
+    expect(r.signals).not.toContain('legal_representation');
+  });
+
   // The old single words alarmed on idioms: these stay quiet, while the real thing still raises.
   it.each([
     ['dead broke till friday', 'bereavement'],
