@@ -99,9 +99,6 @@ export function applyDelta(summary: ConversationSummary | null, delta: SummaryDe
   };
 }
 
-export const summarize = (records: readonly TranscriptRecord[]): ConversationSummary | null =>
-  records.reduce<ConversationSummary | null>((s, r) => applyDelta(s, summaryDelta(r)), null);
-
 /** Start of `from` and end of `to`, UTC, as epoch milliseconds (the index's score). */
 export function dateRange(filter: Pick<ConversationFilter, 'from' | 'to'>): { min: number; max: number } {
   return {

@@ -31,9 +31,6 @@ export function withIds(conversationId: string, entries: LogEntry[]): Partial<Ac
   return entries.map((e) => ({ ...e.activity, id: activityId(conversationId, e.seq) }));
 }
 
-export const isDirectLineReference = (reference: Partial<ConversationReference>) =>
-  reference.serviceUrl === DIRECT_LINE_SERVICE_URL;
-
 /** What open streams hear: the log grew, or an activity that is never stored (typing). */
 export type ConversationSignal = { kind: 'appended' } | { kind: 'ephemeral'; activity: Partial<Activity> };
 
