@@ -72,29 +72,6 @@ const spansOf = (text: string, pattern: RegExp, toSpan: (m: RegExpExecArray) => 
 
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/gu;
 
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
-const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const ID_CHECK = '10X98765432';
-
-/** GB 11643-1999: the 18th character is an ISO 7064 MOD 11-2 check over the first 17. */
-export function residentIdValid(id: string): boolean {
-  if (!/^\d{17}[\dX]$/i.test(id)) return false;
-  const sum = ID_WEIGHTS.reduce((acc, w, i) => acc + w * Number(id[i]), 0);
-  return ID_CHECK[sum % 11] === id[17]!.toUpperCase() && plausibleBirthDate(id.slice(6, 14));
-}
-
 function plausibleBirthDate(yyyymmdd: string): boolean {
   const [y, m, d] = [Number(yyyymmdd.slice(0, 4)), Number(yyyymmdd.slice(4, 6)), Number(yyyymmdd.slice(6, 8))];
   const date = new Date(Date.UTC(y, m - 1, d));
@@ -352,26 +329,6 @@ export function redact(text: string, opts: RedactOptions = {}): Redaction {
   let segments: Segment[] = [{ text, masked: false }];
   for (const rule of rules) if (!opts.kinds || opts.kinds.includes(rule[0])) segments = apply(segments, rule, found);
   return { text: segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
-}
-
-/** Keys whose value is personal data whatever it looks like; matched case-insensitively. */
-const SENSITIVE_KEYS = new Set(
-  ['cardNumber', 'pan', 'idNumber', 'residentId', 'phone', 'phoneNumber', 'mobile', 'email', 'last4', 'dateOfBirth', 'dob', 'answer', 'answers', 'verificationAnswers', 'password', 'secret', 'authorization', 'sealedLast4'].map((k) => k.toLowerCase()),
-);
-
-/**
- * Deep copy of a structured value with every string redacted and sensitive keys censored; used
- * for activity payloads (attachments, channel data) before they enter a transcript.
- */
-export function redactValue<T>(value: T, opts: RedactOptions = {}): T {
-  const walk = (v: unknown, key: string | null): unknown => {
-    if (key !== null && SENSITIVE_KEYS.has(key.toLowerCase()) && v !== null && v !== undefined) return '[REDACTED]';
-    if (typeof v === 'string') return redact(v, opts).text;
-    if (Array.isArray(v)) return v.map((item) => walk(item, null));
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, item]) => [k, walk(item, k)]));
-    return v;
-  };
-  return walk(value, null) as T;
 }
 
 /**

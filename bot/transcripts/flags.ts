@@ -157,11 +157,3 @@ export function flagsAfter(memory: FlagMemory, records: readonly TranscriptRecor
 export function flagsFor(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
   return flagsAfter(FRESH_MEMORY, records, ctx).flags;
 }
-
-/** Flags not yet recorded as `flag` decisions, so re-running over a whole transcript never duplicates one. */
-export function newFlags(records: readonly TranscriptRecord[], ctx: FlagContext): RaisedFlag[] {
-  const recorded = new Set(
-    records.flatMap((r) => (r.kind === 'decision' && r.payload.type === 'flag' ? [`${r.payload.flag}|${r.payload.recordSeq}|${r.payload.detail}`] : [])),
-  );
-  return flagsFor(records, ctx).filter((f) => !recorded.has(`${f.flag}|${f.recordSeq}|${f.detail}`));
-}
