@@ -1,12 +1,7 @@
 // The agent console: plain DOM. The queue arrives by Server-Sent Events (no polling); every label
 // comes from the message catalogs; amounts stay integer minor units until they are displayed.
 (() => {
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, props = {}, ...children) => {
-    const node = Object.assign(document.createElement(tag), props);
-    node.append(...children.filter((c) => c !== null && c !== undefined));
-    return node;
-  };
+  const { $, el } = forbearConsole;
   const state = {
     texts: {},
     lang: localStorage.getItem('forbear.agent.lang') || 'zh-CN',
@@ -23,7 +18,7 @@
     status: () => '',
     preview: null,
   };
-  const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  const text = forbearConsole.catalog(state);
   const known = (key) => Boolean((state.texts[state.lang] || {})[key]);
   const label = (prefix, code) => (known(`${prefix}${code}`) ? text(`${prefix}${code}`) : code);
 
@@ -64,10 +59,7 @@
   const minutesSince = (iso) => Math.max(0, Math.floor((Date.now() - state.clockOffset - Date.parse(iso)) / 60000));
 
   function translate() {
-    document.documentElement.lang = state.lang;
-    $('language').value = state.lang;
-    for (const node of document.querySelectorAll('[data-text]')) node.textContent = text(node.dataset.text);
-    for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', text(node.dataset.label));
+    forbearConsole.translate(state.lang, text);
     fillSelects();
   }
 

@@ -6,6 +6,8 @@
  *   onSubmit(text, enter)  handles the form: `text(key)` is the page's catalog lookup, `enter(me)`
  *                          runs once someone with one of the page's roles has signed in.
  * Loaded with `defer` before the page's own script, so the markup is there when that script runs.
+ * It also gives the pages `forbearConsole`: `$` and `el` (DOM), `catalog(state)` (the page's catalog
+ * lookup, `{name}` filled) and `translate(lang, text)` (the language choice, `data-text`, `data-label`).
  *
  * It also gives the pages' date fields (`<input data-date>`) one behaviour in the console's language,
  * not the browser's: `<input type="date">` draws its own format from the browser's locale (mm/dd/yyyy
@@ -78,6 +80,25 @@
     await fetch('/agent/api/logout', { method: 'POST', headers: { 'x-forbear-console': '1' } });
     location.reload();
   });
+
+  // What every console page's own script takes from the DOM and its catalog texts, written once.
+  window.forbearConsole = {
+    $: (id) => document.getElementById(id),
+    el(tag, props = {}, ...children) {
+      const node = Object.assign(document.createElement(tag), props);
+      node.append(...children.filter((c) => c !== null && c !== undefined));
+      return node;
+    },
+    /** The page's catalog lookup: `state.texts[state.lang][key]` with `{name}` filled from `vars`; the key itself when missing. */
+    catalog: (state) => (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? '')),
+    /** Puts the page in `lang`: its language choice and every `data-text` and `data-label` element, read with `text`. */
+    translate(lang, text) {
+      document.documentElement.lang = lang;
+      language.value = lang;
+      for (const node of document.querySelectorAll('[data-text]')) node.textContent = text(node.dataset.text);
+      for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', text(node.dataset.label));
+    },
+  };
 
   window.forbearSignIn = {
     async current() {

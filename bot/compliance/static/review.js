@@ -2,14 +2,9 @@
 // decisions behind each bot message in words, verify its chain, draw QA samples, record and read
 // verdicts, export. Plain DOM; every label and option from the catalogs.
 (() => {
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, props = {}, ...children) => {
-    const node = Object.assign(document.createElement(tag), props);
-    node.append(...children.filter((c) => c !== null && c !== undefined));
-    return node;
-  };
+  const { $, el } = forbearConsole;
   const state = { texts: {}, lang: localStorage.getItem('forbear.compliance.lang') || 'zh-CN', selected: null, page: 1, pages: 1, me: null, reviewResult: () => '' };
-  const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  const text = forbearConsole.catalog(state);
   const get = async (path) => {
     const res = await fetch(`/compliance/api/${path}`);
     return { ok: res.ok, status: res.status, data: await res.json().catch(() => ({})) };
@@ -23,10 +18,7 @@
   const outcomeLabel = (outcome) => text(outcome ? `compliance.outcome_${outcome}` : 'compliance.in_progress');
 
   function translate() {
-    document.documentElement.lang = state.lang;
-    $('language').value = state.lang;
-    for (const node of document.querySelectorAll('[data-text]')) node.textContent = text(node.dataset.text);
-    for (const node of document.querySelectorAll('[data-label]')) node.setAttribute('aria-label', text(node.dataset.label));
+    forbearConsole.translate(state.lang, text);
     for (const select of document.querySelectorAll('select[data-options]')) {
       const chosen = select.value;
       const options = select.dataset.values.split(',').map((v) => el('option', { value: v, textContent: text(`${select.dataset.options}${v}`) }));

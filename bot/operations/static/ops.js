@@ -1,16 +1,13 @@
 // The outcome dashboard: figures from /ops/api/report (formatted by the server, the same cells as
 // `npm run report`), charts by Chart.js served from node_modules. Plain DOM; texts from the catalogs.
 (() => {
-  const $ = (id) => document.getElementById(id);
+  const { $ } = forbearConsole;
   const state = { texts: {}, lang: localStorage.getItem('forbear.ops.lang') || 'zh-CN', data: null, charts: {} };
-  const text = (key, vars = {}) => ((state.texts[state.lang] || {})[key] || key).replace(/\{(\w+)\}/g, (_, k) => String(vars[k] ?? ''));
+  const text = forbearConsole.catalog(state);
   const COLORS = ['#0b2d55', '#c9a54b', '#2f6db3', '#b00020', '#0b6b2f', '#7a4fb3', '#d97706', '#5b6b7d'];
 
   function translate() {
-    document.documentElement.lang = state.lang;
-    $('language').value = state.lang;
-    for (const el of document.querySelectorAll('[data-text]')) el.textContent = text(el.dataset.text);
-    for (const el of document.querySelectorAll('[data-label]')) el.setAttribute('aria-label', text(el.dataset.label));
+    forbearConsole.translate(state.lang, text);
     forbearDates.translate(text);
   }
 
