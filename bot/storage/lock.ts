@@ -202,9 +202,12 @@ class ConversationMutex extends Mutex {
 
   /**
    * The library's acquisition (SET NX PX, retried every `retryInterval` until `acquireTimeout`),
-   * with the records of `prefetch` read in the same pipeline, after the SET: Redis runs a
-   * connection's commands in order, so when the SET took the lease the reads saw the state as
-   * its holder does. When it did not, they are thrown away and the attempt is repeated.
+   * with the records of `prefetch` read in the same round trip, after the SET: sent in one tick,
+   * the client pipelines them in order on one connection (they share the lock's slot, so its node
+   * on a Cluster), and Redis runs a connection's commands in order, so when the SET took the lease
+   * the reads saw the state as its holder does. When it did not, they are thrown away and the
+   * attempt is repeated. Not an explicit pipeline: that is written at once, ahead of what this
+   * tick already asked (e.g. a previous lease's release, sent and not awaited).
    */
   protected override async _acquire(abortSignal?: AbortSignal): Promise<boolean> {
     if (this.prefetch.length === 0) return super._acquire(abortSignal);
@@ -212,15 +215,15 @@ class ConversationMutex extends Mutex {
     const end = Date.now() + acquireTimeout;
     for (let attempt = 1; Date.now() < end && attempt <= acquireAttemptsLimit; attempt++) {
       abortSignal?.throwIfAborted();
-      const pipeline = this.redis.pipeline().set(this._key, identifier, 'PX', lockTimeout, 'NX');
-      for (const key of this.prefetch) readRecord(pipeline, key);
-      const replies = (await pipeline.exec()) ?? [];
-      const [setError, set] = replies[0] ?? [new Error('no reply')];
-      if (setError) throw setError;
-      if (set === 'OK') {
+      const [set, ...reads] = await Promise.allSettled([
+        this.redis.set(this._key, identifier, 'PX', lockTimeout, 'NX'),
+        ...this.prefetch.map((key) => readRecord(this.redis, key)),
+      ]);
+      if (set!.status === 'rejected') throw set!.reason;
+      if (set!.value === 'OK') {
         this.prefetch.forEach((key, i) => {
-          const [error, reply] = replies[i + 1] ?? [new Error('no reply')];
-          if (!error) this.prefetched.set(key, readReply(reply));
+          const read = reads[i]!;
+          if (read.status === 'fulfilled') this.prefetched.set(key, readReply(read.value));
         });
         return true;
       }

@@ -28,11 +28,18 @@ export interface RedisStorageOptions {
 
 /** Conversations whose state keys this instance remembers (for the lock to read them with the lease). */
 const KNOWN_CONVERSATIONS = 10_000;
+/** Shapes of conversation state keys remembered (one per channel and state namespace in practice). */
+const SHAPES = 4;
 
 export class RedisStorage implements ExpiringStorage {
   private readonly records: VersionedRecords;
   /** The state records each recent conversation's turns read, most recent conversation last. */
   private readonly known = new Map<string, string[]>();
+  /**
+   * What the state keys turns read look like around their conversation id (e.g. `directline/conversations/`
+   * + id + `/`), most recent last: a conversation this instance has not run a turn of reads the same.
+   */
+  private readonly shapes = new Map<string, { before: string; after: string }>();
 
   constructor(
     private readonly client: RedisClient,
@@ -52,11 +59,13 @@ export class RedisStorage implements ExpiringStorage {
 
   /**
    * The state records a turn of this conversation is expected to read — those its last turn on
-   * this instance read. The conversation lock reads them in the round trip that takes the lease, so
-   * a turn's state costs no round trip of its own; on the first turn here they are read as usual.
+   * this instance read, or, for a conversation new here (its greeting, a turn that ran elsewhere
+   * before), the keys of the shapes other conversations' turns read. The conversation lock reads
+   * them in the round trip that takes the lease, so a turn's state costs no round trip of its own;
+   * a key guessed wrong is one read nobody takes, and a record not read with the lease is read as usual.
    */
   turnKeys(conversationId: string): readonly string[] {
-    return this.known.get(conversationId) ?? [];
+    return this.known.get(conversationId) ?? [...this.shapes.values()].map(({ before, after }) => this.redisKey(`${before}${conversationId}${after}`));
   }
 
   private async readOne(storageKey: string): Promise<StoredRecord | undefined> {
@@ -64,6 +73,7 @@ export class RedisStorage implements ExpiringStorage {
     const conversationId = CONVERSATION_KEY.exec(storageKey)?.[1];
     if (conversationId === undefined) return this.records.read(key);
     this.remember(conversationId, key);
+    this.rememberShape(storageKey, conversationId);
     // Written earlier in this turn, not yet sent: the turn reads its own write.
     const pending = heldBack(conversationId, key);
     if (pending) return pending.record;
@@ -76,6 +86,18 @@ export class RedisStorage implements ExpiringStorage {
     this.known.delete(conversationId);
     this.known.set(conversationId, keys.includes(key) ? keys : [...keys, key]);
     if (this.known.size > KNOWN_CONVERSATIONS) this.known.delete(this.known.keys().next().value!);
+  }
+
+  /** A shape names no user (`…/users/<user>/…` keys belong to one conversation's members). */
+  private rememberShape(storageKey: string, conversationId: string): void {
+    const at = storageKey.indexOf('/conversations/') + '/conversations/'.length;
+    const before = storageKey.slice(0, at);
+    const after = storageKey.slice(at + conversationId.length);
+    if (storageKey.slice(at, at + conversationId.length) !== conversationId || after.includes('/users/')) return;
+    const shape = `${before}\u0000${after}`;
+    this.shapes.delete(shape);
+    this.shapes.set(shape, { before, after });
+    if (this.shapes.size > SHAPES) this.shapes.delete(this.shapes.keys().next().value!);
   }
 
   private forget(storageKey: string): void {

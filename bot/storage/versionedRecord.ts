@@ -6,7 +6,6 @@
  * as Buffers and decoded here, so every reader sees the record's text as written.
  */
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander } from 'ioredis';
 import { commitKind, type CommitLua } from './redisCommit.js';
 import { defineScript, type RedisClient } from './redis.js';
 import { storedText, textOfStored } from './compact.js';
@@ -62,9 +61,9 @@ export interface StoredRecord {
 /** A record's fields, in the order `readReply` reads them. */
 const FIELDS = ['etag', 'value'] as const;
 
-/** Queues the read of a record on a pipeline; its reply becomes the record with `readReply`. */
-export function readRecord(pipeline: ChainableCommander, key: string): ChainableCommander {
-  return pipeline.hmgetBuffer(key, ...FIELDS);
+/** Sends the read of a record (pipelined with this tick's other commands); its reply becomes the record with `readReply`. */
+export function readRecord(client: RedisClient, key: string): Promise<unknown> {
+  return client.hmgetBuffer(key, ...FIELDS);
 }
 
 export function readReply(reply: unknown): StoredRecord | undefined {

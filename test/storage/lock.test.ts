@@ -117,21 +117,41 @@ describe('RedisConversationLock with the conversation state read in the same rou
       await new Promise<void>((r) => (release = r));
     });
     await vi.waitFor(() => expect(release).toBeDefined());
+    // The lease's own attempts read the record (with each SET NX); the turn reads nothing itself.
     const reads = vi.spyOn(instance(0).client, 'hmgetBuffer');
+    let readsInTurn = -1;
     const aTurn = lockA.withLock('prefetch-1', async () => {
+      const before = reads.mock.calls.length;
       const first = await storageA.read([key]);
       await storageA.write({ [key]: { turn: 3 } });
       // After a write the turn reads its own write, held back for the turn's commit: no read of Redis either.
       const second = await storageA.read([key]);
+      readsInTurn = reads.mock.calls.length - before;
       return [first[key]?.['turn'], second[key]?.['turn']];
     });
     release();
     await bHolds;
     expect(await aTurn).toEqual([2, 3]);
-    expect(reads).toHaveBeenCalledTimes(0);
+    expect(readsInTurn).toBe(0);
     reads.mockRestore();
     // The commit at the end of A's turn stored the write.
     expect((await storageB.read([key]))[key]?.['turn']).toBe(3);
+  });
+
+  it('reads the state of a conversation new to this instance with the lease too, by the shape of the keys turns read', async () => {
+    const storage = storageFor(0);
+    const lock = new RedisConversationLock(instance(0).client, instance(0).keys, DEFAULT_LOCK_OPTIONS, (id) => storage.turnKeys(id));
+    await lock.withLock('shape-1', async () => storage.read([stateKey('shape-1')]));
+    // Another instance ran the turns of this one so far.
+    await storageFor(1).write({ [stateKey('shape-2')]: { turn: 7 } });
+    const reads = vi.spyOn(instance(0).client, 'hmgetBuffer');
+    const turn = await lock.withLock('shape-2', async () => {
+      const before = reads.mock.calls.length;
+      const found = await storage.read([stateKey('shape-2')]);
+      return { turn: found[stateKey('shape-2')]?.['turn'], reads: reads.mock.calls.length - before };
+    });
+    reads.mockRestore();
+    expect(turn).toEqual({ turn: 7, reads: 0 });
   });
 });
 
