@@ -24,8 +24,60 @@ export interface Linked {
 // which NodeNext resolution reads as `{ default: fn }`; requiring it gives the function, typed right.
 const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string | undefined;
 
+/** Thrown inside `keysSorted` for a value whose JCS text it does not vouch for: `canonicalize` writes that one. */
+const NOT_PLAIN = Symbol('not plain JSON');
+/** A key JavaScript puts before the others, in numeric order, whatever order it was inserted in. */
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+
+/**
+ * A copy of a JSON value whose objects have their keys inserted in UTF-16 code-unit order (JCS's
+ * order, `Array.prototype.sort`'s default). Anything else than plain data — a non-finite number, a
+ * function, a sparse array, a class instance, a key JavaScript would reorder — throws NOT_PLAIN.
+ */
+function keysSorted(value: unknown): unknown {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw NOT_PLAIN;
+    return value;
+  }
+  if (typeof value === 'function') throw NOT_PLAIN;
+  if (value === null || typeof value !== 'object') return value;
+  const withJson = value as { toJSON?: unknown };
+  if (typeof withJson.toJSON === 'function') return keysSorted((withJson.toJSON as () => unknown)());
+  if (Array.isArray(value)) {
+    const copy: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw NOT_PLAIN;
+      copy[i] = keysSorted(value[i]);
+    }
+    return copy;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
+  // No prototype, so a key named "__proto__" is an own property like any other.
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(value).sort()) {
+    if (ARRAY_INDEX.test(key)) throw NOT_PLAIN;
+    copy[key] = keysSorted((value as Record<string, unknown>)[key]);
+  }
+  return copy;
+}
+
+/**
+ * The RFC 8785 (JCS) text of a JSON value — the same text as the `canonicalize` package, which
+ * writes it for anything `keysSorted` refuses. JCS serialises strings and numbers as ECMAScript's
+ * JSON.stringify does and orders object keys by UTF-16 code units, so for plain data the native
+ * JSON.stringify of a key-sorted copy is that text: measured on a bench conversation's records
+ * under callgrind, ≈ 51 k instead of ≈ 79 k instructions per record, with less garbage than the
+ * package's string building (README, "Turn CPU round, session 7").
+ */
 export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(keysSorted(value));
+  } catch (err) {
+    if (err !== NOT_PLAIN) throw err;
+    text = canonicalize(value);
+  }
   if (text === undefined) throw new Error('value has no JSON form');
   return text;
 }

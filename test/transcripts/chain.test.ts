@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Chain, EMPTY_HEAD, canonicalJson, headOf, type Linked } from '../../bot/transcripts/chain.js';
 import type { ChainHead } from '../../bot/transcripts/schema.js';
@@ -32,6 +34,26 @@ describe('hash chain', () => {
     expect(other.hashOf(r)).not.toBe(r.hash);
     expect(other.verify([r])).toEqual({ ok: false, firstBadSeq: 1, problem: 'edited' });
     expect(() => new Chain('short')).toThrow(/at least 32/);
+  });
+
+  it('writes the same canonical text as the canonicalize package, so every hash is the same as before', async () => {
+    const canonicalize = createRequire(import.meta.url)('canonicalize') as (value: unknown) => string | undefined;
+    const same = (value: unknown) => expect(canonicalJson(value)).toBe(canonicalize(value));
+    // Sealed records as the stores keep them, Chinese text and nested payloads included.
+    const { records } = await chain();
+    for (const r of records) same(r);
+    // Keys ordered by UTF-16 code units (an astral character sorts before U+FF5E), escapes, -0, large and small numbers, dates.
+    same({ '\u{1F600}': 1, '～': 2, é: 3, Z: 4, a: [-0, 1e21, 5e-7, 0.1, 'line\nbreak "quoted" \u2028', '\ud800'], b: new Date(0), c: undefined, d: [undefined, null] });
+    // What plain JSON.stringify of a sorted copy would get wrong is left to the package: keys JavaScript
+    // reorders, a key named __proto__, sparse arrays, functions, boxed values.
+    same({ b: { '10': 'x', '2': 'y', a: 'z' }, __proto__x: 1 });
+    same(JSON.parse('{"__proto__":{"b":1,"a":2},"z":0}'));
+    same({ list: [1, , 3] });
+    same({ f: () => 1, n: Object(5) as unknown });
+    expect(() => canonicalJson({ x: Number.NaN })).toThrow();
+    expect(() => canonicalJson({ x: [Number.POSITIVE_INFINITY] })).toThrow();
+    expect(() => canonicalJson(undefined)).toThrow(/no JSON form/);
+    fc.assert(fc.property(fc.jsonValue(), (value) => canonicalJson(value) === canonicalize(value)), { numRuns: 500 });
   });
 
   it('seals a batch of records at once exactly as one by one', () => {
