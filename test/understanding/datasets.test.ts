@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -36,6 +36,7 @@ describe('the train/test split', () => {
     expect(loadSafetySet(BLIND_5_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(BLIND_6_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
     expect(loadSafetySet(BLIND_7_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    expect(loadSafetySet(BLIND_8_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
   });
 
   it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
@@ -95,6 +96,12 @@ describe('the train/test split', () => {
     const earlier = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, ...development];
     expectBlindShape(BLIND_7_SAFETY_SET, earlier, [...loadOwnCorpus(), ...trainingLines()]);
   });
+
+  it('has an eighth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
+    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
+    const earlier = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, ...development];
+    expectBlindShape(BLIND_8_SAFETY_SET, earlier, [...loadOwnCorpus(), ...trainingLines()]);
+  });
 });
 
 // The shared datasets sit beside the clone (../shared/datasets); CI always has them. Without them
@@ -120,8 +127,8 @@ describe('the shared datasets', () => {
     // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    // Every set with hard negatives, the six files named here as well as in the table the report reads.
-    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET };
+    // Every set with hard negatives, the seven files named here as well as in the table the report reads.
+    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET };
     expect(Object.fromEntries(SafetySetKey.options.map((k) => [k, SAFETY_SETS_WITH_NEGATIVES[k].file]))).toEqual(files);
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
     for (const key of SafetySetKey.options) {
