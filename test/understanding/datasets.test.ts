@@ -7,6 +7,9 @@ import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAF
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
+/** The held-out safety sets with hard negatives, in the order they were written. */
+const WITH_NEGATIVES = SafetySetKey.options.map((k) => SAFETY_SETS_WITH_NEGATIVES[k].file);
+
 describe('dataset readers', () => {
   it('parses Rasa markdown intents, dropping crawl noise', () => {
     expect(parseRasaMarkdown('## intent:inform_busy\n- 现在忙\n- 现在没空"\n\n## out_of_scope\n- 好听1039\n')).toEqual([
@@ -29,14 +32,7 @@ describe('the train/test split', () => {
   it('never trains on the held-out safety set', () => {
     const corpus = new Set([...loadOwnCorpus(), ...trainingLines()].map((l) => l.text.trim().toLowerCase()));
     // A count, not the lines: a failure must not print held-out text.
-    expect(loadSafetySet().filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(INDEPENDENT_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_4_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_5_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_6_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_7_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
-    expect(loadSafetySet(BLIND_8_SAFETY_SET).filter((c) => corpus.has(c.text.trim().toLowerCase())).length).toBe(0);
+    for (const file of [SAFETY_SET, ...WITH_NEGATIVES]) expect(loadSafetySet(file).filter((c) => corpus.has(c.text.trim().toLowerCase())).length, file).toBe(0);
   });
 
   it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
@@ -79,29 +75,16 @@ describe('the train/test split', () => {
     expectBlindShape(BLIND_4_SAFETY_SET, [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET]);
   });
 
-  it('has a fifth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
-    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
-    expect(development.length).toBeGreaterThan(0);
-    expectBlindShape(BLIND_5_SAFETY_SET, [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, ...development], [...loadOwnCorpus(), ...trainingLines()]);
-  });
-
-  it('has a sixth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
-    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
-    const earlier = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, ...development];
-    expectBlindShape(BLIND_6_SAFETY_SET, earlier, [...loadOwnCorpus(), ...trainingLines()]);
-  });
-
-  it('has a seventh blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
-    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
-    const earlier = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, ...development];
-    expectBlindShape(BLIND_7_SAFETY_SET, earlier, [...loadOwnCorpus(), ...trainingLines()]);
-  });
-
-  it('has an eighth blind safety set of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set', () => {
-    const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
-    const earlier = [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET, BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, ...development];
-    expectBlindShape(BLIND_8_SAFETY_SET, earlier, [...loadOwnCorpus(), ...trainingLines()]);
-  });
+  // Blind-5 onwards: each shares no line with the corpus, the development sets or any set before it.
+  it.each(WITH_NEGATIVES.slice(WITH_NEGATIVES.indexOf(BLIND_5_SAFETY_SET)))(
+    'has %s of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set',
+    (file) => {
+      const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
+      expect(development.length).toBeGreaterThan(0);
+      const earlier = [SAFETY_SET, ...WITH_NEGATIVES.slice(0, WITH_NEGATIVES.indexOf(file)), ...development];
+      expectBlindShape(file, earlier, [...loadOwnCorpus(), ...trainingLines()]);
+    },
+  );
 });
 
 // The shared datasets sit beside the clone (../shared/datasets); CI always has them. Without them
