@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { readCli } from '../cli/args.js';
 import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
-import { EngineName, createUnderstanding } from './engine.js';
+import { ENGINE_FLAGS, EngineName, createUnderstanding, withEngineFlag } from './engine.js';
 import { Expecting, type UnderstandingContext } from '../../conversation/understanding.js';
 import { Language } from '../../conversation/language.js';
 
@@ -33,11 +33,10 @@ async function main(): Promise<void> {
       lang: { type: 'string' },
       expecting: { type: 'string' },
       today: { type: 'string' },
-      engine: { type: 'string' },
       jsonl: { type: 'boolean' },
-      llm: { type: 'boolean' },
+      ...ENGINE_FLAGS,
     },
-    ({ llm, ...rest }, positionals) => ({ ...rest, engine: llm ? 'llm' : rest['engine'], text: positionals.length > 0 ? positionals.join(' ') : undefined }),
+    (values, positionals) => ({ ...withEngineFlag(values), text: positionals.length > 0 ? positionals.join(' ') : undefined }),
   );
   const understanding = await exitOnConfigError('understand', () => createUnderstanding(o.engine));
   const context: UnderstandingContext = {

@@ -14,6 +14,14 @@ import type { Understanding } from '../../conversation/understanding.js';
 export const EngineName = z.enum(['classifier', 'rules', 'llm']);
 export type EngineName = z.infer<typeof EngineName>;
 
+/** The command-line flags that choose an engine (`--engine NAME`, or `--llm` for `--engine llm`), shared by every CLI that runs one. */
+export const ENGINE_FLAGS = { engine: { type: 'string' }, llm: { type: 'boolean' } } as const;
+
+/** Folds `--llm` into `engine`, leaving the other parsed flags as they are, for the CLI's schema to validate. */
+export function withEngineFlag({ llm, ...rest }: Record<string, unknown>): Record<string, unknown> {
+  return { ...rest, engine: llm === true ? 'llm' : rest['engine'] };
+}
+
 export function createUnderstanding(engine: EngineName = 'classifier', env: NodeJS.ProcessEnv = process.env): Understanding {
   switch (engine) {
     case 'classifier':

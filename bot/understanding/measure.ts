@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { readCli } from '../cli/args.js';
 import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
-import { EngineName, createUnderstanding } from './engine.js';
+import { ENGINE_FLAGS, EngineName, createUnderstanding, withEngineFlag } from './engine.js';
 import { SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport } from './heldout.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
@@ -104,15 +104,14 @@ async function main(): Promise<void> {
     Options,
     {
       datasets: { type: 'string' },
-      engine: { type: 'string' },
-      llm: { type: 'boolean' },
+      ...ENGINE_FLAGS,
       split: { type: 'string' },
       dev: { type: 'string' },
       concurrency: { type: 'string' },
       today: { type: 'string' },
       json: { type: 'boolean' },
     },
-    ({ llm, ...rest }) => ({ ...rest, engine: llm ? 'llm' : rest['engine'] }),
+    withEngineFlag,
   );
   if (o.dev !== undefined) {
     const understanding = await exitOnConfigError('measure', () => createUnderstanding(o.engine));
