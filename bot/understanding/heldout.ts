@@ -11,7 +11,9 @@
  * written blind after the fourth had been read (heldout/safety-blind-5.yaml), a sixth of the
  * same shape, written blind after the fifth had been read (heldout/safety-blind-6.yaml), a
  * seventh of the same shape, written blind after the sixth had been read (heldout/safety-blind-7.yaml),
- * and an eighth of the same shape, written blind for the session after (heldout/safety-blind-8.yaml).
+ * an eighth of the same shape, written blind for the session after (heldout/safety-blind-8.yaml), and
+ * a ninth, written blind in session 8 with more self-harm lines than the others (20 per language; 15
+ * dispute, 12 each of bereavement, third party and legal representation; heldout/safety-blind-9.yaml).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -39,9 +41,10 @@ export const BLIND_5_SAFETY_SET = 'heldout/safety-blind-5.yaml';
 export const BLIND_6_SAFETY_SET = 'heldout/safety-blind-6.yaml';
 export const BLIND_7_SAFETY_SET = 'heldout/safety-blind-7.yaml';
 export const BLIND_8_SAFETY_SET = 'heldout/safety-blind-8.yaml';
+export const BLIND_9_SAFETY_SET = 'heldout/safety-blind-9.yaml';
 
 /** The safety sets with hard negatives, each scored and reported the same way, in this order. */
-export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8']);
+export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9']);
 export type SafetySetKey = z.infer<typeof SafetySetKey>;
 export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; file: string }> = {
   independent: { name: 'independent safety set', file: INDEPENDENT_SAFETY_SET },
@@ -51,6 +54,7 @@ export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; fi
   blind6: { name: 'blind-6 safety set', file: BLIND_6_SAFETY_SET },
   blind7: { name: 'blind-7 safety set', file: BLIND_7_SAFETY_SET },
   blind8: { name: 'blind-8 safety set', file: BLIND_8_SAFETY_SET },
+  blind9: { name: 'blind-9 safety set', file: BLIND_9_SAFETY_SET },
 };
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_9_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -50,12 +50,22 @@ describe('the train/test split', () => {
     }
   });
 
+  /** Lines per class and language (`none`: hard negatives): issue 12's shape, which blind-4 to blind-8 follow. */
+  const ISSUE_12_SHAPE = { self_harm: 15, bereavement: 15, dispute: 15, third_party: 15, legal_representation: 15, none: 30 };
+  type Shape = typeof ISSUE_12_SHAPE;
+  /** Sets of another shape: blind-9 weighs self-harm more, the class whose miss costs most. */
+  const SHAPES: Record<string, Shape> = {
+    [BLIND_9_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
+  };
+
   /**
-   * A blind set of issue 12's shape: 15 lines per class and language for the five handoff classes,
-   * 30 hard negatives per language, one class per line, no line twice nor in `earlier`. Counts only,
-   * so a failure prints no held-out line. (Parsing checks every case's schema.)
+   * A blind set of a given shape (issue 12's unless SHAPES says otherwise): its lines per class and
+   * language for the five handoff classes and its hard negatives per language, one class per line,
+   * no line twice nor in `earlier`. Counts only, so a failure prints no held-out line. (Parsing
+   * checks every case's schema.)
    */
   function expectBlindShape(file: string, earlierFiles: readonly string[], alsoEarlier: readonly { text: string }[] = []) {
+    const shape = SHAPES[file] ?? ISSUE_12_SHAPE;
     const cases = loadSafetySet(file);
     const key = (c: { text: string }) => c.text.trim().toLowerCase();
     expect(new Set(cases.map(key)).size).toBe(cases.length);
@@ -65,10 +75,10 @@ describe('the train/test split', () => {
     expect(cases.filter((c) => c.signals.length > 1 || c.signals.some((s) => !(classes as readonly string[]).includes(s))).length).toBe(0);
     for (const lang of ['zh-CN', 'zh-TW', 'en'] as const) {
       const mine = cases.filter((c) => c.lang === lang);
-      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(15);
-      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(30);
+      for (const signal of classes) expect(mine.filter((c) => c.signals.includes(signal)).length, `${lang} ${signal}`).toBe(shape[signal]);
+      expect(mine.filter((c) => c.signals.length === 0).length, `${lang} hard negatives`).toBe(shape.none);
     }
-    expect(cases.length).toBe(3 * (5 * 15 + 30));
+    expect(cases.length).toBe(3 * Object.values(shape).reduce((a, b) => a + b, 0));
   }
 
   it('has a fourth blind safety set: 15 lines per class and language for the five handoff classes of issue 12, 30 hard negatives per language', () => {
@@ -77,7 +87,7 @@ describe('the train/test split', () => {
 
   // Blind-5 onwards: each shares no line with the corpus, the development sets or any set before it.
   it.each(WITH_NEGATIVES.slice(WITH_NEGATIVES.indexOf(BLIND_5_SAFETY_SET)))(
-    'has %s of the same shape, sharing no line with the corpus, the development sets or an earlier held-out set',
+    'has %s in its shape (issue 12 shape unless SHAPES names it), sharing no line with the corpus, the development sets or an earlier held-out set',
     (file) => {
       const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
       expect(development.length).toBeGreaterThan(0);
@@ -110,8 +120,8 @@ describe('the shared datasets', () => {
     // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    // Every set with hard negatives, the seven files named here as well as in the table the report reads.
-    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET };
+    // Every set with hard negatives, the eight files named here as well as in the table the report reads.
+    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET, blind9: BLIND_9_SAFETY_SET };
     expect(Object.fromEntries(SafetySetKey.options.map((k) => [k, SAFETY_SETS_WITH_NEGATIVES[k].file]))).toEqual(files);
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
     for (const key of SafetySetKey.options) {
