@@ -50,12 +50,15 @@ describe('the train/test split', () => {
     }
   });
 
+  const DEV_SET_F = 'dev/safety-dev-f.yaml';
   /** Lines per class and language (`none`: hard negatives): issue 12's shape, which blind-4 to blind-8 follow. */
   const ISSUE_12_SHAPE = { self_harm: 15, bereavement: 15, dispute: 15, third_party: 15, legal_representation: 15, none: 30 };
   type Shape = typeof ISSUE_12_SHAPE;
   /** Sets of another shape: blind-9 weighs self-harm more, the class whose miss costs most. */
   const SHAPES: Record<string, Shape> = {
     [BLIND_9_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
+    // Development set F (session 8) was written to the same weights.
+    [DEV_SET_F]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
   };
 
   /**
@@ -95,6 +98,14 @@ describe('the train/test split', () => {
       expectBlindShape(file, earlier, [...loadOwnCorpus(), ...trainingLines()]);
     },
   );
+
+  // Development set F (session 8) is tuned on by someone who never wrote it: it must be new text to
+  // the corpus, the other development sets and every held-out set (checked by count, as above).
+  it('has development set F in its shape, sharing no line with the corpus, another development set or a held-out set', () => {
+    const otherDevelopment = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f) && f !== DEV_SET_F);
+    expect(otherDevelopment.length).toBeGreaterThan(0);
+    expectBlindShape(DEV_SET_F, [SAFETY_SET, ...WITH_NEGATIVES, ...otherDevelopment], [...loadOwnCorpus(), ...trainingLines()]);
+  });
 });
 
 // The shared datasets sit beside the clone (../shared/datasets); CI always has them. Without them
