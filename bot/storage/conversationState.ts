@@ -5,7 +5,9 @@
  * SHA-256: measured inside a turn, ≈ 0.1 ms each and ≈ 5 % of a negotiation's CPU. The state is
  * stored as JSON by every store, so it has no circular values, and its JSON text, kept from the
  * read and compared with the text at the end of the turn, tells the same thing with one plain
- * JSON.stringify at each end (the text compared at the save is the one kept as written).
+ * JSON.stringify at each end (the text compared at the save is the one kept as written). The
+ * stores hand over the text they read and take the one the save made (stateText.ts), so with them
+ * the text is made once a turn: at the save.
  *
  * The semantics are BotState's (botbuilder-core 4.23, lib/botState.js): written when changed or
  * forced, never when not loaded unless forced, with `eTag: '*'` (last writer wins, as before);
@@ -14,6 +16,7 @@
  * delete, get); the property accessors and the dialogs' memory scopes use only these.
  */
 import { ConversationState, type StoreItem, type TurnContext } from 'botbuilder-core';
+import { stateText, takeReadText, writingWithText } from './stateText.js';
 
 interface Cached {
   state: StoreItem;
@@ -21,11 +24,6 @@ interface Cached {
   json: string | null;
 }
 
-function textOf(state: StoreItem): string {
-  // The eTag changes with every write and is not state.
-  const { eTag, ...rest } = state;
-  return JSON.stringify(rest);
-}
 
 export class JsonCheckedConversationState extends ConversationState {
   private readonly cacheKey = Symbol('conversation state');
@@ -36,7 +34,7 @@ export class JsonCheckedConversationState extends ConversationState {
     const key = await this.storageKey(context);
     const items = await this.storage.read([key]);
     const state: StoreItem = items[key] ?? {};
-    context.turnState.set(this.cacheKey, { state, json: textOf(state) } satisfies Cached);
+    context.turnState.set(this.cacheKey, { state, json: takeReadText(state) ?? stateText(state) } satisfies Cached);
     return state;
   }
 
@@ -44,11 +42,12 @@ export class JsonCheckedConversationState extends ConversationState {
     let cached = context.turnState.get<Cached | undefined>(this.cacheKey);
     if (!cached && !force) return;
     cached ??= { state: {}, json: null };
-    const json = textOf(cached.state);
+    const json = stateText(cached.state);
     if (!force && cached.json === json) return;
     const key = await this.storageKey(context);
     cached.state.eTag = '*';
-    await this.storage.write({ [key]: cached.state });
+    const state = cached.state;
+    await writingWithText(state, json, () => this.storage.write({ [key]: state }));
     // The stores copy what they write (none changes the state but for its eTag): the text compared is the text written.
     cached.json = json;
     context.turnState.set(this.cacheKey, cached);

@@ -4,6 +4,7 @@
  * everything until the process ends, so the in-memory twin adds expiry to it (Redis has its own).
  */
 import { MemoryStorage, type Storage, type StoreItems } from 'botbuilder-core';
+import { writeText } from './stateText.js';
 
 export interface ExpiringStorage extends Storage {
   /** These records expire `ttlSec` from now unless written again (a write gives them the normal lifetime). */
@@ -29,7 +30,16 @@ export class ExpiringMemoryStorage extends MemoryStorage implements ExpiringStor
   }
 
   override async write(changes: StoreItems): Promise<void> {
-    await super.write(changes);
+    // An overwrite (eTag '*' or none, as the conversation state writes) keeps the text its writer
+    // made (stateText.ts) with the new eTag appended, instead of MemoryStorage's JSON.stringify of
+    // a copy; a conditional write goes MemoryStorage's way, which checks the eTag.
+    const checked: StoreItems = {};
+    for (const [key, item] of Object.entries(changes)) {
+      const eTag = (item as { eTag?: string }).eTag;
+      if (eTag && eTag !== '*') checked[key] = item;
+      else this.memory[key] = withETag(writeText(item), String(this.etag++));
+    }
+    await super.write(checked);
     for (const key of Object.keys(changes)) this.deadlines.delete(key);
   }
 
@@ -45,4 +55,10 @@ export class ExpiringMemoryStorage extends MemoryStorage implements ExpiringStor
     delete this.memory[key];
     this.deadlines.delete(key);
   }
+}
+
+/** An object's JSON text (no eTag in it) with `"eTag"` as its last member, as MemoryStorage stores it. */
+function withETag(json: string, eTag: string): string {
+  const member = `"eTag":${JSON.stringify(eTag)}}`;
+  return json === '{}' ? `{${member}` : `${json.slice(0, -1)},${member}`;
 }

@@ -11,6 +11,7 @@ import type { RedisKeys } from './keys.js';
 import { randomUUID } from 'node:crypto';
 import { deferToCommit, forgetPrefetched, heldBackRecord, takePrefetched, undefer } from './lock.js';
 import type { RedisClient } from './redis.js';
+import { markRead, writeText } from './stateText.js';
 import type { CommitOp } from './redisCommit.js';
 import { VersionedRecords, argsText, argsWrite, recordArgs, setArgsTtl, type StoredRecord, type WriteCondition } from './versionedRecord.js';
 
@@ -111,7 +112,7 @@ export class RedisStorage implements ExpiringStorage {
       const items: StoreItems = {};
       keys.forEach((key, i) => {
         const record = found[i];
-        if (record) items[key] = { ...JSON.parse(record.value), eTag: record.etag };
+        if (record) items[key] = markRead({ ...JSON.parse(record.value), eTag: record.etag }, record.value);
       });
       return items;
     });
@@ -121,16 +122,17 @@ export class RedisStorage implements ExpiringStorage {
     return guarded(async () => {
       await Promise.all(
         Object.entries(changes).map(async ([key, item]) => {
-          const { eTag, ...value } = item as { eTag?: string };
+          const eTag = (item as { eTag?: string }).eTag;
+          const value = writeText(item);
           this.forget(key);
           const condition: WriteCondition =
             eTag === undefined || eTag === '' || eTag === '*'
               ? { mode: 'any' }
               : { mode: 'match-or-absent', expected: eTag };
-          if (this.deferWrite(key, JSON.stringify(value), condition)) return;
+          if (this.deferWrite(key, value, condition)) return;
           const written = await this.records.write(
             this.redisKey(key),
-            JSON.stringify(value),
+            value,
             condition,
             this.options.ttlSec * 1000,
           );

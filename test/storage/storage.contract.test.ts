@@ -49,6 +49,21 @@ describe.each(backends)('Storage contract: %s', (_name, make) => {
     expect(read[k]!.eTag).not.toBe('');
   });
 
+  it('stores an item changed in place after its read as changed, with or without its eTag (the text it was read from is not reused)', async () => {
+    const storage = await make();
+    const k = key('in-place');
+    await storage.write({ [k]: { v: 1, list: ['a'] } });
+    const item = (await storage.read([k]))[k]!;
+    item.v = 2;
+    (item.list as string[]).push('b');
+    await storage.write({ [k]: item });
+    expect((await storage.read([k]))[k]).toMatchObject({ v: 2, list: ['a', 'b'] });
+    const again = (await storage.read([k]))[k]!;
+    again.v = 3;
+    await storage.write({ [k]: { ...again, eTag: '*' } });
+    expect((await storage.read([k]))[k]).toMatchObject({ v: 3, list: ['a', 'b'] });
+  });
+
   it('issues a new eTag on every write', async () => {
     const storage = await make();
     const k = key('new-etag');
