@@ -1,6 +1,7 @@
 /**
  * The trained intent classifier: NLP.js (`@nlpjs/nlp`'s NLU, a feed-forward network over bag-of-
- * token features; `@nlpjs/lang-en` tokenises and stems English). Chinese is fed as character
+ * token features; `@nlpjs/lang-en-min` tokenises and stems English: `@nlpjs/lang-en` is the same with
+ * a 210 KB sentiment lexicon, which Forbear never asks for and start-up would parse). Chinese is fed as character
  * unigrams and bigrams rather than through `@nlpjs/lang-zh`: its dictionary segmenter and pinyin
  * stemmer read "失业了" as legal representation with certainty and take seconds to compile, while
  * character n-grams are the usual features for short Chinese text and need no dictionary, so
@@ -13,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { containerBootstrap } from '@nlpjs/core';
 import { Nlp } from '@nlpjs/nlp';
-import { LangEn } from '@nlpjs/lang-en';
+import { LangEn } from '@nlpjs/lang-en-min';
 import type { Nlp as NlpInstance } from '@nlpjs/nlp';
 import { findQuantities, prepare } from '../numbers.js';
 import { ClassifierLabel, type CorpusLine } from './corpus.js';
@@ -134,7 +135,13 @@ export class IntentClassifier {
     // A model saved before its settings were recorded was trained with the defaults of then, which are these.
     const settings = saved.settings ?? CLASSIFIER_SETTINGS;
     const nlp = await newNlp(settings);
-    nlp.import(saved.model);
+    const model = JSON.parse(saved.model) as { nluManager: { extraSentences: unknown[] } };
+    // NLP.js keeps every training line again as `extraSentences`, only to feed its language guesser
+    // (trigrams of each line, ≈ 25 ms at start-up). Forbear always names the locale (`localeOf`), so
+    // the guesser is never asked; a model read here therefore exports without them (only a
+    // trained one is ever written, `train.ts`).
+    model.nluManager.extraSentences = [];
+    nlp.import(model);
     return new IntentClassifier(nlp, saved.corpus, saved.sources ?? null, settings);
   }
 

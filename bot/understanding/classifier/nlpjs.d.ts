@@ -19,10 +19,11 @@ declare module '@nlpjs/nlp' {
     train(): Promise<unknown>;
     process(locale: string, utterance: string): Promise<{ classifications: Classification[] }>;
     export(minified?: boolean): string;
-    import(data: string): void;
+    /** A model's JSON, or that JSON already parsed. */
+    import(data: string | object): void;
   }
   export const Nlp: unknown;
 }
-declare module '@nlpjs/lang-en' {
+declare module '@nlpjs/lang-en-min' {
   export const LangEn: unknown;
 }
