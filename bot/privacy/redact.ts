@@ -276,23 +276,16 @@ type Rule = [kind: RedactionKind, finder: Finder, normalise: Normalise, needs: R
 
 /** Applies one finder to every unmasked segment; masked segments are frozen. */
 function apply(segments: Segment[], [, finder, normalise, needs]: Rule, found: Set<RedactionKind>): Segment[] {
-  const out: Segment[] = [];
-  for (const seg of segments) {
-    if (seg.masked) {
-      out.push(seg);
-      continue;
-    }
-    const normal = formOf(seg, normalise);
-    const spans =
-      needs && !needs.test(normal)
-        ? []
-        : finder(normal)
-            .sort((a, b) => a.start - b.start || b.end - a.end)
-            .filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
+  // Most rules find nothing in most messages: the segments are then handed on as they are.
+  let out: Segment[] | null = null;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const spans = seg.masked ? [] : spansIn(formOf(seg, normalise), finder, needs);
     if (spans.length === 0) {
-      out.push(seg);
+      out?.push(seg);
       continue;
     }
+    out ??= segments.slice(0, i);
     let cursor = 0;
     for (const s of spans) {
       if (s.start > cursor) out.push({ text: seg.text.slice(cursor, s.start), masked: false });
@@ -302,16 +295,40 @@ function apply(segments: Segment[], [, finder, normalise, needs]: Rule, found: S
     }
     if (cursor < seg.text.length) out.push({ text: seg.text.slice(cursor), masked: false });
   }
-  return out;
+  return out ?? segments;
+}
+
+/** What `finder` finds in `normal`, in order, overlaps dropped (the earlier, then the longer, wins). */
+function spansIn(normal: string, finder: Finder, needs: RegExp | null): Span[] {
+  if (needs && !needs.test(normal)) return [];
+  const spans = finder(normal);
+  if (spans.length < 2) return spans;
+  return spans.sort((a, b) => a.start - b.start || b.end - a.end).filter((s, i, all) => all.slice(0, i).every((p) => p.end <= s.start));
 }
 
 /** Every number finder's patterns need an ASCII digit of the number form. */
 const DIGIT = /\d/;
 
+/** The rules without secrets, for the latest birth year they were made for: most calls name none. */
+let plainRules: { latestBirthYear: number; rules: Rule[] } | null = null;
+
+function rulesFor(secrets: readonly string[], latestBirthYear: number): Rule[] {
+  if (secrets.length > 0) return makeRules(secrets, latestBirthYear);
+  if (plainRules?.latestBirthYear !== latestBirthYear) plainRules = { latestBirthYear, rules: makeRules(secrets, latestBirthYear) };
+  return plainRules.rules;
+}
+
 export function redact(text: string, opts: RedactOptions = {}): Redaction {
   const secrets = (opts.extraSecrets ?? []).map((s) => s.trim()).filter((s) => s.length > 0);
-  const latestBirthYear = opts.latestBirthYear ?? new Date().getUTCFullYear() - 14;
-  const rules: Rule[] = [
+  const rules = rulesFor(secrets, opts.latestBirthYear ?? new Date().getUTCFullYear() - 14);
+  const found = new Set<RedactionKind>();
+  let segments: Segment[] = [{ text, masked: false }];
+  for (const rule of rules) if (!opts.kinds || opts.kinds.includes(rule[0])) segments = apply(segments, rule, found);
+  return { text: segments.length === 1 ? segments[0]!.text : segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
+}
+
+function makeRules(secrets: readonly string[], latestBirthYear: number): Rule[] {
+  return [
     ['email', findEmails, halfWidth, /@/],
     ['id_number', findResidentIds, numberForm, DIGIT],
     ['id_number', findLegacyIds, numberForm, DIGIT],
@@ -325,10 +342,6 @@ export function redact(text: string, opts: RedactOptions = {}): Redaction {
     ['name', findChineseNames, halfWidth, /叫|名字|姓名/],
     ['name', findEnglishNames, halfWidth, null],
   ];
-  const found = new Set<RedactionKind>();
-  let segments: Segment[] = [{ text, masked: false }];
-  for (const rule of rules) if (!opts.kinds || opts.kinds.includes(rule[0])) segments = apply(segments, rule, found);
-  return { text: segments.map((s) => s.text).join(''), found: RedactionKind.options.filter((k) => found.has(k)) };
 }
 
 /**

@@ -53,10 +53,12 @@ function keysSorted(value: unknown): unknown {
   }
   const proto = Object.getPrototypeOf(value) as unknown;
   if (proto !== Object.prototype && proto !== null) throw NOT_PLAIN;
-  // No prototype, so a key named "__proto__" is an own property like any other.
-  const copy = Object.create(null) as Record<string, unknown>;
+  // A plain object, not one without a prototype: V8 keeps those as hash tables (slower to build
+  // and to stringify, and larger); so a key named "__proto__", which would set the prototype here,
+  // is left to `canonicalize`.
+  const copy: Record<string, unknown> = {};
   for (const key of Object.keys(value).sort()) {
-    if (ARRAY_INDEX.test(key)) throw NOT_PLAIN;
+    if (ARRAY_INDEX.test(key) || key === '__proto__') throw NOT_PLAIN;
     copy[key] = keysSorted((value as Record<string, unknown>)[key]);
   }
   return copy;
@@ -162,13 +164,22 @@ export class Chain {
 
   hashOf<T extends Linked>(record: Omit<T, 'hash'> | T): string {
     const { hash: _ignored, ...body } = record as T;
+    return this.hashOfBody(body);
+  }
+
+  /** The keyed hash of a record without its `hash` field. */
+  private hashOfBody(body: object): string {
     return createHmac('sha256', this.key).update(RECORD_DOMAIN).update(canonicalJson(body), 'utf8').digest('hex');
   }
 
   /** The next record after `head`: assigns seq and prevHash, then seals it with its keyed hash. */
   link<B extends object>(head: ChainHead, body: B): B & Linked {
-    const unsealed = { ...body, seq: head.seq + 1, prevHash: head.hash };
-    return { ...unsealed, hash: this.hashOf(unsealed as B & Linked) };
+    // One copy of the body: hashed as it is, then given its hash (the hash field last, as before).
+    const record = { ...body, seq: head.seq + 1, prevHash: head.hash } as B & Linked;
+    // A body's own `hash` is never hashed (`hashOf`).
+    if ('hash' in record) delete (record as Partial<Linked>).hash;
+    record.hash = this.hashOfBody(record);
+    return record;
   }
 
   /** Seals several records at once after `head`, in order: what one atomic batch append stores. */
