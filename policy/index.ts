@@ -7,7 +7,7 @@ export { evaluate } from './evaluate.js';
 export { balanceOf, bucketIdOf, policyRef } from './envelope.js';
 export { Policy, PolicyShape, policyJsonSchema } from './schema.js';
 export { loadPolicy } from './load.js';
-export { compiledYaml } from './compiledYaml.js';
+export { compiledYaml, yaml } from './compiledYaml.js';
 export { schedule, type PlanTerms } from './schedule.js';
 export { bpsOf, split } from './money.js';
 export { addDays } from './dates.js';

@@ -5,8 +5,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
-import { compiledYaml } from './compiledYaml.js';
+import { compiledYaml, yaml } from './compiledYaml.js';
 import { InputError, parseInput } from './errors.js';
 import { Policy } from './schema.js';
 
@@ -14,7 +13,7 @@ export const POLICY_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 
 /** Parse and validate policy YAML text; `source` names it in error messages. */
 export function parsePolicy(text: string, source: string): Policy {
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const doc = yaml().parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(
       source,

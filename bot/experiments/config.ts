@@ -14,9 +14,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
-import { InputError, loadPolicy } from '../../policy/index.js';
+import { InputError, loadPolicy, yaml } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';
 import { ConfigError } from '../config.js';
 import { challengerRef, type Experiment } from './variant.js';
@@ -64,7 +63,7 @@ export function loadChallengers(file: string, champions: (id: string) => Policy)
   } catch {
     fail(file, ['cannot be read (no such file?)']);
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  const doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length > 0) fail(file, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0]!}`));
   const parsed = ChallengersFile.safeParse(doc.toJS());
   if (!parsed.success) fail(file, parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));

@@ -5,9 +5,8 @@
  * decision, which puts it in the conversation summary the console searches.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { compiledYaml } from '../../policy/index.js';
+import { compiledYaml, yaml } from '../../policy/index.js';
 import { ContactRules, withinAllowedHours } from '../contact/gate.js';
 import type { FlagDecision, FlagKind, TranscriptRecord } from './schema.js';
 
@@ -21,7 +20,7 @@ export type ForbiddenPhrases = z.infer<typeof ForbiddenPhrases>;
 
 export function loadForbiddenPhrases(url: URL = new URL('./forbidden-phrases.yaml', import.meta.url)): ForbiddenPhrases {
   const text = readFileSync(url, 'utf8');
-  return ForbiddenPhrases.parse(compiledYaml(url, text) ?? parseYaml(text));
+  return ForbiddenPhrases.parse(compiledYaml(url, text) ?? yaml().parse(text));
 }
 
 const FULLWIDTH = /[\uff01-\uff5e]/g;

@@ -3,9 +3,8 @@
  * once at start-up, so a message costs a few dozen regex tests however large the lexicon grows.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { z } from 'zod';
-import { compiledYaml, HardshipReason } from '../../policy/index.js';
+import { compiledYaml, HardshipReason, yaml } from '../../policy/index.js';
 import { Concession, Intent, UnderstandingSignal } from '../../conversation/understanding.js';
 
 /** Placeholders a pattern may use for a number already read as an amount or a plan length. */
@@ -52,5 +51,5 @@ export type Lexicon = ReturnType<typeof compileLexicon>;
 
 export function loadLexicon(url: URL = new URL('./lexicon.yaml', import.meta.url)): Lexicon {
   const text = readFileSync(url, 'utf8');
-  return compileLexicon(LexiconFile.parse(compiledYaml(url, text) ?? parse(text)));
+  return compileLexicon(LexiconFile.parse(compiledYaml(url, text) ?? yaml().parse(text)));
 }

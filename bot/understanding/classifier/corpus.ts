@@ -6,12 +6,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { parse, stringify } from 'yaml';
 import { z } from 'zod';
 import { Language } from '../../../conversation/language.js';
 import { Intent, TextualSignal } from '../../../conversation/understanding.js';
 import { ZH_COLLECTION_MAP, loadNlupp, loadZhCollection } from '../datasets.js';
 import { SPLIT_SEED, TEST_SHARE, isHeldOut, type SplitSource } from './split.js';
+import { yaml } from '../../../policy/index.js';
 
 export const CORPUS_DIR = new URL('../../../corpus/understanding/', import.meta.url);
 const EXTERNAL_DIR = new URL('external/', CORPUS_DIR);
@@ -42,7 +42,7 @@ const ExternalFile = z.strictObject({
 });
 
 function loadOwnFile(name: string): CorpusLine[] {
-  const file = OwnCorpusFile.parse(parse(readFileSync(new URL(name, CORPUS_DIR), 'utf8')));
+  const file = OwnCorpusFile.parse(yaml().parse(readFileSync(new URL(name, CORPUS_DIR), 'utf8')));
   return Object.entries(file.labels).flatMap(([label, byLang]) =>
     Object.entries(byLang).flatMap(([lang, texts]) =>
       (texts ?? []).map((text) => CorpusLine.parse({ text, label, lang, source: 'forbear' })),
@@ -67,7 +67,7 @@ const externalTrainFiles = (): string[] => readdirSync(EXTERNAL_DIR).filter((f) 
 function loadExternalTrain(): CorpusLine[] {
   return externalTrainFiles()
     .flatMap((f) => {
-      const file = ExternalFile.parse(parse(readFileSync(new URL(f, EXTERNAL_DIR), 'utf8')));
+      const file = ExternalFile.parse(yaml().parse(readFileSync(new URL(f, EXTERNAL_DIR), 'utf8')));
       const lang = file.source === 'nlupp' ? 'en' : 'zh-CN';
       return file.lines.map((l) => ({ text: l.text, label: l.label, lang, source: file.source }) satisfies CorpusLine);
     });
@@ -152,7 +152,7 @@ export function importSharedTrain(datasets: string): Record<string, number> {
   for (const source of ['nlupp', 'zhCollection'] as const) {
     const mine = lines.filter((l) => l.source === source).map((l) => ({ text: l.text, label: l.label, original: l.original }));
     const header = LICENCE[source].split('\n').map((s) => `# ${s}`).join('\n');
-    writeFileSync(new URL(`${source}.train.yaml`, EXTERNAL_DIR), `${header}\n${stringify({ source, lines: mine }, { lineWidth: 0 })}`);
+    writeFileSync(new URL(`${source}.train.yaml`, EXTERNAL_DIR), `${header}\n${yaml().stringify({ source, lines: mine }, { lineWidth: 0 })}`);
     counts[source] = mine.length;
   }
   return counts;
