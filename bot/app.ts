@@ -38,6 +38,7 @@ import { ClassifierUnderstanding } from './understanding/hybrid.js';
 import { RuleUnderstanding } from './understanding/rules.js';
 import type { Understanding } from '../conversation/understanding.js';
 import type { CaseServices } from '../dialogs/services.js';
+import { readOncePerTurn } from '../dialogs/turn.js';
 import { createLifecycle, type Lifecycle } from './lifecycle/index.js';
 import { lifecyclePort } from './lifecycle/port.js';
 
@@ -181,7 +182,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
       : embedded);
 
   const conversationState = new JsonCheckedConversationState(stores.storage);
-  const caseState = conversationState.createProperty<CaseFile>('case');
+  const caseState = readOncePerTurn(conversationState.createProperty<CaseFile>('case'));
   const inbound = new InboundPrivacy(async (context) => {
     const file = await caseState.get(context);
     return { awaitingVerification: file ? isVerificationQuestion(file.expecting) : false, verified: file?.verification.verified ?? false };

@@ -3,7 +3,7 @@
  * (computed once per turn, whichever engine) and the commands derived from it. Dialogs read it
  * from turn state so no dialog ever re-interprets the cardholder's words on its own.
  */
-import type { TurnContext } from 'botbuilder';
+import type { StatePropertyAccessor, TurnContext } from 'botbuilder';
 import type { UnderstandingResult } from '../conversation/understanding.js';
 import type { AccountService, CardholderRecord } from '../conversation/accounts.js';
 import type { Command, KindFor } from './commands.js';
@@ -29,6 +29,42 @@ export function accountOf(context: TurnContext, accounts: AccountService, accoun
   let record = asked.get(accountId);
   if (!record) asked.set(accountId, (record = accounts.get(accountId)));
   return record;
+}
+
+/**
+ * A state property read from conversation state once per turn. The case file is read six to nine
+ * times a turn (the privacy boundary, the bot, the interruption check, each waterfall step, each
+ * reply spoken), and every `StatePropertyAccessor.get` is two async hops through botbuilder's
+ * state (≈ 2 KiB allocated each). The value is the same object all turn — conversation state is
+ * loaded once and never reloaded, cleared or replaced during a turn; the case file is changed in
+ * place — so it is kept in the turn state after the first read that finds it, and `set` and
+ * `delete` go through here and keep it true.
+ */
+export function readOncePerTurn<T>(property: StatePropertyAccessor<T>): StatePropertyAccessor<T> {
+  const key = Symbol('forbear.readOncePerTurn');
+  const remember = (context: TurnContext, value: T | undefined) => {
+    if (value === undefined) context.turnState.delete(key);
+    else context.turnState.set(key, value);
+    return value;
+  };
+  function get(context: TurnContext): Promise<T | undefined>;
+  function get(context: TurnContext, defaultValue: T): Promise<T>;
+  async function get(context: TurnContext, defaultValue?: T): Promise<T | undefined> {
+    const known = context.turnState.get(key) as T | undefined;
+    if (known !== undefined) return known;
+    return remember(context, defaultValue === undefined ? await property.get(context) : await property.get(context, defaultValue));
+  }
+  return {
+    get,
+    async set(context, value) {
+      await property.set(context, value);
+      remember(context, value);
+    },
+    async delete(context) {
+      remember(context, undefined);
+      await property.delete(context);
+    },
+  };
 }
 
 export function setTurnFacts(context: TurnContext, facts: TurnFacts): void {
