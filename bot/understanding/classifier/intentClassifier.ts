@@ -20,7 +20,7 @@ import { findQuantities, prepare } from '../numbers.js';
 import { ClassifierLabel, type CorpusLine } from './corpus.js';
 
 const HAN = /\p{Script=Han}/u;
-type Locale = 'zh' | 'en';
+export type Locale = 'zh' | 'en';
 export const localeOf = (text: string): Locale => (HAN.test(text) ? 'zh' : 'en');
 
 /** Numbers become one word per kind, so "每月还1500" and "每月还两千" are the same sentence to the model. */
@@ -41,6 +41,12 @@ export interface ClassifierSettings {
 export const CLASSIFIER_SETTINGS: ClassifierSettings = { learningRate: 0.3, zhBigrams: true };
 
 export function featurize(text: string, zhBigrams: boolean = CLASSIFIER_SETTINGS.zhBigrams): string {
+  const { locale, words } = featureText(text);
+  return locale === 'zh' ? characterGrams(words, zhBigrams ? 2 : 1) : words;
+}
+
+/** The text both models start from: normalised, numbers as one word per kind, no currency signs. */
+export function featureText(text: string): { locale: Locale; words: string } {
   const prepared = prepare(text);
   const locale = localeOf(prepared);
   let out = '';
@@ -50,21 +56,22 @@ export function featurize(text: string, zhBigrams: boolean = CLASSIFIER_SETTINGS
     out += prepared.slice(at, q.start) + PLACEHOLDER[locale][q.kind];
     at = q.end;
   }
-  const words = (out + prepared.slice(at)).replace(/[$¥£€]/g, ' ').replace(/\s+/g, ' ').trim();
-  return locale === 'zh' ? characterGrams(words, zhBigrams) : words;
+  return { locale, words: (out + prepared.slice(at)).replace(/[$¥£€]/g, ' ').replace(/\s+/g, ' ').trim() };
 }
 
-/** "我还了" → "我 还 了 我还 还了"; Latin words and digits stay whole. NLP.js splits on the spaces. */
-function characterGrams(text: string, bigrams: boolean): string {
+/**
+ * "我还了" → "我 还 了 我还 还了" (up to `maxN` characters); Latin words and digits stay whole, or
+ * become what `latin` makes of them. NLP.js splits on the spaces.
+ */
+export function characterGrams(text: string, maxN: number, latin: (word: string) => string[] = (w) => [w]): string {
   const tokens: string[] = [];
   for (const m of text.matchAll(/(\p{Script=Han}+)|([\p{L}\p{N}']+)/gu)) {
     if (m[2] !== undefined) {
-      tokens.push(m[2]);
+      tokens.push(...latin(m[2]));
       continue;
     }
     const chars = Array.from(m[1]!);
-    tokens.push(...chars);
-    if (bigrams) for (let i = 0; i + 1 < chars.length; i++) tokens.push(chars[i]! + chars[i + 1]!);
+    for (let n = 1; n <= maxN; n++) for (let i = 0; i + n <= chars.length; i++) tokens.push(chars.slice(i, i + n).join(''));
   }
   return tokens.join(' ');
 }
@@ -74,15 +81,15 @@ export interface Classification {
   readonly score: number;
 }
 
-async function newNlp(settings: ClassifierSettings): Promise<NlpInstance> {
+/** An NLP.js NLU for the given locales; a locale without a language package is split on spaces only, never stemmed. */
+export async function newNlp(learningRate: number, locales: readonly Locale[], withEnglish: boolean): Promise<NlpInstance> {
   const container = await containerBootstrap();
   container.use(Nlp);
-  container.use(LangEn);
+  if (withEnglish) container.use(LangEn);
   const nlp = container.get('nlp');
   Object.assign(nlp.settings, { autoSave: false, autoLoad: false, calculateSentiment: false });
-  nlp.useNlu('NeuralNlu', ['zh', 'en'], undefined, { learningRate: settings.learningRate });
-  nlp.addLanguage('zh');
-  nlp.addLanguage('en');
+  nlp.useNlu('NeuralNlu', [...locales], undefined, { learningRate });
+  for (const l of locales) nlp.addLanguage(l);
   return nlp;
 }
 
@@ -121,7 +128,7 @@ export class IntentClassifier {
   ) {}
 
   static async train(lines: readonly CorpusLine[], sources: string | null = null, settings: ClassifierSettings = CLASSIFIER_SETTINGS): Promise<IntentClassifier> {
-    const nlp = await newNlp(settings);
+    const nlp = await newNlp(settings.learningRate, ['zh', 'en'], true);
     for (const l of lines) {
       const text = featurize(l.text, settings.zhBigrams);
       if (text !== '') nlp.addDocument(localeOf(text), text, l.label);
@@ -134,7 +141,7 @@ export class IntentClassifier {
     const saved = JSON.parse(json) as { corpus: string; sources?: string; settings?: ClassifierSettings; model: string };
     // A model saved before its settings were recorded was trained with the defaults of then, which are these.
     const settings = saved.settings ?? CLASSIFIER_SETTINGS;
-    const nlp = await newNlp(settings);
+    const nlp = await newNlp(settings.learningRate, ['zh', 'en'], true);
     const model = JSON.parse(saved.model) as { nluManager: { extraSentences: unknown[] } };
     // NLP.js keeps every training line again as `extraSentences`, only to feed its language guesser
     // (trigrams of each line, ≈ 25 ms at start-up). Forbear always names the locale (`localeOf`), so
@@ -161,7 +168,7 @@ export class IntentClassifier {
 }
 
 /** NLP.js logs every training epoch to the console; training output belongs to the caller. */
-async function quietly<T>(run: () => Promise<T>): Promise<T> {
+export async function quietly<T>(run: () => Promise<T>): Promise<T> {
   const log = console.log;
   console.log = () => {};
   try {
