@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { promptShots, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { IntentClassifier, corpusHash, featurize } from '../../bot/understanding/classifier/intentClassifier.js';
-import { MODEL_URL, SHOTS_URL, currentClassifier, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
+import { MODEL_URL, SAFETY_MODEL_URL, SHOTS_URL, currentClassifier, currentSafetyClassifier, safetySourcesHash, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
+import { SafetyClassifier, safetyCorpusHash, safetyLabel } from '../../bot/understanding/classifier/safetyClassifier.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import type { UnderstandingContext } from '../../conversation/understanding.js';
 
@@ -28,6 +29,37 @@ describe('the trained classifier', () => {
     // them): every label and score is still the trained model's.
     const loaded = await IntentClassifier.fromJSON(committed);
     for (const { text } of lines.filter((_, i) => i % 7 === 0)) expect(await loaded.classify(text), text).toEqual(await trained.classify(text));
+  });
+
+  it('the safety-only model was committed from the current corpus too, and its training is deterministic', async () => {
+    const committed = readFileSync(SAFETY_MODEL_URL, 'utf8').trim();
+    const lines = trainingLines();
+    expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(safetyCorpusHash(lines));
+    expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(safetySourcesHash());
+    const digest = (s: string) => createHash('sha256').update(s).digest('hex');
+    expect(digest((await SafetyClassifier.train(lines, safetySourcesHash())).toJSON()), 'the same corpus trains the same safety model').toBe(digest(committed));
+  });
+
+  it('teaches the safety-only model the five classes against lines with no safety class, and leaves the other signals out', () => {
+    expect(safetyLabel('third_party_deceased')).toBe('bereavement');
+    expect(safetyLabel('dispute')).toBe('dispute');
+    expect(safetyLabel('signal.self_harm')).toBe('self_harm');
+    expect(safetyLabel('ask_balance')).toBe('no_safety');
+    expect(safetyLabel('signal.addiction')).toBeNull();
+  });
+
+  it('retrains a stale safety-only model at start-up, and keeps a current one without retraining', async () => {
+    const committed = JSON.parse(readFileSync(SAFETY_MODEL_URL, 'utf8')) as Record<string, unknown>;
+    const train = vi.spyOn(SafetyClassifier, 'train');
+    try {
+      expect((await currentSafetyClassifier(JSON.stringify({ ...committed, corpus: 'not-checked' }))).corpus).toBe('not-checked');
+      expect(train).not.toHaveBeenCalled();
+      const c = await currentSafetyClassifier(JSON.stringify({ ...committed, sources: 'old-files', corpus: 'old-lines' }));
+      expect(train).toHaveBeenCalledOnce();
+      expect(c.toJSON(), 'the retrained model is the committed one').toBe(readFileSync(SAFETY_MODEL_URL, 'utf8').trim());
+    } finally {
+      train.mockRestore();
+    }
   });
 
   describe('at start-up', () => {

@@ -94,6 +94,18 @@ export async function newNlp(learningRate: number, locales: readonly Locale[], w
 }
 
 /**
+ * Reads an exported model into `nlp`. NLP.js keeps every training line again as `extraSentences`,
+ * only to feed its language guesser (trigrams of each line, ≈ 25 ms at start-up). Forbear always
+ * names the locale, so the guesser is never asked; a model read here therefore exports without
+ * them (only a trained one is ever written, `train.ts`).
+ */
+export function importTrained(nlp: NlpInstance, exported: string): void {
+  const model = JSON.parse(exported) as { nluManager: { extraSentences: unknown[] } };
+  model.nluManager.extraSentences = [];
+  nlp.import(model);
+}
+
+/**
  * The version of the feature code: bump it with any change to what `featurize` makes of a line
  * (here, in numbers.ts's `prepare`/`findQuantities`, text.ts's `normalize`) or to the split's code,
  * then retrain. The start-up check compares it and the corpus files' bytes with what the committed
@@ -142,13 +154,7 @@ export class IntentClassifier {
     // A model saved before its settings were recorded was trained with the defaults of then, which are these.
     const settings = saved.settings ?? CLASSIFIER_SETTINGS;
     const nlp = await newNlp(settings.learningRate, ['zh', 'en'], true);
-    const model = JSON.parse(saved.model) as { nluManager: { extraSentences: unknown[] } };
-    // NLP.js keeps every training line again as `extraSentences`, only to feed its language guesser
-    // (trigrams of each line, ≈ 25 ms at start-up). Forbear always names the locale (`localeOf`), so
-    // the guesser is never asked; a model read here therefore exports without them (only a
-    // trained one is ever written, `train.ts`).
-    model.nluManager.extraSentences = [];
-    nlp.import(model);
+    importTrained(nlp, saved.model);
     return new IntentClassifier(nlp, saved.corpus, saved.sources ?? null, settings);
   }
 

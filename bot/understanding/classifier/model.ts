@@ -1,14 +1,18 @@
 /**
- * The shipped classifier: the committed model when it was built from the current corpus; trained
- * in-process (a few seconds, deterministic) when someone edited the corpus without retraining, so
- * `npm start` never runs on a stale model. Loaded once per process.
+ * The shipped classifiers (the intent model and the safety-only model): each the committed model
+ * when it was built from the current corpus; trained in-process (a few seconds, deterministic) when
+ * someone edited the corpus without retraining, so `npm start` never runs on a stale model. Loaded
+ * once per process.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { yaml } from '../../../policy/index.js';
-import { trainingFilesHash, trainingLines } from './corpus.js';
+import { trainingFilesHash, trainingLines, type CorpusLine } from './corpus.js';
 import { FEATURES_VERSION, IntentClassifier, corpusHash } from './intentClassifier.js';
+import { SAFETY_FEATURES_VERSION, SafetyClassifier, safetyCorpusHash } from './safetyClassifier.js';
 
 export const MODEL_URL = new URL('./model.json', import.meta.url);
+/** The second, safety-only model (safetyClassifier.ts), committed beside the first. */
+export const SAFETY_MODEL_URL = new URL('./safety-model.json', import.meta.url);
 export const SHOTS_URL = new URL('../../../prompts/understanding/v1/corpus-shots.yaml', import.meta.url);
 
 export const shotsFile = (shots: readonly { text: string; label: string }[]): string =>
@@ -18,6 +22,15 @@ export const shotsFile = (shots: readonly { text: string; label: string }[]): st
 
 /** What a model is built from, read without parsing the corpus: the feature code's version and the corpus files' bytes. */
 export const sourcesHash = (): string => `f${FEATURES_VERSION}-${trainingFilesHash()}`;
+export const safetySourcesHash = (): string => `s${SAFETY_FEATURES_VERSION}-${sourcesHash()}`;
+
+/** What the start-up check needs of a kind of model. */
+interface ModelKind<M extends { readonly corpus: string; readonly sources: string | null }> {
+  readonly sources: () => string;
+  readonly corpusHash: (lines: readonly CorpusLine[]) => string;
+  readonly fromJSON: (json: string) => Promise<M>;
+  readonly train: (lines: readonly CorpusLine[], sources: string) => Promise<M>;
+}
 
 /**
  * The saved model when it is current, else one trained now. Current means built from the same
@@ -25,18 +38,42 @@ export const sourcesHash = (): string => `f${FEATURES_VERSION}-${trainingFilesHa
  * or the model predates the sources hash — is still used if the featurised lines are the same
  * (`corpusHash`: parses and featurises the whole corpus), and retrained otherwise.
  */
-export async function currentClassifier(saved: string | null): Promise<IntentClassifier> {
-  const sources = sourcesHash();
-  const committed = saved === null ? null : await IntentClassifier.fromJSON(saved);
+async function current<M extends { readonly corpus: string; readonly sources: string | null }>(kind: ModelKind<M>, saved: string | null): Promise<M> {
+  const sources = kind.sources();
+  const committed = saved === null ? null : await kind.fromJSON(saved);
   if (committed?.sources === sources) return committed;
   const lines = trainingLines();
-  if (committed?.corpus === corpusHash(lines)) return committed;
-  return IntentClassifier.train(lines, sources);
+  if (committed?.corpus === kind.corpusHash(lines)) return committed;
+  return kind.train(lines, sources);
 }
 
+const INTENT: ModelKind<IntentClassifier> = {
+  sources: sourcesHash,
+  corpusHash,
+  fromJSON: (json) => IntentClassifier.fromJSON(json),
+  train: (lines, sources) => IntentClassifier.train(lines, sources),
+};
+const SAFETY: ModelKind<SafetyClassifier> = {
+  sources: safetySourcesHash,
+  corpusHash: (lines) => safetyCorpusHash(lines),
+  fromJSON: (json) => SafetyClassifier.fromJSON(json),
+  train: (lines, sources) => SafetyClassifier.train(lines, sources),
+};
+
+export const currentClassifier = (saved: string | null): Promise<IntentClassifier> => current(INTENT, saved);
+export const currentSafetyClassifier = (saved: string | null): Promise<SafetyClassifier> => current(SAFETY, saved);
+
+const readSaved = (url: URL): string | null => (existsSync(url) ? readFileSync(url, 'utf8') : null);
+
 let shipped: Promise<IntentClassifier> | undefined;
+let shippedSafety: Promise<SafetyClassifier> | undefined;
 
 export function shippedClassifier(): Promise<IntentClassifier> {
-  shipped ??= currentClassifier(existsSync(MODEL_URL) ? readFileSync(MODEL_URL, 'utf8') : null);
+  shipped ??= currentClassifier(readSaved(MODEL_URL));
   return shipped;
+}
+
+export function shippedSafetyClassifier(): Promise<SafetyClassifier> {
+  shippedSafety ??= currentSafetyClassifier(readSaved(SAFETY_MODEL_URL));
+  return shippedSafety;
 }

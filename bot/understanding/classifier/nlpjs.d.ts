@@ -26,4 +26,7 @@ declare module '@nlpjs/nlp' {
 }
 declare module '@nlpjs/lang-en-min' {
   export const LangEn: unknown;
+  export class StemmerEn {
+    stemWord(word: string): string;
+  }
 }

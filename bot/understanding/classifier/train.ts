@@ -1,6 +1,7 @@
 /**
  * `npm run train:understanding [-- --import-shared [--datasets DIR]]`: trains the classifier on the
- * corpus's train part and writes the committed model (`model.json`). `--import-shared` first
+ * corpus's train part and writes the committed models (`model.json`, and the safety-only
+ * `safety-model.json`). `--import-shared` first
  * copies the train parts of the shared datasets into `corpus/understanding/external/`.
  * It also writes the LLM prompt's labelled lines (prompts/understanding/v1/corpus-shots.yaml), drawn
  * from the same train part. Deterministic: the same corpus always writes the same files.
@@ -12,7 +13,8 @@ import { z } from 'zod';
 import { readCli } from '../../cli/args.js';
 import { importSharedTrain, promptShots, trainingLines } from './corpus.js';
 import { IntentClassifier } from './intentClassifier.js';
-import { MODEL_URL, SHOTS_URL, shotsFile, sourcesHash } from './model.js';
+import { MODEL_URL, SAFETY_MODEL_URL, SHOTS_URL, safetySourcesHash, shotsFile, sourcesHash } from './model.js';
+import { SafetyClassifier } from './safetyClassifier.js';
 
 const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../../shared/datasets', import.meta.url)));
 
@@ -35,6 +37,10 @@ async function main(): Promise<void> {
   writeFileSync(MODEL_URL, `${classifier.toJSON()}\n`);
   writeFileSync(SHOTS_URL, shotsFile(promptShots(lines)));
   process.stdout.write(`trained on ${lines.length} lines in ${Date.now() - started} ms → ${fileURLToPath(MODEL_URL)} (corpus ${classifier.corpus})\n`);
+  const safetyStarted = Date.now();
+  const safety = await SafetyClassifier.train(lines, safetySourcesHash());
+  writeFileSync(SAFETY_MODEL_URL, `${safety.toJSON()}\n`);
+  process.stdout.write(`safety-only model in ${Date.now() - safetyStarted} ms → ${fileURLToPath(SAFETY_MODEL_URL)} (corpus ${safety.corpus})\n`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await main();
