@@ -5,7 +5,8 @@
  * them. One `UnderstandingResult`, as from any engine.
  */
 import type { IntentClassifier, Classification } from './classifier/intentClassifier.js';
-import { shippedClassifier } from './classifier/model.js';
+import { shippedClassifier, shippedSafetyClassifier } from './classifier/model.js';
+import { CHECK_IN_LABELS, type SafetyClassifier, type SafetyScore } from './classifier/safetyClassifier.js';
 import { labelIntent, type ClassifierLabel } from './classifier/corpus.js';
 import { loadLexicon, type Lexicon } from './lexicon.js';
 import { understandText, YES_NO } from './rules.js';
@@ -53,17 +54,14 @@ export interface Thresholds {
    * carrying no safety class get a check-in, in every language (README, "Second stage").
    */
   readonly checkInMin: number;
+  /**
+   * The second model's band (classifier/safetyClassifier.ts): where the first model's band asks
+   * nothing, a score of the safety-only model for one of the five classes at least this asks about
+   * it. Chosen by the same cross-validation and the same 5 % rule, counted over both bands together.
+   */
+  readonly safetyCheckInMin: number;
 }
-export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5, checkInMin: 0.15 };
-
-/** The classifier labels that speak for each check-in class (a deceased cardholder is both a death and someone else writing). */
-const CHECK_IN_LABELS: Readonly<Record<CheckInClass, readonly ClassifierLabel[]>> = {
-  self_harm: ['signal.self_harm'],
-  bereavement: ['signal.bereavement', 'third_party_deceased'],
-  dispute: ['dispute'],
-  third_party: ['third_party'],
-  legal_representation: ['signal.legal_representation'],
-};
+export const THRESHOLDS: Thresholds = { sure: 0.9, leaning: 0.4, signalMin: 0.5, checkInMin: 0.3, safetyCheckInMin: 0.2 };
 
 /**
  * The second stage: the check-in class the classifier leans to most, when its score is in the band
@@ -78,6 +76,12 @@ export function checkInOf(ranked: readonly Classification[], checkInMin: number)
     }
   }
   return best?.about ?? null;
+}
+
+/** The second model's check-in: its best class when that scores at least `min`. */
+export function safetyCheckInOf(scores: readonly SafetyScore[], min: number): CheckInClass | null {
+  const best = scores.reduce<SafetyScore | null>((a, b) => (a === null || b.score > a.score ? b : a), null);
+  return best !== null && best.score >= min ? best.about : null;
 }
 
 const isSignalLabel = (l: ClassifierLabel): l is `signal.${TextualSignal}` => l.startsWith('signal.');
@@ -101,19 +105,26 @@ function contradicted(intent: Intent, rules: UnderstandingResult): boolean {
   return e.hardshipReason !== null || e.amountMinor !== null || e.incomeMinor !== null || e.expensesMinor !== null || e.months !== null || e.percentBps !== null;
 }
 
-/** `contextFree`: the rules' reading as if nothing had been asked, read only for an interrupting intent. */
+/**
+ * `contextFree`: the rules' reading as if nothing had been asked, read only for an interrupting
+ * intent; `safety`: the second model's scores, which can only add a check-in.
+ */
 export function combine(
   rules: UnderstandingResult,
   contextFree: () => UnderstandingResult,
   classified: readonly Classification[],
   context: UnderstandingContext,
-  { sure, leaning, signalMin, checkInMin }: Thresholds = THRESHOLDS,
+  { sure, leaning, signalMin, checkInMin, safetyCheckInMin }: Thresholds = THRESHOLDS,
+  safety: readonly SafetyScore[] = [],
 ): UnderstandingResult {
   let ranked = classified;
   const signals = new Set<UnderstandingSignal>(rules.signals);
   // Text written to steer a model is read by the rules alone: no learned reading of it counts.
   const steered = signals.has('prompt_injection');
-  if (steered) ranked = [];
+  if (steered) {
+    ranked = [];
+    safety = [];
+  }
   for (const c of ranked) if (isSignalLabel(c.label) && c.score >= signalMin) signals.add(c.label.slice('signal.'.length) as TextualSignal);
 
   const best = ranked.find((c) => !isSignalLabel(c.label));
@@ -157,9 +168,10 @@ export function combine(
   const unsureFigures = rules.confidence <= UNSURE_FIGURES && (entities.incomeMinor !== null || entities.expensesMinor !== null);
   if (unsureFigures) confidence = Math.min(confidence, rules.confidence);
   // The second stage only asks where the first raised nothing that hands off, and never about the
-  // reply to its own question.
+  // reply to its own question. The safety-only model is heard only where the first model's band is
+  // silent: it adds questions, never changes one.
   const raised = [...signals].some((s) => s !== 'prompt_injection') || SAFETY_INTENTS.has(intent);
-  const checkIn = raised || context.expecting === 'check_in' ? null : checkInOf(ranked, checkInMin);
+  const checkIn = raised || context.expecting === 'check_in' ? null : (checkInOf(ranked, checkInMin) ?? safetyCheckInOf(safety, safetyCheckInMin));
   return { ...rules, intent, confidence, entities, signals: [...signals], engine: 'classifier', checkIn };
 }
 
@@ -171,6 +183,7 @@ export class ClassifierUnderstanding implements Understanding {
   constructor(
     private readonly classifier: Promise<IntentClassifier> = shippedClassifier(),
     private readonly lexicon: Lexicon = (shippedLexicon ??= loadLexicon()),
+    private readonly safety: Promise<SafetyClassifier> = shippedSafetyClassifier(),
   ) {}
 
   async understand(text: string, context: UnderstandingContext): Promise<UnderstandingResult> {
@@ -178,8 +191,9 @@ export class ClassifierUnderstanding implements Understanding {
     // Verification answers are read by the rules alone; nothing else has a say in them.
     if (isVerificationQuestion(context.expecting)) return rules;
     const contextFree = () => (context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' }));
-    const ranked = await (await this.classifier).classify(text.slice(0, MAX_CLASSIFIED));
-    return combine(rules, contextFree, ranked, context);
+    const opening = text.slice(0, MAX_CLASSIFIED);
+    const [ranked, safety] = await Promise.all([(await this.classifier).classify(opening), (await this.safety).classify(opening)]);
+    return combine(rules, contextFree, ranked, context, THRESHOLDS, safety);
   }
 }
 

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import type { CorpusLine } from '../../bot/understanding/classifier/corpus.js';
-import { GRID, best, crossValidate, foldOf, formatCv } from '../../bot/understanding/classifier/cv.js';
+import { CHECK_IN_BANDS, GRID, best, chosenBand, crossValidate, foldOf, formatCv, type CheckInRow } from '../../bot/understanding/classifier/cv.js';
+import { SAFETY_SETTINGS } from '../../bot/understanding/classifier/safetyClassifier.js';
 import { CLASSIFIER_SETTINGS } from '../../bot/understanding/classifier/intentClassifier.js';
 import { THRESHOLDS } from '../../bot/understanding/hybrid.js';
 
@@ -43,6 +44,17 @@ describe('cross-validation of the classifier settings (cv:understanding)', () =>
     expect(best(rows)).toBe(rows[0]);
     expect(formatCv(rows, 3, FIXTURE.length)).toContain('DEVELOPMENT figures');
     expect(await crossValidate(FIXTURE, { folds: 3, seed: 's', grid })).toEqual(rows);
+  });
+
+  it('chooses the check-in bands within 5 % check-ins in every language, by what the models alone catch, then by what is caught', () => {
+    const row = (checkInMin: number, caught: number, modelsCaught: number, checkIns: number): CheckInRow => ({
+      band: { checkInMin, safety: null },
+      languages: [{ lang: 'en', positives: 100, raised: 80, caught, modelsCaught, negatives: 100, checkIns }],
+    });
+    const rows = [row(0.1, 99, 90, 6), row(0.2, 95, 70, 5), row(0.3, 97, 70, 4), row(0.4, 90, 60, 1)];
+    expect(chosenBand(rows), 'over budget, however much it catches; then the most caught among equals').toBe(rows[2]);
+    expect(chosenBand([row(0.1, 99, 90, 6)])).toBeNull();
+    expect(CHECK_IN_BANDS, 'the shipped bands are among the candidates').toContainEqual({ checkInMin: THRESHOLDS.checkInMin, safety: { settings: SAFETY_SETTINGS, min: THRESHOLDS.safetyCheckInMin } });
   });
 
   it('exits 2 naming the flag for a bad fold count', () => {

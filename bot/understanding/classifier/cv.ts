@@ -23,6 +23,7 @@ import { loadLexicon, type Lexicon } from '../lexicon.js';
 import { understandText } from '../rules.js';
 import { labelIntent, trainingLines, type CorpusLine } from './corpus.js';
 import { CLASSIFIER_SETTINGS, IntentClassifier, type ClassifierSettings } from './intentClassifier.js';
+import { SAFETY_SETTINGS, SafetyClassifier, type SafetyScore, type SafetySettings } from './safetyClassifier.js';
 
 export interface Candidate {
   readonly classifier: ClassifierSettings;
@@ -166,11 +167,28 @@ export async function crossValidate(
   });
 }
 
-/** The second stage's band candidates (`checkInMin`): the classifier's score for a check-in class at or above which it asks. */
-export const CHECK_IN_BANDS: readonly number[] = [0.02, 0.05, 0.1, 0.15, 0.2, 0.3];
+/**
+ * The second stage's candidates: the first model's band (`checkInMin`) alone, and the shipped band
+ * with the safety-only model's band (`safetyCheckInMin`) for each of its candidate settings.
+ */
+export interface CheckInBand {
+  readonly checkInMin: number;
+  readonly safety: { readonly settings: SafetySettings; readonly min: number } | null;
+}
+const SAFETY_GRID: readonly SafetySettings[] = [false, true].flatMap((binary) => [false, true].map((enTrigrams) => ({ learningRate: 0.3, zhMaxN: 3, enTrigrams, binary })));
+export const CHECK_IN_BANDS: readonly CheckInBand[] = [
+  ...[0.02, 0.05, 0.1, 0.15, 0.2, 0.3].map((checkInMin) => ({ checkInMin, safety: null })),
+  ...[0.15, 0.2, 0.25, 0.3].flatMap((checkInMin) =>
+    SAFETY_GRID.flatMap((settings) => [0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 0.9].map((min) => ({ checkInMin, safety: { settings, min } })))),
+];
+
+export const bandName = (b: CheckInBand): string =>
+  b.safety === null
+    ? `${b.checkInMin}`
+    : `${b.checkInMin} + safety ≥ ${b.safety.min} (${b.safety.settings.binary ? 'any + which' : 'one network'}, zh ≤${b.safety.settings.zhMaxN}-grams, en stems${b.safety.settings.enTrigrams ? '+trigrams' : ''}, lr ${b.safety.settings.learningRate})`;
 
 export interface CheckInRow {
-  readonly checkInMin: number;
+  readonly band: CheckInBand;
   readonly languages: {
     readonly lang: Language;
     /** Lines carrying a check-in class (signal.* lines and the intents that carry one). */
@@ -179,6 +197,12 @@ export interface CheckInRow {
     readonly raised: number;
     /** … raised, or checked in about that very class. */
     readonly caught: number;
+    /**
+     * … caught when the rules see nothing (the models alone): what is left for wording the lexicon
+     * was never written for. On these train lines the lexicon, written with them in view, finds
+     * nearly everything, so `caught` cannot tell the bands apart; this can.
+     */
+    readonly modelsCaught: number;
     /** Lines carrying no safety class at all. */
     readonly negatives: number;
     /** … that got a check-in (raising nothing). */
@@ -187,14 +211,15 @@ export interface CheckInRow {
 }
 
 /**
- * The band, by cross-validation on the train part with the shipped classifier settings and
- * thresholds: each fold's model reads its held-back lines and, for each candidate `checkInMin`,
- * counts how many lines carrying a check-in class are caught (raised, or checked in about that
- * class) and how many lines with no safety class would get a check-in.
+ * The bands, by cross-validation on the train part with the shipped classifier settings and
+ * thresholds: each fold's models (the intent model, and a safety-only model per candidate setting)
+ * read its held-back lines and, for each candidate band, count how many lines carrying a check-in
+ * class are caught (raised, or checked in about that class) and how many lines with no safety
+ * class would get a check-in.
  */
 export async function checkInBands(
   lines: readonly CorpusLine[],
-  options: { folds: number; seed: string; bands?: readonly number[]; lexicon?: Lexicon; today?: string },
+  options: { folds: number; seed: string; bands?: readonly CheckInBand[]; lexicon?: Lexicon; today?: string },
 ): Promise<CheckInRow[]> {
   const bands = options.bands ?? CHECK_IN_BANDS;
   const { context, fold, rules } = foldsOf(lines, options);
@@ -203,22 +228,38 @@ export async function checkInBands(
     const intent = expectedIntent(l);
     return intent === null ? [l.label.slice('signal.'.length) as Signal] : signalsActedOn({ ...rules[i]!, intent, signals: [] });
   });
+  const safetySettings = [...new Map(bands.flatMap((b) => (b.safety ? [[JSON.stringify(b.safety.settings), b.safety.settings] as const] : []))).values()];
   const results = bands.map((): (UnderstandingResult | undefined)[] => []);
+  const alone = bands.map((): (UnderstandingResult | undefined)[] => []);
+  const silent = rules.map((r): UnderstandingResult => ({ ...r, intent: 'unknown', confidence: 0, signals: [] }));
   for (let f = 0; f < options.folds; f++) {
     const held = lines.flatMap((_, i) => (fold[i] === f ? [i] : []));
     if (held.length === 0) continue;
-    const classifier = await IntentClassifier.train(lines.filter((_, i) => fold[i] !== f), null, CLASSIFIER_SETTINGS);
+    const train = lines.filter((_, i) => fold[i] !== f);
+    const classifier = await IntentClassifier.train(train, null, CLASSIFIER_SETTINGS);
     const classified = await Promise.all(held.map((i) => classifier.classify(lines[i]!.text)));
-    bands.forEach((checkInMin, b) => {
+    const safetyScores = new Map<string, SafetyScore[][]>();
+    for (const settings of safetySettings) {
+      const safety = await SafetyClassifier.train(train, null, settings);
+      safetyScores.set(JSON.stringify(settings), await Promise.all(held.map((i) => safety.classify(lines[i]!.text))));
+    }
+    bands.forEach((band, b) => {
+      const scores = band.safety ? safetyScores.get(JSON.stringify(band.safety.settings))! : null;
+      const thresholds = { ...THRESHOLDS, checkInMin: band.checkInMin, safetyCheckInMin: band.safety?.min ?? Infinity };
       held.forEach((i, k) => {
-        results[b]![i] = combine(rules[i]!, () => rules[i]!, classified[k]!, context(lines[i]!.lang), { ...THRESHOLDS, checkInMin });
+        results[b]![i] = combine(rules[i]!, () => rules[i]!, classified[k]!, context(lines[i]!.lang), thresholds, scores?.[k] ?? []);
+        alone[b]![i] = combine(silent[i]!, () => silent[i]!, classified[k]!, context(lines[i]!.lang), thresholds, scores?.[k] ?? []);
       });
     });
   }
-  return bands.map((checkInMin, b) => ({
-    checkInMin,
+  return bands.map((band, b) => ({
+    band,
     languages: Language.options.map((lang) => {
-      let positives = 0, raised = 0, caught = 0, negatives = 0, checkIns = 0;
+      let positives = 0, raised = 0, caught = 0, modelsCaught = 0, negatives = 0, checkIns = 0;
+      const caughtBy = (r: UnderstandingResult, classes: readonly Signal[]) => {
+        const acted = signalsActedOn(r);
+        return classes.every((s) => acted.includes(s) || r.checkIn === s);
+      };
       lines.forEach((l, i) => {
         const r = results[b]![i];
         if (l.lang !== lang || !r) return;
@@ -227,26 +268,46 @@ export async function checkInBands(
         if (classes.length > 0) {
           positives++;
           if (classes.every((s) => acted.includes(s))) raised++;
-          if (classes.every((s) => acted.includes(s) || r.checkIn === s)) caught++;
+          if (caughtBy(r, classes)) caught++;
+          if (caughtBy(alone[b]![i]!, classes)) modelsCaught++;
         } else if (carried[i]!.length === 0) {
           negatives++;
           if (r.checkIn) checkIns++;
         }
       });
-      return { lang, positives, raised, caught, negatives, checkIns };
+      return { lang, positives, raised, caught, modelsCaught, negatives, checkIns };
     }),
   }));
 }
 
+/** At most this share of the lines with no safety class may get a check-in, in every language. */
+export const CHECK_IN_BUDGET = 0.05;
+
+/**
+ * The rule (README, "Second stage"): while every language keeps within the budget, the most lines
+ * the models alone catch (what is left for new wording), then the most caught; a tie goes to the
+ * earlier band.
+ */
+export const chosenBand = (rows: readonly CheckInRow[]): CheckInRow | null =>
+  rows
+    .filter((r) => r.languages.every((l) => l.checkIns <= CHECK_IN_BUDGET * l.negatives))
+    .reduce<CheckInRow | null>((a, r) => (a === null || better(r, a) ? r : a), null);
+const total = (r: CheckInRow, n: 'caught' | 'modelsCaught'): number => r.languages.reduce((sum, l) => sum + l[n], 0);
+const better = (r: CheckInRow, than: CheckInRow): boolean =>
+  total(r, 'modelsCaught') > total(than, 'modelsCaught') || (total(r, 'modelsCaught') === total(than, 'modelsCaught') && total(r, 'caught') > total(than, 'caught'));
+
 export function formatCheckInBands(rows: readonly CheckInRow[], folds: number, lines: number): string {
   const langs = rows[0]?.languages.map((l) => l.lang) ?? [];
+  const chosen = chosenBand(rows);
   return [
-    `${folds}-fold cross-validation on the TRAIN part (${lines} lines), shipped settings: the second stage's band (DEVELOPMENT figures)`,
+    `${folds}-fold cross-validation on the TRAIN part (${lines} lines), shipped settings: the second stage's bands (DEVELOPMENT figures)`,
     'caught = raised, or checked in about that class; check-ins = lines with no safety class that would get a check-in',
-    `| checkInMin | ${langs.map((l) => `${l} raised | ${l} caught | ${l} check-ins`).join(' | ')} |`,
-    `|---:|${langs.map(() => '---:|---:|---:').join('|')}|`,
-    ...rows.map((r) => `| ${r.checkInMin} | ${r.languages.map((l) => `${l.raised}/${l.positives} | ${l.caught}/${l.positives} | ${l.checkIns}/${l.negatives}`).join(' | ')} |`),
-    `shipped: checkInMin ${THRESHOLDS.checkInMin}`,
+    'models alone = caught when the rules see nothing (what is left for wording the lexicon was not written for)',
+    `| band | ${langs.map((l) => `${l} raised | ${l} caught | ${l} models alone | ${l} check-ins`).join(' | ')} |`,
+    `|---|${langs.map(() => '---:|---:|---:|---:').join('|')}|`,
+    ...rows.map((r) => `| ${bandName(r.band)} | ${r.languages.map((l) => `${l.raised}/${l.positives} | ${l.caught}/${l.positives} | ${l.modelsCaught}/${l.positives} | ${l.checkIns}/${l.negatives}`).join(' | ')} |`),
+    `by the rule (≤ ${CHECK_IN_BUDGET * 100} % check-ins in every language; the most caught by the models alone, then the most caught): ${chosen ? bandName(chosen.band) : 'none'}`,
+    `shipped: ${bandName({ checkInMin: THRESHOLDS.checkInMin, safety: { settings: SAFETY_SETTINGS, min: THRESHOLDS.safetyCheckInMin } })}`,
   ].join('\n');
 }
 
@@ -281,7 +342,7 @@ const Options = z.object({
   folds: z.coerce.number().int().min(2).max(10).default(5),
   seed: z.string().min(1).default('forbear-cv-v1'),
   json: z.boolean().default(false),
-  /** Choose the second stage's band instead of the classifier settings. */
+  /** Choose the second stage's bands (both models') instead of the classifier settings. */
   checkIn: z.boolean().default(false),
 });
 
