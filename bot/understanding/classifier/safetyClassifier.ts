@@ -1,11 +1,11 @@
 /**
  * The second, safety-only model: the same library as the intent classifier (NLP.js's NeuralNlu),
  * trained on the same train part, but told apart only the five check-in classes of issue 12 and
- * "no safety class", with features chosen to reach wording the first model never saw: Chinese as
- * character uni-, bi- and trigrams, English words as their stems plus character trigrams ("unalive",
- * "kms", "k1ll", "dieing" share trigrams with what was trained, where whole words do not). The
- * intent model splits its attention over forty labels, so a safety line it half-recognises is
- * often spread thin; this one has only the question "is this one of the five, and which".
+ * "no safety class", with features of its own: Chinese as character uni-, bi- and trigrams, English
+ * words as their stems (character trigrams of English words, and a separate "any of the five"
+ * network, are settings cross-validation tried and did not choose). The intent model spreads a
+ * line over forty labels, so a safety line it half-recognises is often scored thin; this one has
+ * only the question "is this one of the five, and which".
  *
  * Its score only ever ADDS a check-in question (hybrid.ts): it never raises a class, never removes
  * one, and never replaces the first model's own check-in. Deterministic like the intent model.
@@ -66,7 +66,7 @@ export const SAFETY_FEATURES_VERSION = 1;
 
 const stemmer = new StemmerEn();
 
-/** "I want to unalive" → "i want to unal ~#un ~una … ~ve#"-like tokens; Chinese as character n-grams. */
+/** "I'm dying" → "i'm die" (with trigrams: "… ~#dy ~dyi ~yin ~ing ~ng#"); Chinese as character n-grams. */
 export function safetyFeatures(text: string, settings: SafetySettings = SAFETY_SETTINGS): string {
   const { words } = featureText(text);
   return characterGrams(words, settings.zhMaxN, (word) => {
