@@ -37,6 +37,7 @@ const Args = z.object({
   out: z.string().default('bench/results.json'),
   chart: z.string().default('bench/latency.svg'),
   profile: z.string().min(1).optional(),
+  allocation: z.boolean().default(false),
 });
 type Args = z.infer<typeof Args>;
 
@@ -49,7 +50,7 @@ interface Settings {
   quick: boolean;
 }
 
-function readArgs(): { settings: Settings; out: string; chart: string; profile: string | undefined } {
+function readArgs(): { settings: Settings; out: string; chart: string; profile: string | undefined; allocation: boolean } {
   try {
     const { values } = parseArgs({
       options: {
@@ -62,6 +63,7 @@ function readArgs(): { settings: Settings; out: string; chart: string; profile: 
         out: { type: 'string' },
         chart: { type: 'string' },
         profile: { type: 'string' },
+        allocation: { type: 'boolean' },
       },
       strict: true,
     });
@@ -83,10 +85,11 @@ function readArgs(): { settings: Settings; out: string; chart: string; profile: 
       out: a.out,
       chart: a.chart,
       profile: a.profile,
+      allocation: a.allocation,
     };
   } catch (err) {
     process.stderr.write(
-      `bench: ${(err as Error).message}\nusage: npm run bench -- [--quick] [--rounds N] [--seconds S] [--concurrency C] [--conversations K] [--account REF] [--out FILE] [--chart FILE] [--profile DIR]\n`,
+      `bench: ${(err as Error).message}\nusage: npm run bench -- [--quick] [--rounds N] [--seconds S] [--concurrency C] [--conversations K] [--account REF] [--out FILE] [--chart FILE] [--profile DIR] [--allocation]\n`,
     );
     process.exit(2);
   }
@@ -151,6 +154,9 @@ interface BenchServer {
   url: string;
   cpuMicros(): Promise<number>;
   memory(): Promise<ServerMemory>;
+  /** Starts V8's allocation sampling; `heapStop` ends it and answers what was allocated (`--allocation`). */
+  heapStart(): Promise<unknown>;
+  heapStop(): Promise<{ bytes: number; bySource: Record<string, number> }>;
   close(): Promise<void>;
 }
 
@@ -184,6 +190,8 @@ async function startServer(bot: Bot, store: Store, redis: BenchRedis | null, pre
     url: child.url,
     cpuMicros: () => child.request<number>({ cmd: 'cpu' }, 'cpuMicros'),
     memory: () => child.request<ServerMemory>({ cmd: 'memory' }, 'memory'),
+    heapStart: () => child.request({ cmd: 'heapStart' }, 'heapStarted'),
+    heapStop: () => child.request({ cmd: 'heapStop' }, 'heap'),
     close: async () => {
       if (child.process.exitCode !== null) return;
       const exited = new Promise((resolve) => child.process.once('exit', resolve));
@@ -439,14 +447,53 @@ function table(rows: (string | number | null)[][]): string {
 /** A phase had errors: nothing after it is measured. */
 class Stop extends Error {}
 
+/**
+ * `--allocation`: what a turn allocates, per server (echo and Forbear, memory and Redis), instead of
+ * the bench: `conversations` ÷ 2 complete conversations to warm up, then `conversations` measured
+ * under V8's sampling heap profiler (bench/server.ts), `concurrency` clients. Statistical, but over
+ * hundreds of turns close to deterministic — unlike CPU time on a shared machine. Prints KiB per
+ * turn (per message sent; a conversation's start counts with its turns) and the largest sources.
+ */
+async function allocation(s: Settings, load: Child, redis: BenchRedis): Promise<string[]> {
+  const errors: string[] = [];
+  for (const store of ['memory', 'redis'] as const) {
+    for (const bot of ['echo', 'forbear'] as const) {
+      const server = await startServer(bot, store, redis, `bench-allocation:${bot}:`);
+      try {
+        const open = (count: number) =>
+          load.request<{ opened: number; errors: string[] }>({ cmd: 'open', url: server.url, concurrency: s.concurrency, count, script: SCRIPT, account: s.account } satisfies OpenCommand, 'result');
+        errors.push(...(await open(Math.ceil(s.conversations / 2))).errors);
+        await server.heapStart();
+        const measured = await open(s.conversations);
+        const heap = await server.heapStop();
+        errors.push(...measured.errors);
+        const turns = measured.opened * SCRIPT.length;
+        const kib = (bytes: number) => (bytes / turns / 1024).toFixed(1);
+        const top = Object.entries(heap.bySource).slice(0, 12).map(([source, bytes]) => `${kib(bytes)} ${source}`);
+        process.stdout.write(`${bot}/${store}: ${kib(heap.bytes)} KiB allocated per turn (${turns} turns)\n  ${top.join('\n  ')}\n`);
+      } finally {
+        await server.close();
+      }
+    }
+  }
+  return errors;
+}
+
 async function main(): Promise<void> {
-  const { settings: s, out, chart, profile } = readArgs();
+  const { settings: s, out, chart, profile, allocation: allocationOnly } = readArgs();
   serverProfileDir = profile;
   const startedAt = performance.now();
   const errors: string[] = [];
   const prefix = (bot: Bot) => `bench:${bot}:`;
   const redis = await startBenchRedis();
   const load = await spawnChild('bench/load.ts', {});
+  if (allocationOnly) {
+    const failed = await allocation(s, load, redis).catch((err: unknown) => [(err as Error).message]);
+    load.process.send({ cmd: 'exit' });
+    await redis.stop();
+    if (failed.length > 0) process.stderr.write(`bench: ${failed.length} errors, no figures to trust:\n${failed.slice(0, 10).join('\n')}\n`);
+    process.exit(failed.length > 0 ? 1 : 0);
+  }
   const servers: BenchServer[] = [];
   const runs = new Map<string, RunFigures[]>();
   const latencies = new Map<string, number[]>();

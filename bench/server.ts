@@ -6,9 +6,13 @@
  * conversation-state store (memory or Redis) — nothing else: no hardening, lock, typing or transcript.
  *
  * Speaks to the bench over IPC: it sends `{ready, url}`; it answers `cpu` (process.cpuUsage),
- * `memory` (after two full collections, with where the resident pages are) and `close`.
+ * `memory` (after two full collections, with where the resident pages are), `heapStart` / `heapStop`
+ * (allocation sampling, `--allocation`) and `close`.
  */
 import { readFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { dirname, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import restify from 'restify';
@@ -24,6 +28,8 @@ import { startServer } from '../bot/server.js';
 import { registerDirectLine } from '../bot/channels/directline/routes.js';
 import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
 import { openStores } from '../bot/storage/index.js';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The floor: echoes every message, keeping a turn counter in conversation state. */
 class EchoBot extends ActivityHandler {
@@ -146,8 +152,51 @@ if (!running) {
   process.stderr.write('bench server: BENCH_BOT must be echo or forbear\n');
   process.exit(2);
 }
+/**
+ * `npm run bench -- --allocation`: V8's sampling heap profiler over a window the bench chooses
+ * (`heapStart`, `heapStop`), objects already collected included — what the window allocated, not
+ * what it kept: the garbage a turn makes is what its collections cost.
+ */
+let sampling: Session | null = null;
+
+async function startSampling(): Promise<void> {
+  sampling = new Session();
+  sampling.connect();
+  await sampling.post('HeapProfiler.enable');
+  // One sample every 256 bytes on average; the collected-object flags are V8's (not in Node's types).
+  await sampling.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as object);
+}
+
+interface HeapNode {
+  callFrame: { url: string };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated in the window, in all and by where the allocating function is (a package, a file of ours, or V8/Node). */
+async function stopSampling(): Promise<{ bytes: number; bySource: Record<string, number> }> {
+  const { profile } = (await sampling!.post('HeapProfiler.stopSampling')) as { profile: { head: HeapNode } };
+  sampling!.disconnect();
+  sampling = null;
+  const bySource = new Map<string, number>();
+  let bytes = 0;
+  const walk = (node: HeapNode) => {
+    bytes += node.selfSize;
+    const url = node.callFrame.url;
+    const source = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ?? (url.startsWith('file://') ? relative(ROOT, fileURLToPath(url)) : url || '(V8)');
+    bySource.set(source, (bySource.get(source) ?? 0) + node.selfSize);
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  return { bytes, bySource: Object.fromEntries([...bySource].sort((a, b) => b[1] - a[1])) };
+}
+
 process.on('message', (message: { cmd: string }) => {
-  if (message.cmd === 'cpu') {
+  if (message.cmd === 'heapStart') {
+    startSampling().then(() => send({ heapStarted: true }));
+  } else if (message.cmd === 'heapStop') {
+    stopSampling().then((heap) => send({ heap }));
+  } else if (message.cmd === 'cpu') {
     const { user, system } = process.cpuUsage();
     send({ cpuMicros: user + system });
   } else if (message.cmd === 'memory') {

@@ -19,7 +19,10 @@ export class RedisKeys {
 
   /** A key of one conversation, e.g. `forbear:{conv:abc}:lock`. */
   conversation(conversationId: string, ...rest: string[]): string {
-    return [`${this.prefix}{conv:${part(conversationId)}}`, ...rest.map(part)].join(':');
+    // Built by concatenation, not an array joined: several keys a turn, each its own garbage otherwise.
+    let key = `${this.prefix}{conv:${part(conversationId)}}`;
+    for (const r of rest) key += `:${part(r)}`;
+    return key;
   }
 
   /** A key that belongs to no conversation; `tagged` is hashed, so such keys spread over the cluster. */

@@ -65,6 +65,16 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).toMatch(/Forbear ÷ echo: CPU\/turn ×/);
   }, 600_000);
 
+  it('--allocation prints what a turn allocates on each of the four servers, with its largest sources', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--allocation', '--conversations', '10'], { encoding: 'utf8', timeout: 600_000 });
+    for (const server of ['echo/memory', 'forbear/memory', 'echo/redis', 'forbear/redis']) {
+      const kib = Number(new RegExp(`^${server}: ([\\d.]+) KiB allocated per turn \\(90 turns\\)$`, 'm').exec(stdout)?.[1]);
+      expect(kib, stdout).toBeGreaterThan(10);
+    }
+    // Forbear's own code shows among the sources.
+    expect(stdout).toMatch(/^ {2}[\d.]+ bot\/transcripts\/chain\.ts$/m);
+  }, 600_000);
+
   it('a run with errors prints them, gives no ratios and exits non-zero', async () => {
     // An account that does not exist: no conversation can reach an agreement.
     const { code, stdout, json } = await bench('errors', '--account', 'no-such-account');
