@@ -8,10 +8,9 @@
  */
 import type { StoreItem } from 'botbuilder-core';
 
-const READ = Symbol('forbear.stateText.read');
-const WRITE = Symbol('forbear.stateText.write');
-
-type Marked = StoreItem & { [READ]?: string; [WRITE]?: string };
+/** Kept beside the items, not on them: a mark on the item would show in its copies and comparisons. */
+const readTexts = new WeakMap<StoreItem, string>();
+const writeTexts = new WeakMap<StoreItem, string>();
 
 /** The JSON text of `item` without its eTag, as the stores keep it. */
 export function stateText(item: StoreItem): string {
@@ -22,28 +21,28 @@ export function stateText(item: StoreItem): string {
 
 /** A store marks an item it read with the text it parsed it from (which `stateText` of it equals). */
 export function markRead<T extends StoreItem>(item: T, text: string): T {
-  (item as Marked)[READ] = text;
+  readTexts.set(item, text);
   return item;
 }
 
 /** The text a store read `item` from, handed once; undefined when the store gave none. */
 export function takeReadText(item: StoreItem): string | undefined {
-  const text = (item as Marked)[READ];
-  delete (item as Marked)[READ];
+  const text = readTexts.get(item);
+  readTexts.delete(item);
   return text;
 }
 
 /** Runs `write` with `item` marked as having the text `text` (`stateText(item)`, just made by the caller). */
 export async function writingWithText<T>(item: StoreItem, text: string, write: () => Promise<T>): Promise<T> {
-  (item as Marked)[WRITE] = text;
+  writeTexts.set(item, text);
   try {
     return await write();
   } finally {
-    delete (item as Marked)[WRITE];
+    writeTexts.delete(item);
   }
 }
 
 /** The text to store for `item`: the one its writer marked it with, or made now. */
 export function writeText(item: StoreItem): string {
-  return (item as Marked)[WRITE] ?? stateText(item);
+  return writeTexts.get(item) ?? stateText(item);
 }
