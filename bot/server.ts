@@ -6,7 +6,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import type { Server } from 'restify';
+import restify, { type Server } from 'restify';
 import type { CloudAdapter } from 'botbuilder';
 import type { BotAdapter, Middleware, TurnContext } from 'botbuilder-core';
 import { typingIndicator } from './channels/typing.js';
@@ -18,7 +18,6 @@ import { registerWeChat, WECHAT_PATH } from './channels/wechat/routes.js';
 import type { WeChatAdapter } from './channels/wechat/adapter.js';
 import { hardenServer, listenHost } from './http/index.js';
 import { HttpError } from './http/errors.js';
-import { createServer } from './http/restify.js';
 import { localeLanguage } from '../conversation/language.js';
 import { t } from '../conversation/messages/index.js';
 import { isUnavailability } from './storage/errors.js';
@@ -87,7 +86,7 @@ function prepare(adapter: BotAdapter, forbear: Forbear, { typing }: { typing: bo
 
 export async function startServer(forbear: Forbear, config: Config): Promise<RunningServer> {
   const { logger, bot, stores } = forbear;
-  const server = createServer('forbear');
+  const server = restify.createServer({ name: 'forbear', handleUncaughtExceptions: false });
   // Signed callers from a few addresses (WeChat's servers, the issuer's payment system) are exempt from the per-IP limit.
   // Counted in Redis when the deployment shares one, so N instances allow each limit once.
   const rateLimitStore = stores.redis ? { client: stores.redis.client, prefix: stores.redis.keys.prefix } : null;

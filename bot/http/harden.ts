@@ -3,8 +3,7 @@
  * limit, body-size limit (413), query/body parsing, the serviceUrl allow-list for unauthenticated
  * `/api/messages`, and the stack-free error formatter. Call it once, before registering routes.
  */
-import type { Next, Request, Response, Server } from 'restify';
-import { plugins } from './restify.js';
+import restify, { type Next, type Request, type Response, type Server } from 'restify';
 import type { Logger } from '../logger.js';
 import type { HttpConfig } from './config.js';
 import { HttpError, formatErrors } from './errors.js';
@@ -74,9 +73,9 @@ export function hardenServer(
       scope: 'client address',
     },
   ]);
-  server.use(plugins.queryParser({ mapParams: false }));
+  server.use(restify.plugins.queryParser({ mapParams: false }));
   // Unknown content types (WeChat's XML) stay a raw string in req.body, still size-limited.
-  server.use(plugins.bodyParser({ maxBodySize: config.HTTP_MAX_BODY_BYTES, mapParams: false }));
+  server.use(restify.plugins.bodyParser({ maxBodySize: config.HTTP_MAX_BODY_BYTES, mapParams: false }));
   server.use(refuseDeepBodies);
   if (config.MicrosoftAppId === undefined) server.use(allowServiceUrl(config.BOT_SERVICE_URL_ALLOWLIST));
 }
