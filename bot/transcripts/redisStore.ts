@@ -2,8 +2,7 @@
  * Transcripts in Redis. Per conversation (all in one Cluster slot through the `{conv:<id>}` tag):
  *   …:transcript      stream, one entry per appended batch (a turn's records), explicit id
  *                     `<seq of its first record>-0`, field `r` = the records, compact
- *                     (bot/storage/compact.ts: about a third of the JSON; each record after
- *                     the first without the link fields the one before gives, `elideLinks`);
+ *                     (bot/storage/compact.ts: every field kept, about a third of the JSON);
  *                     an entry whose `r` is one record's plain JSON (written before batches were
  *                     stored together) reads as that record. Once the conversation has an outcome
  *                     its entries are packed into one (`pack`): DEFLATE across all the records
@@ -35,9 +34,7 @@ import {
 import {
   RetentionRecord,
   anchor,
-  elideLinks,
   parseStored,
-  restoreLinks,
   retentionEntry,
   sealBatch,
   type AppendOptions,
@@ -180,7 +177,7 @@ export class RedisTranscriptStore implements TranscriptStore {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
       const summary = typeof deltas === 'string' ? deltas : JSON.stringify(deltas);
-      const script = run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(elideLinks(records)));
+      const script = run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records));
       const [result] = await Promise.all([script, attempt === 0 ? alongside?.(records) : undefined]);
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
@@ -285,7 +282,7 @@ export class RedisTranscriptStore implements TranscriptStore {
 
   private setBatchArgs(op: BatchOp): void {
     const records = op.batches!.flatMap((b) => b.records);
-    op.args = [op.start!.seq, op.start!.hash, records.at(-1)!.hash, JSON.stringify(op.batches!.flatMap((b) => b.deltas)), records.length, encodeCompact(elideLinks(records))];
+    op.args = [op.start!.seq, op.start!.hash, records.at(-1)!.hash, JSON.stringify(op.batches!.flatMap((b) => b.deltas)), records.length, encodeCompact(records)];
   }
 
   /**
@@ -300,7 +297,7 @@ export class RedisTranscriptStore implements TranscriptStore {
     const first = entries[0];
     if (!first || entries.length < 2 || head.seq === undefined || head.hash === undefined) return false;
     const run = (this.client as unknown as Record<string, PackScript>)['transcriptPack']!;
-    const packed = await run.call(this.client, k.stream, k.head, k.conv('packing'), head.seq, head.hash, entries.length, first[0], encodeCompact(elideLinks(recordsOf(entries) as Linked[])));
+    const packed = await run.call(this.client, k.stream, k.head, k.conv('packing'), head.seq, head.hash, entries.length, first[0], encodeCompact(recordsOf(entries)));
     return packed === 1;
   }
 
@@ -409,7 +406,7 @@ function recordsOf(entries: StreamEntries): unknown[] {
     const i = fields.findIndex((f, at) => at % 2 === 0 && f.toString() === 'r');
     if (i < 0) throw new Error('stream entry has no field "r"');
     const value = decodeCompact(fields[i + 1]!);
-    return Array.isArray(value) ? restoreLinks(value) : [value];
+    return Array.isArray(value) ? value : [value];
   });
 }
 

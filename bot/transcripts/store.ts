@@ -105,52 +105,6 @@ export function parseStored(conversationId: string, raw: unknown[]): TranscriptR
 }
 
 /**
- * The records of one stored value (a batch, or a packed conversation) as they are kept: each
- * record after the first leaves out its `prevHash` and its `conversationId` when they are the
- * record before's `hash` and `conversationId`, which a chain's records always are. About 250 bytes
- * of a bench conversation's 4.9 KB once compressed: the previous hash is 64 hex characters DEFLATE
- * can only point back to. `seq` and `hash` stay on every record, so a record removed, moved or
- * edited inside a value is still found as `deleted`, `reordered` or `edited`; the first record
- * keeps all its fields, so a value copied under another conversation still reads as `misplaced`.
- */
-export function elideLinks(records: readonly (Linked & { conversationId?: unknown })[]): Record<string, unknown>[] {
-  return records.map((record, i) => {
-    const before = records[i - 1];
-    if (!before) return record;
-    const { prevHash, conversationId, ...rest } = record;
-    return {
-      ...(conversationId === before.conversationId ? {} : { conversationId }),
-      ...rest,
-      ...(prevHash === before.hash ? {} : { prevHash }),
-    };
-  });
-}
-
-/**
- * The records `elideLinks` kept, whole again; values stored before it (every field on every
- * record) come back unchanged. A field is filled only where it is missing, from the record before
- * in the same value, so what comes back is what was sealed and the keyed hash checks it as ever.
- */
-export function restoreLinks(values: readonly unknown[]): unknown[] {
-  const out: unknown[] = [];
-  for (const value of values) {
-    const before = out.at(-1);
-    if (!isRecord(before) || !isRecord(value)) {
-      out.push(value);
-      continue;
-    }
-    out.push({
-      ...('conversationId' in value || !('conversationId' in before) ? {} : { conversationId: before['conversationId'] }),
-      ...value,
-      ...('prevHash' in value || !('hash' in before) ? {} : { prevHash: before['hash'] }),
-    });
-  }
-  return out;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/**
  * Seals the records a batch stores after `head`; shared so both stores seal records identically.
  * The entries are records the code has just built, complete by type (`TranscriptEntry`, the
  * schema's output: every default filled, instants from `toISOString()`), so they are not run
@@ -201,7 +155,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
     if (entries.length === 0) return [];
     // Sealed in full before anything is stored: a failure leaves the log as it was.
     const records = sealBatch(this.sealing.chain, conversationId, head, entries);
-    const batch = encodeCompactText(elideLinks(records));
+    const batch = encodeCompactText(records);
     let log = this.logs.get(conversationId);
     let summary = log?.summary ?? null;
     for (const r of records) summary = applyDelta(summary, summaryDelta(r));
@@ -227,7 +181,7 @@ export class MemoryTranscriptStore implements TranscriptStore {
 
   async stored(conversationId: string): Promise<StoredChain> {
     const log = this.logs.get(conversationId);
-    return { records: (log?.batches ?? []).flatMap((b) => restoreLinks(decodeCompact(b) as unknown[]) as (Linked & Record<string, unknown>)[]), head: log?.head ?? null };
+    return { records: (log?.batches ?? []).flatMap((b) => decodeCompact(b) as (Linked & Record<string, unknown>)[]), head: log?.head ?? null };
   }
 
   async summary(conversationId: string): Promise<ConversationSummary | null> {

@@ -13,7 +13,7 @@ import { canonicalJson, Chain } from '../../bot/transcripts/chain.js';
 import { decodeCompact } from '../../bot/storage/compact.js';
 import { FileCheckpointLog } from '../../bot/transcripts/checkpoints.js';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
-import { restoreLinks, verifyConversation, type Sealing } from '../../bot/transcripts/store.js';
+import { verifyConversation, type Sealing } from '../../bot/transcripts/store.js';
 import { conversationEntries, TEST_CHAIN_KEY } from './fixtures.js';
 
 const PREFIX = `test:tamper:${process.pid}:${Date.now()}:`;
@@ -33,14 +33,11 @@ const attackerHash = (record: Rec) => {
   return createHash('sha256').update(canonicalJson(body), 'utf8').digest('hex');
 };
 
-/**
- * The stored records: the codec (bot/storage/compact.ts) and the link fields a value leaves out
- * (`restoreLinks`) are published too, and undoing them needs no key.
- */
+/** The stored records: the codec (bot/storage/compact.ts) is published too, and undoing it needs no key. */
 async function readRaw(id: string): Promise<Rec[]> {
   return (await redis.xrangeBuffer(streamKey(id), '-', '+')).flatMap(([, fields]) => {
     const value = decodeCompact(fields[1]!) as Rec | Rec[];
-    return Array.isArray(value) ? (restoreLinks(value) as Rec[]) : [value];
+    return Array.isArray(value) ? value : [value];
   });
 }
 
