@@ -131,7 +131,7 @@ export class TranscriptAuditor implements Auditor {
     const entry: TranscriptEntry = { kind: 'decision', actor, at: this.clock.now().toISOString(), payload };
     const turn = TurnRecords.of(context);
     if (turn) turn.decision(entry);
-    else await this.store.append(context.activity.conversation.id, entry, { withTurn: true });
+    else await this.store.append(context.activity.conversation.id, entry);
   }
 
   async understanding(context: TurnContext, r: UnderstandingResult, text: string) {
@@ -278,7 +278,7 @@ export class TranscriptMiddleware implements Middleware {
         for (const a of recorded) turn.activity(this.entry('bot', a, null), a.type === 'message');
       } else if (recorded.length > 0) {
         // Sent after the turn's batch (the turn-error reply): recorded before it goes out.
-        await this.store.appendBatch(conversationId, () => recorded.map((a) => this.entry('bot', a, null)), { withTurn: true });
+        await this.store.appendBatch(conversationId, () => recorded.map((a) => this.entry('bot', a, null)));
       }
       return proceed();
     });
@@ -342,7 +342,7 @@ export class TranscriptMiddleware implements Middleware {
       memory = raised.memory;
       const at = this.clock.now().toISOString();
       return [...entries, ...raised.flags.map((flag): TranscriptEntry => ({ kind: 'decision', actor: 'system', at, payload: { type: 'flag', ...flag } }))];
-    }, { withTurn: true });
+    });
     if (waiting.length > 0) await prelude?.delete(conversationId);
     const last = stored.at(-1);
     if (!last) return;

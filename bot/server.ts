@@ -52,7 +52,7 @@ const TYPING_PERIOD_MS = 2000;
 /** Two messages of one conversation never run at once, on this instance or any other. */
 function serialised(forbear: Forbear): Middleware {
   return {
-    onTurn: (context, next) => forbear.stores.lock.withLock(context.activity.conversation.id, next, context),
+    onTurn: (context, next) => forbear.stores.lock.withLock(context.activity.conversation.id, next),
   };
 }
 

@@ -6,6 +6,7 @@
  * if a lease is ever lost (Redis failover, a paused process), the eTag check of the state write
  * still rejects the second writer.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Mutex, TimeoutError, type LostLockError } from 'redis-semaphore';
 import { ConversationBusyError, StoreUnavailableError, asStoreError } from './errors.js';
@@ -18,19 +19,12 @@ export interface ConversationLock {
   /**
    * Runs `fn` while holding the conversation's lock. `signal` aborts if the lease is lost while
    * `fn` still runs. Throws ConversationBusyError when the lock stays taken past the wait limit,
-   * StoreUnavailableError when Redis cannot be reached. Re-entrant for a turn: given the turn's
-   * `context`, a `withLock` of the same conversation inside the one that took it runs at once.
+   * StoreUnavailableError when Redis cannot be reached. Re-entrant within one async call chain.
    */
-  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, context?: LockHolder): Promise<T>;
-}
-
-/** What carries a taken lock down a turn: botbuilder's TurnContext (its `turnState`). */
-export interface LockHolder {
-  readonly turnState: Map<unknown, unknown>;
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
 }
 
 interface Lease {
-  conversationId: string;
   signal: AbortSignal;
   active: boolean;
   /** Records read in the round trip that took the lease, not yet handed out (see `takePrefetched`). */
@@ -39,61 +33,42 @@ interface Lease {
   commit?: TurnCommit;
 }
 
-/** The lease a turn's context holds (see `withLock`). */
-const HELD = Symbol('forbear.conversationLease');
-
-/**
- * The Redis leases this process holds, by conversation, while their holder runs: the stores find
- * the turn's commit and prefetched records here. A conversation's turns run one after another in
- * a process (`inTurn`), so there is one at most; `leasedNow` refuses a second rather than let the
- * stores mix two turns. Passed explicitly and looked up by conversation instead of kept in an
- * AsyncLocalStorage: that one's promise hooks cost every promise of the process (≈ 50 KiB of the
- * ≈ 580 KiB a bench turn allocated, README "Turn allocation round, session 8"). So a call for a conversation
- * whose turn runs here counts as that turn's wherever it comes from: every store write of a
- * conversation's state, key-value records and Direct Line log happens inside its turns; the
- * transcript, which other work appends to as well (agents, lifecycle jobs), asks for it
- * (`appendBatch`'s `withTurn`).
- */
-const leases = new Map<string, Lease>();
+/** The conversations whose lock the current async call chain holds. */
+const held = new AsyncLocalStorage<ReadonlyMap<string, Lease>>();
 
 /**
  * Re-entrancy: Direct Line takes the conversation's lock before it logs a message (so the log
  * order is the order turns run in), and the turn then passes the lock middleware every adapter
- * has; that inner `withLock`, given the same context, runs at once instead of waiting for its own
- * caller. A lease is marked inactive when its holder returns, so work a turn leaves behind (a
- * timer) cannot borrow it.
+ * has; that inner `withLock` must run at once, not wait for its own caller. A lease is marked
+ * inactive when its holder returns, so work a turn leaves behind (a timer) cannot borrow it.
  */
 async function reentrant<T>(
   conversationId: string,
   fn: (signal: AbortSignal) => Promise<T>,
-  context: LockHolder | undefined,
   acquire: (run: (signal: AbortSignal, prefetched?: Map<string, StoredRecord | undefined>, commit?: TurnCommit) => Promise<T>) => Promise<T>,
 ): Promise<T> {
-  const held = context?.turnState.get(HELD) as Lease | undefined;
-  if (held?.active && held.conversationId === conversationId) return fn(held.signal);
+  const outer = held.getStore();
+  const lease = outer?.get(conversationId);
+  if (lease?.active) return fn(lease.signal);
   return acquire(async (signal, prefetched, commit) => {
-    const mine: Lease = { conversationId, signal, active: true, prefetched: prefetched ?? new Map(), ...(commit ? { commit } : {}) };
-    if (commit) leases.set(conversationId, mine);
-    context?.turnState.set(HELD, mine);
+    const mine: Lease = { signal, active: true, prefetched: prefetched ?? new Map(), ...(commit ? { commit } : {}) };
     try {
-      return await fn(signal);
+      return await held.run(new Map(outer).set(conversationId, mine), () => fn(signal));
     } finally {
       mine.active = false;
-      if (leases.get(conversationId) === mine) leases.delete(conversationId);
-      if (context?.turnState.get(HELD) === mine) context.turnState.set(HELD, held);
     }
   });
 }
 
 /**
- * A record of `conversationId` that was read in the same round trip as the lease its turn holds
- * — after the lease was taken, so it is what the store holds for the lease's holder. Handed out
- * once: `undefined` when there is none (read it from Redis), `{ record }` otherwise (`record`
- * undefined: there was no such record).
+ * A record of `conversationId` that was read in the same round trip as the lease this async call
+ * chain holds on it — after the lease was taken, so it is what the store holds for the lease's
+ * holder. Handed out once: `undefined` when there is none (read it from Redis), `{ record }`
+ * otherwise (`record` undefined: there was no such record).
  */
 export function takePrefetched(conversationId: string, key: string): { record: StoredRecord | undefined } | undefined {
-  const lease = leases.get(conversationId);
-  if (!lease?.prefetched.has(key)) return undefined;
+  const lease = held.getStore()?.get(conversationId);
+  if (!lease?.active || !lease.prefetched.has(key)) return undefined;
   const record = lease.prefetched.get(key);
   lease.prefetched.delete(key);
   return { record };
@@ -101,18 +76,19 @@ export function takePrefetched(conversationId: string, key: string): { record: S
 
 /** A write under the lease makes its prefetched copy stale. */
 export function forgetPrefetched(conversationId: string, key: string): void {
-  leases.get(conversationId)?.prefetched.delete(key);
+  held.getStore()?.get(conversationId)?.prefetched.delete(key);
 }
 
-/** The commit of the Redis lease a turn of `conversationId` holds in this process; none on a memory lock or without a lease. */
+/** The commit of the Redis lease the current call chain holds on `conversationId`; none on a memory lock or without a lease. */
 function turnCommitOf(conversationId: string): TurnCommit | undefined {
-  return leases.get(conversationId)?.commit;
+  const lease = held.getStore()?.get(conversationId);
+  return lease?.active ? lease.commit : undefined;
 }
 
 /**
  * Defers a write of `conversationId` to the end of the turn holding its Redis lease, where it is
  * sent with the others and the lease's release as one script. False when there is no such lease
- * (a memory lock, or no turn of the conversation runs here): the caller writes now.
+ * (a memory lock, no lock held, or outside the holder's call chain): the caller writes now.
  */
 export function deferToCommit(conversationId: string, op: CommitOp): boolean {
   const commit = turnCommitOf(conversationId);
@@ -151,7 +127,7 @@ export async function afterCommit(conversationId: string, fn: () => unknown): Pr
   else await fn();
 }
 
-/** The notes of the Redis lease a turn of `conversationId` holds in this process, if any. */
+/** The notes of the Redis lease the current call chain holds on `conversationId`, if any. */
 export function leaseNotes(conversationId: string): LeaseNotes | undefined {
   return turnCommitOf(conversationId)?.notes;
 }
@@ -176,8 +152,8 @@ async function inTurn<T>(tails: Map<string, Promise<unknown>>, conversationId: s
 export class MemoryConversationLock implements ConversationLock {
   private readonly tails = new Map<string, Promise<unknown>>();
 
-  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, context?: LockHolder): Promise<T> {
-    return reentrant(conversationId, fn, context, (run) => this.queued(conversationId, run));
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return reentrant(conversationId, fn, (run) => this.queued(conversationId, run));
   }
 
   private queued<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -310,8 +286,8 @@ export class RedisConversationLock implements ConversationLock {
     private readonly prefetch: (conversationId: string) => readonly string[] = () => [],
   ) {}
 
-  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, context?: LockHolder): Promise<T> {
-    return reentrant(conversationId, fn, context, (run) => this.leased(conversationId, run));
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
   }
 
   /**
@@ -354,11 +330,6 @@ export class RedisConversationLock implements ConversationLock {
       if (error instanceof TimeoutError) throw new ConversationBusyError(conversationId, this.options.waitMs);
       mutex.abandon();
       throw asStoreError(error);
-    }
-    if (leases.has(conversationId)) {
-      // The previous turn of the conversation here still runs, its lease lost: the stores cannot tell two turns apart.
-      await mutex.release().catch(() => undefined);
-      throw new ConversationBusyError(conversationId, this.options.waitMs);
     }
     const commit: TurnCommit = { ops: [], after: [], notes: new LeaseNotes() };
     let result: T;

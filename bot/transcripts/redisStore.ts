@@ -37,7 +37,6 @@ import {
   parseStored,
   retentionEntry,
   sealBatch,
-  type AppendOptions,
   type BatchBuilder,
   type Sealing,
   type StoredChain,
@@ -185,15 +184,15 @@ export class RedisTranscriptStore implements TranscriptStore {
     throw new Error(`transcript append lost ${MAX_APPEND_ATTEMPTS} races in a row`);
   }
 
-  async append(conversationId: string, entry: TranscriptEntry, options?: AppendOptions): Promise<TranscriptRecord> {
-    return (await this.appendBatch(conversationId, () => [entry], options))[0]!;
+  async append(conversationId: string, entry: TranscriptEntry): Promise<TranscriptRecord> {
+    return (await this.appendBatch(conversationId, () => [entry]))[0]!;
   }
 
-  async appendBatch(conversationId: string, build: BatchBuilder, options?: AppendOptions): Promise<TranscriptRecord[]> {
+  async appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]> {
     const k = this.conv(conversationId);
     const keys = [k.stream, k.head, k.summary, k.flags, k.policies, k.agents];
     const known = this.knownHeads.get(conversationId);
-    if (known && options?.withTurn && leaseNotes(conversationId)) return this.deferBatch(conversationId, keys, build, known);
+    if (known && leaseNotes(conversationId)) return this.deferBatch(conversationId, keys, build, known);
     let settles = false;
     const records = await this.appendLinked(
       keys,

@@ -45,24 +45,15 @@ export const ephemeralSealing = (): Sealing => ({ chain: Chain.ephemeral(), chec
  */
 export type BatchBuilder = (head: ChainHead) => TranscriptEntry[] | Promise<TranscriptEntry[]>;
 
-export interface AppendOptions {
-  /**
-   * Appended by the conversation's own turn: a store that can hold the batch back for the turn's
-   * commit (bot/storage/redisCommit.ts) may, and it is then stored exactly when the turn's replies
-   * are. Others (an agent's action, a lifecycle job) store theirs at once, even while a turn runs.
-   */
-  withTurn?: boolean;
-}
-
 export interface TranscriptStore {
   readonly sealing: Sealing;
   /** One record: a batch of one. */
-  append(conversationId: string, entry: TranscriptEntry, options?: AppendOptions): Promise<TranscriptRecord>;
+  append(conversationId: string, entry: TranscriptEntry): Promise<TranscriptRecord>;
   /**
    * The records of one turn, sealed in order and stored atomically — all of them or none — in one
    * round trip, then anchored by one checkpoint. An empty batch stores nothing.
    */
-  appendBatch(conversationId: string, build: BatchBuilder, options?: AppendOptions): Promise<TranscriptRecord[]>;
+  appendBatch(conversationId: string, build: BatchBuilder): Promise<TranscriptRecord[]>;
   /** Parsed records, oldest first; a record that no longer fits the schema throws. */
   read(conversationId: string): Promise<TranscriptRecord[]>;
   head(conversationId: string): Promise<ChainHead | null>;

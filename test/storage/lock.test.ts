@@ -214,35 +214,3 @@ describe('turns of one conversation in one process', () => {
     expect(attempts).toBe(2);
   });
 });
-
-describe('re-entrancy is the turn context, not the call chain', () => {
-  const locks: Array<[string, () => ConversationLock]> = [
-    ['memory', () => new MemoryConversationLock()],
-    ['Redis', () => new RedisConversationLock(instance(0).client, instance(0).keys, { ...DEFAULT_LOCK_OPTIONS, retryMs: 10 })],
-  ];
-  for (const [name, make] of locks) {
-    it(`${name}: the turn's own withLock, given its context, runs at once; another turn of the conversation waits, even one started inside it`, async () => {
-      const lock = make();
-      const context = { turnState: new Map<unknown, unknown>() };
-      const order: string[] = [];
-      let other: Promise<unknown> | undefined;
-      await lock.withLock(
-        're-enter',
-        async () => {
-          other = lock.withLock('re-enter', async () => void order.push('other turn'));
-          // Waiting here for the lock this turn holds would never end.
-          await lock.withLock('re-enter', async () => void order.push('inner'), context);
-          // A context that holds another conversation's lock lets nobody into this one.
-          await lock.withLock('another', async () => void order.push('another conversation'), context);
-          order.push('outer end');
-        },
-        context,
-      );
-      await other;
-      expect(order).toEqual(['inner', 'another conversation', 'outer end', 'other turn']);
-      // Once its holder returned, the context holds nothing: a later turn with it takes the lock again, after the other.
-      const [late, after] = [lock.withLock('re-enter', async () => 'late', context), lock.withLock('re-enter', async () => 'after')];
-      expect(await Promise.all([late, after])).toEqual(['late', 'after']);
-    });
-  }
-});

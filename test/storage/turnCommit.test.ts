@@ -63,7 +63,7 @@ async function started(id: string) {
   await mine.log.open(id);
   await mine.lock.withLock(id, async () => {
     await mine.log.append(id, { type: 'message', text: 'hello' });
-    await mine.transcripts.appendBatch(id, () => [note('first')], { withTurn: true });
+    await mine.transcripts.appendBatch(id, () => [note('first')]);
     await mine.state.write({ [stateKey(id)]: { turn: 1 } });
   });
   return mine;
@@ -80,7 +80,7 @@ describe('a turn commit on Redis', () => {
     await mine.lock.withLock(id, async () => {
       const { seq } = await mine.log.append(id, { type: 'message', text: 'second' });
       const read = await mine.state.read([stateKey(id)]);
-      await mine.transcripts.appendBatch(id, () => [note('second'), note('reply')], { withTurn: true });
+      await mine.transcripts.appendBatch(id, () => [note('second'), note('reply')]);
       await mine.state.write({ [stateKey(id)]: { ...read[stateKey(id)], turn: 2 } });
       // The turn reads its own held-back write.
       expect((await mine.state.read([stateKey(id)]))[stateKey(id)]?.['turn']).toBe(2);
@@ -106,7 +106,7 @@ describe('a turn commit on Redis', () => {
       mine.lock.withLock(id, async () => {
         await mine.log.append(id, { type: 'message', text: 'second' });
         const read = await mine.state.read([stateKey(id)]);
-        await mine.transcripts.appendBatch(id, () => [note('second')], { withTurn: true });
+        await mine.transcripts.appendBatch(id, () => [note('second')]);
         await mine.state.write({ [stateKey(id)]: { ...read[stateKey(id)], turn: 2 } });
         await mine.log.appendReplies(id, [{ type: 'message', text: 'reply' }]);
         // Another writer, past the lock: the state's eTag moves under the turn.
@@ -123,28 +123,15 @@ describe('a turn commit on Redis', () => {
     await expect(
       mine.lock.withLock(id, async () => {
         await mine.log.append(id, { type: 'message', text: 'second' });
-        await mine.transcripts.appendBatch(id, () => [note('second'), note('third')], { withTurn: true });
+        await mine.transcripts.appendBatch(id, () => [note('second'), note('third')]);
         await mine.state.write({ [stateKey(id)]: { turn: 2 } });
         throw new Error('crash between the records of one turn');
       }),
     ).rejects.toThrow('crash');
     expect(await seen(id)).toEqual({ turn: 1, log: ['hello', 'second'], records: 1 });
     // The next turn chains from the head that is stored.
-    await mine.lock.withLock(id, () => mine.transcripts.appendBatch(id, () => [note('again')], { withTurn: true }));
+    await mine.lock.withLock(id, () => mine.transcripts.appendBatch(id, () => [note('again')]));
     expect((await mine.transcripts.stored(id)).records).toHaveLength(2);
-    expect(await verifyConversation(mine.transcripts, id)).toMatchObject({ ok: true });
-  });
-
-  it('an append that is not the turn\'s (an agent\'s action, a lifecycle job) is stored at once, though a turn of the conversation holds its lease here', async () => {
-    const id = 'commit-outside';
-    const mine = await started(id);
-    await mine.lock.withLock(id, async () => {
-      await mine.transcripts.appendBatch(id, () => [note('the turn')], { withTurn: true });
-      await mine.transcripts.append(id, note('not the turn'));
-      expect((await seen(id)).records).toBe(2);
-    });
-    const stored = await mine.transcripts.stored(id);
-    expect(stored.records.map((r) => (r.payload as { redactedText: string }).redactedText)).toEqual(['first', 'not the turn', 'the turn']);
     expect(await verifyConversation(mine.transcripts, id)).toMatchObject({ ok: true });
   });
 
@@ -152,7 +139,7 @@ describe('a turn commit on Redis', () => {
     const id = 'commit-race';
     const mine = await started(id);
     await mine.lock.withLock(id, async () => {
-      await mine.transcripts.appendBatch(id, () => [note('mine')], { withTurn: true });
+      await mine.transcripts.appendBatch(id, () => [note('mine')]);
       await mine.state.write({ [stateKey(id)]: { turn: 2 } });
       // An agent's action recorded by another instance (which knows no head of this conversation), past the lock.
       await instance(b).transcripts.append(id, note('theirs'));

@@ -111,11 +111,10 @@ export class DirectLineAdapter extends BotAdapter {
       this.signals.publish(conversationId, { kind: 'ephemeral', activity: { ...incoming, id } });
       return { id, duplicate: false };
     }
-    // One context for the privacy boundary and the turn: the conversation state the boundary
-    // loads (and its verdict on the text) stay cached on it, so the turn does not read them again.
-    // It carries the lock taken here to the turn's lock middleware.
-    const context = new TurnContext(this, { ...incoming });
     const logAndRun = async () => {
+      // One context for the privacy boundary and the turn: the conversation state the boundary
+      // loads (and its verdict on the text) stay cached on it, so the turn does not read them again.
+      const context = new TurnContext(this, { ...incoming });
       // The log is read back by the client and kept in Redis: it holds the text as the privacy boundary stores it.
       const logged = this.storedText && typeof incoming.text === 'string' ? { ...incoming, text: await this.storedText(context) } : incoming;
       const { seq, duplicate, completed } = await this.log.append(conversationId, logged, dedupeKey);
@@ -131,7 +130,7 @@ export class DirectLineAdapter extends BotAdapter {
       return { id, duplicate };
     };
     // Under the lock a duplicate also waits for the original's turn, and finds it completed.
-    return this.lock.withLock(conversationId, logAndRun, context);
+    return this.lock.withLock(conversationId, logAndRun);
   }
 
   /** Runs the bot on an activity that is not stored (the conversationUpdate that opens a chat). */
@@ -146,8 +145,7 @@ export class DirectLineAdapter extends BotAdapter {
       timestamp: new Date(),
     };
     // Taken here, before the turn middleware re-enters it, as `receive` does: one lock order for both.
-    const context = new TurnContext(this, full);
-    await this.lock.withLock(conversationId, () => this.runMiddleware(context, logic), context);
+    await this.lock.withLock(conversationId, () => this.runMiddleware(new TurnContext(this, full), logic));
   }
 
   /** A turn's replies go into the log together (one store round trip); typing and delays keep their place. */

@@ -151,7 +151,7 @@ describe('the Redis Direct Line log, packed', () => {
           settles
             ? entry({ type: 'handoff', reason: 'vulnerability', urgency: 'critical', authorityNeeded: null, ruleIds: ['trigger.self_harm'], variant: null })
             : entry({ type: 'stop_contact', source: 'cardholder', redactedText: 'x' }),
-        ], { withTurn: true });
+        ]);
         await log.appendReplies(id, [activity(100, id)]);
       });
     // The first turn makes this instance know the transcript head (later batches go with the commit).
