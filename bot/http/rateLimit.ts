@@ -34,6 +34,30 @@ export interface RateLimiter {
 }
 
 /**
+ * rate-limiter-flexible's count in Redis, in fewer commands than its own script (which sets the key
+ * NX, increments it and reads its TTL on every take — three commands): the increment alone, the
+ * TTL set when the increment created the key, and read only past the limit, where the refusal's
+ * retry-after needs it (a key found there without a TTL gets one, as the library's script does).
+ * Answers {count, ms before the window ends}; for an allowed take that is not the window's first the
+ * ms are not read (-1): no caller of an allowed take reads them. The library defines this script under one
+ * name for every limiter on the client, so every Redis limiter here must be given it.
+ */
+const INCR_TTL_LUA = `
+local consumed = redis.call('INCRBY', KEYS[1], ARGV[1])
+if consumed == tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return {consumed, 1000 * ARGV[2]}
+end
+if consumed <= tonumber(ARGV[3]) then return {consumed, -1} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -1 then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  ttl = 1000 * ARGV[2]
+end
+return {consumed, ttl}
+`;
+
+/**
  * A rate-limiter-flexible limiter in the shared Redis (memory as its insurance) or in memory:
  * `points` per `duration` seconds; past them, the key is blocked for `blockDuration` seconds (0 =
  * until the window ends).
@@ -45,7 +69,7 @@ export function flexibleLimiter(
 ): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ ...options, keyPrefix: name });
   return store
-    ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory })
+    ? new RateLimiterRedis({ storeClient: store.client, keyPrefix: `${store.prefix}ratelimit:${name}`, ...options, insuranceLimiter: memory, customIncrTtlLuaScript: INCR_TTL_LUA })
     : memory;
 }
 
