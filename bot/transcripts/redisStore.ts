@@ -50,11 +50,16 @@ import { dateRange, matchesFilter, summaryDelta } from './summary.js';
  * hash, new head hash, summary deltas JSON array ('' for none), number of records n, the records
  * (compact; seqs expected seq + 1 … + n). Refused ('head:<seq>:<hash>') when the head moved. Every
  * check comes before the first write, so the batch is stored whole or not at all.
+ *
+ * The summary takes the batch's deltas together (bot/transcripts/summary.ts: last writer wins,
+ * first wins, max, set members, the record count): one read of the fields that depend on what is
+ * stored, one HSET of every field the batch changes, one SADD per set it adds to — not four or
+ * more commands per record.
  */
 const BATCH_LUA: CommitLua = {
   check: `
-local seq = redis.call('HGET', KEYS[K + 1], 'seq') or '0'
-local hash = redis.call('HGET', KEYS[K + 1], 'hash') or '${GENESIS_HASH}'
+local head = redis.call('HMGET', KEYS[K + 1], 'seq', 'hash')
+local seq, hash = head[1] or '0', head[2] or '${GENESIS_HASH}'
 if seq ~= ARGV[A] or hash ~= ARGV[A + 1] then return 'head:' .. seq .. ':' .. hash end
 local top = redis.call('XREVRANGE', KEYS[K], '+', '-', 'COUNT', 1)[1]
 if top and tonumber(string.match(top[1], '^(%d+)')) >= tonumber(seq) + 1 then return 'ahead' end`,
@@ -64,17 +69,24 @@ local n = tonumber(ARGV[A + 4])
 redis.call('XADD', KEYS[K], tostring(base + 1) .. '-0', 'r', ARGV[A + 5])
 redis.call('HSET', KEYS[K + 1], 'seq', tostring(base + n), 'hash', ARGV[A + 2])
 if ARGV[A + 3] ~= '' then
+  local stored = redis.call('HMGET', KEYS[K + 2], 'conversationId', 'startedAt', 'lastAt', 'records')
+  local fields, members = {}, {{}, {}, {}}
   for _, d in ipairs(cjson.decode(ARGV[A + 3])) do
-    for k, v in pairs(d.set) do redis.call('HSET', KEYS[K + 2], k, v) end
-    redis.call('HSETNX', KEYS[K + 2], 'conversationId', d.conversationId)
-    redis.call('HSETNX', KEYS[K + 2], 'startedAt', d.at)
-    local last = redis.call('HGET', KEYS[K + 2], 'lastAt')
-    if (not last) or last < d.at then redis.call('HSET', KEYS[K + 2], 'lastAt', d.at) end
-    if d.flag then redis.call('SADD', KEYS[K + 3], d.flag) end
-    if d.policyVersion then redis.call('SADD', KEYS[K + 4], d.policyVersion) end
-    if d.agent then redis.call('SADD', KEYS[K + 5], d.agent) end
+    for k, v in pairs(d.set) do fields[k] = v end
+    if not stored[1] then stored[1] = d.conversationId; fields.conversationId = d.conversationId end
+    if not stored[2] then stored[2] = d.at; fields.startedAt = d.at end
+    if (not stored[3]) or stored[3] < d.at then stored[3] = d.at; fields.lastAt = d.at end
+    if d.flag then table.insert(members[1], d.flag) end
+    if d.policyVersion then table.insert(members[2], d.policyVersion) end
+    if d.agent then table.insert(members[3], d.agent) end
   end
-  redis.call('HINCRBY', KEYS[K + 2], 'records', n)
+  fields.records = tostring((tonumber(stored[4]) or 0) + n)
+  local pairsOf = {}
+  for k, v in pairs(fields) do pairsOf[#pairsOf + 1] = k; pairsOf[#pairsOf + 1] = v end
+  redis.call('HSET', KEYS[K + 2], unpack(pairsOf))
+  for i = 1, 3 do
+    if #members[i] > 0 then redis.call('SADD', KEYS[K + 2 + i], unpack(members[i])) end
+  end
 end`,
 };
 commitKind('transcriptBatch', BATCH_LUA);
@@ -86,7 +98,7 @@ local function write(K, A)${BATCH_LUA.write}
 end
 local refused = check(1, 1)
 if refused == 'ahead' then return redis.error_reply('transcript stream is ahead of its head') end
-if refused then return {0, redis.call('HGET', KEYS[2], 'seq') or '0', redis.call('HGET', KEYS[2], 'hash') or '${GENESIS_HASH}'} end
+if refused then return {0, string.match(refused, '^head:([^:]*):(.*)$')} end
 write(1, 1)
 return {1}
 `;
@@ -99,7 +111,8 @@ return {1}
  * whole: the stream is old or new, never neither.
  */
 const PACK_LUA = `
-if redis.call('HGET', KEYS[2], 'seq') ~= ARGV[1] or redis.call('HGET', KEYS[2], 'hash') ~= ARGV[2] then return 0 end
+local head = redis.call('HMGET', KEYS[2], 'seq', 'hash')
+if head[1] ~= ARGV[1] or head[2] ~= ARGV[2] then return 0 end
 if redis.call('XLEN', KEYS[1]) ~= tonumber(ARGV[3]) then return 0 end
 redis.call('DEL', KEYS[3])
 redis.call('XADD', KEYS[3], ARGV[4], 'r', ARGV[5])
