@@ -12,6 +12,8 @@ import type { RedisClient } from './redis.js';
  * indexes of the op's first key in KEYS and first argument in ARGV. `check` returns nothing to
  * let the commit go on, or a string refusing it (then nothing of the commit is written). Every
  * check runs before the first write, so a turn's writes are stored all together or not at all.
+ * Both see `memo`, a table of the script's run: what a check read that its write needs again is
+ * kept there under the op's `K` (by the script that runs the op alone too), not read twice.
  */
 export interface CommitLua {
   check: string;
@@ -105,7 +107,7 @@ export function commitKind(kind: string, lua: CommitLua): void {
 function commitLua(): string {
   const fns = [...kinds].map(([kind, lua]) => `check['${kind}'] = function(K, A)${lua.check}\nend\nwrite['${kind}'] = function(K, A)${lua.write}\nend`);
   return `
-local check, write = {}, {}
+local check, write, memo = {}, {}, {}
 ${fns.join('\n')}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0, 'lost'} end
 local ops = {}

@@ -50,7 +50,8 @@ function packedPrefix(item: Buffer): { length: number; count: number } | null {
  * Answers {seq, duplicate, completed, the log's length}.
  */
 const APPEND = `${BASE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return {-1, 0, 0, 0} end
+local marker = redis.call('GET', KEYS[1])
+if not marker then return {-1, 0, 0, 0} end
 if ARGV[3] ~= '' then
   local earlier = redis.call('HGET', KEYS[3], ARGV[3])
   if earlier then
@@ -58,7 +59,7 @@ if ARGV[3] ~= '' then
     return {tonumber(seq), 1, pending == '' and 1 or 0, redis.call('LLEN', KEYS[2]) + base(KEYS[2])}
   end
 end
-local unstarted = redis.call('GET', KEYS[1]) == 'new'
+local unstarted = marker == 'new'
 if unstarted and ARGV[5] == '1' then
   redis.call('SET', KEYS[1], '1')
   unstarted = false
@@ -83,14 +84,16 @@ commitKind('directLineComplete', COMPLETE_LUA);
 
 /**
  * A turn's replies, as a commit op: KEYS[K…] open, log, dedupe; ARGV[A…] ttl, unstarted ttl, the
- * number of activities n, then the activities (compact) in order. Refused when the conversation is gone.
+ * number of activities n, then the activities (compact) in order. Refused when the conversation is
+ * gone; the marker the check read chooses the TTL (`memo`, see CommitLua).
  */
 const REPLIES_LUA: CommitLua = {
   check: `
-if redis.call('EXISTS', KEYS[K]) == 0 then return 'gone' end`,
+memo[K] = redis.call('GET', KEYS[K])
+if not memo[K] then return 'gone' end`,
   write: `
 redis.call('RPUSH', KEYS[K + 1], unpack(ARGV, A + 3, A + 2 + tonumber(ARGV[A + 2])))
-local ttl = redis.call('GET', KEYS[K]) == 'new' and ARGV[A + 1] or ARGV[A]
+local ttl = memo[K] == 'new' and ARGV[A + 1] or ARGV[A]
 for i = 0, 2 do redis.call('EXPIRE', KEYS[K + i], ttl) end`,
 };
 commitKind('directLineReplies', REPLIES_LUA);
@@ -105,6 +108,7 @@ return 0
 
 /** KEYS, ARGV: as REPLIES_LUA's. Answers the first seq, -1 for no conversation. */
 const APPEND_REPLIES = `${BASE}
+local memo = {}
 local function check(K, A)${REPLIES_LUA.check}
 end
 local function write(K, A)${REPLIES_LUA.write}

@@ -1,0 +1,73 @@
+/**
+ * The Direct Line log's scripts read a conversation's open marker once: whether the conversation
+ * is there and whether it has started (which TTL its keys get) come from one GET — in a message's
+ * append, in the replies' own script, and in a turn's commit, where the replies' check keeps what
+ * it read for their write (`memo`, bot/storage/redisCommit.ts). Counted on a Redis of the test's
+ * own (`INFO commandstats`, which counts a script's inner calls).
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { RedisConversationLog } from '../../../bot/channels/directline/redisStore.js';
+import { RedisConversationLock } from '../../../bot/storage/lock.js';
+import { connectRedis, type RedisConnection } from '../../../bot/storage/redis.js';
+import { setUpOnce } from '../../support/fleet.js';
+import { startOwnedRedis, type OwnedRedis } from '../../support/redisServer.js';
+
+let redis: OwnedRedis;
+let admin: Redis;
+let connection: RedisConnection;
+
+setUpOnce(async () => {
+  redis = await startOwnedRedis({ persistent: false });
+  admin = new Redis(redis.url);
+  connection = connectRedis({ url: redis.url, prefix: 'dl:' });
+  await connection.ready();
+});
+afterAll(async () => {
+  await connection?.close();
+  admin?.disconnect();
+  await redis?.dispose();
+});
+
+async function commandCalls(): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const [, name, count] of (await admin.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls[name!] = Number(count);
+  return calls;
+}
+
+const ttls = async (id: string) => Promise.all((await admin.keys(`dl:*${id}*`)).map((key) => admin.ttl(key)));
+
+describe('the Direct Line log in Redis', () => {
+  it('reads the open marker once per script, alone and in a turn’s commit, and still gives unstarted conversations their short TTL', async () => {
+    const { client, keys } = connection;
+    const log = new RedisConversationLog(client, keys, 86_400, 120);
+    const lock = new RedisConversationLock(client, keys);
+    const id = 'marker-once';
+    await log.open(id);
+
+    // The replies' own script, on a conversation not started: one GET, the unstarted TTL.
+    await admin.config('RESETSTAT');
+    await log.appendReplies(id, [{ type: 'message', text: 'greeting' }]);
+    expect(await commandCalls()).toMatchObject({ get: 1 });
+    expect((await commandCalls())['exists']).toBeUndefined();
+    for (const ttl of await ttls(id)) expect(ttl).toBeLessThanOrEqual(120);
+
+    // A turn: the message's append (one GET of the marker), then the commit (the lease's GET, one of the marker).
+    await admin.config('RESETSTAT');
+    await lock.withLock(id, async () => {
+      await log.append(id, { type: 'message', text: 'hello' });
+      await log.appendReplies(id, [{ type: 'message', text: 'answer' }]);
+    });
+    expect(await commandCalls()).toMatchObject({ get: 3 });
+    expect((await commandCalls())['exists']).toBeUndefined();
+    for (const ttl of await ttls(id)) expect(ttl).toBeGreaterThan(120);
+    expect((await log.read(id, undefined, 10)).map((e) => e.activity.text)).toEqual(['greeting', 'hello', 'answer']);
+
+    // A first turn's greeting in a commit, before any message: the unstarted TTL from the marker its check read.
+    const fresh = 'marker-once-fresh';
+    await log.open(fresh);
+    await lock.withLock(fresh, () => log.appendReplies(fresh, [{ type: 'message', text: 'greeting' }]));
+    expect(await ttls(fresh)).not.toHaveLength(0);
+    for (const ttl of await ttls(fresh)) expect(ttl).toBeLessThanOrEqual(120);
+  });
+});
