@@ -200,6 +200,60 @@ describe('seventh-round safety patterns (structural, not single lines)', () => {
   });
 });
 
+describe('ninth-round class boundaries (structural, not single lines)', () => {
+  // Money "taken away" (转走了, 拎走咗) is no death, however close a 他 stands; a person who "left" still is.
+  it.each([
+    ['骗子冒充客服，叫我把验证码发给他，卡里的钱就被划走了'],
+    ['有人扮職員打俾我，佢拎走咗我啲錢'],
+  ] as const)('%s raises no bereavement', async (text) => {
+    const r = await read(text);
+    expect(r.signals).not.toContain('bereavement');
+    expect(r.intent).not.toBe('third_party_deceased');
+  });
+
+  it.each([['他昨天突然走了'], ['我老公上个月走了'], ['佢琴日走咗']] as const)('%s still raises bereavement', async (text) => {
+    expect((await read(text)).signals).toContain('bereavement');
+  });
+
+  // An appointed insolvency representative (trustee, 管理人, 信託人) is legal representation, as an
+  // insolvency practitioner already was; the bankruptcy itself is still raised beside it.
+  it.each([
+    ['my bankruptcy trustee will be writing to you'],
+    ['法院给我指定的破产管理人会联系贵行'],
+    ['我做緊債務重組，信託人會搵你哋'],
+    ['my barrister is dealing with the claim'],
+  ] as const)('%s → legal_representation', async (text) => {
+    expect((await read(text)).signals).toContain('legal_representation');
+  });
+
+  it.each([
+    ['I filed for bankruptcy last week'],
+    ['我是公司的管理人员，工资降了'],
+    ['我是遗产管理人，想问问已故持卡人的卡'],
+    ["my friend's a barrister and says the plan is fair"],
+  ] as const)('%s raises no legal_representation', async (text) => {
+    expect((await read(text)).signals).not.toContain('legal_representation');
+  });
+
+  // A firm writing for the cardholder is someone else writing about their debt AND their
+  // representative: both hand off (legal representation leads, at high urgency).
+  it.each([
+    ['We have been instructed by your customer Mr Chan to negotiate on his behalf'],
+    ["we're a debt advice service acting for the cardholder"],
+    ['本机构受持卡人委托，与贵行商谈还款'],
+  ] as const)('%s → third party and legal_representation', async (text) => {
+    const r = await read(text);
+    expect(r.intent).toBe('third_party');
+    expect(r.signals).toContain('legal_representation');
+  });
+
+  it('a cardholder who has a debt adviser is no third party', async () => {
+    const r = await read('a debt advice charity is helping me now');
+    expect(r.signals).toContain('legal_representation');
+    expect(r.intent).not.toBe('third_party');
+  });
+});
+
 describe('detectLanguage', () => {
   it.each([
     ['我这个月还不了', null, 'zh-CN'],
