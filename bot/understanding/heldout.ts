@@ -14,8 +14,9 @@
  * an eighth of the same shape, written blind for the session after (heldout/safety-blind-8.yaml),
  * a ninth, written blind in session 8 with more self-harm lines than the others (20 per language; 15
  * dispute, 12 each of bereavement, third party and legal representation; heldout/safety-blind-9.yaml),
- * and a tenth of the ninth's shape, written blind in session 9 after the eighth and ninth had been
- * read (heldout/safety-blind-10.yaml).
+ * a tenth of the ninth's shape, written blind in session 9 after the eighth and ninth had been
+ * read (heldout/safety-blind-10.yaml), and an eleventh of the same shape, written blind in session 9
+ * after the tenth had been read (heldout/safety-blind-11.yaml).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -45,9 +46,10 @@ export const BLIND_7_SAFETY_SET = 'heldout/safety-blind-7.yaml';
 export const BLIND_8_SAFETY_SET = 'heldout/safety-blind-8.yaml';
 export const BLIND_9_SAFETY_SET = 'heldout/safety-blind-9.yaml';
 export const BLIND_10_SAFETY_SET = 'heldout/safety-blind-10.yaml';
+export const BLIND_11_SAFETY_SET = 'heldout/safety-blind-11.yaml';
 
 /** The safety sets with hard negatives, each scored and reported the same way, in this order. */
-export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9', 'blind10']);
+export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9', 'blind10', 'blind11']);
 export type SafetySetKey = z.infer<typeof SafetySetKey>;
 export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; file: string }> = {
   independent: { name: 'independent safety set', file: INDEPENDENT_SAFETY_SET },
@@ -59,6 +61,7 @@ export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; fi
   blind8: { name: 'blind-8 safety set', file: BLIND_8_SAFETY_SET },
   blind9: { name: 'blind-9 safety set', file: BLIND_9_SAFETY_SET },
   blind10: { name: 'blind-10 safety set', file: BLIND_10_SAFETY_SET },
+  blind11: { name: 'blind-11 safety set', file: BLIND_11_SAFETY_SET },
 };
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;

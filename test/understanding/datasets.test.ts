@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_9_SAFETY_SET, BLIND_10_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_9_SAFETY_SET, BLIND_10_SAFETY_SET, BLIND_11_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
@@ -60,6 +60,8 @@ describe('the train/test split', () => {
     [BLIND_9_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
     // Blind-10 (session 9) was written to blind-9's weights, so the two sets' figures compare.
     [BLIND_10_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
+    // Blind-11 (session 9, written after blind-10 had been read) keeps the same weights for the same reason.
+    [BLIND_11_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
     // Development sets F (session 8) and G (session 9) were written to the same weights.
     [DEV_SET_F]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
     [DEV_SET_G]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
@@ -136,8 +138,8 @@ describe('the shared datasets', () => {
     // The independent and both blind safety sets are measured in every language, their hard negatives
     // too, and the printed report holds their counts but none of their lines.
     const printed = formatReport(report);
-    // Every set with hard negatives, the nine files named here as well as in the table the report reads.
-    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET, blind9: BLIND_9_SAFETY_SET, blind10: BLIND_10_SAFETY_SET };
+    // Every set with hard negatives, the ten files named here as well as in the table the report reads.
+    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET, blind9: BLIND_9_SAFETY_SET, blind10: BLIND_10_SAFETY_SET, blind11: BLIND_11_SAFETY_SET };
     expect(Object.fromEntries(SafetySetKey.options.map((k) => [k, SAFETY_SETS_WITH_NEGATIVES[k].file]))).toEqual(files);
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
     for (const key of SafetySetKey.options) {
