@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { promptShots, trainingLines } from '../../bot/understanding/classifier/corpus.js';
-import { IntentClassifier, corpusHash, featurize } from '../../bot/understanding/classifier/intentClassifier.js';
+import { IntentClassifier, classificationsOf, corpusHash, featurize, importTrained, localeOf, newNlp } from '../../bot/understanding/classifier/intentClassifier.js';
 import { MODEL_URL, SAFETY_MODEL_URL, SHOTS_URL, currentClassifier, currentSafetyClassifier, safetySourcesHash, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
-import { SafetyClassifier, safetyCorpusHash, safetyLabel } from '../../bot/understanding/classifier/safetyClassifier.js';
+import { SafetyClassifier, safetyCorpusHash, safetyFeatures, safetyLabel } from '../../bot/understanding/classifier/safetyClassifier.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import type { UnderstandingContext } from '../../conversation/understanding.js';
 
@@ -38,6 +38,34 @@ describe('the trained classifier', () => {
     expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(safetySourcesHash());
     const digest = (s: string) => createHash('sha256').update(s).digest('hex');
     expect(digest((await SafetyClassifier.train(lines, safetySourcesHash())).toJSON()), 'the same corpus trains the same safety model').toBe(digest(committed));
+  });
+
+  it('classifies through the NLU alone with every label and score NLP.js\'s whole process gives', async () => {
+    const intent = JSON.parse(readFileSync(MODEL_URL, 'utf8')) as { settings: { learningRate: number }; model: string };
+    const safety = JSON.parse(readFileSync(SAFETY_MODEL_URL, 'utf8')) as { settings: NonNullable<Parameters<typeof safetyFeatures>[1]>; which: string; any: string | null };
+    const imported = async (learningRate: number, locales: ('zh' | 'en')[], withEnglish: boolean, model: string) => {
+      const nlp = await newNlp(learningRate, locales, withEnglish);
+      importTrained(nlp, model);
+      return nlp;
+    };
+    const networks = [
+      { nlp: await imported(intent.settings.learningRate, ['zh', 'en'], true, intent.model), features: (text: string) => featurize(text), locale: localeOf },
+      ...[safety.which, safety.any].flatMap((model) =>
+        model === null ? [] : [{ nlp: imported(safety.settings.learningRate, ['zh'], false, model), features: (text: string) => safetyFeatures(text, safety.settings), locale: () => 'zh' }],
+      ),
+    ];
+    let compared = 0;
+    for (const network of networks) {
+      const nlp = await network.nlp;
+      for (const { text } of trainingLines().filter((_, i) => i % 7 === 0)) {
+        const features = network.features(text);
+        if (features === '') continue;
+        const locale = network.locale(features);
+        expect(await classificationsOf(nlp, locale, features), text).toEqual((await nlp.process(locale, features)).classifications);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
   });
 
   it('teaches the safety-only model the five classes against lines with no safety class, and leaves the other signals out', () => {

@@ -18,6 +18,10 @@ declare module '@nlpjs/nlp' {
     addDocument(locale: string, utterance: string, intent: string): void;
     train(): Promise<unknown>;
     process(locale: string, utterance: string): Promise<{ classifications: Classification[] }>;
+    /** The NLU `process` runs inside its pipeline (nlp.js 4: `Nlp.process` hands it this input). */
+    nluManager: {
+      process(input: { locale: string; utterance: string; context: object; settings: object }): Promise<{ classifications: Classification[] }>;
+    };
     export(minified?: boolean): string;
     /** A model's JSON, or that JSON already parsed. */
     import(data: string | object): void;

@@ -15,7 +15,7 @@ import { StemmerEn } from '@nlpjs/lang-en-min';
 import type { Nlp as NlpInstance } from '@nlpjs/nlp';
 import { CheckInClass } from '../../../conversation/understanding.js';
 import type { ClassifierLabel, CorpusLine } from './corpus.js';
-import { characterGrams, featureText, importTrained, newNlp, quietly } from './intentClassifier.js';
+import { characterGrams, classificationsOf, featureText, importTrained, newNlp, quietly } from './intentClassifier.js';
 
 /** The classifier labels that speak for each check-in class (a deceased cardholder is both a death and someone else writing: asked about as the death). */
 export const CHECK_IN_LABELS: Readonly<Record<CheckInClass, readonly ClassifierLabel[]>> = {
@@ -117,7 +117,7 @@ async function importNetwork(learningRate: number, model: string): Promise<NlpIn
   return nlp;
 }
 
-const scoresOf = async (nlp: NlpInstance, features: string) => (await nlp.process(LOCALE, features)).classifications;
+const scoresOf = (nlp: NlpInstance, features: string) => classificationsOf(nlp, LOCALE, features);
 
 export class SafetyClassifier {
   private constructor(
