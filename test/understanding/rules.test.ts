@@ -254,6 +254,48 @@ describe('ninth-round class boundaries (structural, not single lines)', () => {
   });
 });
 
+describe('tenth-round safety wording (structural, not single lines)', () => {
+  // Wordings with one reading only: a count of one's own sleeping tablets, hoping not to open one's
+  // eyes, "sucidal", cutting (𠝹/鎅) as a habit, charcoal with tape, "I'll jump".
+  it.each([
+    ['how many of the sleeping tablets would be enough'],
+    ['hoping i never open my eyes again'],
+    ['been having sucidal thoughts all week'],
+    ['忍唔住又𠝹手'],
+    ['炭同胶纸都准备好咗'],
+    ['你们再打来我就跳下去'],
+  ] as const)('%s → self_harm', async (text) => {
+    expect((await read(text)).signals).toContain('self_harm');
+  });
+
+  it.each([['切菜鎅親隻手指'], ['烧烤用的炭和锡纸买好了'], ['我哋跳落泳池游咗陣水']] as const)('%s raises no self_harm', async (text) => {
+    expect((await read(text)).signals).not.toContain('self_harm');
+  });
+
+  // Disputes told as a statement line plus "not me", an unknown charge named at length, a card never
+  // applied for, a late fee after paying on time, an interest charge not accepted.
+  it.each([
+    ['Transaction 3 Mar, ABC*SHOP 45.00 - not me'],
+    ['账单上那两笔网络公司的扣费我根本不认识'],
+    ['征信上有张我没办过的卡'],
+    ['我按时还了款，却收了滞纳金'],
+    ['这个罚息我不认'],
+  ] as const)('%s → dispute', async (text) => {
+    expect((await read(text)).intent).toBe('dispute');
+  });
+
+  it.each([['滞纳金是我自己忘了还，没问题'], ['the charge from Tesco was me, all fine']] as const)('%s is no dispute', async (text) => {
+    expect((await read(text)).intent).not.toBe('dispute');
+  });
+
+  it.each([["I'm her nephew, she asked me to ring about her card"], ["typing for my mum, it's her account"]] as const)(
+    '%s → third_party',
+    async (text) => {
+      expect((await read(text)).intent).toBe('third_party');
+    },
+  );
+});
+
 describe('detectLanguage', () => {
   it.each([
     ['我这个月还不了', null, 'zh-CN'],
