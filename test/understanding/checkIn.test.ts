@@ -97,7 +97,7 @@ describe("the safety-only model's band", () => {
     const [first, second] = await Promise.all([shippedClassifier(), shippedSafetyClassifier()]);
     for (const [text, about] of [
       ['这些事我表哥在帮我弄', 'third_party'],
-      ['呢啲數我幫緊手', 'third_party'],
+      ['我幫緊個朋友執吓啲數', 'third_party'],
       ["the card's his, I only help with the post", 'third_party'],
     ] as const) {
       expect(checkInOf(await first.classify(text), THRESHOLDS.checkInMin), `${text}: the first model's band is silent`).toBeNull();
