@@ -117,3 +117,13 @@ export async function startOwnedCluster(): Promise<OwnedCluster> {
   }
   return { nodes, dispose };
 }
+
+/**
+ * Calls of each command since the server started or the last CONFIG RESETSTAT (`INFO commandstats`,
+ * which counts a script's inner calls too): what the command-count tests read, on a Redis of their own.
+ */
+export async function commandCalls(client: Redis): Promise<Record<string, number>> {
+  const calls: Record<string, number> = {};
+  for (const [, name, count] of (await client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls[name!] = Number(count);
+  return calls;
+}

@@ -11,7 +11,7 @@ import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
 import type { TranscriptEntry } from '../../bot/transcripts/schema.js';
 import { setUpOnce } from '../support/fleet.js';
-import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { commandCalls, startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
 import { complete, conversationEntries, testSealing } from './fixtures.js';
 
 let redis: OwnedRedis;
@@ -26,12 +26,6 @@ afterAll(async () => {
   await redis?.dispose();
 });
 
-/** Calls of each command since the last CONFIG RESETSTAT, inner calls of scripts included. */
-async function commandCalls(): Promise<Record<string, number>> {
-  const calls: Record<string, number> = {};
-  for (const [, name, count] of (await client.info('commandstats')).matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)) calls[name!] = Number(count);
-  return calls;
-}
 
 const at = (s: number) => new Date(Date.parse('2024-07-01T08:00:00.000Z') + s * 1000).toISOString();
 const agentAction = (agentId: string, s: number): TranscriptEntry =>
@@ -52,7 +46,7 @@ describe('a transcript batch’s summary', () => {
     await store.appendBatch('c1', () => first);
     await client.config('RESETSTAT');
     await store.appendBatch('c1', () => second);
-    const calls = await commandCalls();
+    const calls = await commandCalls(client);
 
     expect(await store.summary('c1')).toEqual(await memory.summary('c1'));
     expect(await store.summary('c1')).toMatchObject({ records: first.length + second.length, lastAt: at(102), agents: ['agent-a', 'agent-b'], flags: ['amount_mismatch'] });
