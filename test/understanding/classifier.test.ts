@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
-import { promptShots, trainingLines } from '../../bot/understanding/classifier/corpus.js';
+import { promptShots, trainingLines, type CorpusLine } from '../../bot/understanding/classifier/corpus.js';
 import { IntentClassifier, classificationsOf, corpusHash, featurize, importTrained, localeOf, newNlp } from '../../bot/understanding/classifier/intentClassifier.js';
 import { MODEL_URL, SAFETY_MODEL_URL, SHOTS_URL, currentClassifier, currentSafetyClassifier, safetySourcesHash, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
 import { SafetyClassifier, safetyCorpusHash, safetyFeatures, safetyLabel } from '../../bot/understanding/classifier/safetyClassifier.js';
@@ -15,16 +15,31 @@ const context = (expecting: UnderstandingContext['expecting'] = 'none'): Underst
   recentTurns: [],
 });
 
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/**
+ * The model committed at `url` was built from the current corpus and sources, and training it again
+ * writes it byte for byte; answers the committed text, the lines and the model trained now.
+ */
+async function expectCommittedCurrent<M extends { toJSON(): string }>(
+  url: URL,
+  corpusHashOf: (lines: readonly CorpusLine[]) => string,
+  sources: string,
+  train: (lines: readonly CorpusLine[], sources: string) => Promise<M>,
+): Promise<{ committed: string; lines: CorpusLine[]; trained: M }> {
+  const committed = readFileSync(url, 'utf8').trim();
+  const lines = trainingLines();
+  expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(corpusHashOf(lines));
+  // A different corpus hash with the same sources means the feature code changed: bump its features version.
+  expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(sources);
+  const trained = await train(lines, sources);
+  expect(digest(trained.toJSON()), 'the same corpus trains the same model').toBe(digest(committed));
+  return { committed, lines, trained };
+}
+
 describe('the trained classifier', () => {
   it('was committed from the current corpus, and training is deterministic', async () => {
-    const committed = readFileSync(MODEL_URL, 'utf8').trim();
-    const lines = trainingLines();
-    expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(corpusHash(lines));
-    // A different corpusHash with the same sources means the feature code changed: bump FEATURES_VERSION.
-    expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(sourcesHash());
-    const digest = (s: string) => createHash('sha256').update(s).digest('hex');
-    const trained = await IntentClassifier.train(lines, sourcesHash());
-    expect(digest(trained.toJSON()), 'the same corpus trains the same model').toBe(digest(committed));
+    const { committed, lines, trained } = await expectCommittedCurrent(MODEL_URL, corpusHash, sourcesHash(), (l, s) => IntentClassifier.train(l, s));
     // Read back without the training lines NLP.js keeps for guessing languages (start-up skips
     // them): every label and score is still the trained model's.
     const loaded = await IntentClassifier.fromJSON(committed);
@@ -32,12 +47,7 @@ describe('the trained classifier', () => {
   });
 
   it('the safety-only model was committed from the current corpus too, and its training is deterministic', async () => {
-    const committed = readFileSync(SAFETY_MODEL_URL, 'utf8').trim();
-    const lines = trainingLines();
-    expect(JSON.parse(committed).corpus, 'run npm run train:understanding').toBe(safetyCorpusHash(lines));
-    expect(JSON.parse(committed).sources, 'run npm run train:understanding').toBe(safetySourcesHash());
-    const digest = (s: string) => createHash('sha256').update(s).digest('hex');
-    expect(digest((await SafetyClassifier.train(lines, safetySourcesHash())).toJSON()), 'the same corpus trains the same safety model').toBe(digest(committed));
+    await expectCommittedCurrent(SAFETY_MODEL_URL, (l) => safetyCorpusHash(l), safetySourcesHash(), (l, s) => SafetyClassifier.train(l, s));
   });
 
   it('classifies through the NLU alone with every label and score NLP.js\'s whole process gives', async () => {
