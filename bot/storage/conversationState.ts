@@ -24,7 +24,6 @@ interface Cached {
   json: string | null;
 }
 
-
 export class JsonCheckedConversationState extends ConversationState {
   private readonly cacheKey = Symbol('conversation state');
 
