@@ -256,10 +256,6 @@ export async function checkInBands(
     band,
     languages: Language.options.map((lang) => {
       let positives = 0, raised = 0, caught = 0, modelsCaught = 0, negatives = 0, checkIns = 0;
-      const caughtBy = (r: UnderstandingResult, classes: readonly Signal[]) => {
-        const acted = signalsActedOn(r);
-        return classes.every((s) => acted.includes(s) || r.checkIn === s);
-      };
       lines.forEach((l, i) => {
         const r = results[b]![i];
         if (l.lang !== lang || !r) return;
@@ -268,8 +264,9 @@ export async function checkInBands(
         if (classes.length > 0) {
           positives++;
           if (classes.every((s) => acted.includes(s))) raised++;
-          if (caughtBy(r, classes)) caught++;
-          if (caughtBy(alone[b]![i]!, classes)) modelsCaught++;
+          if (caughtBy(acted, r, classes)) caught++;
+          const byModels = alone[b]![i]!;
+          if (caughtBy(signalsActedOn(byModels), byModels, classes)) modelsCaught++;
         } else if (carried[i]!.length === 0) {
           negatives++;
           if (r.checkIn) checkIns++;
@@ -279,6 +276,10 @@ export async function checkInBands(
     }),
   }));
 }
+
+/** Every class of a line raised (`acted` on) or checked in about. */
+const caughtBy = (acted: readonly Signal[], r: UnderstandingResult, classes: readonly Signal[]): boolean =>
+  classes.every((s) => acted.includes(s) || r.checkIn === s);
 
 /** At most this share of the lines with no safety class may get a check-in, in every language. */
 export const CHECK_IN_BUDGET = 0.05;
