@@ -55,17 +55,16 @@ describe('the train/test split', () => {
   /** Lines per class and language (`none`: hard negatives): issue 12's shape, which blind-4 to blind-8 follow. */
   const ISSUE_12_SHAPE = { self_harm: 15, bereavement: 15, dispute: 15, third_party: 15, legal_representation: 15, none: 30 };
   type Shape = typeof ISSUE_12_SHAPE;
-  /** Sets of another shape: blind-9 weighs self-harm more, the class whose miss costs most. */
-  const SHAPES: Record<string, Shape> = {
-    [BLIND_9_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
-    // Blind-10 (session 9) was written to blind-9's weights, so the two sets' figures compare.
-    [BLIND_10_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
-    // Blind-11 (session 9, written after blind-10 had been read) keeps the same weights for the same reason.
-    [BLIND_11_SAFETY_SET]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
-    // Development sets F (session 8) and G (session 9) were written to the same weights.
-    [DEV_SET_F]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
-    [DEV_SET_G]: { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 },
-  };
+  /**
+   * Blind-9's shape (session 8), which weighs self-harm more, the class whose miss costs most; blind-10
+   * and blind-11 (session 9) and the development sets F (session 8) and G (session 9) were written to
+   * the same weights, so their figures compare.
+   */
+  const SELF_HARM_WEIGHTED: Shape = { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 };
+  /** Sets of another shape than issue 12's. */
+  const SHAPES: Record<string, Shape> = Object.fromEntries(
+    [BLIND_9_SAFETY_SET, BLIND_10_SAFETY_SET, BLIND_11_SAFETY_SET, DEV_SET_F, DEV_SET_G].map((file) => [file, SELF_HARM_WEIGHTED]),
+  );
 
   /**
    * A blind set of a given shape (issue 12's unless SHAPES says otherwise): its lines per class and
