@@ -4,29 +4,23 @@
  * counted on a Redis of the test's own, whose `total_reads_processed` grows by one per round trip.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
-import { Cardholder, setUpOnce, startInstance, type Instance } from '../support/fleet.js';
-import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { Cardholder, setUpOnce, startInstance, useOwnedRedis, type Instance } from '../support/fleet.js';
 
-let redis: OwnedRedis;
-let admin: Redis;
+const owned = useOwnedRedis();
+
 let instance: Instance;
 
 setUpOnce(async () => {
-  redis = await startOwnedRedis({ persistent: false });
-  admin = new Redis(redis.url);
   // The address's limit far away, the conversation's at one message: a refused message then costs nothing but its limits.
-  instance = await startInstance('limits', { url: redis.url, prefix: 'limits:' }, { env: { RATE_LIMIT_CONVERSATION_PER_MIN: '1', RATE_LIMIT_CONVERSATION_BURST: '1' } });
+  instance = await startInstance('limits', { url: owned.url, prefix: 'limits:' }, { env: { RATE_LIMIT_CONVERSATION_PER_MIN: '1', RATE_LIMIT_CONVERSATION_BURST: '1' } });
 });
 afterAll(async () => {
   await instance?.server.close();
-  admin?.disconnect();
-  await redis?.dispose();
 });
 
 /** Round trips Redis served while `work` ran (the INFO that reads the counter after it is one). */
 async function roundTrips(work: () => Promise<unknown>): Promise<number> {
-  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))![1]);
+  const reads = async () => Number(/total_reads_processed:(\d+)/.exec(await owned.admin.info('stats'))![1]);
   const before = await reads();
   await work();
   return (await reads()) - before - 1;
@@ -45,6 +39,6 @@ describe('the limits of a message', () => {
     // The fewest of three: the bot's queues poll Redis on their own now and then.
     expect(Math.min(...counts)).toBe(1);
     // Both were counted: the address's limit too (its key holds this client's requests).
-    expect(Number(await admin.get('limits:ratelimit:ip:127.0.0.1'))).toBeGreaterThan(3);
+    expect(Number(await owned.admin.get('limits:ratelimit:ip:127.0.0.1'))).toBeGreaterThan(3);
   });
 });

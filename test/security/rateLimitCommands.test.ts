@@ -5,28 +5,22 @@
  * which counts a script's inner calls).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { createRateLimiter } from '../../bot/http/rateLimit.js';
 import { connectRedis, type RedisConnection } from '../../bot/storage/redis.js';
-import { setUpOnce } from '../support/fleet.js';
-import { commandCalls, startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { setUpOnce, useOwnedRedis } from '../support/fleet.js';
+import { commandCalls } from '../support/redisServer.js';
 
-let redis: OwnedRedis;
-let admin: Redis;
+const owned = useOwnedRedis();
+
 let connection: RedisConnection;
 
 setUpOnce(async () => {
-  redis = await startOwnedRedis({ persistent: false });
-  admin = new Redis(redis.url);
-  connection = connectRedis({ url: redis.url, prefix: 'limits:' });
+  connection = connectRedis({ url: owned.url, prefix: 'limits:' });
   await connection.ready();
 });
 afterAll(async () => {
   await connection?.close();
-  admin?.disconnect();
-  await redis?.dispose();
 });
-
 
 describe('a rate limit in Redis', () => {
   // 3 requests per window of 30 s.
@@ -34,25 +28,25 @@ describe('a rate limit in Redis', () => {
 
   it('takes one INCRBY per allowed request, sets the window once, and reads the TTL only to refuse', async () => {
     const limit = limiter();
-    await admin.config('RESETSTAT');
+    await owned.admin.config('RESETSTAT');
     for (let i = 0; i < 3; i++) expect(await limit.take('a')).toEqual({ allowed: true });
-    expect(await commandCalls(admin)).toMatchObject({ incrby: 3, expire: 1 });
-    expect((await commandCalls(admin))['pttl']).toBeUndefined();
-    expect(await admin.pttl('limits:ratelimit:test:a')).toBeGreaterThan(29_000);
+    expect(await commandCalls(owned.admin)).toMatchObject({ incrby: 3, expire: 1 });
+    expect((await commandCalls(owned.admin))['pttl']).toBeUndefined();
+    expect(await owned.admin.pttl('limits:ratelimit:test:a')).toBeGreaterThan(29_000);
 
-    await admin.config('RESETSTAT');
+    await owned.admin.config('RESETSTAT');
     const refused = await limit.take('a');
     expect(refused.allowed).toBe(false);
     expect(refused.allowed === false && refused.retryAfterSec).toBeGreaterThan(28);
     expect(refused.allowed === false && refused.retryAfterSec).toBeLessThanOrEqual(30);
-    expect(await commandCalls(admin)).toMatchObject({ incrby: 1, pttl: 1 });
-    expect((await commandCalls(admin))['expire']).toBeUndefined();
+    expect(await commandCalls(owned.admin)).toMatchObject({ incrby: 1, pttl: 1 });
+    expect((await commandCalls(owned.admin))['expire']).toBeUndefined();
   });
 
   it('gives a count left without a TTL one when it refuses, so the key cannot block for ever', async () => {
     const limit = limiter();
-    await admin.set('limits:ratelimit:test:b', '3');
+    await owned.admin.set('limits:ratelimit:test:b', '3');
     expect((await limit.take('b')).allowed).toBe(false);
-    expect(await admin.pttl('limits:ratelimit:test:b')).toBeGreaterThan(29_000);
+    expect(await owned.admin.pttl('limits:ratelimit:test:b')).toBeGreaterThan(29_000);
   });
 });

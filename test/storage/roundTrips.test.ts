@@ -13,31 +13,25 @@
  * per conversation, 45 up to the agreement.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { DemoAccountService } from '../../bot/accounts/demoAccountService.js';
 import { DEMO_ACCOUNTS, loadPolicy } from '../../policy/index.js';
-import { call, setUpOnce, startInstance, TEST_CLOCK, type Instance } from '../support/fleet.js';
-import { startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { call, setUpOnce, startInstance, TEST_CLOCK, useOwnedRedis, type Instance } from '../support/fleet.js';
+
+const owned = useOwnedRedis();
 
 const SCRIPT = ['我这个月还不上了', '4821', '1988-03-14', '我失业了', '20000', '5000', '对', '好的', '同意'];
 
-let redis: OwnedRedis;
-let admin: Redis;
 let instance: Instance;
 
 setUpOnce(async () => {
-  redis = await startOwnedRedis({ persistent: false });
-  admin = new Redis(redis.url);
   // As in the bench, each conversation is its own cardholder (王小明's figures under two account ids, named
   // by the client): a cardholder with an arrangement already would take the change-of-terms path.
   const wang = DEMO_ACCOUNTS.find((a) => a.accountId === 'cn-m1-wang')!;
   const accounts = new DemoAccountService(TEST_CLOCK, (id) => loadPolicy(id).timezone, ['rt-1', 'rt-2', 'rt-3', 'rt-4'].map((accountId) => ({ ...wang, accountId })));
-  instance = await startInstance('round-trips', { url: redis.url, prefix: 'trips:' }, { accounts });
+  instance = await startInstance('round-trips', { url: owned.url, prefix: 'trips:' }, { accounts });
 });
 afterAll(async () => {
   await instance?.server.close();
-  admin?.disconnect();
-  await redis?.dispose();
 });
 
 /** How many INFO reads `counted` makes (each one round trip), so a count around other counts can take them off. */
@@ -46,7 +40,7 @@ let infos = 0;
 async function counted<T>(work: () => Promise<T>): Promise<{ trips: number; result: T }> {
   const reads = async () => {
     infos++;
-    return Number(/total_reads_processed:(\d+)/.exec(await admin.info('stats'))![1]);
+    return Number(/total_reads_processed:(\d+)/.exec(await owned.admin.info('stats'))![1]);
   };
   const before = await reads();
   const inner = infos;

@@ -19,6 +19,8 @@ import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
 import type { RedisSettingsInput } from '../../bot/storage/redis.js';
 import type { Understanding } from '../../conversation/understanding.js';
 import type { AccountService } from '../../conversation/accounts.js';
+import { Redis } from 'ioredis';
+import { startOwnedRedis, type OwnedRedis } from './redisServer.js';
 import { until } from './until.js';
 import { call, type HttpReply } from './http.js';
 
@@ -64,6 +66,33 @@ export interface InstanceOptions {
   stores?: OpenStoresOptions;
   understanding?: Understanding;
   accounts?: AccountService;
+}
+
+/**
+ * For a test file: a redis-server of its own (not persistent) and a plain client on it, started once
+ * before the file's tests and gone after them — after the file's own `afterAll` hooks, which run
+ * first, so whatever the file connected is closed before its server goes. `url` and `admin` are
+ * there inside the tests and hooks.
+ */
+export function useOwnedRedis(): { readonly url: string; readonly admin: Redis } {
+  let redis: OwnedRedis | undefined;
+  let admin: Redis | undefined;
+  setUpOnce(async () => {
+    redis = await startOwnedRedis({ persistent: false });
+    admin = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    admin?.disconnect();
+    await redis?.dispose();
+  });
+  return {
+    get url() {
+      return redis!.url;
+    },
+    get admin() {
+      return admin!;
+    },
+  };
 }
 
 /**

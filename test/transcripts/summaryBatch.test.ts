@@ -5,27 +5,15 @@
  * of four or more commands per record. Counted on a Redis of the test's own (`INFO commandstats`,
  * which counts a script's inner calls).
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from 'vitest';
 import { RedisTranscriptStore } from '../../bot/transcripts/redisStore.js';
 import { MemoryTranscriptStore } from '../../bot/transcripts/store.js';
 import type { TranscriptEntry } from '../../bot/transcripts/schema.js';
-import { setUpOnce } from '../support/fleet.js';
-import { commandCalls, startOwnedRedis, type OwnedRedis } from '../support/redisServer.js';
+import { useOwnedRedis } from '../support/fleet.js';
+import { commandCalls } from '../support/redisServer.js';
 import { complete, conversationEntries, testSealing } from './fixtures.js';
 
-let redis: OwnedRedis;
-let client: Redis;
-
-setUpOnce(async () => {
-  redis = await startOwnedRedis({ persistent: false });
-  client = new Redis(redis.url);
-});
-afterAll(async () => {
-  client?.disconnect();
-  await redis?.dispose();
-});
-
+const owned = useOwnedRedis();
 
 const at = (s: number) => new Date(Date.parse('2024-07-01T08:00:00.000Z') + s * 1000).toISOString();
 const agentAction = (agentId: string, s: number): TranscriptEntry =>
@@ -41,12 +29,12 @@ describe('a transcript batch’s summary', () => {
     const first = entries.slice(0, 3);
     const second = [agentAction('agent-b', 100), ...entries.slice(3), flag(101), agentAction('agent-a', 102), agentAction('agent-b', 50)];
     const memory = new MemoryTranscriptStore(testSealing());
-    const store = new RedisTranscriptStore(client, 'summary-batch:', testSealing(), { packOnOutcome: false });
+    const store = new RedisTranscriptStore(owned.admin, 'summary-batch:', testSealing(), { packOnOutcome: false });
     for (const batch of [first, second]) await memory.appendBatch('c1', () => batch);
     await store.appendBatch('c1', () => first);
-    await client.config('RESETSTAT');
+    await owned.admin.config('RESETSTAT');
     await store.appendBatch('c1', () => second);
-    const calls = await commandCalls(client);
+    const calls = await commandCalls(owned.admin);
 
     expect(await store.summary('c1')).toEqual(await memory.summary('c1'));
     expect(await store.summary('c1')).toMatchObject({ records: first.length + second.length, lastAt: at(102), agents: ['agent-a', 'agent-b'], flags: ['amount_mismatch'] });

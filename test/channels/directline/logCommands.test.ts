@@ -6,31 +6,25 @@
  * own (`INFO commandstats`, which counts a script's inner calls).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
 import { RedisConversationLog } from '../../../bot/channels/directline/redisStore.js';
 import { RedisConversationLock } from '../../../bot/storage/lock.js';
 import { connectRedis, type RedisConnection } from '../../../bot/storage/redis.js';
-import { setUpOnce } from '../../support/fleet.js';
-import { commandCalls, startOwnedRedis, type OwnedRedis } from '../../support/redisServer.js';
+import { setUpOnce, useOwnedRedis } from '../../support/fleet.js';
+import { commandCalls } from '../../support/redisServer.js';
 
-let redis: OwnedRedis;
-let admin: Redis;
+const owned = useOwnedRedis();
+
 let connection: RedisConnection;
 
 setUpOnce(async () => {
-  redis = await startOwnedRedis({ persistent: false });
-  admin = new Redis(redis.url);
-  connection = connectRedis({ url: redis.url, prefix: 'dl:' });
+  connection = connectRedis({ url: owned.url, prefix: 'dl:' });
   await connection.ready();
 });
 afterAll(async () => {
   await connection?.close();
-  admin?.disconnect();
-  await redis?.dispose();
 });
 
-
-const ttls = async (id: string) => Promise.all((await admin.keys(`dl:*${id}*`)).map((key) => admin.ttl(key)));
+const ttls = async (id: string) => Promise.all((await owned.admin.keys(`dl:*${id}*`)).map((key) => owned.admin.ttl(key)));
 
 describe('the Direct Line log in Redis', () => {
   it('reads the open marker once per script, alone and in a turn’s commit, and still gives unstarted conversations their short TTL', async () => {
@@ -41,20 +35,20 @@ describe('the Direct Line log in Redis', () => {
     await log.open(id);
 
     // The replies' own script, on a conversation not started: one GET, the unstarted TTL.
-    await admin.config('RESETSTAT');
+    await owned.admin.config('RESETSTAT');
     await log.appendReplies(id, [{ type: 'message', text: 'greeting' }]);
-    expect(await commandCalls(admin)).toMatchObject({ get: 1 });
-    expect((await commandCalls(admin))['exists']).toBeUndefined();
+    expect(await commandCalls(owned.admin)).toMatchObject({ get: 1 });
+    expect((await commandCalls(owned.admin))['exists']).toBeUndefined();
     for (const ttl of await ttls(id)) expect(ttl).toBeLessThanOrEqual(120);
 
     // A turn: the message's append (one GET of the marker), then the commit (the lease's GET, one of the marker).
-    await admin.config('RESETSTAT');
+    await owned.admin.config('RESETSTAT');
     await lock.withLock(id, async () => {
       await log.append(id, { type: 'message', text: 'hello' });
       await log.appendReplies(id, [{ type: 'message', text: 'answer' }]);
     });
-    expect(await commandCalls(admin)).toMatchObject({ get: 3 });
-    expect((await commandCalls(admin))['exists']).toBeUndefined();
+    expect(await commandCalls(owned.admin)).toMatchObject({ get: 3 });
+    expect((await commandCalls(owned.admin))['exists']).toBeUndefined();
     for (const ttl of await ttls(id)) expect(ttl).toBeGreaterThan(120);
     expect((await log.read(id, undefined, 10)).map((e) => e.activity.text)).toEqual(['greeting', 'hello', 'answer']);
 
