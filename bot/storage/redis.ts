@@ -117,6 +117,9 @@ export function connectRedis(input: RedisSettingsInput, options: ConnectOptions 
     const clusterOptions: ClusterOptions = {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
+      // This client's own list (ioredis shares its default array between clients): the scripts
+      // whose key count is their first argument add their names to it (`defineVariadicScript`).
+      autoPipeliningIgnoredCommands: [],
       maxRedirections: 8,
       clusterRetryStrategy: (times) => Math.min(times * 100, settings.maxReconnectDelayMs),
       redisOptions: {
@@ -166,6 +169,24 @@ export function connectRedis(input: RedisSettingsInput, options: ConnectOptions 
       client.disconnect();
     },
   };
+}
+
+/**
+ * Registers a Lua script whose key count varies, so that it is the call's first argument (ioredis
+ * `defineCommand` without `numberOfKeys`), once per client, and returns a caller. On a Cluster,
+ * ioredis's auto-pipelining picks a custom command's node by its first argument — here the count,
+ * not a key — so the script could share a pipeline with commands for another node, which ioredis then
+ * refuses whole ("All keys in the pipeline should belong to the same slots allocation group"); there
+ * it is sent on its own, routed by its real keys. On a single node every command shares one pipeline.
+ */
+/** `lua` is built only when the script is first registered on the client. */
+export function defineVariadicScript<R>(client: RedisClient, name: string, lua: () => string): (keys: string[], args: Array<string | number | Buffer>) => Promise<R> {
+  const commands = client as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<R>>;
+  if (typeof commands[name] !== 'function') {
+    client.defineCommand(name, { lua: lua() });
+    if (client instanceof ioredis().Cluster) client.options.autoPipeliningIgnoredCommands?.push(name);
+  }
+  return (keys, args) => commands[name]!.call(client, keys.length, ...keys, ...args);
 }
 
 /**

@@ -5,7 +5,7 @@
  * write. The stores defer their writes with `deferToCommit` (bot/storage/lock.ts) and register the
  * Lua of each kind of write here; the lock runs the script when the turn returns.
  */
-import type { RedisClient } from './redis.js';
+import { defineVariadicScript, type RedisClient } from './redis.js';
 
 /**
  * Lua of one kind of commit op: `check` and `write` are bodies of functions of `K` and `A`, the
@@ -129,11 +129,8 @@ return {0}
 
 /** Runs the commit of `ops` under the lease `token` on `lockKey`: [0] stored and released, [i, reason] refused. */
 export async function runCommit(client: RedisClient, lockKey: string, token: string, ops: CommitOp[]): Promise<[number, string?]> {
-  // Named by the kinds it knows: a kind registered later gets a script of its own. The key count is the first argument.
-  const name = `forbearTurnCommit${kinds.size}`;
-  const commands = client as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<unknown>>;
-  if (typeof commands[name] !== 'function') client.defineCommand(name, { lua: commitLua() });
+  // Named by the kinds it knows: a kind registered later gets a script of its own.
+  const commit = defineVariadicScript<[number, string?]>(client, `forbearTurnCommit${kinds.size}`, commitLua);
   const keys = [lockKey, ...ops.flatMap((op) => op.keys)];
-  const args = [token, ops.length, ...ops.flatMap((op) => [op.kind, op.keys.length, op.args.length, ...op.args])];
-  return (await commands[name]!.call(client, keys.length, ...keys, ...args)) as [number, string?];
+  return commit(keys, [token, ops.length, ...ops.flatMap((op) => [op.kind, op.keys.length, op.args.length, ...op.args])]);
 }

@@ -19,6 +19,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import { RedisKeys } from '../storage/keys.js';
 import { afterCommit, deferToCommit, deferred, leaseNotes } from '../storage/lock.js';
+import { defineVariadicScript } from '../storage/redis.js';
 import { commitKind, packersAtOutcome, type CommitLua, type CommitOp } from '../storage/redisCommit.js';
 import { decodeCompact, encodeCompact } from '../storage/compact.js';
 import { EMPTY_HEAD, type Linked } from './chain.js';
@@ -130,7 +131,6 @@ type BatchOp = CommitOp & {
   batches?: { build: BatchBuilder; records: TranscriptRecord[]; deltas: ReturnType<typeof summaryDelta>[]; settles: boolean }[];
 };
 
-type AppendScript = (...args: (string | number | Buffer)[]) => Promise<[number, string?, string?]>;
 type PackScript = (...args: (string | number | Buffer)[]) => Promise<number>;
 
 export interface RedisTranscriptOptions {
@@ -155,7 +155,6 @@ export class RedisTranscriptStore implements TranscriptStore {
     this.keys = new RedisKeys(prefix);
     this.packOnOutcome = options.packOnOutcome ?? true;
     const commands = client as unknown as Record<string, unknown>;
-    if (typeof commands['transcriptBatch'] !== 'function') client.defineCommand('transcriptBatch', { lua: APPEND_LUA });
     if (typeof commands['transcriptPack'] !== 'function') client.defineCommand('transcriptPack', { numberOfKeys: 3, lua: PACK_LUA });
   }
 
@@ -184,12 +183,12 @@ export class RedisTranscriptStore implements TranscriptStore {
     alongside?: (records: R[]) => Promise<unknown> | undefined,
   ): Promise<R[]> {
     let head = startHead;
-    const run = (this.client as unknown as Record<string, AppendScript>)['transcriptBatch']!;
+    const run = defineVariadicScript<[number, string?, string?]>(this.client, 'transcriptBatch', () => APPEND_LUA);
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
       const summary = typeof deltas === 'string' ? deltas : JSON.stringify(deltas);
-      const script = run.call(this.client, keys.length, ...keys, String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records));
+      const script = run(keys, [String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records)]);
       const [result] = await Promise.all([script, attempt === 0 ? alongside?.(records) : undefined]);
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };

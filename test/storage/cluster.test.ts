@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Cluster } from 'ioredis';
 import { openStores, type Stores } from '../../bot/storage/index.js';
+import { connectRedis, defineVariadicScript } from '../../bot/storage/redis.js';
 import { startOwnedCluster, type OwnedCluster } from '../support/redisServer.js';
 import { arrangementFor } from './fixtures.js';
 
@@ -77,5 +78,28 @@ describe('Redis Cluster', () => {
     expect(await instances[1].arrangements.get(arrangement.reference)).toEqual(arrangement);
     expect(await instances[0].arrangements.listByConversation('cluster-conv')).toEqual([arrangement]);
     expect(await instances[1].arrangements.listByAccount('acct-c')).toEqual([arrangement]);
+  });
+
+  it('sends a script whose key count is its first argument to its keys\' node, whatever else the same tick sends', async () => {
+    // ioredis's auto-pipelining picks a custom command's node by its first argument, here the count
+    // "1": a key on another node, sent in the same tick as a command for the count's node, would share
+    // that node's pipeline, which ioredis then refuses whole (the transcript batch and the turn's commit
+    // are such scripts).
+    const connection = connectRedis({ clusterNodes: cluster.nodes });
+    try {
+      await connection.ready();
+      const client = connection.client as Cluster;
+      const nodeOf = async (key: string) => client.slots[(await client.cluster('KEYSLOT', key)) as number]!.join(',');
+      const countNode = await nodeOf('1');
+      const candidates = Array.from({ length: 64 }, (_, i) => `variadic-${i}`);
+      const nodes = await Promise.all(candidates.map(nodeOf));
+      const elsewhere = candidates.find((_, i) => nodes[i] !== countNode)!;
+      const there = candidates.find((_, i) => nodes[i] === countNode)!;
+      await client.set(elsewhere, 'found');
+      const get = defineVariadicScript<string>(client, 'testVariadicGet', () => "return redis.call('GET', KEYS[1])");
+      expect(await Promise.all([get([elsewhere], []), client.get(there)])).toEqual(['found', null]);
+    } finally {
+      await connection.close();
+    }
   });
 });
