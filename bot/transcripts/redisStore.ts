@@ -145,6 +145,8 @@ export class RedisTranscriptStore implements TranscriptStore {
   private readonly keys: RedisKeys;
   private readonly knownHeads = new Map<string, ChainHead>();
   private readonly packOnOutcome: boolean;
+  /** The batch append (BATCH_LUA alone): its key count is its first argument. */
+  private readonly batchScript: (keys: string[], args: Array<string | number | Buffer>) => Promise<[number, string?, string?]>;
 
   constructor(
     private readonly client: Redis | Cluster,
@@ -155,6 +157,9 @@ export class RedisTranscriptStore implements TranscriptStore {
     this.keys = new RedisKeys(prefix);
     this.packOnOutcome = options.packOnOutcome ?? true;
     const commands = client as unknown as Record<string, unknown>;
+    // Defined here, before any command of this client is pipelined: a command defined while a
+    // tick's pipeline is open is missing from that pipeline.
+    this.batchScript = defineVariadicScript(client, 'transcriptBatch', () => APPEND_LUA);
     if (typeof commands['transcriptPack'] !== 'function') client.defineCommand('transcriptPack', { numberOfKeys: 3, lua: PACK_LUA });
   }
 
@@ -183,12 +188,11 @@ export class RedisTranscriptStore implements TranscriptStore {
     alongside?: (records: R[]) => Promise<unknown> | undefined,
   ): Promise<R[]> {
     let head = startHead;
-    const run = defineVariadicScript<[number, string?, string?]>(this.client, 'transcriptBatch', () => APPEND_LUA);
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const { records, deltas } = await seal(head);
       if (records.length === 0) return records;
       const summary = typeof deltas === 'string' ? deltas : JSON.stringify(deltas);
-      const script = run(keys, [String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records)]);
+      const script = this.batchScript(keys, [String(head.seq), head.hash, records.at(-1)!.hash, summary, records.length, encodeCompact(records)]);
       const [result] = await Promise.all([script, attempt === 0 ? alongside?.(records) : undefined]);
       if (result[0] === 1) return records;
       head = { seq: Number(result[1]), hash: String(result[2]) };
