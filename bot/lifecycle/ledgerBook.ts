@@ -76,7 +76,8 @@ export type PaymentResult =
   | { status: 'duplicate'; record: PaymentRecord }
   | { status: 'conflict' };
 
-const Index = z.array(z.string());
+/** Before 2026-12-01 the active references were one list in one record (`ledger-index`/`active`). */
+const LegacyIndex = z.array(z.string());
 /** A cardholder's payments, newest last, for promise checks ("我已经还了"); bounded. */
 const AccountPayments = z.array(PaymentRecord);
 const ACCOUNT_PAYMENTS_KEEP = 200;
@@ -140,7 +141,9 @@ export function ledgerRecords(stores: Stores) {
 export class LedgerBook {
   private readonly ledgers;
   private readonly payments;
-  private readonly index;
+  /** The references of every active ledger, for the scheduler's assessments. */
+  private readonly active;
+  private readonly legacyIndex;
   private readonly unmatched;
   private readonly accountPayments;
   private listener: LedgerListener | undefined;
@@ -149,7 +152,8 @@ export class LedgerBook {
     const { stores } = deps;
     this.ledgers = ledgerRecords(stores);
     this.payments = stores.keyValue({ namespace: 'payment', schema: PaymentRecord, scope: 'global' });
-    this.index = stores.keyValue({ namespace: 'ledger-index', schema: Index, scope: 'global' });
+    this.active = stores.memberSet('ledger-active');
+    this.legacyIndex = stores.keyValue({ namespace: 'ledger-index', schema: LegacyIndex, scope: 'global' });
     this.unmatched = stores.keyValue({ namespace: 'payment-unmatched', schema: Unmatched, scope: 'global' });
     this.accountPayments = stores.keyValue({ namespace: 'account-payments', schema: AccountPayments, scope: 'global' });
   }
@@ -214,7 +218,7 @@ export class LedgerBook {
             published: -1,
           };
         }),
-        this.index.update(ACTIVE, (list) => (list?.includes(arrangement.reference) ? list : [...(list ?? []), arrangement.reference])),
+        this.active.add(arrangement.reference),
         // By reference alone, not the arrangements: a ledger exists only for a recorded arrangement.
         this.deps.arrangements.referencesByAccount(arrangement.accountId).then((references) => Promise.all(references.map((r) => this.ledgers.get(r)))),
       ]);
@@ -247,7 +251,20 @@ export class LedgerBook {
 
   /** Ledgers opened and not yet seen ended by `assessAll` (a superseded one stays until the next run). */
   async activeReferences(): Promise<string[]> {
-    return (await this.index.get(ACTIVE)) ?? [];
+    await this.moveLegacyIndex();
+    return this.active.members();
+  }
+
+  /**
+   * A store written by an earlier version keeps its active references in one list, which every
+   * consent rewrote whole under a compare-and-set; they move into the member set once (re-adding is
+   * harmless if two instances do it at once), then the list is gone.
+   */
+  private async moveLegacyIndex(): Promise<void> {
+    const legacy = await this.legacyIndex.get(ACTIVE);
+    if (legacy === undefined) return;
+    await Promise.all(legacy.map((reference) => this.active.add(reference)));
+    await this.legacyIndex.delete(ACTIVE);
   }
 
   unmatchedPayments(): Promise<PaymentRecord[]> {
@@ -303,7 +320,7 @@ export class LedgerBook {
     for (const reference of await this.activeReferences()) {
       const record = await this.assess(reference);
       if (record && record.ledger.status !== 'active') {
-        await this.index.update(ACTIVE, (list) => (list ?? []).filter((r) => r !== reference));
+        await this.active.remove(reference);
       }
     }
   }

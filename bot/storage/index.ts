@@ -18,6 +18,7 @@ import {
 import { connectRedis, type ConnectOptions, type RedisConnection, type RedisSettingsInput, type StoreHealth } from './redis.js';
 import { RedisStorage } from './redisStorage.js';
 import { ExpiringMemoryStorage, type ExpiringStorage } from './memoryStorage.js';
+import { MemoryMemberSet, RedisMemberSet, type MemberSet } from './memberSet.js';
 
 export interface Stores {
   readonly backend: StoreHealth['backend'];
@@ -29,6 +30,8 @@ export interface Stores {
   /** The Redis connection behind these stores, for parts that keep their own structures (transcripts); null in memory. */
   readonly redis: RedisConnection | null;
   keyValue<S extends z.ZodType>(options: KeyValueOptions<S>): KeyValueStore<z.output<S>>;
+  /** A shared set of short strings that many writers change at once (bot/storage/memberSet.ts). */
+  memberSet(namespace: string): MemberSet;
   /** For the readiness probe; never throws. */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
@@ -44,6 +47,7 @@ export function memoryStores(now: () => number = Date.now): Stores {
     arrangements: new MemoryArrangementRepository(),
     redis: null,
     keyValue: (options) => new MemoryKeyValueStore(options),
+    memberSet: () => new MemoryMemberSet(),
     health: async () => ({ status: 'up', backend: 'memory' }),
     close: async () => {},
   };
@@ -76,6 +80,7 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
       if (kv.withTurn) withTurn.push(store);
       return store;
     },
+    memberSet: (namespace) => new RedisMemberSet(client, keys, namespace),
     health: () => connection.health(),
     close: () => connection.close(),
   };
@@ -87,3 +92,4 @@ export { Arrangement, type ArrangementRepository, type CreateOnceResult } from '
 export type { ConversationLock } from './lock.js';
 export type { InboxDedupe } from './dedupe.js';
 export type { KeyValueStore, KeyValueOptions } from './keyValue.js';
+export type { MemberSet } from './memberSet.js';

@@ -9,6 +9,7 @@ import { MemoryArrangementRepository, RedisArrangementRepository } from '../../b
 import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from '../../bot/storage/dedupe.js';
 import { StoreUnavailableError } from '../../bot/storage/errors.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../../bot/storage/keyValue.js';
+import { MemoryMemberSet, RedisMemberSet, type MemberSet } from '../../bot/storage/memberSet.js';
 import { useTestRedis } from '../support/redis.js';
 import { arrangementFor } from './fixtures.js';
 
@@ -23,6 +24,7 @@ interface Backend {
   dedupe(): Promise<[InboxDedupe, InboxDedupe]>;
   keyValue(): Promise<[KeyValueStore<Counter>, KeyValueStore<Counter>]>;
   arrangements(draw?: () => ArrangementReference): Promise<[ArrangementRepository, ArrangementRepository]>;
+  memberSet(namespace: string): Promise<[MemberSet, MemberSet]>;
 }
 
 const memory: Backend = {
@@ -37,6 +39,10 @@ const memory: Backend = {
   async arrangements(draw) {
     const r = new MemoryArrangementRepository(draw);
     return [r, r];
+  },
+  async memberSet() {
+    const m = new MemoryMemberSet();
+    return [m, m];
   },
 };
 
@@ -53,6 +59,10 @@ const onRedis: Backend = {
   async arrangements(draw) {
     const [a, b] = await twoConnections();
     return [new RedisArrangementRepository(a.client, a.keys, draw), new RedisArrangementRepository(b.client, b.keys, draw)];
+  },
+  async memberSet(namespace) {
+    const [a, b] = await twoConnections();
+    return [new RedisMemberSet(a.client, a.keys, namespace), new RedisMemberSet(b.client, b.keys, namespace)];
   },
 };
 
@@ -243,7 +253,47 @@ describe.each([
   });
 });
 
+describe.each([
+  ['memory', memory],
+  ['redis', onRedis],
+] as const)('MemberSet (%s)', (_name, backend) => {
+  it('adds, removes and lists members, the same from either instance; adding twice keeps one', async () => {
+    const [a, b] = await backend.memberSet(unique('set'));
+    await a.add('FB-2026-AAAA-0001');
+    await b.add('FB-2026-AAAA-0002');
+    await b.add('FB-2026-AAAA-0001');
+    expect((await a.members()).sort()).toEqual(['FB-2026-AAAA-0001', 'FB-2026-AAAA-0002']);
+    await a.remove('FB-2026-AAAA-0001');
+    await a.remove('FB-2026-AAAA-9999');
+    expect(await b.members()).toEqual(['FB-2026-AAAA-0002']);
+  });
+
+  it('keeps every one of many concurrent additions and removals from two instances', async () => {
+    const [a, b] = await backend.memberSet(unique('set'));
+    const refs = Array.from({ length: 400 }, () => newReference());
+    await Promise.all(refs.map((r, i) => (i % 2 ? a : b).add(r)));
+    await Promise.all(refs.filter((_, i) => i % 3 === 0).map((r, i) => (i % 2 ? b : a).remove(r)));
+    expect((await a.members()).sort()).toEqual(refs.filter((_, i) => i % 3 !== 0).sort());
+  });
+});
+
 describe('Redis layout', () => {
+  it('a member set: a change sends only its own member, and thousands of members stay compact', async () => {
+    const { client, keys } = await redis().connect('layout-set');
+    const namespace = unique('set');
+    const set = new RedisMemberSet(client, keys, namespace);
+    const refs = Array.from({ length: 3000 }, () => newReference());
+    await Promise.all(refs.map((r) => set.add(r)));
+    // One bucket of ≈ 12 members: the one change a consent makes writes that bucket's one field.
+    const key = set.redisKey(refs[0]!);
+    expect(await client.hlen(key)).toBeLessThan(40);
+    expect(await client.object('ENCODING', key)).toBe('listpack');
+    let bytes = 0;
+    for (let b = 0; b < 256; b++) bytes += (await client.memory('USAGE', keys.global('members', `${namespace}:${b}`))) ?? 0;
+    // ≈ 60 bytes a member with the buckets' own overhead; a Redis set would be over 80.
+    expect(bytes / refs.length).toBeLessThan(80);
+  });
+
   it('arrangements never expire; dedupe marks do; conversation-scoped records share the conversation slot', async () => {
     const connection = await redis().connect();
     const repo = new RedisArrangementRepository(connection.client, connection.keys);
