@@ -13,7 +13,7 @@ import { Language } from '../../conversation/language.js';
 import { assessmentOf, type CaseFile } from '../../conversation/case.js';
 import { todayIn, type Clock } from '../../conversation/clock.js';
 import type { AccountService } from '../../conversation/accounts.js';
-import type { KeyValueStore, Stores } from '../storage/index.js';
+import type { KeyValueStore, RankedSet, Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { HandoffDesk, OpenResult } from '../../conversation/handoff.js';
 
@@ -108,15 +108,16 @@ export const HandoffTicket = z.object({
 });
 export type HandoffTicket = z.infer<typeof HandoffTicket>;
 
-export const QueueEntry = z.object({ conversationId: z.string(), urgency: HandoffUrgency, openedAt: z.string() });
-export type QueueEntry = z.infer<typeof QueueEntry>;
-const Queue = z.array(QueueEntry);
+/** Before 2026-12-01 the queue was one list in one record (`handoff-queue`/`open`), rewritten by every change. */
+const LegacyQueue = z.array(z.object({ conversationId: z.string(), urgency: HandoffUrgency, openedAt: z.string() }));
 
 const URGENCY_RANK = { critical: 0, high: 1, normal: 2 } as const;
+/** Above any epoch millisecond of this millennium, and urgency × it + milliseconds stays an exact double. */
+const URGENCY_STEP = 1e13;
 
-/** Most urgent first, then longest waiting. */
-export function queueOrder(a: QueueEntry, b: QueueEntry): number {
-  return URGENCY_RANK[a.urgency] - URGENCY_RANK[b.urgency] || a.openedAt.localeCompare(b.openedAt);
+/** The queue's order: most urgent first, then longest waiting. */
+function queueScore(urgency: z.infer<typeof HandoffUrgency>, openedAt: string): number {
+  return URGENCY_RANK[urgency] * URGENCY_STEP + Date.parse(openedAt);
 }
 
 export interface DeskSettings {
@@ -150,11 +151,14 @@ function offerSummary(offer: Offer) {
 
 export class QueueDesk implements HandoffDesk {
   readonly tickets: KeyValueStore<HandoffTicket>;
-  private readonly queue: KeyValueStore<QueueEntry[]>;
+  /** Open cases by conversation id, in `queueScore` order. */
+  private readonly queue: RankedSet;
+  private readonly legacyQueue;
 
   constructor(private readonly deps: DeskDependencies) {
     this.tickets = deps.stores.keyValue({ namespace: 'handoff-ticket', schema: HandoffTicket, scope: 'conversation' });
-    this.queue = deps.stores.keyValue({ namespace: 'handoff-queue', schema: Queue, scope: 'global' });
+    this.queue = deps.stores.rankedSet('handoff-queue');
+    this.legacyQueue = deps.stores.keyValue({ namespace: 'handoff-queue', schema: LegacyQueue, scope: 'global' });
   }
 
   async open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult> {
@@ -178,18 +182,16 @@ export class QueueDesk implements HandoffDesk {
       arrangement: null,
       notes: [],
     });
-    const queue = await this.queue.update('open', (current = []) =>
-      [...current.filter((e) => e.conversationId !== conversationId), { conversationId, urgency: handoff.urgency, openedAt }].sort(queueOrder),
-    );
+    await this.moveLegacyQueue();
+    const position = await this.queue.put(conversationId, queueScore(handoff.urgency, openedAt));
     if (!this.staffed()) return { available: false };
-    const position = queue.findIndex((e) => e.conversationId === conversationId);
     return { available: true, position, waitMinutes: Math.max(1, position * this.deps.settings.minutesPerCase) };
   }
 
   /** Waiting and claimed cases, most urgent and longest waiting first. */
   async list(): Promise<HandoffTicket[]> {
-    const entries = (await this.queue.get('open')) ?? [];
-    const tickets = await Promise.all(entries.map((e) => this.tickets.get(e.conversationId)));
+    await this.moveLegacyQueue();
+    const tickets = await Promise.all((await this.queue.members()).map((id) => this.tickets.get(id)));
     return tickets.filter((t): t is HandoffTicket => t !== undefined && (t.status === 'waiting' || t.status === 'claimed'));
   }
 
@@ -242,7 +244,19 @@ export class QueueDesk implements HandoffDesk {
   /** Takes the case off the queue with how it ended ("arrangement", "returned_to_bot", an outcome code). */
   async finish(conversationId: string, status: 'closed' | 'returned', outcome: string): Promise<void> {
     await this.tickets.update(conversationId, (current) => ({ ...current!, status, outcome }));
-    await this.queue.update('open', (current = []) => current.filter((e) => e.conversationId !== conversationId));
+    await this.queue.remove(conversationId);
+  }
+
+  /**
+   * A store written by an earlier version keeps the queue as one list; its cases move into the ranked
+   * set (moving one twice is harmless), then the list is gone. Checked on every open and list, so
+   * cases queued by an instance of the earlier version during a rolling upgrade are not lost.
+   */
+  private async moveLegacyQueue(): Promise<void> {
+    const legacy = await this.legacyQueue.get('open');
+    if (legacy === undefined) return;
+    await Promise.all(legacy.map((e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt))));
+    await this.legacyQueue.delete('open');
   }
 
   private staffed(): boolean {

@@ -18,7 +18,7 @@ import {
 import { connectRedis, type ConnectOptions, type RedisConnection, type RedisSettingsInput, type StoreHealth } from './redis.js';
 import { RedisStorage } from './redisStorage.js';
 import { ExpiringMemoryStorage, type ExpiringStorage } from './memoryStorage.js';
-import { MemoryMemberSet, RedisMemberSet, type MemberSet } from './memberSet.js';
+import { MemoryMemberSet, MemoryRankedSet, RedisMemberSet, RedisRankedSet, type MemberSet, type RankedSet } from './sets.js';
 
 export interface Stores {
   readonly backend: StoreHealth['backend'];
@@ -30,8 +30,10 @@ export interface Stores {
   /** The Redis connection behind these stores, for parts that keep their own structures (transcripts); null in memory. */
   readonly redis: RedisConnection | null;
   keyValue<S extends z.ZodType>(options: KeyValueOptions<S>): KeyValueStore<z.output<S>>;
-  /** A shared set of short strings that many writers change at once (bot/storage/memberSet.ts). */
+  /** A shared set of short strings that many writers change at once (bot/storage/sets.ts). */
   memberSet(namespace: string): MemberSet;
+  /** A shared queue in score order that many writers change at once (bot/storage/sets.ts). */
+  rankedSet(namespace: string): RankedSet;
   /** For the readiness probe; never throws. */
   health(): Promise<StoreHealth>;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export function memoryStores(now: () => number = Date.now): Stores {
     redis: null,
     keyValue: (options) => new MemoryKeyValueStore(options),
     memberSet: () => new MemoryMemberSet(),
+    rankedSet: () => new MemoryRankedSet(),
     health: async () => ({ status: 'up', backend: 'memory' }),
     close: async () => {},
   };
@@ -81,6 +84,7 @@ export async function openStores(settings: RedisSettingsInput | null, options: O
       return store;
     },
     memberSet: (namespace) => new RedisMemberSet(client, keys, namespace),
+    rankedSet: (namespace) => new RedisRankedSet(client, keys, namespace),
     health: () => connection.health(),
     close: () => connection.close(),
   };
@@ -92,4 +96,4 @@ export { Arrangement, type ArrangementRepository, type CreateOnceResult } from '
 export type { ConversationLock } from './lock.js';
 export type { InboxDedupe } from './dedupe.js';
 export type { KeyValueStore, KeyValueOptions } from './keyValue.js';
-export type { MemberSet } from './memberSet.js';
+export type { MemberSet, RankedSet } from './sets.js';

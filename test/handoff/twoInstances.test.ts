@@ -4,6 +4,9 @@
  * through the shared stores, so neither side needs to know which instance the other is on.
  */
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
+import { RedisRankedSet } from '../../bot/storage/sets.js';
 import { useTestRedis } from '../support/redis.js';
 import { consoleLogin } from '../support/console.js';
 import { Cardholder, botTexts, events, useTwoInstances } from '../support/fleet.js';
@@ -43,5 +46,27 @@ describe('handoff across two instances', () => {
     expect(agreements).toHaveLength(1);
     const reference = (agreements[0]!.value as { reference: string }).reference;
     expect(await two.a.forbear.stores.arrangements.get(reference)).toMatchObject({ offer: { installment: { months: 18 } } });
+  });
+
+  it('a queue an earlier version left as one list still shows every case, moved into the ranked queue', async () => {
+    const c = await Cardholder.open(two.a, two.a);
+    await c.greeted(two.a);
+    for (const line of ['4821', '1988-03-14', '我想找人工客服']) await c.say(two.a, line);
+    expect(events(await c.log(two.a), 'handoff')).toHaveLength(1);
+    // As the earlier version stored it: the case in the one-list record, not in the ranked set.
+    const { client, keys } = await redis().connect('legacy-queue');
+    const ranked = new RedisRankedSet(client, keys, 'handoff-queue');
+    await ranked.remove(c.conversationId);
+    const legacy = new RedisKeyValueStore(client, keys, {
+      namespace: 'handoff-queue',
+      schema: z.array(z.object({ conversationId: z.string(), urgency: z.string(), openedAt: z.string() })),
+      scope: 'global',
+    });
+    await legacy.set('open', [{ conversationId: c.conversationId, urgency: 'normal', openedAt: '2026-11-22T01:00:00.000Z' }]);
+
+    const agent = await consoleLogin(two.b.base, 'agent', 'agent-demo');
+    expect((await agent.get('queue')).body.cases.map((t: any) => t.conversationId)).toContain(c.conversationId);
+    expect(await legacy.get('open')).toBeUndefined();
+    expect(await ranked.members()).toContain(c.conversationId);
   });
 });

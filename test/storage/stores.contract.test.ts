@@ -9,7 +9,7 @@ import { MemoryArrangementRepository, RedisArrangementRepository } from '../../b
 import { MemoryInboxDedupe, RedisInboxDedupe, type InboxDedupe } from '../../bot/storage/dedupe.js';
 import { StoreUnavailableError } from '../../bot/storage/errors.js';
 import { MemoryKeyValueStore, RedisKeyValueStore, type KeyValueStore } from '../../bot/storage/keyValue.js';
-import { BUCKETS, MemoryMemberSet, RedisMemberSet, type MemberSet } from '../../bot/storage/memberSet.js';
+import { BUCKETS, MemoryMemberSet, MemoryRankedSet, RedisMemberSet, RedisRankedSet, type MemberSet, type RankedSet } from '../../bot/storage/sets.js';
 import { useTestRedis } from '../support/redis.js';
 import { arrangementFor } from './fixtures.js';
 
@@ -25,6 +25,7 @@ interface Backend {
   keyValue(): Promise<[KeyValueStore<Counter>, KeyValueStore<Counter>]>;
   arrangements(draw?: () => ArrangementReference): Promise<[ArrangementRepository, ArrangementRepository]>;
   memberSet(namespace: string): Promise<[MemberSet, MemberSet]>;
+  rankedSet(namespace: string): Promise<[RankedSet, RankedSet]>;
 }
 
 const memory: Backend = {
@@ -43,6 +44,10 @@ const memory: Backend = {
   async memberSet() {
     const m = new MemoryMemberSet();
     return [m, m];
+  },
+  async rankedSet() {
+    const r = new MemoryRankedSet();
+    return [r, r];
   },
 };
 
@@ -63,6 +68,10 @@ const onRedis: Backend = {
   async memberSet(namespace) {
     const [a, b] = await twoConnections();
     return [new RedisMemberSet(a.client, a.keys, namespace), new RedisMemberSet(b.client, b.keys, namespace)];
+  },
+  async rankedSet(namespace) {
+    const [a, b] = await twoConnections();
+    return [new RedisRankedSet(a.client, a.keys, namespace), new RedisRankedSet(b.client, b.keys, namespace)];
   },
 };
 
@@ -274,6 +283,30 @@ describe.each([
     await Promise.all(refs.map((r, i) => (i % 2 ? a : b).add(r)));
     await Promise.all(refs.filter((_, i) => i % 3 === 0).map((r, i) => (i % 2 ? b : a).remove(r)));
     expect((await a.members()).sort()).toEqual(refs.filter((_, i) => i % 3 !== 0).sort());
+  });
+});
+
+describe.each([
+  ['memory', memory],
+  ['redis', onRedis],
+] as const)('RankedSet (%s)', (_name, backend) => {
+  it('keeps members by score, then by member; put answers the rank; a member put again moves', async () => {
+    const [a, b] = await backend.rankedSet(unique('ranked'));
+    expect(await a.put('c', 20)).toBe(0);
+    expect(await b.put('a', 10)).toBe(0);
+    expect(await a.put('b', 20)).toBe(1);
+    expect(await b.put('d', 5)).toBe(0);
+    expect(await a.members()).toEqual(['d', 'a', 'b', 'c']);
+    expect(await b.put('d', 30)).toBe(3);
+    await a.remove('a');
+    await a.remove('missing');
+    expect(await b.members()).toEqual(['b', 'c', 'd']);
+  });
+
+  it('keeps every one of many concurrent puts from two instances, in order', async () => {
+    const [a, b] = await backend.rankedSet(unique('ranked'));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).put(`m${i}`, 1_000 - i)));
+    expect(await a.members()).toEqual(Array.from({ length: 200 }, (_, i) => `m${199 - i}`));
   });
 });
 

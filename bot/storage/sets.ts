@@ -1,0 +1,138 @@
+/**
+ * Shared collections that many writers change at once: a set of short strings (the references of
+ * every active arrangement) and a queue in score order (the handoff queue). Each change touches one
+ * member: no writer reads or rewrites the others, so concurrent writers never conflict and a change
+ * costs the same with ten or a million members. (A list kept as one record, as both were before, is
+ * rewritten whole by every change and contended by every concurrent writer's compare-and-set.)
+ */
+import { createHash } from 'node:crypto';
+import { guarded } from './errors.js';
+import type { RedisKeys } from './keys.js';
+import type { RedisClient } from './redis.js';
+
+/** A set of short strings. */
+export interface MemberSet {
+  add(member: string): Promise<void>;
+  remove(member: string): Promise<void>;
+  /** Every member, in no particular order. */
+  members(): Promise<string[]>;
+}
+
+export class MemoryMemberSet implements MemberSet {
+  private readonly set = new Set<string>();
+
+  async add(member: string): Promise<void> {
+    this.set.add(member);
+  }
+
+  async remove(member: string): Promise<void> {
+    this.set.delete(member);
+  }
+
+  async members(): Promise<string[]> {
+    return [...this.set];
+  }
+}
+
+/**
+ * Members spread over BUCKETS Redis hashes (member → ""), not one Redis set: Redis 7.0 keeps a set of
+ * strings as a hash table (≈ 56 bytes a member of 17 characters), while a hash of up to 128 short
+ * fields stays a listpack (≈ 20 bytes a member), so up to ≈ 8,000 members cost about what their text
+ * does; beyond that a bucket turns into a hash table on its own and everything still works. More
+ * buckets would keep more members compact but cost every small deployment their empty keys. Each
+ * bucket is its own hash tag, so on a Cluster the buckets spread over the nodes.
+ */
+export const BUCKETS = 64;
+
+export class RedisMemberSet implements MemberSet {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly namespace: string,
+  ) {}
+
+  /** The bucket of a member: any well-spread function of its text does; this one is stable across versions and instances. */
+  redisKey(member: string): string {
+    return this.bucketKey(createHash('sha1').update(member).digest()[0]! % BUCKETS);
+  }
+
+  private bucketKey(bucket: number): string {
+    return this.keys.global('members', `${this.namespace}:${bucket}`);
+  }
+
+  add(member: string): Promise<void> {
+    return guarded(async () => void (await this.client.hset(this.redisKey(member), member, '')));
+  }
+
+  remove(member: string): Promise<void> {
+    return guarded(async () => void (await this.client.hdel(this.redisKey(member), member)));
+  }
+
+  members(): Promise<string[]> {
+    // Sent together (one round trip on a single node; ioredis auto-pipelining).
+    return guarded(async () =>
+      (await Promise.all(Array.from({ length: BUCKETS }, (_, b) => this.client.hkeys(this.bucketKey(b))))).flat(),
+    );
+  }
+}
+
+/** Members kept in score order (lowest first; equal scores by member); a change is O(log n). */
+export interface RankedSet {
+  /** Adds the member or moves it to `score`; resolves to its rank (0 = first) just after. */
+  put(member: string, score: number): Promise<number>;
+  remove(member: string): Promise<void>;
+  /** Every member, in order. */
+  members(): Promise<string[]>;
+}
+
+const byScoreThenMember = (a: [string, number], b: [string, number]) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+
+export class MemoryRankedSet implements RankedSet {
+  private readonly scores = new Map<string, number>();
+
+  async put(member: string, score: number): Promise<number> {
+    this.scores.set(member, score);
+    let rank = 0;
+    for (const entry of this.scores) if (byScoreThenMember(entry, [member, score]) < 0) rank++;
+    return rank;
+  }
+
+  async remove(member: string): Promise<void> {
+    this.scores.delete(member);
+  }
+
+  async members(): Promise<string[]> {
+    return [...this.scores].sort(byScoreThenMember).map(([member]) => member);
+  }
+}
+
+/** One Redis sorted set (the same order: score, then member byte by byte). */
+export class RedisRankedSet implements RankedSet {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly keys: RedisKeys,
+    private readonly namespace: string,
+  ) {}
+
+  redisKey(): string {
+    return this.keys.global('ranked', this.namespace);
+  }
+
+  put(member: string, score: number): Promise<number> {
+    return guarded(async () => {
+      // One transaction: the rank is the member's own, not one after another writer's change.
+      const replies = await this.client.multi().zadd(this.redisKey(), String(score), member).zrank(this.redisKey(), member).exec();
+      const [error, rank] = replies?.[1] ?? [new Error('transaction discarded'), null];
+      if (error) throw error;
+      return Number(rank);
+    });
+  }
+
+  remove(member: string): Promise<void> {
+    return guarded(async () => void (await this.client.zrem(this.redisKey(), member)));
+  }
+
+  members(): Promise<string[]> {
+    return guarded(() => this.client.zrange(this.redisKey(), '0', '-1'));
+  }
+}
