@@ -156,7 +156,7 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
   get(key: string) {
     return guarded(async () => {
       const held = this.heldBack(key);
-      if (held) return held.kind === 'record' ? this.codec.decode(argsText(held.args)) : undefined;
+      if (held) return held.kind === 'record' ? this.codec.decode(argsText(this.redisKey(key), held.args)) : undefined;
       const prefetched = this.options.withTurn ? takePrefetched(key, this.redisKey(key)) : undefined;
       if (prefetched) return prefetched.record === undefined ? undefined : this.codec.decode(prefetched.record.value);
       const record = await this.records.read(this.redisKey(key));
@@ -173,13 +173,13 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
     return guarded(async () => {
       const text = this.codec.encode(value);
       const ttlMs = (ttlSec ?? 0) * 1000;
-      if (this.holdBack(key, 'record', recordArgs(text, { mode: 'any' }, randomUUID(), ttlMs))) return;
+      if (this.holdBack(key, 'record', () => recordArgs(this.redisKey(key), text, { mode: 'any' }, randomUUID(), ttlMs))) return;
       await this.records.write(this.redisKey(key), text, { mode: 'any' }, ttlMs);
     });
   }
 
   delete(key: string) {
-    if (this.holdBack(key, 'recordDelete', [])) return Promise.resolve();
+    if (this.holdBack(key, 'recordDelete', () => [])) return Promise.resolve();
     return guarded(() => this.records.delete(this.redisKey(key)));
   }
 
@@ -194,12 +194,16 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
     return heldBackRecord(key, this.redisKey(key));
   }
 
-  /** Holds a write of `key` back for its turn's commit, replacing one held before; false: write now. */
-  private holdBack(key: string, kind: 'record' | 'recordDelete', args: Array<string | number | Buffer>): boolean {
+  /**
+   * Holds a write of `key` back for its turn's commit, replacing one held before; false: write now.
+   * The write's arguments (the value's DEFLATE) are made only for a store that holds writes back:
+   * every other store's write makes its own, and made here too they were made twice.
+   */
+  private holdBack(key: string, kind: 'record' | 'recordDelete', args: () => Array<string | number | Buffer>): boolean {
     if (!this.options.withTurn || this.options.scope !== 'conversation') return false;
     const earlier = this.heldBack(key);
     const redisKey = this.redisKey(key);
-    if (!deferToCommit(key, { kind, keys: [redisKey], args, refused: (reason) => new Error(`${redisKey}: ${reason}`) })) return false;
+    if (!deferToCommit(key, { kind, keys: [redisKey], args: args(), refused: (reason) => new Error(`${redisKey}: ${reason}`) })) return false;
     if (earlier) undefer(key, earlier);
     this.holding.delete(key);
     if (kind === 'record') this.holding.add(key);

@@ -223,7 +223,7 @@ class ConversationMutex extends Mutex {
       if (set!.value === 'OK') {
         this.prefetch.forEach((key, i) => {
           const read = reads[i]!;
-          if (read.status === 'fulfilled') this.prefetched.set(key, readReply(read.value));
+          if (read.status === 'fulfilled') this.prefetched.set(key, readReply(key, read.value));
         });
         return true;
       }

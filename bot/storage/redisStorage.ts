@@ -158,13 +158,13 @@ export class RedisStorage implements ExpiringStorage {
     const pending = heldBack(conversationId, key);
     if (pending) {
       if ('expected' in condition && condition.expected !== pending.record.etag) throw new ETagConflictError(storageKey);
-      pending.op.args = recordArgs(value, pending.condition, etag, ttlMs);
+      pending.op.args = recordArgs(key, value, pending.condition, etag, ttlMs);
       return true;
     }
     return deferToCommit(conversationId, {
       kind: 'record',
       keys: [key],
-      args: recordArgs(value, condition, etag, ttlMs),
+      args: recordArgs(key, value, condition, etag, ttlMs),
       refused: () => new ETagConflictError(storageKey),
     });
   }
@@ -204,5 +204,5 @@ function heldBack(conversationId: string, key: string): { op: CommitOp; record: 
   // State is removed at once, never held back (`delete`): only a held write is found here.
   if (op?.kind !== 'record') return undefined;
   const { condition, etag } = argsWrite(op.args);
-  return { op, record: { etag, value: argsText(op.args) }, condition };
+  return { op, record: { etag, value: argsText(key, op.args) }, condition };
 }

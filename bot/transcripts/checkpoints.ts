@@ -9,9 +9,14 @@
  *
  * A checkpoint is written after every successful append, so each one names a record that really
  * is in Redis; appends that arrive while a write is in flight are written together (group commit).
+ * A process keeps its file open for appending (one descriptor, `O_APPEND`) rather than opening
+ * and closing it for every write, which was one open and one close a turn; each write still
+ * reaches the file, as before, before its append resolves. So collect a running process's file by
+ * copying it, never by moving or deleting it: its later checkpoints would go to the removed file.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readdir } from 'node:fs/promises';
+import { open as openFd, write } from 'node:fs';
+import { mkdir, open, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Checkpoint } from './chain.js';
@@ -74,6 +79,8 @@ export class FileCheckpointLog implements CheckpointLog {
   private pendingDone: Promise<void> = Promise.resolve();
   private tail: Promise<void> = Promise.resolve();
   private ready: Promise<void> | null = null;
+  /** This process's file, open for appending from the first write on; closed by the OS when the process ends. */
+  private fd: Promise<number> | null = null;
 
   constructor(private readonly dir: string) {
     // Unique per process, so two writers never share a file.
@@ -95,11 +102,22 @@ export class FileCheckpointLog implements CheckpointLog {
     this.pending = batch;
     this.pendingDone = this.tail.then(async () => {
       this.pending = null;
-      await this.prepare();
-      await appendFile(this.file, batch.join(''), { flag: 'a' });
+      await writeAll(await this.descriptor(), Buffer.from(batch.join(''), 'utf8'));
     });
     this.tail = this.pendingDone.catch(() => undefined);
     return this.pendingDone;
+  }
+
+  private descriptor(): Promise<number> {
+    if (!this.fd) {
+      const opening = this.prepare().then(
+        () => new Promise<number>((resolve, reject) => openFd(this.file, 'a', (err, fd) => (err ? reject(err) : resolve(fd)))),
+      );
+      // A failed open is tried again by the next write.
+      opening.catch(() => (this.fd = null));
+      this.fd = opening;
+    }
+    return this.fd;
   }
 
   async latest(conversationId: string): Promise<Checkpoint | null> {
@@ -139,6 +157,15 @@ export class FileCheckpointLog implements CheckpointLog {
         await handle.close();
       }
     }
+  }
+}
+
+/** Writes every byte (a write may take fewer than it was given, as `appendFile` loops too). */
+async function writeAll(fd: number, bytes: Buffer): Promise<void> {
+  for (let from = 0; from < bytes.length; ) {
+    from += await new Promise<number>((resolve, reject) =>
+      write(fd, bytes, from, bytes.length - from, null, (err, written) => (err ? reject(err) : resolve(written))),
+    );
   }
 }
 

@@ -3,6 +3,8 @@
  * Redis (bot/storage/versionedRecord.ts, `storedText` in bot/storage/compact.ts): read back as the
  * same text, records written before as plain JSON still read, and fewer bytes held.
  */
+import { syncBuiltinESMExports } from 'node:module';
+import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { storedText, textOfStored } from '../../bot/storage/compact.js';
@@ -107,4 +109,45 @@ describe('versioned records kept compact', () => {
     expect(await repo.get(arrangement.reference)).toEqual(arrangement);
     expect(await repo.listByConversation('compact-arrangement')).toEqual([arrangement]);
   });
+
+  /** How many DEFLATE and inflate calls `run` makes (node:zlib's exports wrapped, and synced to its ESM bindings). */
+  async function zlibCalls(run: () => Promise<void>): Promise<{ deflate: number; inflate: number }> {
+    const calls = { deflate: 0, inflate: 0 };
+    const { deflateRawSync, inflateRawSync } = zlib;
+    zlib.deflateRawSync = ((...a: Parameters<typeof deflateRawSync>) => (calls.deflate++, deflateRawSync(...a))) as typeof deflateRawSync;
+    zlib.inflateRawSync = ((...a: Parameters<typeof inflateRawSync>) => (calls.inflate++, inflateRawSync(...a))) as typeof inflateRawSync;
+    syncBuiltinESMExports();
+    try {
+      await run();
+    } finally {
+      Object.assign(zlib, { deflateRawSync, inflateRawSync });
+      syncBuiltinESMExports();
+    }
+    return calls;
+  }
+
+  it('reads back a record this process wrote without inflating it again; one written since by another is decoded', async () => {
+    const storage = new RedisStorage(c.client, c.keys, { ttlSec: 600 });
+    const key = 'directline/conversations/compact-reread/';
+    await storage.write({ [key]: state });
+    const mine = await zlibCalls(async () => {
+      const { eTag: _eTag, ...read } = (await storage.read([key]))[key]!;
+      expect(read).toEqual(state);
+    });
+    expect(mine.inflate).toBe(0);
+    // Another instance's write (its own eTag): decoded from what Redis holds.
+    const theirs = { ...state, timezone: 'Europe/Berlin' };
+    await redis.admin.hset(storage.redisKey(key), 'etag', 'another-instance', 'value', storedText(JSON.stringify(theirs)));
+    const other = await zlibCalls(async () => {
+      expect((await storage.read([key]))[key]).toEqual({ ...theirs, eTag: 'another-instance' });
+    });
+    expect(other.inflate).toBe(1);
+  });
+
+  it('DEFLATEs a key-value record once per write', async () => {
+    const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-once', schema: z.object({ note: z.string() }), scope: 'global' });
+    const calls = await zlibCalls(() => store.set('once', { note: 'installment due '.repeat(20) }));
+    expect(calls.deflate).toBe(1);
+  });
 });
+
