@@ -6,6 +6,7 @@
  *   `open` — `count` conversations brought to a turn and left open (memory per conversation).
  */
 import type { Activity } from 'botbuilder';
+import { exitWithParent } from './children.js';
 
 export interface RunCommand {
   cmd: 'run';
@@ -131,6 +132,7 @@ function errorText(err: unknown): string {
   return e.cause ? `${e.message}: ${e.cause.code ?? ''} ${e.cause.message ?? ''}`.trim() : e.message;
 }
 
+exitWithParent();
 process.on('message', (message: RunCommand | OpenCommand | { cmd: 'exit' }) => {
   if (message.cmd === 'exit') process.exit(0);
   const work = message.cmd === 'run' ? run(message) : open(message);

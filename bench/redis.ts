@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
+import { ownChild } from './children.js';
 
 export interface RedisCounters {
   /** Commands Redis executed (`total_commands_processed`; a script counts once, its inner calls in commandstats). */
@@ -62,10 +63,9 @@ function category(key: string, prefix: string): string {
 
 export async function startBenchRedis(): Promise<BenchRedis> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+  const child: ChildProcess = ownChild(
+    spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], { stdio: ['ignore', 'pipe', 'pipe'] }),
+    { reaper: true },
   );
   await new Promise<void>((resolve, reject) => {
     let log = '';

@@ -23,6 +23,7 @@ import { z } from 'zod';
 import type { OpenCommand, RunCommand, RunResult } from './load.js';
 import { startBenchRedis, type BenchRedis, type RedisCounters } from './redis.js';
 import { latencyChart } from './chart.js';
+import { ownChild } from './children.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CHECKPOINT_DIR = join(tmpdir(), `forbear-bench-checkpoints-${process.pid}`);
@@ -119,7 +120,8 @@ interface Child {
 
 /** Forks a bench process and waits for its `ready` message. */
 async function spawnChild(script: string, env: NodeJS.ProcessEnv, execArgv: string[] = TS): Promise<Child & { url?: string }> {
-  const child = fork(join(ROOT, script), [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // It exits when its IPC channel closes (bench/children.ts), so it never outlives the bench holding the inherited stdout and stderr.
+  const child = ownChild(fork(join(ROOT, script), [], { execArgv, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }), { reaper: false });
   const waiting = new Map<string, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   const request = <T>(message: object, key: string) =>
     new Promise<T>((resolve, reject) => {
@@ -377,11 +379,14 @@ function processCpuMs(pid: number): number {
 async function startupOnce(): Promise<{ cpuMs: number; wallMs: number }> {
   const entry = join(ROOT, 'dist', 'bot', 'index.js');
   const t0 = performance.now();
-  const child = spawn(process.execPath, [entry], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: '', RETENTION_INTERVAL_MIN: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = ownChild(
+    spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: '0', LOG_LEVEL: 'silent', REDIS_URL: '', RETENTION_INTERVAL_MIN: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    { reaper: true },
+  );
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   try {

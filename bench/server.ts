@@ -28,6 +28,7 @@ import { startServer } from '../bot/server.js';
 import { registerDirectLine } from '../bot/channels/directline/routes.js';
 import { RedisConversationLog } from '../bot/channels/directline/redisStore.js';
 import { openStores } from '../bot/storage/index.js';
+import { exitWithParent } from './children.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -144,6 +145,7 @@ function residentPages(): { v8Resident: number; mallocMainArena: number; otherAn
   return { v8Resident, mallocMainArena, otherAnonymous };
 }
 
+exitWithParent();
 const send = (message: object) => process.send?.(message);
 const gc = collector();
 const bot = process.env['BENCH_BOT'];

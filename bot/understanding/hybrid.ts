@@ -4,7 +4,7 @@
  * slot answers — and the safety lexicon, which may only ADD signals and handoffs, never remove
  * them. One `UnderstandingResult`, as from any engine.
  */
-import type { IntentClassifier, Classification } from './classifier/intentClassifier.js';
+import { featureText, type IntentClassifier, type Classification } from './classifier/intentClassifier.js';
 import { shippedClassifier, shippedSafetyClassifier } from './classifier/model.js';
 import { CHECK_IN_LABELS, type SafetyClassifier, type SafetyScore } from './classifier/safetyClassifier.js';
 import { labelIntent, type ClassifierLabel } from './classifier/corpus.js';
@@ -192,7 +192,8 @@ export class ClassifierUnderstanding implements Understanding {
     if (isVerificationQuestion(context.expecting)) return rules;
     const contextFree = () => (context.expecting === 'none' ? rules : understandText(this.lexicon, text, { ...context, expecting: 'none' }));
     const opening = text.slice(0, MAX_CLASSIFIED);
-    const [ranked, safety] = await Promise.all([(await this.classifier).classify(opening), (await this.safety).classify(opening)]);
+    const features = featureText(opening);
+    const [ranked, safety] = await Promise.all([(await this.classifier).classify(features), (await this.safety).classify(features)]);
     return combine(rules, contextFree, ranked, context, THRESHOLDS, safety);
   }
 }

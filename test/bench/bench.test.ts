@@ -3,11 +3,12 @@
  * and a run with errors prints them, gives no ratios and exits non-zero. (Speed targets live in
  * `npm run bench` itself, never in a timed test.)
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { until } from '../support/until.js';
 
 const run = promisify(execFile);
 const OUT = join('test-output', `bench-${process.pid}`);
@@ -83,5 +84,65 @@ describe('npm run bench -- --quick', () => {
     expect(stdout).not.toContain('Forbear ÷ echo');
     expect(json).toMatchObject({ ok: false, ratios: null });
     expect((json['errors'] as string[]).some((e) => e.includes('without an agreement'))).toBe(true);
+  }, 600_000);
+});
+
+/** Every live process below `root` (children, grandchildren…), from /proc; zombies count as gone. */
+function descendants(root: number): number[] {
+  const parent = new Map<number, number>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (state !== 'Z') parent.set(Number(name), Number(ppid));
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  const found: number[] = [];
+  const walk = (pid: number) => {
+    for (const [child, ppid] of parent) if (ppid === pid) (found.push(child), walk(child));
+  };
+  walk(root);
+  return found;
+}
+
+/** The process still exists and is not a zombie. */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('npm run bench killed', () => {
+  it('SIGKILL of the bench takes its servers, Redis and load generator with it, and the caller\'s pipes close', async () => {
+    const bench = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', '--quick', '--out', join(OUT, 'killed.json'), '--chart', join(OUT, 'killed.svg')], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    bench.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    bench.stdout.resume();
+    const closed = new Promise<void>((resolve) => bench.once('close', () => resolve()));
+    let pipesClosed = false;
+    void closed.then(() => (pipesClosed = true));
+    let children: number[] = [];
+    try {
+      // The warm-up starts once Redis, the load generator and the four servers are up.
+      await until(async () => stderr.includes('bench: warm-up'), 300_000);
+      children = descendants(bench.pid!);
+      // Four servers, the load generator and Redis at least.
+      expect(children.length, stderr).toBeGreaterThanOrEqual(6);
+      bench.kill('SIGKILL');
+      await until(async () => pipesClosed, 60_000);
+      await until(async () => children.every((pid) => !alive(pid)), 60_000);
+    } finally {
+      // Without the fix the orphans would outlive the test: end the ones this test started.
+      bench.kill('SIGKILL');
+      for (const pid of children.filter(alive)) process.kill(pid, 'SIGKILL');
+    }
   }, 600_000);
 });

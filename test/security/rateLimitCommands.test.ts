@@ -4,27 +4,16 @@
  * retry-after (bot/http/rateLimit.ts). Counted on a Redis of the test's own (`INFO commandstats`,
  * which counts a script's inner calls).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRateLimiter } from '../../bot/http/rateLimit.js';
-import { connectRedis, type RedisConnection } from '../../bot/storage/redis.js';
-import { setUpOnce, useOwnedRedis } from '../support/fleet.js';
+import { useOwnedRedisConnection } from '../support/fleet.js';
 import { commandCalls } from '../support/redisServer.js';
 
-const owned = useOwnedRedis();
-
-let connection: RedisConnection;
-
-setUpOnce(async () => {
-  connection = connectRedis({ url: owned.url, prefix: 'limits:' });
-  await connection.ready();
-});
-afterAll(async () => {
-  await connection?.close();
-});
+const owned = useOwnedRedisConnection('limits:');
 
 describe('a rate limit in Redis', () => {
   // 3 requests per window of 30 s.
-  const limiter = () => createRateLimiter({ ratePerSec: 0.1, burst: 3 }, 'test', { client: connection.client, prefix: 'limits:' });
+  const limiter = () => createRateLimiter({ ratePerSec: 0.1, burst: 3 }, 'test', { client: owned.connection.client, prefix: 'limits:' });
 
   it('takes one INCRBY per allowed request, sets the window once, and reads the TTL only to refuse', async () => {
     const limit = limiter();

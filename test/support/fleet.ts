@@ -16,7 +16,7 @@ import { loadConfig } from '../../bot/config.js';
 import { createLogger } from '../../bot/logger.js';
 import { startServer, type RunningServer } from '../../bot/server.js';
 import { openStores, type OpenStoresOptions } from '../../bot/storage/index.js';
-import type { RedisSettingsInput } from '../../bot/storage/redis.js';
+import { connectRedis, type RedisConnection, type RedisSettingsInput } from '../../bot/storage/redis.js';
 import type { Understanding } from '../../conversation/understanding.js';
 import type { AccountService } from '../../conversation/accounts.js';
 import { Redis } from 'ioredis';
@@ -91,6 +91,34 @@ export function useOwnedRedis(): { readonly url: string; readonly admin: Redis }
     },
     get admin() {
       return admin!;
+    },
+  };
+}
+
+/**
+ * `useOwnedRedis` with Forbear's own connection to it (`connectRedis`, keys under `prefix`), for a
+ * file that counts what Forbear's scripts send: ready before the file's tests, closed after the
+ * file's own `afterAll` hooks and before the server goes.
+ */
+export function useOwnedRedisConnection(prefix: string): { readonly url: string; readonly admin: Redis; readonly connection: RedisConnection } {
+  const owned = useOwnedRedis();
+  let connection: RedisConnection | undefined;
+  setUpOnce(async () => {
+    connection = connectRedis({ url: owned.url, prefix });
+    await connection.ready();
+  });
+  afterAll(async () => {
+    await connection?.close();
+  });
+  return {
+    get url() {
+      return owned.url;
+    },
+    get admin() {
+      return owned.admin;
+    },
+    get connection() {
+      return connection!;
     },
   };
 }

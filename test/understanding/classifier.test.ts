@@ -2,8 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { promptShots, trainingLines, type CorpusLine } from '../../bot/understanding/classifier/corpus.js';
-import { IntentClassifier, classificationsOf, corpusHash, featurize, importTrained, localeOf, newNlp } from '../../bot/understanding/classifier/intentClassifier.js';
-import { MODEL_URL, SAFETY_MODEL_URL, SHOTS_URL, currentClassifier, currentSafetyClassifier, safetySourcesHash, shotsFile, sourcesHash } from '../../bot/understanding/classifier/model.js';
+import { IntentClassifier, classificationsOf, corpusHash, featureText, featurize, importTrained, localeOf, newNlp } from '../../bot/understanding/classifier/intentClassifier.js';
+import {
+  MODEL_URL,
+  SAFETY_MODEL_URL,
+  SHOTS_URL,
+  currentClassifier,
+  currentSafetyClassifier,
+  safetySourcesHash,
+  shippedClassifier,
+  shippedSafetyClassifier,
+  shotsFile,
+  sourcesHash,
+} from '../../bot/understanding/classifier/model.js';
 import { SafetyClassifier, safetyCorpusHash, safetyFeatures, safetyLabel } from '../../bot/understanding/classifier/safetyClassifier.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import type { UnderstandingContext } from '../../conversation/understanding.js';
@@ -173,6 +184,31 @@ describe('ClassifierUnderstanding (classifier + rules)', () => {
   it('still takes a bare number as the slot answer', async () => {
     expect(await u.understand('8000', context('income'))).toMatchObject({ entities: { incomeMinor: 800000 } });
     expect(await u.understand('到手9k，房租加生活费4k8', context('income'))).toMatchObject({ entities: { incomeMinor: 900000, expensesMinor: 480000, amountMinor: null } });
+  });
+
+  it('makes a message\'s feature text once and gives it to both models, each answering what it answers for the text itself', async () => {
+    const [intent, safety] = await Promise.all([shippedClassifier(), shippedSafetyClassifier()]);
+    const intentCalls = vi.spyOn(intent, 'classify');
+    const safetyCalls = vi.spyOn(safety, 'classify');
+    try {
+      const understanding = new ClassifierUnderstanding(Promise.resolve(intent), undefined, Promise.resolve(safety));
+      const messages = [...trainingLines().filter((_, i) => i % 25 === 0).map((l) => l.text), '', '😀😀😀', '我不想活了，每月到手9k', 'I can pay $1,200 a month', 'ok我想fen期 pls'];
+      for (const text of messages) {
+        intentCalls.mockClear();
+        safetyCalls.mockClear();
+        await understanding.understand(text, context());
+        const given = intentCalls.mock.calls[0]![0];
+        expect(given, text).toEqual(featureText(text));
+        expect(safetyCalls.mock.calls[0]![0], 'the same feature text, not made again').toBe(given);
+        const [intentResult, safetyResult] = [await intentCalls.mock.results[0]!.value, await safetyCalls.mock.results[0]!.value];
+        expect(intentResult, text).toEqual(await intent.classify(text));
+        expect(safetyResult, text).toEqual(await safety.classify(text));
+      }
+      expect(messages.length).toBeGreaterThan(40);
+    } finally {
+      intentCalls.mockRestore();
+      safetyCalls.mockRestore();
+    }
   });
 
   it('answers sensibly to empty, emoji, very long and mixed-script messages', async () => {

@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { createUnderstanding } from '../../bot/understanding/engine.js';
 import { RuleUnderstanding } from '../../bot/understanding/rules.js';
-import { UnderstandingResult, type Expecting } from '../../conversation/understanding.js';
+import { UnderstandingResult, type Expecting, type Intent, type UnderstandingSignal } from '../../conversation/understanding.js';
 import { type Language } from '../../conversation/language.js';
 import { detectLanguage } from '../../bot/understanding/text.js';
 
 const rules = new RuleUnderstanding();
 const read = (text: string, expecting: Expecting = 'none', language: Language | null = null) =>
   rules.understand(text, { language, expecting, today: '2025-03-12', recentTurns: [] });
+
+/** One test a line, each read with no question pending: it raises `signal`, or it does not. */
+const raises = (signal: UnderstandingSignal, lines: readonly string[]) =>
+  it.each(lines)(`%s → ${signal}`, async (text) => {
+    expect((await read(text)).signals).toContain(signal);
+  });
+const raisesNo = (signal: UnderstandingSignal, lines: readonly string[]) =>
+  it.each(lines)(`%s raises no ${signal}`, async (text) => {
+    expect((await read(text)).signals).not.toContain(signal);
+  });
+/** One test a line: it is read as `intent`, or it is not. */
+const readsAs = (intent: Intent, lines: readonly string[]) =>
+  it.each(lines)(`%s → ${intent}`, async (text) => {
+    expect((await read(text)).intent).toBe(intent);
+  });
+const readsNotAs = (intent: Intent, lines: readonly string[]) =>
+  it.each(lines)(`%s is no ${intent}`, async (text) => {
+    expect((await read(text)).intent).not.toBe(intent);
+  });
 
 describe('RuleUnderstanding', () => {
   it('identifies itself as the rules engine with no prompt version', async () => {
@@ -211,29 +230,17 @@ describe('ninth-round class boundaries (structural, not single lines)', () => {
     expect(r.intent).not.toBe('third_party_deceased');
   });
 
-  it.each([['他昨天突然走了'], ['我老公上个月走了'], ['佢琴日走咗']] as const)('%s still raises bereavement', async (text) => {
-    expect((await read(text)).signals).toContain('bereavement');
-  });
+  raises('bereavement', ['他昨天突然走了', '我老公上个月走了', '佢琴日走咗']);
 
   // An appointed insolvency representative (trustee, 管理人, 信託人) is legal representation, as an
   // insolvency practitioner already was; the bankruptcy itself is still raised beside it.
-  it.each([
-    ['my bankruptcy trustee will be writing to you'],
-    ['法院给我指定的破产管理人会联系贵行'],
-    ['我做緊債務重組，信託人會搵你哋'],
-    ['my barrister is dealing with the claim'],
-  ] as const)('%s → legal_representation', async (text) => {
-    expect((await read(text)).signals).toContain('legal_representation');
-  });
-
-  it.each([
-    ['I filed for bankruptcy last week'],
-    ['我是公司的管理人员，工资降了'],
-    ['我是遗产管理人，想问问已故持卡人的卡'],
-    ["my friend's a barrister and says the plan is fair"],
-  ] as const)('%s raises no legal_representation', async (text) => {
-    expect((await read(text)).signals).not.toContain('legal_representation');
-  });
+  raises('legal_representation', ['my bankruptcy trustee will be writing to you', '法院给我指定的破产管理人会联系贵行', '我做緊債務重組，信託人會搵你哋', 'my barrister is dealing with the claim']);
+  raisesNo('legal_representation', [
+    'I filed for bankruptcy last week',
+    '我是公司的管理人员，工资降了',
+    '我是遗产管理人，想问问已故持卡人的卡',
+    "my friend's a barrister and says the plan is fair",
+  ]);
 
   // A firm writing for the cardholder is someone else writing about their debt AND their
   // representative: both hand off (legal representation leads, at high urgency).
@@ -257,43 +264,21 @@ describe('ninth-round class boundaries (structural, not single lines)', () => {
 describe('tenth-round safety wording (structural, not single lines)', () => {
   // Wordings with one reading only: a count of one's own sleeping tablets, hoping not to open one's
   // eyes, "sucidal", cutting (𠝹/鎅) as a habit, charcoal with tape, "I'll jump".
-  it.each([
-    ['how many of the sleeping tablets would be enough'],
-    ['hoping i never open my eyes again'],
-    ['been having sucidal thoughts all week'],
-    ['忍唔住又𠝹手'],
-    ['炭同胶纸都准备好咗'],
-    ['你们再打来我就跳下去'],
-  ] as const)('%s → self_harm', async (text) => {
-    expect((await read(text)).signals).toContain('self_harm');
-  });
-
-  it.each([['切菜鎅親隻手指'], ['烧烤用的炭和锡纸买好了'], ['我哋跳落泳池游咗陣水']] as const)('%s raises no self_harm', async (text) => {
-    expect((await read(text)).signals).not.toContain('self_harm');
-  });
+  raises('self_harm', [
+    'how many of the sleeping tablets would be enough',
+    'hoping i never open my eyes again',
+    'been having sucidal thoughts all week',
+    '忍唔住又𠝹手',
+    '炭同胶纸都准备好咗',
+    '你们再打来我就跳下去',
+  ]);
+  raisesNo('self_harm', ['切菜鎅親隻手指', '烧烤用的炭和锡纸买好了', '我哋跳落泳池游咗陣水']);
 
   // Disputes told as a statement line plus "not me", an unknown charge named at length, a card never
   // applied for, a late fee after paying on time, an interest charge not accepted.
-  it.each([
-    ['Transaction 3 Mar, ABC*SHOP 45.00 - not me'],
-    ['账单上那两笔网络公司的扣费我根本不认识'],
-    ['征信上有张我没办过的卡'],
-    ['我按时还了款，却收了滞纳金'],
-    ['这个罚息我不认'],
-  ] as const)('%s → dispute', async (text) => {
-    expect((await read(text)).intent).toBe('dispute');
-  });
-
-  it.each([['滞纳金是我自己忘了还，没问题'], ['the charge from Tesco was me, all fine']] as const)('%s is no dispute', async (text) => {
-    expect((await read(text)).intent).not.toBe('dispute');
-  });
-
-  it.each([["I'm her nephew, she asked me to ring about her card"], ["typing for my mum, it's her account"]] as const)(
-    '%s → third_party',
-    async (text) => {
-      expect((await read(text)).intent).toBe('third_party');
-    },
-  );
+  readsAs('dispute', ['Transaction 3 Mar, ABC*SHOP 45.00 - not me', '账单上那两笔网络公司的扣费我根本不认识', '征信上有张我没办过的卡', '我按时还了款，却收了滞纳金', '这个罚息我不认']);
+  readsNotAs('dispute', ['滞纳金是我自己忘了还，没问题', 'the charge from Tesco was me, all fine']);
+  readsAs('third_party', ["I'm her nephew, she asked me to ring about her card", "typing for my mum, it's her account"]);
 });
 
 describe('detectLanguage', () => {

@@ -84,10 +84,19 @@ interface MemoryConversation {
   expiresAtMs: number;
 }
 
-/** One process only; conversations expire `ttlSec` after their last activity (`unstartedTtlSec` before the first client message). */
+/**
+ * One process only; conversations expire `ttlSec` after their last activity (`unstartedTtlSec` before
+ * the first client message).
+ *
+ * The conversations are held in two maps, one per TTL, each kept in the order its members expire:
+ * every activity moves its conversation to the end of its map (deleted and set again), and its new
+ * expiry is the latest there, as all in one map get the same TTL from the same clock. The expired
+ * are then always at the front, so dropping them (on every `open` and `openCount`) looks at each once
+ * and at one live conversation per map: the open count is the two sizes, not a walk over them all.
+ */
 export class MemoryConversationLog implements ConversationLog {
-  private readonly conversations = new Map<string, MemoryConversation>();
-  private lastSweepMs = 0;
+  private readonly unstarted = new Map<string, MemoryConversation>();
+  private readonly started = new Map<string, MemoryConversation>();
 
   constructor(
     private readonly ttlSec: number,
@@ -98,7 +107,8 @@ export class MemoryConversationLog implements ConversationLog {
   async open(conversationId: string): Promise<'created' | 'existing'> {
     this.sweep();
     if (this.live(conversationId)) return 'existing';
-    this.conversations.set(conversationId, { chunks: [], starts: [], pending: [], length: 0, dedupe: new Map(), started: false, expiresAtMs: this.expiry(false) });
+    // Replaces an expired one under the same id that the sweep has not reached (the clock stepped back).
+    this.touch(conversationId, { chunks: [], starts: [], pending: [], length: 0, dedupe: new Map(), started: false, expiresAtMs: 0 });
     return 'created';
   }
 
@@ -107,15 +117,15 @@ export class MemoryConversationLog implements ConversationLog {
   }
 
   async openCount(): Promise<number> {
-    this.sweep(true);
-    return this.conversations.size;
+    this.sweep();
+    return this.unstarted.size + this.started.size;
   }
 
   async append(conversationId: string, activity: Partial<Activity>, dedupeKey?: string): Promise<Appended> {
     const conversation = this.live(conversationId);
     if (!conversation) throw new UnknownConversationError(conversationId);
     if (activity.type === 'message') conversation.started = true;
-    conversation.expiresAtMs = this.expiry(conversation.started);
+    this.touch(conversationId, conversation);
     const earlier = dedupeKey === undefined ? undefined : conversation.dedupe.get(dedupeKey);
     if (earlier !== undefined) return { seq: earlier.seq, duplicate: true, completed: earlier.completed };
     const seq = push(conversation, [activity]);
@@ -134,7 +144,7 @@ export class MemoryConversationLog implements ConversationLog {
   async appendReplies(conversationId: string, activities: Partial<Activity>[]): Promise<number> {
     const conversation = this.live(conversationId);
     if (!conversation) throw new UnknownConversationError(conversationId);
-    conversation.expiresAtMs = this.expiry(conversation.started);
+    this.touch(conversationId, conversation);
     const first = push(conversation, activities);
     // A turn's replies are appended together, after the client message that began it.
     compact(conversation);
@@ -163,20 +173,27 @@ export class MemoryConversationLog implements ConversationLog {
   }
 
   private live(conversationId: string): MemoryConversation | undefined {
-    const conversation = this.conversations.get(conversationId);
+    const conversation = this.started.get(conversationId) ?? this.unstarted.get(conversationId);
     return conversation && conversation.expiresAtMs > this.now() ? conversation : undefined;
   }
 
-  private expiry(started: boolean): number {
-    return this.now() + (started ? this.ttlSec : this.unstartedTtlSec) * 1000;
+  /** Activity: a new expiry, and the conversation goes to the end of its TTL's map (the first message moves it to `started`). */
+  private touch(conversationId: string, conversation: MemoryConversation): void {
+    this.unstarted.delete(conversationId);
+    this.started.delete(conversationId);
+    conversation.expiresAtMs = this.now() + (conversation.started ? this.ttlSec : this.unstartedTtlSec) * 1000;
+    (conversation.started ? this.started : this.unstarted).set(conversationId, conversation);
   }
 
-  /** Drops expired conversations, at most once a minute so opening stays cheap (unless `now`). */
-  private sweep(now = false): void {
+  /** Drops the expired conversations: the front of each map, up to its first live one. */
+  private sweep(): void {
     const t = this.now();
-    if (!now && t - this.lastSweepMs < 60_000) return;
-    this.lastSweepMs = t;
-    for (const [id, conversation] of this.conversations) if (conversation.expiresAtMs <= t) this.conversations.delete(id);
+    for (const conversations of [this.unstarted, this.started]) {
+      for (const [id, conversation] of conversations) {
+        if (conversation.expiresAtMs > t) break;
+        conversations.delete(id);
+      }
+    }
   }
 }
 

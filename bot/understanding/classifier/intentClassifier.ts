@@ -40,13 +40,22 @@ export interface ClassifierSettings {
 }
 export const CLASSIFIER_SETTINGS: ClassifierSettings = { learningRate: 0.3, zhBigrams: true };
 
-export function featurize(text: string, zhBigrams: boolean = CLASSIFIER_SETTINGS.zhBigrams): string {
-  const { locale, words } = featureText(text);
+export function featurize(text: string | FeatureText, zhBigrams: boolean = CLASSIFIER_SETTINGS.zhBigrams): string {
+  const { locale, words } = asFeatureText(text);
   return locale === 'zh' ? characterGrams(words, zhBigrams ? 2 : 1) : words;
 }
 
-/** The text both models start from: normalised, numbers as one word per kind, no currency signs. */
-export function featureText(text: string): { locale: Locale; words: string } {
+/** What both models start from: a message normalised, numbers as one word per kind, no currency signs. */
+export interface FeatureText {
+  readonly locale: Locale;
+  readonly words: string;
+}
+
+/**
+ * Made once per message (hybrid.ts) and given to both models: normalising and finding the numbers
+ * is the larger part of featurising, and the same for the two.
+ */
+export function featureText(text: string): FeatureText {
   const prepared = prepare(text);
   const locale = localeOf(prepared);
   let out = '';
@@ -58,6 +67,9 @@ export function featureText(text: string): { locale: Locale; words: string } {
   }
   return { locale, words: (out + prepared.slice(at)).replace(/[$¥£€]/g, ' ').replace(/\s+/g, ' ').trim() };
 }
+
+/** A message's feature text: the one given, or made from its text (training and tools pass the text). */
+export const asFeatureText = (text: string | FeatureText): FeatureText => (typeof text === 'string' ? featureText(text) : text);
 
 /**
  * "我还了" → "我 还 了 我还 还了" (up to `maxN` characters); Latin words and digits stay whole, or
@@ -178,7 +190,7 @@ export class IntentClassifier {
   }
 
   /** Every label with a score, best first; empty for text with nothing to classify. */
-  async classify(text: string): Promise<Classification[]> {
+  async classify(text: string | FeatureText): Promise<Classification[]> {
     const features = featurize(text, this.settings.zhBigrams);
     if (features === '') return [];
     return (await classificationsOf(this.nlp, localeOf(features), features))

@@ -15,7 +15,7 @@ import { StemmerEn } from '@nlpjs/lang-en-min';
 import type { Nlp as NlpInstance } from '@nlpjs/nlp';
 import { CheckInClass } from '../../../conversation/understanding.js';
 import type { ClassifierLabel, CorpusLine } from './corpus.js';
-import { characterGrams, classificationsOf, featureText, importTrained, newNlp, quietly } from './intentClassifier.js';
+import { asFeatureText, characterGrams, classificationsOf, importTrained, newNlp, quietly, type FeatureText } from './intentClassifier.js';
 
 /** The classifier labels that speak for each check-in class (a deceased cardholder is both a death and someone else writing: asked about as the death). */
 export const CHECK_IN_LABELS: Readonly<Record<CheckInClass, readonly ClassifierLabel[]>> = {
@@ -67,8 +67,8 @@ export const SAFETY_FEATURES_VERSION = 1;
 const stemmer = new StemmerEn();
 
 /** "I'm dying" → "i'm die" (with trigrams: "… ~#dy ~dyi ~yin ~ing ~ng#"); Chinese as character n-grams. */
-export function safetyFeatures(text: string, settings: SafetySettings = SAFETY_SETTINGS): string {
-  const { words } = featureText(text);
+export function safetyFeatures(text: string | FeatureText, settings: SafetySettings = SAFETY_SETTINGS): string {
+  const { words } = asFeatureText(text);
   return characterGrams(words, settings.zhMaxN, (word) => {
     const w = word.toLowerCase();
     const stem = stemmer.stemWord(w);
@@ -154,7 +154,7 @@ export class SafetyClassifier {
   }
 
   /** The five classes with their scores, best first; empty for text with nothing to classify. */
-  async classify(text: string): Promise<SafetyScore[]> {
+  async classify(text: string | FeatureText): Promise<SafetyScore[]> {
     const features = safetyFeatures(text, this.settings);
     if (features === '') return [];
     const which = (await scoresOf(this.which, features)).flatMap((c) => (CheckInClass.safeParse(c.intent).success ? [{ about: c.intent as CheckInClass, score: c.score }] : []));

@@ -5,30 +5,19 @@
  * it read for their write (`memo`, bot/storage/redisCommit.ts). Counted on a Redis of the test's
  * own (`INFO commandstats`, which counts a script's inner calls).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisConversationLog } from '../../../bot/channels/directline/redisStore.js';
 import { RedisConversationLock } from '../../../bot/storage/lock.js';
-import { connectRedis, type RedisConnection } from '../../../bot/storage/redis.js';
-import { setUpOnce, useOwnedRedis } from '../../support/fleet.js';
+import { useOwnedRedisConnection } from '../../support/fleet.js';
 import { commandCalls } from '../../support/redisServer.js';
 
-const owned = useOwnedRedis();
-
-let connection: RedisConnection;
-
-setUpOnce(async () => {
-  connection = connectRedis({ url: owned.url, prefix: 'dl:' });
-  await connection.ready();
-});
-afterAll(async () => {
-  await connection?.close();
-});
+const owned = useOwnedRedisConnection('dl:');
 
 const ttls = async (id: string) => Promise.all((await owned.admin.keys(`dl:*${id}*`)).map((key) => owned.admin.ttl(key)));
 
 describe('the Direct Line log in Redis', () => {
   it('reads the open marker once per script, alone and in a turn’s commit, and still gives unstarted conversations their short TTL', async () => {
-    const { client, keys } = connection;
+    const { client, keys } = owned.connection;
     const log = new RedisConversationLog(client, keys, 86_400, 120);
     const lock = new RedisConversationLock(client, keys);
     const id = 'marker-once';

@@ -218,6 +218,48 @@ describe('memory log: a conversation nobody wrote in', () => {
   });
 });
 
+describe('memory log: open count', () => {
+  it('counts exactly the live conversations through opening, re-opening, first messages, replies and expiry', async () => {
+    let now = 0;
+    const log = new MemoryConversationLog(600, () => now, 60);
+    const ids = Array.from({ length: 12 }, (_, i) => `c${i}`);
+    // What the count must be: every id that exists, asked one by one.
+    const live = async () => (await Promise.all(ids.map((id) => log.exists(id)))).filter(Boolean).length;
+    // A fixed pseudo-random walk (a linear congruential generator), so a failure replays.
+    let seed = 42;
+    const next = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    for (let step = 0; step < 3000; step++) {
+      const id = ids[next(ids.length)]!;
+      const action = next(6);
+      if (action === 0) await log.open(id);
+      else if (action === 1 && (await log.exists(id))) await log.append(id, msg('hello'), `k${step}`);
+      else if (action === 2 && (await log.exists(id))) await log.append(id, { type: 'event', name: 'webchat/join' });
+      else if (action === 3 && (await log.exists(id))) await log.appendReplies(id, [msg('answer')]);
+      // Time passes: within the unstarted TTL, past it, or past the started one.
+      else if (action === 4) now += [1_000, 20_000, 61_000, 601_000][next(4)]!;
+      expect(await log.openCount(), `step ${step}`).toBe(await live());
+    }
+  });
+
+  it('drops an unstarted conversation opened after a started one first, and counts a re-opened one once', async () => {
+    let now = 0;
+    const log = new MemoryConversationLog(600, () => now, 60);
+    await log.open('talker');
+    await log.append('talker', msg('hello'));
+    await log.open('quiet');
+    expect(await log.openCount()).toBe(2);
+    now += 61_000;
+    expect(await log.openCount()).toBe(1);
+    expect(await log.open('quiet')).toBe('created');
+    expect(await log.open('talker')).toBe('existing');
+    expect(await log.openCount()).toBe(2);
+    now += 540_000;
+    expect(await log.openCount()).toBe(0);
+    expect(await log.open('talker')).toBe('created');
+    expect(await log.openCount()).toBe(1);
+  });
+});
+
 describe('memory log: stored form', () => {
   it('keeps one compact value per turn, the client message with its replies', async () => {
     const log = new MemoryConversationLog(3600);
@@ -228,7 +270,8 @@ describe('memory log: stored form', () => {
       await log.appendReplies('c', [msg('answer'), msg('next question')]);
       await log.complete('c', `k${turn}`);
     }
-    const stored = (log as unknown as { conversations: Map<string, { chunks: string[]; pending: string[] }> }).conversations.get('c')!;
+    // A conversation with a client message is held among the started ones.
+    const stored = (log as unknown as { started: Map<string, { chunks: string[]; pending: string[] }> }).started.get('c')!;
     expect(stored.chunks).toHaveLength(4);
     expect(stored.pending).toEqual([]);
     expect((await log.read('c', undefined, 20)).map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
