@@ -244,19 +244,23 @@ export class QueueDesk implements HandoffDesk {
   /** Takes the case off the queue with how it ended ("arrangement", "returned_to_bot", an outcome code). */
   async finish(conversationId: string, status: 'closed' | 'returned', outcome: string): Promise<void> {
     await this.tickets.update(conversationId, (current) => ({ ...current!, status, outcome }));
+    await this.moveLegacyQueue();
     await this.queue.remove(conversationId);
   }
 
   /**
    * A store written by an earlier version keeps the queue as one list; its cases move into the ranked
-   * set (moving one twice is harmless), then the list is gone. Checked on every open and list, so
-   * cases queued by an instance of the earlier version during a rolling upgrade are not lost.
+   * set (moving one twice is harmless), then only the moved entries are taken off the list, by
+   * compare-and-set (an empty list is left: deleting it could drop a case queued in between).
+   * Checked on every open, list and finish, so cases queued by an instance of the earlier version
+   * during a rolling upgrade are not lost, and a case finished here is not moved in after.
    */
   private async moveLegacyQueue(): Promise<void> {
-    const legacy = await this.legacyQueue.get('open');
-    if (legacy === undefined) return;
-    await Promise.all(legacy.map((e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt))));
-    await this.legacyQueue.delete('open');
+    const legacy = await this.legacyQueue.getVersioned('open');
+    if (legacy === undefined || legacy.value.length === 0) return;
+    await Promise.all(legacy.value.map((e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt))));
+    const moved = new Set(legacy.value.map((e) => JSON.stringify(e)));
+    await this.legacyQueue.update('open', (list = []) => list.filter((e) => !moved.has(JSON.stringify(e))), 0, legacy);
   }
 
   private staffed(): boolean {

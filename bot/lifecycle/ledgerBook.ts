@@ -257,14 +257,18 @@ export class LedgerBook {
 
   /**
    * A store written by an earlier version keeps its active references in one list, which every
-   * consent rewrote whole under a compare-and-set; they move into the member set once (re-adding is
-   * harmless if two instances do it at once), then the list is gone.
+   * consent rewrote whole under a compare-and-set; they move into the member set (re-adding is
+   * harmless if two instances do it at once), then only the moved ones are taken off the list, by
+   * compare-and-set: a reference an instance of the earlier version adds meanwhile (a rolling
+   * upgrade) stays for the next call. Deleting the list instead could drop such a reference, so an
+   * empty list is left.
    */
   private async moveLegacyIndex(): Promise<void> {
-    const legacy = await this.legacyIndex.get(ACTIVE);
-    if (legacy === undefined) return;
-    await Promise.all(legacy.map((reference) => this.active.add(reference)));
-    await this.legacyIndex.delete(ACTIVE);
+    const legacy = await this.legacyIndex.getVersioned(ACTIVE);
+    if (legacy === undefined || legacy.value.length === 0) return;
+    await Promise.all(legacy.value.map((reference) => this.active.add(reference)));
+    const moved = new Set(legacy.value);
+    await this.legacyIndex.update(ACTIVE, (list = []) => list.filter((reference) => !moved.has(reference)), 0, legacy);
   }
 
   unmatchedPayments(): Promise<PaymentRecord[]> {
