@@ -112,7 +112,7 @@ export type HandoffTicket = z.infer<typeof HandoffTicket>;
 const LegacyQueue = z.array(z.object({ conversationId: z.string(), urgency: HandoffUrgency, openedAt: z.string() }));
 
 const URGENCY_RANK = { critical: 0, high: 1, normal: 2 } as const;
-/** Above any epoch millisecond of this millennium, and urgency × it + milliseconds stays an exact double. */
+/** Above any epoch millisecond before 2286-11-20 (1e13 ms), and urgency × it + milliseconds stays an exact double. */
 const URGENCY_STEP = 1e13;
 
 /** The queue's order: most urgent first, then longest waiting. */
