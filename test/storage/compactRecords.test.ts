@@ -144,6 +144,19 @@ describe('versioned records kept compact', () => {
     expect(other.inflate).toBe(1);
   });
 
+  it('a value edited in Redis that kept its eTag is decoded and validated, not answered with what this process wrote', async () => {
+    const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-edited', schema: z.object({ due: z.number(), note: z.string() }), scope: 'global' });
+    const note = 'installment due '.repeat(20);
+    await store.set('edited', { due: 120_000, note });
+    const redisKey = store.redisKey('edited');
+    expect(Buffer.isBuffer(storedText(JSON.stringify({ due: 120_000, note })))).toBe(true); // kept compact, so remembered
+    // By hand, as an operator would: the value only, the eTag left as it was.
+    await redis.admin.hset(redisKey, 'value', storedText(JSON.stringify({ due: 'twelve hundred', note })));
+    await expect(store.get('edited')).rejects.toThrow();
+    await redis.admin.hset(redisKey, 'value', storedText(JSON.stringify({ due: 95_000, note })));
+    expect(await store.get('edited')).toEqual({ due: 95_000, note });
+  });
+
   it('DEFLATEs a key-value record once per write', async () => {
     const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-once', schema: z.object({ note: z.string() }), scope: 'global' });
     const calls = await zlibCalls(() => store.set('once', { note: 'installment due '.repeat(20) }));
