@@ -265,6 +265,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     lifecycle,
     close: async () => {
       await lifecycle.close();
+      await transcripts.sealing.checkpoints.close();
       await stores.close();
     },
   };

@@ -15,7 +15,7 @@
  * copying it, never by moving or deleting it: its later checkpoints would go to the removed file.
  */
 import { randomBytes } from 'node:crypto';
-import { open as openFd, write } from 'node:fs';
+import { close as closeFd, open as openFd, write } from 'node:fs';
 import { mkdir, open, readdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +31,8 @@ export interface CheckpointLog {
   latest(conversationId: string): Promise<Checkpoint | null>;
   /** Every conversation a checkpoint names: what an audit of the whole store compares against. */
   conversations(): Promise<string[]>;
+  /** After every append made so far is in the sink, releases what the log holds open; a later append opens it again. */
+  close(): Promise<void>;
 }
 
 /** Keeps the highest seq per conversation. */
@@ -59,6 +61,8 @@ export class MemoryCheckpointLog implements CheckpointLog {
     for (const c of checkpoints) this.index.add(c);
   }
 
+  async close(): Promise<void> {}
+
   async latest(conversationId: string): Promise<Checkpoint | null> {
     return this.index.get(conversationId);
   }
@@ -79,7 +83,7 @@ export class FileCheckpointLog implements CheckpointLog {
   private pendingDone: Promise<void> = Promise.resolve();
   private tail: Promise<void> = Promise.resolve();
   private ready: Promise<void> | null = null;
-  /** This process's file, open for appending from the first write on; closed by the OS when the process ends. */
+  /** This process's file, open for appending from the first write on until `close` (the app's). */
   private fd: Promise<number> | null = null;
 
   constructor(private readonly dir: string) {
@@ -118,6 +122,14 @@ export class FileCheckpointLog implements CheckpointLog {
       this.fd = opening;
     }
     return this.fd;
+  }
+
+  async close(): Promise<void> {
+    await this.tail;
+    const fd = this.fd;
+    this.fd = null;
+    const opened = await fd?.catch(() => null);
+    if (opened !== null && opened !== undefined) await new Promise<void>((resolve, reject) => closeFd(opened, (err) => (err ? reject(err) : resolve())));
   }
 
   async latest(conversationId: string): Promise<Checkpoint | null> {

@@ -40,4 +40,20 @@ describe('FileCheckpointLog', () => {
     // Another reader of the directory (another instance, the verifier) sees the last of each conversation.
     expect((await new FileCheckpointLog(dir).latest('c0'))?.seq).toBe(24);
   });
+
+  it('close waits for pending appends and releases the file; a later append opens it again', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'forbear-checkpoint-file-'));
+    const log = new FileCheckpointLog(dir);
+    const chain = new Chain(TEST_CHAIN_KEY);
+    const checkpoint = (n: number) => chain.checkpoint('c', { seq: n, hash: 'b'.repeat(64) }, new Date(Date.UTC(2026, 11, 1, 0, 0, n)).toISOString());
+    const appending = log.append([checkpoint(1)]);
+    await log.close();
+    await appending;
+    expect(readFileSync(log.file, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(openOn(log.file)).toBe(0);
+    await log.append([checkpoint(2)]);
+    expect(openOn(log.file)).toBe(1);
+    await log.close();
+    expect((await new FileCheckpointLog(dir).latest('c'))?.seq).toBe(2);
+  });
 });
