@@ -281,6 +281,36 @@ describe('tenth-round safety wording (structural, not single lines)', () => {
   readsAs('third_party', ["I'm her nephew, she asked me to ring about her card", "typing for my mum, it's her account"]);
 });
 
+describe('eleventh-round safety wording (structural, not single lines)', () => {
+  // Wordings with one reading only in a debt chat: walking into the sea or a river; the funeral
+  // rites (守孝, 守灵, 出殡, 下葬); an insolvency's appointed official (the official receiver, a debt
+  // relief order's approved intermediary), like a trustee or insolvency practitioner before; and
+  // "not my card, it's my brother's" with the kin word written doubled (弟弟, 妹妹…).
+  it.each([
+    ["some nights I think about walking into the river and that's that", 'self_harm'],
+    ['I keep picturing swimming out into the waves and never coming back', 'self_harm'],
+    ['守孝那几个星期都没有开工', 'bereavement'],
+    ['守靈守咗三晚，冇返工', 'bereavement'],
+    ['我爸下葬之后我一直请假在家', 'bereavement'],
+    ['屋企啱啱出殡，我仲未返工', 'bereavement'],
+    ['the official receiver is handling my affairs now', 'legal_representation'],
+    ['an approved intermediary is doing my DRO application', 'legal_representation'],
+  ] as const)('%s → %s', async (text, signal) => {
+    expect((await read(text)).signals).toContain(signal);
+  });
+
+  it.each([['这张卡不是我的，是我妹妹的'], ['張卡唔係我嘅，係我阿哥嘅']] as const)('%s → third_party', async (text) => {
+    expect((await read(text)).intent).toBe('third_party');
+  });
+
+  it.each([
+    ['we walked into the sea on holiday and I lost my card', 'self_harm'],
+    ['the receiver of the payment was the gym', 'legal_representation'],
+  ] as const)('%s raises no %s', async (text, signal) => {
+    expect((await read(text)).signals).not.toContain(signal);
+  });
+});
+
 describe('detectLanguage', () => {
   it.each([
     ['我这个月还不了', null, 'zh-CN'],
