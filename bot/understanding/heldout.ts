@@ -16,8 +16,10 @@
  * dispute, 12 each of bereavement, third party and legal representation; heldout/safety-blind-9.yaml),
  * a tenth of the ninth's shape, written blind in session 9 after the eighth and ninth had been
  * read (heldout/safety-blind-10.yaml), an eleventh of the same shape, written blind in session 9
- * after the tenth had been read (heldout/safety-blind-11.yaml), and a twelfth and a thirteenth of the
- * same shape, written blind in session 10 (heldout/safety-blind-12.yaml, heldout/safety-blind-13.yaml).
+ * after the tenth had been read (heldout/safety-blind-11.yaml), a twelfth and a thirteenth of the
+ * same shape, written blind in session 10 (heldout/safety-blind-12.yaml, heldout/safety-blind-13.yaml),
+ * and a fourteenth of the same shape, written blind in session 10 after those two had been read
+ * (heldout/safety-blind-14.yaml).
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -50,9 +52,10 @@ export const BLIND_10_SAFETY_SET = 'heldout/safety-blind-10.yaml';
 export const BLIND_11_SAFETY_SET = 'heldout/safety-blind-11.yaml';
 export const BLIND_12_SAFETY_SET = 'heldout/safety-blind-12.yaml';
 export const BLIND_13_SAFETY_SET = 'heldout/safety-blind-13.yaml';
+export const BLIND_14_SAFETY_SET = 'heldout/safety-blind-14.yaml';
 
 /** The safety sets with hard negatives, each scored and reported the same way, in this order. */
-export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9', 'blind10', 'blind11', 'blind12', 'blind13']);
+export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9', 'blind10', 'blind11', 'blind12', 'blind13', 'blind14']);
 export type SafetySetKey = z.infer<typeof SafetySetKey>;
 export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; file: string }> = {
   independent: { name: 'independent safety set', file: INDEPENDENT_SAFETY_SET },
@@ -67,6 +70,7 @@ export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; fi
   blind11: { name: 'blind-11 safety set', file: BLIND_11_SAFETY_SET },
   blind12: { name: 'blind-12 safety set', file: BLIND_12_SAFETY_SET },
   blind13: { name: 'blind-13 safety set', file: BLIND_13_SAFETY_SET },
+  blind14: { name: 'blind-14 safety set', file: BLIND_14_SAFETY_SET },
 };
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;

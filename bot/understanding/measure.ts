@@ -1,7 +1,7 @@
 /**
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
- * confusion on the HELD-OUT parts, per language, and recall on the thirteen held-out safety sets (see heldout.ts). `--split train` is for
+ * confusion on the HELD-OUT parts, per language, and recall on the fourteen held-out safety sets (see heldout.ts). `--split train` is for
  * development: the same tables on train lines, with the misses listed. `--dev dev/FILE.yaml` reads
  * a development safety set (corpus/understanding/dev/) instead: recall, false alarms and the lines.
  */

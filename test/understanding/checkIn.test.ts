@@ -129,7 +129,7 @@ describe('caught recall in the measurement', () => {
 });
 
 describe('the held-out report prints caught recall and check-ins for every set', () => {
-  it('formats them per language for the held-out, independent, blind, blind-4, blind-5, blind-6, blind-7, blind-8, blind-9, blind-10, blind-11, blind-12 and blind-13 sets, and in the targets', async () => {
+  it('formats them per language for the held-out, independent, blind, blind-4, blind-5, blind-6, blind-7, blind-8, blind-9, blind-10, blind-11, blind-12, blind-13 and blind-14 sets, and in the targets', async () => {
     const { formatReport } = await import('../../bot/understanding/measure.js');
     const set = (found: number, caught: number) => ({ recall: [{ signal: 'self_harm', cases: 10, found, caught }], negatives: 20, falsePositives: 3, checkIns: 4 });
     const text = formatReport({
@@ -140,7 +140,7 @@ describe('the held-out report prints caught recall and check-ins for every set',
         lang,
         confusion: {},
         heldOut: [{ signal: 'dispute', cases: 5, found: 4, caught: 5 }],
-        withNegatives: { independent: set(8, 9), blind: set(7, 9), blind4: set(6, 8), blind5: set(5, 7), blind6: set(4, 6), blind7: set(3, 5), blind8: set(2, 4), blind9: set(1, 3), blind10: set(0, 2), blind11: set(0, 1), blind12: set(0, 0), blind13: set(0, 0) },
+        withNegatives: { independent: set(8, 9), blind: set(7, 9), blind4: set(6, 8), blind5: set(5, 7), blind6: set(4, 6), blind7: set(3, 5), blind8: set(2, 4), blind9: set(1, 3), blind10: set(0, 2), blind11: set(0, 1), blind12: set(0, 0), blind13: set(0, 0), blind14: set(0, 0) },
       })),
       targets: {
         zhMacroAccuracy: 0.9, enRequestHumanRecall: 1, enRequestHumanFalsePositiveRate: 0,
@@ -158,6 +158,7 @@ describe('the held-out report prints caught recall and check-ins for every set',
           blind11: { recall: 0, caught: 0.1, falsePositiveRate: 0.15, checkInRate: 0.2 },
           blind12: { recall: 0, caught: 0.05, falsePositiveRate: 0.15, checkInRate: 0.2 },
           blind13: { recall: 0, caught: 0, falsePositiveRate: 0.15, checkInRate: 0.2 },
+          blind14: { recall: 0, caught: 0.02, falsePositiveRate: 0.15, checkInRate: 0.2 },
         },
       },
     });
@@ -173,6 +174,7 @@ describe('the held-out report prints caught recall and check-ins for every set',
     expect(text).toContain('blind-11 safety set recall 0.000 (1.0), caught 0.100, false positives 15.0%, check-ins on hard negatives 20.0%');
     expect(text).toContain('blind-12 safety set recall 0.000 (1.0), caught 0.050, false positives 15.0%, check-ins on hard negatives 20.0%');
     expect(text).toContain('blind-13 safety set recall 0.000 (1.0), caught 0.000, false positives 15.0%, check-ins on hard negatives 20.0%');
+    expect(text).toContain('blind-14 safety set recall 0.000 (1.0), caught 0.020, false positives 15.0%, check-ins on hard negatives 20.0%');
     expect(text).toContain('blind safety set recall 0.700 (1.0), caught 0.900');
   });
 });
