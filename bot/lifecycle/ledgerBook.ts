@@ -220,13 +220,14 @@ export class LedgerBook {
         }),
         this.active.add(arrangement.reference),
         // By reference alone, not the arrangements: a ledger exists only for a recorded arrangement.
-        this.deps.arrangements.referencesByAccount(arrangement.accountId).then((references) => Promise.all(references.map((r) => this.ledgers.get(r)))),
+        // Not this one's own (the update above reads it): a read and a decode less on the consent turn.
+        this.deps.arrangements
+          .referencesByAccount(arrangement.accountId)
+          .then((references) => Promise.all(references.filter((r) => r !== arrangement.reference).map((r) => this.ledgers.get(r)))),
       ]);
       if (!opened) return;
       // A change of terms: the cardholder never has two arrangements at once; the new one replaces the old.
-      const others = accountLedgers.filter(
-        (other): other is LedgerRecord => other !== undefined && other.ledger.reference !== arrangement.reference && other.ledger.status === 'active',
-      );
+      const others = accountLedgers.filter((other): other is LedgerRecord => other !== undefined && other.ledger.status === 'active');
       // Each under its own ledger's lock, all at once: the consent turn (which holds its conversation's
       // lock) waits for the slowest, not for the sum.
       await Promise.all(others.map((other) => this.supersede(other.ledger.reference, arrangement.reference)));

@@ -81,3 +81,36 @@ describe('two consents for one account at the same moment', () => {
     expect(await forbear.lifecycle.book.activeReferences()).toEqual(expect.arrayContaining([a.reference, b.reference]));
   });
 });
+
+describe('the consent turn opening a ledger', () => {
+  it("reads the account's other ledgers, not a second time the one it opens", async () => {
+    forbear = await instance({});
+    const book = forbear.lifecycle.book;
+    const ledgers = (book as unknown as { ledgers: { get(reference: string): Promise<unknown> } }).ledgers;
+    const read: string[] = [];
+    const get = ledgers.get.bind(ledgers);
+    ledgers.get = (reference) => {
+      read.push(reference);
+      return get(reference);
+    };
+    // What `open` reads by `get`, for each arrangement the consent records (`watch` calls it on the instance).
+    const during: string[][] = [];
+    const open = book.open.bind(book);
+    book.open = async (arrangement) => {
+      read.length = 0;
+      const record = await open(arrangement);
+      during.push([...read]);
+      return record;
+    };
+    const first = await conclude(forbear, 'one-read-1', 'cn-m1-wang', '2026-11-22');
+    const second = await conclude(forbear, 'one-read-2', 'cn-m1-wang', '2026-11-22');
+    // The first has no other ledger to read; the second reads the first's (and supersedes it, which
+    // reads it again under its own lock), never its own.
+    expect(during[0]).toEqual([]);
+    expect(during[1]).toContain(first.reference);
+    expect(during[1]).not.toContain(second.reference);
+    // The change of terms still happens: the earlier arrangement is superseded by the later.
+    expect((await book.get(first.reference))?.ledger.status).toBe('superseded');
+    expect((await book.activeFor('cn-m1-wang'))?.ledger.reference).toBe(second.reference);
+  });
+});
