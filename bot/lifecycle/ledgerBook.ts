@@ -25,6 +25,7 @@ import {
 import type { Policy } from '../../policy/index.js';
 import type { Arrangement, ArrangementRepository, CreateOnceResult } from '../../conversation/arrangement.js';
 import type { Stores } from '../storage/index.js';
+import type { LockOptions } from '../storage/lock.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { Clock } from '../../conversation/clock.js';
 import { todayIn } from '../../conversation/clock.js';
@@ -99,6 +100,8 @@ export interface LedgerBookDeps {
   onInstalmentStatus?(status: string): void;
 }
 
+/** The book's locks (`account:…`, `ledger:…`) are no conversation's: their leases read no conversation state. */
+const NOT_A_CONVERSATION: LockOptions = { conversation: false };
 const ACTIVE = 'active';
 const UNMATCHED = 'all';
 
@@ -231,7 +234,7 @@ export class LedgerBook {
       // Each under its own ledger's lock, all at once: the consent turn (which holds its conversation's
       // lock) waits for the slowest, not for the sum.
       await Promise.all(others.map((other) => this.supersede(other.ledger.reference, arrangement.reference)));
-    });
+    }, NOT_A_CONVERSATION);
     return this.publish(arrangement.reference, arrangement);
   }
 
@@ -347,7 +350,7 @@ export class LedgerBook {
         if (!current) throw new Error(`no ledger for ${reference}`);
         return { ...current, ledger: apply(current.ledger).ledger };
       });
-    });
+    }, NOT_A_CONVERSATION);
     return this.publish(reference);
   }
 
@@ -394,7 +397,7 @@ export class LedgerBook {
       }
       if (fresh.length === 0 && current.published >= 0) return current;
       return this.ledgers.update(reference, (latest) => ({ ...latest!, published: Math.max(latest!.published, ledger.events.length) }), undefined, read);
-    });
+    }, NOT_A_CONVERSATION);
     if (opened || fresh.length > 0) await this.listener?.changed(record, fresh);
     return record;
   }

@@ -21,7 +21,15 @@ export interface ConversationLock {
    * `fn` still runs. Throws ConversationBusyError when the lock stays taken past the wait limit,
    * StoreUnavailableError when Redis cannot be reached. Re-entrant within one async call chain.
    */
-  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T>;
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, options?: LockOptions): Promise<T>;
+}
+
+export interface LockOptions {
+  /**
+   * False for a lock named after no conversation (an account's, a ledger's): its lease reads no
+   * conversation state, which could not exist (a command a lease less on the consent turn).
+   */
+  conversation?: boolean;
 }
 
 interface Lease {
@@ -286,8 +294,8 @@ export class RedisConversationLock implements ConversationLock {
     private readonly prefetch: (conversationId: string) => readonly string[] = () => [],
   ) {}
 
-  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    return reentrant(conversationId, fn, (run) => this.leased(conversationId, run));
+  withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, options: LockOptions = {}): Promise<T> {
+    return reentrant(conversationId, fn, (run) => this.leased(conversationId, run, options.conversation !== false));
   }
 
   /**
@@ -299,6 +307,7 @@ export class RedisConversationLock implements ConversationLock {
   private async leased<T>(
     conversationId: string,
     fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
+    prefetch: boolean,
   ): Promise<T> {
     const started = Date.now();
     return inTurn(this.tails, conversationId, async (previous) => {
@@ -307,7 +316,7 @@ export class RedisConversationLock implements ConversationLock {
         await Promise.race([previous, sleep(this.options.waitMs, undefined, { signal: waited.signal }).catch(() => undefined)]);
         waited.abort();
       }
-      return this.leasedNow(conversationId, fn, Math.max(1, this.options.waitMs - (Date.now() - started)));
+      return this.leasedNow(conversationId, fn, Math.max(1, this.options.waitMs - (Date.now() - started)), prefetch);
     });
   }
 
@@ -315,6 +324,7 @@ export class RedisConversationLock implements ConversationLock {
     conversationId: string,
     fn: (signal: AbortSignal, prefetched: Map<string, StoredRecord | undefined>, commit: TurnCommit) => Promise<T>,
     waitMs: number,
+    prefetch: boolean,
   ): Promise<T> {
     const lost = new AbortController();
     const mutex = new ConversationMutex(this.client, this.keys.conversation(conversationId, 'lock'), {
@@ -323,7 +333,7 @@ export class RedisConversationLock implements ConversationLock {
       acquireTimeout: waitMs,
       retryInterval: this.options.retryMs,
       onLockLost: (error: LostLockError) => lost.abort(error),
-    }, this.prefetch(conversationId));
+    }, prefetch ? this.prefetch(conversationId) : []);
     try {
       await mutex.acquire();
     } catch (error) {

@@ -114,3 +114,23 @@ describe('the consent turn opening a ledger', () => {
     expect((await book.activeFor('cn-m1-wang'))?.ledger.reference).toBe(second.reference);
   });
 });
+
+describe("the ledger book's locks on Redis", () => {
+  it("read no conversation state with their leases (an account's or a ledger's is no conversation's)", async () => {
+    forbear = await instance({ REDIS_URL: redis().url, REDIS_KEY_PREFIX: redis().prefix, TRANSCRIPT_HMAC_KEY: 'concurrent-consent-transcript-key-0123456789' });
+    // The lease's prefetch asks the conversation store for the keys of the id it locks.
+    const storage = forbear.stores.storage as unknown as { turnKeys(id: string): readonly string[] };
+    const asked: string[] = [];
+    const turnKeys = storage.turnKeys.bind(storage);
+    storage.turnKeys = (id) => {
+      asked.push(id);
+      return turnKeys(id);
+    };
+    now = new Date('2026-11-22T03:00:00Z');
+    const first = await conclude(forbear, 'no-state-1', 'cn-m1-wang', '2026-11-22');
+    // A change of terms too: the supersede's ledger lock.
+    await conclude(forbear, 'no-state-2', 'cn-m1-wang', '2026-11-22');
+    expect((await forbear.lifecycle.book.get(first.reference))?.ledger.status).toBe('superseded');
+    expect(asked.filter((id) => id.startsWith('account:') || id.startsWith('ledger:'))).toEqual([]);
+  });
+});
