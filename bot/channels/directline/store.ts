@@ -97,6 +97,8 @@ interface MemoryConversation {
 export class MemoryConversationLog implements ConversationLog {
   private readonly unstarted = new Map<string, MemoryConversation>();
   private readonly started = new Map<string, MemoryConversation>();
+  /** The latest time the log has read: see `clock`. */
+  private latest = -Infinity;
 
   constructor(
     private readonly ttlSec: number,
@@ -107,7 +109,6 @@ export class MemoryConversationLog implements ConversationLog {
   async open(conversationId: string): Promise<'created' | 'existing'> {
     this.sweep();
     if (this.live(conversationId)) return 'existing';
-    // Replaces an expired one under the same id that the sweep has not reached (the clock stepped back).
     this.touch(conversationId, { chunks: [], starts: [], pending: [], length: 0, dedupe: new Map(), started: false, expiresAtMs: 0 });
     return 'created';
   }
@@ -174,20 +175,32 @@ export class MemoryConversationLog implements ConversationLog {
 
   private live(conversationId: string): MemoryConversation | undefined {
     const conversation = this.started.get(conversationId) ?? this.unstarted.get(conversationId);
-    return conversation && conversation.expiresAtMs > this.now() ? conversation : undefined;
+    return conversation && conversation.expiresAtMs > this.clock() ? conversation : undefined;
   }
 
   /** Activity: a new expiry, and the conversation goes to the end of its TTL's map (the first message moves it to `started`). */
   private touch(conversationId: string, conversation: MemoryConversation): void {
     this.unstarted.delete(conversationId);
     this.started.delete(conversationId);
-    conversation.expiresAtMs = this.now() + (conversation.started ? this.ttlSec : this.unstartedTtlSec) * 1000;
+    conversation.expiresAtMs = this.clock() + (conversation.started ? this.ttlSec : this.unstartedTtlSec) * 1000;
     (conversation.started ? this.started : this.unstarted).set(conversationId, conversation);
+  }
+
+  /**
+   * The time, never earlier than a time read before: if the system clock steps back (an NTP
+   * correction), expiries set after the step would be earlier than ones set before it, the maps would
+   * no longer be in expiry order, and the sweep would stop at a live conversation in front of expired
+   * ones, so the open count would count them. Until the clock catches up, conversations live that
+   * much longer instead.
+   */
+  private clock(): number {
+    this.latest = Math.max(this.latest, this.now());
+    return this.latest;
   }
 
   /** Drops the expired conversations: the front of each map, up to its first live one. */
   private sweep(): void {
-    const t = this.now();
+    const t = this.clock();
     for (const conversations of [this.unstarted, this.started]) {
       for (const [id, conversation] of conversations) {
         if (conversation.expiresAtMs > t) break;

@@ -235,10 +235,26 @@ describe('memory log: open count', () => {
       else if (action === 1 && (await log.exists(id))) await log.append(id, msg('hello'), `k${step}`);
       else if (action === 2 && (await log.exists(id))) await log.append(id, { type: 'event', name: 'webchat/join' });
       else if (action === 3 && (await log.exists(id))) await log.appendReplies(id, [msg('answer')]);
-      // Time passes: within the unstarted TTL, past it, or past the started one.
+      // Time passes: within the unstarted TTL, past it, or past the started one; or the system
+      // clock steps back (an NTP correction) and the count must still be the live ones.
       else if (action === 4) now += [1_000, 20_000, 61_000, 601_000][next(4)]!;
+      else if (action === 5 && next(4) === 0) now -= [30_000, 120_000][next(2)]!;
       expect(await log.openCount(), `step ${step}`).toBe(await live());
     }
+  });
+
+  it('after the system clock steps back, counts only the conversations that exist', async () => {
+    let now = 100_000;
+    const log = new MemoryConversationLog(600, () => now, 60);
+    await log.open('before-the-step');
+    now = 0; // an NTP correction
+    await log.open('after-the-step');
+    now = 70_000;
+    await log.open('later');
+    const ids = ['before-the-step', 'after-the-step', 'later'];
+    expect(await log.openCount()).toBe((await Promise.all(ids.map((id) => log.exists(id)))).filter(Boolean).length);
+    now = 161_000;
+    expect(await log.openCount()).toBe((await Promise.all(ids.map((id) => log.exists(id)))).filter(Boolean).length);
   });
 
   it('drops an unstarted conversation opened after a started one first, and counts a re-opened one once', async () => {
