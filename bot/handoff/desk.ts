@@ -13,7 +13,7 @@ import { Language } from '../../conversation/language.js';
 import { assessmentOf, type CaseFile } from '../../conversation/case.js';
 import { todayIn, type Clock } from '../../conversation/clock.js';
 import type { AccountService } from '../../conversation/accounts.js';
-import type { KeyValueStore, RankedSet, Stores } from '../storage/index.js';
+import { moveLegacyList, type KeyValueStore, type RankedSet, type Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { HandoffDesk, OpenResult } from '../../conversation/handoff.js';
 
@@ -249,18 +249,12 @@ export class QueueDesk implements HandoffDesk {
   }
 
   /**
-   * A store written by an earlier version keeps the queue as one list; its cases move into the ranked
-   * set (moving one twice is harmless), then only the moved entries are taken off the list, by
-   * compare-and-set (an empty list is left: deleting it could drop a case queued in between).
-   * Checked on every open, list and finish, so cases queued by an instance of the earlier version
-   * during a rolling upgrade are not lost, and a case finished here is not moved in after.
+   * A store written by an earlier version keeps the queue as one list. Checked on every open, list
+   * and finish, so cases queued by an instance of the earlier version during a rolling upgrade are
+   * not lost, and a case finished here is not moved in after.
    */
-  private async moveLegacyQueue(): Promise<void> {
-    const legacy = await this.legacyQueue.getVersioned('open');
-    if (legacy === undefined || legacy.value.length === 0) return;
-    await Promise.all(legacy.value.map((e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt))));
-    const moved = new Set(legacy.value.map((e) => JSON.stringify(e)));
-    await this.legacyQueue.update('open', (list = []) => list.filter((e) => !moved.has(JSON.stringify(e))), 0, legacy);
+  private moveLegacyQueue(): Promise<void> {
+    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt)));
   }
 
   private staffed(): boolean {

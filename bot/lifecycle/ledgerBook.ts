@@ -24,7 +24,7 @@ import {
 } from '../../policy/index.js';
 import type { Policy } from '../../policy/index.js';
 import type { Arrangement, ArrangementRepository, CreateOnceResult } from '../../conversation/arrangement.js';
-import type { Stores } from '../storage/index.js';
+import { moveLegacyList, type Stores } from '../storage/index.js';
 import type { LockOptions } from '../storage/lock.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { Clock } from '../../conversation/clock.js';
@@ -259,20 +259,9 @@ export class LedgerBook {
     return this.active.members();
   }
 
-  /**
-   * A store written by an earlier version keeps its active references in one list, which every
-   * consent rewrote whole under a compare-and-set; they move into the member set (re-adding is
-   * harmless if two instances do it at once), then only the moved ones are taken off the list, by
-   * compare-and-set: a reference an instance of the earlier version adds meanwhile (a rolling
-   * upgrade) stays for the next call. Deleting the list instead could drop such a reference, so an
-   * empty list is left.
-   */
-  private async moveLegacyIndex(): Promise<void> {
-    const legacy = await this.legacyIndex.getVersioned(ACTIVE);
-    if (legacy === undefined || legacy.value.length === 0) return;
-    await Promise.all(legacy.value.map((reference) => this.active.add(reference)));
-    const moved = new Set(legacy.value);
-    await this.legacyIndex.update(ACTIVE, (list = []) => list.filter((reference) => !moved.has(reference)), 0, legacy);
+  /** A store written by an earlier version keeps its active references in one list, which every consent rewrote whole. */
+  private moveLegacyIndex(): Promise<void> {
+    return moveLegacyList(this.legacyIndex, ACTIVE, (reference) => this.active.add(reference));
   }
 
   unmatchedPayments(): Promise<PaymentRecord[]> {

@@ -96,4 +96,4 @@ export { Arrangement, type ArrangementRepository, type CreateOnceResult } from '
 export type { ConversationLock } from './lock.js';
 export type { InboxDedupe } from './dedupe.js';
 export type { KeyValueStore, KeyValueOptions } from './keyValue.js';
-export type { MemberSet, RankedSet } from './sets.js';
+export { moveLegacyList, type MemberSet, type RankedSet } from './sets.js';

@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { guarded } from './errors.js';
+import type { KeyValueStore } from './keyValue.js';
 import type { RedisKeys } from './keys.js';
 import type { RedisClient } from './redis.js';
 
@@ -135,4 +136,19 @@ export class RedisRankedSet implements RankedSet {
   members(): Promise<string[]> {
     return guarded(() => this.client.zrange(this.redisKey(), '0', '-1'));
   }
+}
+
+/**
+ * Moves what an earlier version kept as one list in one record (`key` of `list`) into the collection
+ * that replaced it: `move` puts each entry there (doing it twice is harmless), then only the moved
+ * entries are taken off the list, by compare-and-set, so an entry an instance of the earlier version
+ * adds meanwhile (a rolling upgrade) stays for the next call. The emptied list is left: deleting it
+ * could drop such an entry.
+ */
+export async function moveLegacyList<T>(list: KeyValueStore<T[]>, key: string, move: (entry: T) => Promise<unknown>): Promise<void> {
+  const legacy = await list.getVersioned(key);
+  if (legacy === undefined || legacy.value.length === 0) return;
+  await Promise.all(legacy.value.map(move));
+  const moved = new Set(legacy.value.map((entry) => JSON.stringify(entry)));
+  await list.update(key, (current = []) => current.filter((entry) => !moved.has(JSON.stringify(entry))), 0, legacy);
 }
