@@ -178,8 +178,8 @@ export function connectRedis(input: RedisSettingsInput, options: ConnectOptions 
  * not a key — so the script could share a pipeline with commands for another node, which ioredis then
  * refuses whole ("All keys in the pipeline should belong to the same slots allocation group"); there
  * it is sent on its own, routed by its real keys. On a single node every command shares one pipeline.
+ * `lua` is built only when the script is first registered on the client.
  */
-/** `lua` is built only when the script is first registered on the client. */
 export function defineVariadicScript<R>(client: RedisClient, name: string, lua: () => string): (keys: string[], args: Array<string | number | Buffer>) => Promise<R> {
   const commands = client as unknown as Record<string, (...a: Array<string | number | Buffer>) => Promise<R>>;
   if (typeof commands[name] !== 'function') {
