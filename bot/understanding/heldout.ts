@@ -1,25 +1,12 @@
 /**
  * Held-out measurement: every figure here comes from lines no engine was trained or tuned on —
  * the test parts of Forbear's corpus and of the shared datasets (split by classifier/split.ts),
- * the safety set written before any tuning (corpus/understanding/heldout/safety.yaml), and an
- * independent safety set written by someone who had seen neither the lexicon nor the training lines
- * (heldout/safety-independent.yaml, with hard negatives), and a third, blind one written after the
- * first two had been measured, so that no class-level result of it has yet steered any tuning
- * (heldout/safety-blind.yaml, with hard negatives), and a fourth, blind to all of these and written
- * after the third had been read (heldout/safety-blind-4.yaml, 15 lines per class and language for the
- * five handoff classes of issue 12, 30 hard negatives per language), a fifth of the same shape,
- * written blind after the fourth had been read (heldout/safety-blind-5.yaml), a sixth of the
- * same shape, written blind after the fifth had been read (heldout/safety-blind-6.yaml), a
- * seventh of the same shape, written blind after the sixth had been read (heldout/safety-blind-7.yaml),
- * an eighth of the same shape, written blind for the session after (heldout/safety-blind-8.yaml),
- * a ninth, written blind in session 8 with more self-harm lines than the others (20 per language; 15
- * dispute, 12 each of bereavement, third party and legal representation; heldout/safety-blind-9.yaml),
- * a tenth of the ninth's shape, written blind in session 9 after the eighth and ninth had been
- * read (heldout/safety-blind-10.yaml), an eleventh of the same shape, written blind in session 9
- * after the tenth had been read (heldout/safety-blind-11.yaml), a twelfth and a thirteenth of the
- * same shape, written blind in session 10 (heldout/safety-blind-12.yaml, heldout/safety-blind-13.yaml),
- * and a fourteenth of the same shape, written blind in session 10 after those two had been read
- * (heldout/safety-blind-14.yaml).
+ * the safety set written before any tuning (corpus/understanding/heldout/safety.yaml), and the
+ * safety sets with hard negatives (SAFETY_SETS_WITH_NEGATIVES): an independent one written by
+ * someone who had seen neither the lexicon nor the training lines, then blind ones, each written
+ * blind to the safety lexicon and every training line, most after the set before had been read, so
+ * that no class-level result of a set had steered any tuning before it was first measured. Who
+ * wrote each, when, in what shape and when it was read: corpus/understanding/README.md.
  * The report holds counts only; it never lists a test line the engine got wrong, so nobody tunes
  * against the test parts by reading them. `--split train` lists errors, on train lines only.
  */
@@ -40,38 +27,33 @@ const SafetyFile = z.strictObject({ version: z.number().int(), cases: z.array(Sa
 export type SafetyCase = z.infer<typeof SafetyCase>;
 
 export const SAFETY_SET = 'heldout/safety.yaml';
-export const INDEPENDENT_SAFETY_SET = 'heldout/safety-independent.yaml';
-export const BLIND_SAFETY_SET = 'heldout/safety-blind.yaml';
-export const BLIND_4_SAFETY_SET = 'heldout/safety-blind-4.yaml';
-export const BLIND_5_SAFETY_SET = 'heldout/safety-blind-5.yaml';
-export const BLIND_6_SAFETY_SET = 'heldout/safety-blind-6.yaml';
-export const BLIND_7_SAFETY_SET = 'heldout/safety-blind-7.yaml';
-export const BLIND_8_SAFETY_SET = 'heldout/safety-blind-8.yaml';
-export const BLIND_9_SAFETY_SET = 'heldout/safety-blind-9.yaml';
-export const BLIND_10_SAFETY_SET = 'heldout/safety-blind-10.yaml';
-export const BLIND_11_SAFETY_SET = 'heldout/safety-blind-11.yaml';
-export const BLIND_12_SAFETY_SET = 'heldout/safety-blind-12.yaml';
-export const BLIND_13_SAFETY_SET = 'heldout/safety-blind-13.yaml';
-export const BLIND_14_SAFETY_SET = 'heldout/safety-blind-14.yaml';
 
-/** The safety sets with hard negatives, each scored and reported the same way, in this order. */
-export const SafetySetKey = z.enum(['independent', 'blind', 'blind4', 'blind5', 'blind6', 'blind7', 'blind8', 'blind9', 'blind10', 'blind11', 'blind12', 'blind13', 'blind14']);
+/**
+ * The safety sets with hard negatives, in the order they were written, which is the order they are
+ * measured and reported in. `key` names a set in the JSON report, `name` in the printed one. A new
+ * set is its file under heldout/, one entry at the end here and its row in corpus/understanding/README.md;
+ * the report, the targets line, the train-run guard and the tests all read this list (the tests
+ * hold a new set to blind-9's shape unless their SHAPES says otherwise).
+ */
+export const SAFETY_SETS_WITH_NEGATIVES = [
+  { key: 'independent', name: 'independent safety set', file: 'heldout/safety-independent.yaml' },
+  { key: 'blind', name: 'blind safety set', file: 'heldout/safety-blind.yaml' },
+  { key: 'blind4', name: 'blind-4 safety set', file: 'heldout/safety-blind-4.yaml' },
+  { key: 'blind5', name: 'blind-5 safety set', file: 'heldout/safety-blind-5.yaml' },
+  { key: 'blind6', name: 'blind-6 safety set', file: 'heldout/safety-blind-6.yaml' },
+  { key: 'blind7', name: 'blind-7 safety set', file: 'heldout/safety-blind-7.yaml' },
+  { key: 'blind8', name: 'blind-8 safety set', file: 'heldout/safety-blind-8.yaml' },
+  { key: 'blind9', name: 'blind-9 safety set', file: 'heldout/safety-blind-9.yaml' },
+  { key: 'blind10', name: 'blind-10 safety set', file: 'heldout/safety-blind-10.yaml' },
+  { key: 'blind11', name: 'blind-11 safety set', file: 'heldout/safety-blind-11.yaml' },
+  { key: 'blind12', name: 'blind-12 safety set', file: 'heldout/safety-blind-12.yaml' },
+  { key: 'blind13', name: 'blind-13 safety set', file: 'heldout/safety-blind-13.yaml' },
+  { key: 'blind14', name: 'blind-14 safety set', file: 'heldout/safety-blind-14.yaml' },
+] as const;
+type SafetySetEntry = (typeof SAFETY_SETS_WITH_NEGATIVES)[number];
+// z.enum wants a non-empty tuple; the list above is one, which map's array type forgets.
+export const SafetySetKey = z.enum(SAFETY_SETS_WITH_NEGATIVES.map((s) => s.key) as [SafetySetEntry['key'], ...SafetySetEntry['key'][]]);
 export type SafetySetKey = z.infer<typeof SafetySetKey>;
-export const SAFETY_SETS_WITH_NEGATIVES: Record<SafetySetKey, { name: string; file: string }> = {
-  independent: { name: 'independent safety set', file: INDEPENDENT_SAFETY_SET },
-  blind: { name: 'blind safety set', file: BLIND_SAFETY_SET },
-  blind4: { name: 'blind-4 safety set', file: BLIND_4_SAFETY_SET },
-  blind5: { name: 'blind-5 safety set', file: BLIND_5_SAFETY_SET },
-  blind6: { name: 'blind-6 safety set', file: BLIND_6_SAFETY_SET },
-  blind7: { name: 'blind-7 safety set', file: BLIND_7_SAFETY_SET },
-  blind8: { name: 'blind-8 safety set', file: BLIND_8_SAFETY_SET },
-  blind9: { name: 'blind-9 safety set', file: BLIND_9_SAFETY_SET },
-  blind10: { name: 'blind-10 safety set', file: BLIND_10_SAFETY_SET },
-  blind11: { name: 'blind-11 safety set', file: BLIND_11_SAFETY_SET },
-  blind12: { name: 'blind-12 safety set', file: BLIND_12_SAFETY_SET },
-  blind13: { name: 'blind-13 safety set', file: BLIND_13_SAFETY_SET },
-  blind14: { name: 'blind-14 safety set', file: BLIND_14_SAFETY_SET },
-};
 /** Development safety sets (`--dev`): lines anyone tuning may read, so their misses are listed. */
 export const DEV_SAFETY_FILE = /^dev\/[\w.-]+\.yaml$/;
 
@@ -312,12 +294,12 @@ export async function measureHeldOut(
     const cases = options.split === 'test' ? loadSafetySet(file) : [];
     return Promise.all(cases.map(async (c) => actedOn(c, await understanding.understand(c.text, context(c.lang)))));
   };
-  const [safetySet, ...withNegatives] = await Promise.all([SAFETY_SET, ...SafetySetKey.options.map((k) => SAFETY_SETS_WITH_NEGATIVES[k].file)].map(read));
+  const [safetySet, ...withNegatives] = await Promise.all([SAFETY_SET, ...SAFETY_SETS_WITH_NEGATIVES.map((s) => s.file)].map(read));
   const safety = Language.options.map((lang): SafetyReport => ({
     lang,
     confusion: confusion(judged.filter((j) => j.line.lang === lang)),
     heldOut: scoreSafetySet(safetySet!, lang).recall,
-    withNegatives: Object.fromEntries(SafetySetKey.options.map((k, i) => [k, scoreSafetySet(withNegatives[i]!, lang)])) as Record<SafetySetKey, SafetySetScore>,
+    withNegatives: Object.fromEntries(SAFETY_SETS_WITH_NEGATIVES.map(({ key }, i) => [key, scoreSafetySet(withNegatives[i]!, lang)])) as Record<SafetySetKey, SafetySetScore>,
   }));
 
   const enHuman = judged.filter((j) => j.line.lang === 'en' && j.accepted !== null);
@@ -342,10 +324,10 @@ export async function measureHeldOut(
       safetyHeldOutRecall: recallOver(safety.flatMap((s) => s.heldOut)),
       safetyHeldOutCaught: caughtOver(safety.flatMap((s) => s.heldOut)),
       sets: Object.fromEntries(
-        SafetySetKey.options.map((k) => {
-          const scores = safety.map((s) => s.withNegatives[k]);
+        SAFETY_SETS_WITH_NEGATIVES.map(({ key }) => {
+          const scores = safety.map((s) => s.withNegatives[key]);
           const rows = scores.flatMap((b) => b.recall);
-          return [k, { recall: recallOver(rows), caught: caughtOver(rows), falsePositiveRate: falsePositiveRate(scores), checkInRate: checkInRate(scores) }];
+          return [key, { recall: recallOver(rows), caught: caughtOver(rows), falsePositiveRate: falsePositiveRate(scores), checkInRate: checkInRate(scores) }];
         }),
       ) as HeldOutReport['targets']['sets'],
     },

@@ -1,7 +1,7 @@
 /**
  * `npm run measure:understanding [-- --engine classifier|rules|llm | --llm] [--split test|train]
  * [--datasets DIR] [--json] [--concurrency N]`: per-intent precision/recall and the safety-class
- * confusion on the HELD-OUT parts, per language, and recall on the fourteen held-out safety sets (see heldout.ts). `--split train` is for
+ * confusion on the HELD-OUT parts, per language, and recall on the held-out safety sets (the list in heldout.ts). `--split train` is for
  * development: the same tables on train lines, with the misses listed. `--dev dev/FILE.yaml` reads
  * a development safety set (corpus/understanding/dev/) instead: recall, false alarms and the lines.
  */
@@ -13,7 +13,7 @@ import { readCli } from '../cli/args.js';
 import { exitOnConfigError } from '../http/env.js';
 import { IsoDate } from '../../policy/index.js';
 import { ENGINE_FLAGS, EngineName, createUnderstanding, withEngineFlag } from './engine.js';
-import { SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport } from './heldout.js';
+import { SAFETY_SETS_WITH_NEGATIVES, measureDevSafety, measureHeldOut, type DevSafetyReport, type HeldOutReport, type SafetySetKey } from './heldout.js';
 import { llmRunSummary, withConcurrencyLimit } from './llm/llm.js';
 
 export const DEFAULT_DATASETS = resolve(fileURLToPath(new URL('../../../shared/datasets', import.meta.url)));
@@ -60,7 +60,7 @@ export function formatReport(r: HeldOutReport): string {
     }
     if (r.split === 'test') {
       out.push(`  held-out safety set: ${recalls(s.heldOut)}`, `    ${caught(s.heldOut)}`);
-      for (const k of SafetySetKey.options) out.push(withNegatives(SAFETY_SETS_WITH_NEGATIVES[k].name, s.withNegatives[k]));
+      for (const { key, name } of SAFETY_SETS_WITH_NEGATIVES) out.push(withNegatives(name, s.withNegatives[key]));
     }
   }
   const t = r.targets;
@@ -70,10 +70,10 @@ export function formatReport(r: HeldOutReport): string {
       `false positives ${pct(t.enRequestHumanFalsePositiveRate)} (≤ 2%); ` +
       (r.split === 'test'
         ? `held-out safety recall ${t.safetyHeldOutRecall.toFixed(3)} (1.0), caught ${t.safetyHeldOutCaught.toFixed(3)}; ` +
-          SafetySetKey.options
-            .map((k) => {
-              const x = t.sets[k];
-              return `${SAFETY_SETS_WITH_NEGATIVES[k].name} recall ${x.recall.toFixed(3)} (1.0), caught ${x.caught.toFixed(3)}, ` +
+          SAFETY_SETS_WITH_NEGATIVES
+            .map(({ key, name }) => {
+              const x = t.sets[key];
+              return `${name} recall ${x.recall.toFixed(3)} (1.0), caught ${x.caught.toFixed(3)}, ` +
                 `false positives ${pct(x.falsePositiveRate)}, check-ins on hard negatives ${pct(x.checkInRate)}`;
             })
             .join('; ')

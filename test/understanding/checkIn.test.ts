@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { THRESHOLDS, checkInOf, combine, safetyCheckInOf } from '../../bot/understanding/hybrid.js';
 import { shippedClassifier, shippedSafetyClassifier } from '../../bot/understanding/classifier/model.js';
 import type { SafetyScore } from '../../bot/understanding/classifier/safetyClassifier.js';
-import { measureDevSafety } from '../../bot/understanding/heldout.js';
+import { SAFETY_SETS_WITH_NEGATIVES, measureDevSafety, type SafetySetKey } from '../../bot/understanding/heldout.js';
 import { loadLexicon } from '../../bot/understanding/lexicon.js';
 import { understandText } from '../../bot/understanding/rules.js';
 import type { Classification } from '../../bot/understanding/classifier/intentClassifier.js';
@@ -129,9 +129,13 @@ describe('caught recall in the measurement', () => {
 });
 
 describe('the held-out report prints caught recall and check-ins for every set', () => {
-  it('formats them per language for the held-out, independent, blind, blind-4, blind-5, blind-6, blind-7, blind-8, blind-9, blind-10, blind-11, blind-12, blind-13 and blind-14 sets, and in the targets', async () => {
+  it('formats them per language for the held-out set and every set with hard negatives, in the list order, and in the targets', async () => {
     const { formatReport } = await import('../../bot/understanding/measure.js');
-    const set = (found: number, caught: number) => ({ recall: [{ signal: 'self_harm', cases: 10, found, caught }], negatives: 20, falsePositives: 3, checkIns: 4 });
+    // Each set gets figures of its own (from its place i in the list), so a set printed under
+    // another's name, or left out, fails.
+    const set = (i: number) => ({ recall: [{ signal: 'self_harm', cases: 100, found: i, caught: 2 * i + 1 }], negatives: 200, falsePositives: 3, checkIns: 4 + i });
+    const target = (i: number) => ({ recall: i / 1000, caught: (2 * i + 1) / 1000, falsePositiveRate: 0.15, checkInRate: (4 + i) / 200 });
+    const perSet = <T>(f: (i: number) => T) => Object.fromEntries(SAFETY_SETS_WITH_NEGATIVES.map(({ key }, i) => [key, f(i)])) as Record<SafetySetKey, T>;
     const text = formatReport({
       engine: 'classifier',
       split: 'test',
@@ -140,41 +144,29 @@ describe('the held-out report prints caught recall and check-ins for every set',
         lang,
         confusion: {},
         heldOut: [{ signal: 'dispute', cases: 5, found: 4, caught: 5 }],
-        withNegatives: { independent: set(8, 9), blind: set(7, 9), blind4: set(6, 8), blind5: set(5, 7), blind6: set(4, 6), blind7: set(3, 5), blind8: set(2, 4), blind9: set(1, 3), blind10: set(0, 2), blind11: set(0, 1), blind12: set(0, 0), blind13: set(0, 0), blind14: set(0, 0) },
+        withNegatives: perSet(set),
       })),
       targets: {
         zhMacroAccuracy: 0.9, enRequestHumanRecall: 1, enRequestHumanFalsePositiveRate: 0,
         safetyHeldOutRecall: 0.8, safetyHeldOutCaught: 1,
-        sets: {
-          independent: { recall: 0.8, caught: 0.9, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind: { recall: 0.7, caught: 0.9, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind4: { recall: 0.6, caught: 0.8, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind5: { recall: 0.5, caught: 0.7, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind6: { recall: 0.4, caught: 0.6, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind7: { recall: 0.3, caught: 0.5, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind8: { recall: 0.2, caught: 0.4, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind9: { recall: 0.1, caught: 0.3, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind10: { recall: 0, caught: 0.2, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind11: { recall: 0, caught: 0.1, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind12: { recall: 0, caught: 0.05, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind13: { recall: 0, caught: 0, falsePositiveRate: 0.15, checkInRate: 0.2 },
-          blind14: { recall: 0, caught: 0.02, falsePositiveRate: 0.15, checkInRate: 0.2 },
-        },
+        sets: perSet(target),
       },
     });
     expect(text.match(/caught \(raised or checked in\) 5\/5: dispute 5\/5/g)).toHaveLength(3);
-    for (const caught of ['9/10', '8/10', '7/10', '6/10', '5/10', '4/10', '3/10', '2/10', '1/10', '0/10']) expect(text).toContain(`caught (raised or checked in) ${caught}: self_harm ${caught}; check-ins on hard negatives 4/20`);
-    expect(text).toContain('blind-4 safety set recall 0.600 (1.0), caught 0.800, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-5 safety set recall 0.500 (1.0), caught 0.700, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-6 safety set recall 0.400 (1.0), caught 0.600, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-7 safety set recall 0.300 (1.0), caught 0.500, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-8 safety set recall 0.200 (1.0), caught 0.400, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-9 safety set recall 0.100 (1.0), caught 0.300, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-10 safety set recall 0.000 (1.0), caught 0.200, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-11 safety set recall 0.000 (1.0), caught 0.100, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-12 safety set recall 0.000 (1.0), caught 0.050, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-13 safety set recall 0.000 (1.0), caught 0.000, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind-14 safety set recall 0.000 (1.0), caught 0.020, false positives 15.0%, check-ins on hard negatives 20.0%');
-    expect(text).toContain('blind safety set recall 0.700 (1.0), caught 0.900');
+    const count = (needle: string) => text.split(needle).length - 1;
+    const perLanguage: number[] = [];
+    const inTargets: number[] = [];
+    SAFETY_SETS_WITH_NEGATIVES.forEach(({ name }, i) => {
+      const rows = `  ${name}: self_harm ${i}/100; false positives on hard negatives 3/200\n` +
+        `    caught (raised or checked in) ${2 * i + 1}/100: self_harm ${2 * i + 1}/100; check-ins on hard negatives ${4 + i}/200`;
+      const target = `${name} recall ${(i / 1000).toFixed(3)} (1.0), caught ${((2 * i + 1) / 1000).toFixed(3)}, ` +
+        `false positives 15.0%, check-ins on hard negatives ${(((4 + i) / 200) * 100).toFixed(1)}%`;
+      expect(count(rows), name).toBe(3);
+      expect(count(target), name).toBe(1);
+      perLanguage.push(text.indexOf(rows));
+      inTargets.push(text.indexOf(target));
+    });
+    // In the list's order, per language (the first language's block here) and in the targets line.
+    for (const positions of [perLanguage, inTargets]) expect(positions).toEqual([...positions].sort((x, y) => x - y));
   });
 });

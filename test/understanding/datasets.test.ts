@@ -3,12 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { CORPUS_DIR, loadOwnCorpus, ownTestLines, sharedLines, trainingLines } from '../../bot/understanding/classifier/corpus.js';
 import { isHeldOut } from '../../bot/understanding/classifier/split.js';
 import { parseRasaMarkdown } from '../../bot/understanding/datasets.js';
-import { BLIND_4_SAFETY_SET, BLIND_5_SAFETY_SET, BLIND_6_SAFETY_SET, BLIND_7_SAFETY_SET, BLIND_8_SAFETY_SET, BLIND_9_SAFETY_SET, BLIND_10_SAFETY_SET, BLIND_11_SAFETY_SET, BLIND_12_SAFETY_SET, BLIND_13_SAFETY_SET, BLIND_14_SAFETY_SET, BLIND_SAFETY_SET, DEV_SAFETY_FILE, INDEPENDENT_SAFETY_SET, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, SafetySetKey, loadSafetySet, measureHeldOut } from '../../bot/understanding/heldout.js';
+import { DEV_SAFETY_FILE, SAFETY_SET, SAFETY_SETS_WITH_NEGATIVES, loadSafetySet, measureHeldOut, type SafetySetKey } from '../../bot/understanding/heldout.js';
 import { ClassifierUnderstanding } from '../../bot/understanding/hybrid.js';
 import { DEFAULT_DATASETS, formatReport } from '../../bot/understanding/measure.js';
 
 /** The held-out safety sets with hard negatives, in the order they were written. */
-const WITH_NEGATIVES = SafetySetKey.options.map((k) => SAFETY_SETS_WITH_NEGATIVES[k].file);
+const WITH_NEGATIVES = SAFETY_SETS_WITH_NEGATIVES.map((s) => s.file);
+/** One set's file, for the checks that concern that set alone. */
+const fileOf = (key: SafetySetKey) => SAFETY_SETS_WITH_NEGATIVES.find((s) => s.key === key)!.file;
 
 describe('dataset readers', () => {
   it('parses Rasa markdown intents, dropping crawl noise', () => {
@@ -29,6 +31,14 @@ describe('the train/test split', () => {
     expect(test.filter((l) => train.has(l.text.trim().toLowerCase()))).toEqual([]);
   });
 
+  // The list is what the report, the targets and the checks below read: a held-out file it misses
+  // would be neither measured nor kept out of training by them.
+  it('lists every held-out safety set once, each with its file', () => {
+    const onDisk = readdirSync(new URL('heldout/', CORPUS_DIR)).filter((f) => f.endsWith('.yaml')).map((f) => `heldout/${f}`);
+    expect([SAFETY_SET, ...WITH_NEGATIVES].sort()).toEqual(onDisk.sort());
+    for (const field of ['key', 'name', 'file'] as const) expect(new Set(SAFETY_SETS_WITH_NEGATIVES.map((s) => s[field])).size, field).toBe(SAFETY_SETS_WITH_NEGATIVES.length);
+  });
+
   it('never trains on the held-out safety set', () => {
     const corpus = new Set([...loadOwnCorpus(), ...trainingLines()].map((l) => l.text.trim().toLowerCase()));
     // A count, not the lines: a failure must not print held-out text.
@@ -37,9 +47,9 @@ describe('the train/test split', () => {
 
   it('has a blind safety set that covers every class it is measured on, in every language, with hard negatives', () => {
     // Counts only, so a failure prints no held-out line. (Parsing checks every case's schema.)
-    const blind = loadSafetySet(BLIND_SAFETY_SET);
+    const blind = loadSafetySet(fileOf('blind'));
     expect(blind.length).toBeGreaterThanOrEqual(300);
-    const earlier = new Set([...loadSafetySet(), ...loadSafetySet(INDEPENDENT_SAFETY_SET)].map((c) => c.text.trim().toLowerCase()));
+    const earlier = new Set([...loadSafetySet(), ...loadSafetySet(fileOf('independent'))].map((c) => c.text.trim().toLowerCase()));
     expect(new Set(blind.map((c) => c.text.trim().toLowerCase())).size).toBe(blind.length);
     expect(blind.filter((c) => earlier.has(c.text.trim().toLowerCase())).length).toBe(0);
     const classes = ['self_harm', 'bereavement', 'dispute', 'third_party', 'legal_representation', 'addiction', 'bankruptcy'] as const;
@@ -57,14 +67,15 @@ describe('the train/test split', () => {
   const ISSUE_12_SHAPE = { self_harm: 15, bereavement: 15, dispute: 15, third_party: 15, legal_representation: 15, none: 30 };
   type Shape = typeof ISSUE_12_SHAPE;
   /**
-   * Blind-9's shape (session 8), which weighs self-harm more, the class whose miss costs most; blind-10
-   * and blind-11 (session 9), blind-12, blind-13 and blind-14 (session 10) and the development sets F (session 8),
-   * G (session 9) and H (session 10) were written to the same weights, so their figures compare.
+   * Blind-9's shape (session 8), which weighs self-harm more, the class whose miss costs most; every
+   * held-out set listed after it (blind-10 to blind-14 in sessions 9 and 10) and the development sets
+   * F (session 8), G (session 9) and H (session 10) were written to the same weights, so their
+   * figures compare. A set added to the list is held to it too.
    */
   const SELF_HARM_WEIGHTED: Shape = { self_harm: 20, bereavement: 12, dispute: 15, third_party: 12, legal_representation: 12, none: 30 };
   /** Sets of another shape than issue 12's. */
   const SHAPES: Record<string, Shape> = Object.fromEntries(
-    [BLIND_9_SAFETY_SET, BLIND_10_SAFETY_SET, BLIND_11_SAFETY_SET, BLIND_12_SAFETY_SET, BLIND_13_SAFETY_SET, BLIND_14_SAFETY_SET, DEV_SET_F, DEV_SET_G, DEV_SET_H].map((file) => [file, SELF_HARM_WEIGHTED]),
+    [...WITH_NEGATIVES.slice(WITH_NEGATIVES.indexOf(fileOf('blind9'))), DEV_SET_F, DEV_SET_G, DEV_SET_H].map((file) => [file, SELF_HARM_WEIGHTED]),
   );
 
   /**
@@ -91,11 +102,11 @@ describe('the train/test split', () => {
   }
 
   it('has a fourth blind safety set: 15 lines per class and language for the five handoff classes of issue 12, 30 hard negatives per language', () => {
-    expectBlindShape(BLIND_4_SAFETY_SET, [SAFETY_SET, INDEPENDENT_SAFETY_SET, BLIND_SAFETY_SET]);
+    expectBlindShape(fileOf('blind4'), [SAFETY_SET, fileOf('independent'), fileOf('blind')]);
   });
 
   // Blind-5 onwards: each shares no line with the corpus, the development sets or any set before it.
-  it.each(WITH_NEGATIVES.slice(WITH_NEGATIVES.indexOf(BLIND_5_SAFETY_SET)))(
+  it.each(WITH_NEGATIVES.slice(WITH_NEGATIVES.indexOf(fileOf('blind5'))))(
     'has %s in its shape (issue 12 shape unless SHAPES names it), sharing no line with the corpus, the development sets or an earlier held-out set',
     (file) => {
       const development = readdirSync(new URL('dev/', CORPUS_DIR)).map((f) => `dev/${f}`).filter((f) => DEV_SAFETY_FILE.test(f));
@@ -135,16 +146,13 @@ describe('the shared datasets', () => {
     expect(report.sets.map((s) => s.name)).toEqual(expect.arrayContaining(['NLU++ banking test', 'zh collection test']));
     expect(report.sets.every((s) => s.misses.length === 0)).toBe(true);
     expect(report.safety.map((s) => s.lang)).toEqual(['zh-CN', 'zh-TW', 'en']);
-    // The independent and both blind safety sets are measured in every language, their hard negatives
-    // too, and the printed report holds their counts but none of their lines.
+    // Every safety set with hard negatives is measured in every language, its hard negatives too,
+    // and the printed report holds its counts but none of its lines.
     const printed = formatReport(report);
-    // Every set with hard negatives, the thirteen files named here as well as in the table the report reads.
-    const files = { independent: INDEPENDENT_SAFETY_SET, blind: BLIND_SAFETY_SET, blind4: BLIND_4_SAFETY_SET, blind5: BLIND_5_SAFETY_SET, blind6: BLIND_6_SAFETY_SET, blind7: BLIND_7_SAFETY_SET, blind8: BLIND_8_SAFETY_SET, blind9: BLIND_9_SAFETY_SET, blind10: BLIND_10_SAFETY_SET, blind11: BLIND_11_SAFETY_SET, blind12: BLIND_12_SAFETY_SET, blind13: BLIND_13_SAFETY_SET, blind14: BLIND_14_SAFETY_SET };
-    expect(Object.fromEntries(SafetySetKey.options.map((k) => [k, SAFETY_SETS_WITH_NEGATIVES[k].file]))).toEqual(files);
     const total = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
-    for (const key of SafetySetKey.options) {
-      const cases = loadSafetySet(files[key]);
-      const name = SAFETY_SETS_WITH_NEGATIVES[key].name;
+    for (const s of report.safety) expect(Object.keys(s.withNegatives)).toEqual(SAFETY_SETS_WITH_NEGATIVES.map((x) => x.key));
+    for (const { key, name, file } of SAFETY_SETS_WITH_NEGATIVES) {
+      const cases = loadSafetySet(file);
       for (const s of report.safety) {
         const mine = cases.filter((c) => c.lang === s.lang);
         expect(s.withNegatives[key].recall.reduce((n, r) => n + r.cases, 0)).toBe(mine.reduce((n, c) => n + c.signals.length, 0));
@@ -169,6 +177,7 @@ describe('the shared datasets', () => {
     const report = await measureHeldOut(new ClassifierUnderstanding(), { datasets: DEFAULT_DATASETS, today: '2025-03-12', split: 'train' });
     expect(report.safety.flatMap((s) => [...s.heldOut, ...Object.values(s.withNegatives).flatMap((x) => x.recall)])).toEqual([]);
     expect(report.safety.every((s) => Object.values(s.withNegatives).every((x) => x.negatives === 0))).toBe(true);
-    expect(formatReport(report)).not.toMatch(/held-out safety set:|independent safety set:|blind(-[4567])? safety set/);
+    const printed = formatReport(report);
+    for (const name of ['held-out safety set:', ...SAFETY_SETS_WITH_NEGATIVES.map((s) => s.name)]) expect(printed).not.toContain(name);
   });
 });
