@@ -115,10 +115,13 @@ const URGENCY_RANK = { critical: 0, high: 1, normal: 2 } as const;
 /** Above any epoch millisecond before 2286-11-20 (1e13 ms), and urgency × it + milliseconds stays an exact double. */
 const URGENCY_STEP = 1e13;
 
-/** The queue's order: most urgent first, then longest waiting. */
-function queueScore(urgency: z.infer<typeof HandoffUrgency>, openedAt: string): number {
-  return URGENCY_RANK[urgency] * URGENCY_STEP + Date.parse(openedAt);
+/** The queue's order: most urgent first, then longest waiting (`openedAtMs` in [0, URGENCY_STEP)). */
+function queueScore(urgency: z.infer<typeof HandoffUrgency>, openedAtMs: number): number {
+  return URGENCY_RANK[urgency] * URGENCY_STEP + openedAtMs;
 }
+
+/** A ticket no longer in the queue's care: finished, or handed back to the bot. */
+const finished = (ticket: HandoffTicket | undefined) => ticket?.status === 'closed' || ticket?.status === 'returned';
 
 export interface DeskSettings {
   /** Local opening hours of the agent team, e.g. 09:00–18:00; null = always staffed. */
@@ -163,7 +166,8 @@ export class QueueDesk implements HandoffDesk {
 
   async open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult> {
     const conversationId = context.activity.conversation.id;
-    const openedAt = this.deps.clock.now().toISOString();
+    const now = this.deps.clock.now();
+    const openedAt = now.toISOString();
     await this.tickets.set(conversationId, {
       conversationId,
       reference: { ...TurnContext.getConversationReference(context.activity) },
@@ -183,7 +187,7 @@ export class QueueDesk implements HandoffDesk {
       notes: [],
     });
     await this.moveLegacyQueue();
-    const position = await this.queue.put(conversationId, queueScore(handoff.urgency, openedAt));
+    const position = await this.queue.put(conversationId, queueScore(handoff.urgency, now.getTime()));
     if (!this.staffed()) return { available: false };
     return { available: true, position, waitMinutes: Math.max(1, position * this.deps.settings.minutesPerCase) };
   }
@@ -191,7 +195,13 @@ export class QueueDesk implements HandoffDesk {
   /** Waiting and claimed cases, most urgent and longest waiting first. */
   async list(): Promise<HandoffTicket[]> {
     await this.moveLegacyQueue();
-    const tickets = await Promise.all((await this.queue.members()).map((id) => this.tickets.get(id)));
+    const queued = await this.queue.entries();
+    const tickets = await Promise.all(queued.map(([id]) => this.tickets.get(id)));
+    // A finished case still queued: an instance of the earlier version (a rolling upgrade) finished
+    // it after it was moved here, and took it off only its own list (or a finish here stopped
+    // between the ticket and the queue). Taken off at the score read, so a case opened again since
+    // keeps its new place.
+    await Promise.all(queued.map(([id, score], i) => (finished(tickets[i]) ? this.queue.removeAt(id, score) : undefined)));
     return tickets.filter((t): t is HandoffTicket => t !== undefined && (t.status === 'waiting' || t.status === 'claimed'));
   }
 
@@ -254,7 +264,7 @@ export class QueueDesk implements HandoffDesk {
    * not lost, and a case finished here is not moved in after.
    */
   private moveLegacyQueue(): Promise<void> {
-    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt)));
+    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, Date.parse(e.openedAt))));
   }
 
   private staffed(): boolean {

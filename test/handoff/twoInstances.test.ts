@@ -67,6 +67,6 @@ describe('handoff across two instances', () => {
     const agent = await consoleLogin(two.b.base, 'agent', 'agent-demo');
     expect((await agent.get('queue')).body.cases.map((t: any) => t.conversationId)).toContain(c.conversationId);
     expect(await legacy.get('open')).toEqual([]);
-    expect(await ranked.members()).toContain(c.conversationId);
+    expect((await ranked.entries()).map(([member]) => member)).toContain(c.conversationId);
   });
 });

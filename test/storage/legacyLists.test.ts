@@ -70,7 +70,7 @@ describe('moving an earlier version one-list record', () => {
 
     await desk.list();
     await desk.list();
-    expect(await queue.members()).toEqual(['queued-before', 'queued-meanwhile']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['queued-before', 'queued-meanwhile']);
   });
 
   it('handoff desk: a case finished before any open or list is not moved into the queue after', async () => {
@@ -82,6 +82,22 @@ describe('moving an earlier version one-list record', () => {
 
     await desk.finish('finished', 'closed', 'arrangement');
     await desk.list();
-    expect(await queue.members()).toEqual(['waiting']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['waiting']);
+  });
+
+  it('handoff desk: a moved case that an earlier-version instance finishes leaves the queue at the next list', async () => {
+    const queue = new MemoryRankedSet();
+    const { stores, shared: legacy } = storesSharing('handoff-queue', { rankedSet: () => queue });
+    const desk = new QueueDesk({ stores, clock: fixedClock('2026-11-22T02:00:00Z') } as unknown as DeskDependencies);
+    await legacy().set('open', [entry('finished-there'), entry('waiting')]);
+    for (const id of ['finished-there', 'waiting']) await desk.tickets.set(id, { conversationId: id, status: 'waiting' } as never);
+    await desk.list(); // both moved into the ranked set
+
+    // The earlier version's finish: the ticket closed, the case taken off its own list only.
+    await desk.tickets.update('finished-there', (t) => ({ ...t!, status: 'closed', outcome: 'arrangement' }));
+    await legacy().update('open', (list: Array<{ conversationId: string }> = []) => list.filter((e) => e.conversationId !== 'finished-there'));
+
+    expect((await desk.list()).map((t) => t.conversationId)).toEqual(['waiting']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['waiting']);
   });
 });
