@@ -16,6 +16,7 @@ import type { AccountService } from '../../conversation/accounts.js';
 import { moveLegacyList, type KeyValueStore, type RankedSet, type Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { HandoffDesk, OpenResult } from '../../conversation/handoff.js';
+import type { Logger } from '../logger.js';
 
 const Minor = z.number().int();
 
@@ -140,6 +141,7 @@ export interface DeskDependencies {
   policy(id: string): Policy;
   defaultPolicyId: string;
   settings: DeskSettings;
+  logger: Pick<Logger, 'warn'>;
 }
 
 function offerSummary(offer: Offer) {
@@ -264,7 +266,24 @@ export class QueueDesk implements HandoffDesk {
    * not lost, and a case finished here is not moved in after.
    */
   private moveLegacyQueue(): Promise<void> {
-    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, Date.parse(e.openedAt))));
+    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, this.legacyOpenedAt(e))));
+  }
+
+  /**
+   * An earlier-version entry's opening time. The list is data read back from Redis, written by
+   * another version or by hand: a time that does not parse would make the score NaN (Redis refuses
+   * it, and the move of every other entry with it), and one outside the score's range would sort
+   * it among another urgency. Such an entry is queued as opened at the move, and logged; not lost.
+   */
+  private legacyOpenedAt(entry: z.infer<typeof LegacyQueue>[number]): number {
+    const ms = Date.parse(entry.openedAt);
+    if (ms >= 0 && ms < URGENCY_STEP) return ms;
+    const movedAt = this.deps.clock.now().getTime();
+    this.deps.logger.warn(
+      { conversationId: entry.conversationId, openedAt: entry.openedAt, queuedAs: new Date(movedAt).toISOString() },
+      'handoff queue: an earlier-version entry with an unreadable opening time, queued as opened now',
+    );
+    return movedAt;
   }
 
   private staffed(): boolean {

@@ -79,7 +79,11 @@ export class RedisMemberSet implements MemberSet {
 
 /** Members kept in score order (lowest first; equal scores by member); a change is O(log n). */
 export interface RankedSet {
-  /** Adds the member or moves it to `score`; resolves to its rank (0 = first) just after. */
+  /**
+   * Adds the member or moves it to `score`; resolves to its rank (0 = first) just after. A score
+   * that is not a finite number is refused (RangeError) before anything is stored: Redis refuses
+   * NaN, and a NaN kept in memory would sort nowhere in particular.
+   */
   put(member: string, score: number): Promise<number>;
   remove(member: string): Promise<void>;
   /**
@@ -92,12 +96,18 @@ export interface RankedSet {
   entries(): Promise<Array<[member: string, score: number]>>;
 }
 
+function finite(score: number): string {
+  if (!Number.isFinite(score)) throw new RangeError(`a ranked set's score must be a finite number, not ${score}`);
+  return String(score);
+}
+
 const byScoreThenMember = (a: [string, number], b: [string, number]) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 export class MemoryRankedSet implements RankedSet {
   private readonly scores = new Map<string, number>();
 
   async put(member: string, score: number): Promise<number> {
+    finite(score);
     this.scores.set(member, score);
     let rank = 0;
     for (const entry of this.scores) if (byScoreThenMember(entry, [member, score]) < 0) rank++;
@@ -143,7 +153,7 @@ export class RedisRankedSet implements RankedSet {
   put(member: string, score: number): Promise<number> {
     return guarded(async () => {
       // One transaction: the rank is the member's own, not one after another writer's change.
-      const replies = await this.client.multi().zadd(this.redisKey(), String(score), member).zrank(this.redisKey(), member).exec();
+      const replies = await this.client.multi().zadd(this.redisKey(), finite(score), member).zrank(this.redisKey(), member).exec();
       const [error, rank] = replies?.[1] ?? [new Error('transaction discarded'), null];
       if (error) throw error;
       return Number(rank);
@@ -155,7 +165,7 @@ export class RedisRankedSet implements RankedSet {
   }
 
   removeAt(member: string, score: number): Promise<void> {
-    return guarded(async () => void (await this.removeAtScript([this.redisKey()], [member, String(score)])));
+    return guarded(async () => void (await this.removeAtScript([this.redisKey()], [member, finite(score)])));
   }
 
   entries(): Promise<Array<[string, number]>> {

@@ -4,7 +4,7 @@
  * the list (a rolling upgrade), on the memory stores with a hook in the window between the move's
  * read of the list and its taking the moved entries off.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { memoryStores, type KeyValueStore, type Stores } from '../../bot/storage/index.js';
 import { MemoryMemberSet, MemoryRankedSet } from '../../bot/storage/sets.js';
@@ -83,6 +83,29 @@ describe('moving an earlier version one-list record', () => {
     await desk.finish('finished', 'closed', 'arrangement');
     await desk.list();
     expect((await queue.entries()).map(([member]) => member)).toEqual(['waiting']);
+  });
+
+  it('handoff desk: an entry whose opening time is unreadable is queued as opened at the move, logged, and the others moved with it', async () => {
+    const queue = new MemoryRankedSet();
+    const { stores, shared: legacy } = storesSharing('handoff-queue', { rankedSet: () => queue });
+    const warn = vi.fn();
+    const desk = new QueueDesk({ stores, clock: fixedClock('2026-11-22T02:00:00Z'), logger: { warn } } as unknown as DeskDependencies);
+    await legacy().set('open', [
+      { conversationId: 'unreadable', urgency: 'normal', openedAt: 'Sunday morning' },
+      entry('readable'),
+      // Parses, but past the score's range (1e13 ms): it would sort among the next urgency's cases.
+      { conversationId: 'far-future', urgency: 'critical', openedAt: '2300-01-01T00:00:00.000Z' },
+    ]);
+
+    await desk.list();
+    const movedAt = Date.parse('2026-11-22T02:00:00Z');
+    expect(await queue.entries()).toEqual([
+      ['far-future', movedAt],
+      ['readable', 2e13 + Date.parse(entry('readable').openedAt)],
+      ['unreadable', 2e13 + movedAt],
+    ]);
+    expect(await legacy().get('open')).toEqual([]);
+    expect(warn.mock.calls.map(([fields]) => fields.conversationId)).toEqual(['unreadable', 'far-future']);
   });
 
   it('handoff desk: a moved case that an earlier-version instance finishes leaves the queue at the next list', async () => {

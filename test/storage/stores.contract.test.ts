@@ -315,6 +315,12 @@ describe.each([
     expect(await a.entries()).toEqual([['opened-again', at + 60_000]]);
   });
 
+  it('refuses a score that is not a finite number, storing nothing', async () => {
+    const [a] = await backend.rankedSet(unique('ranked'));
+    for (const score of [Number.NaN, Number.POSITIVE_INFINITY]) await expect(a.put('bad', score)).rejects.toThrow(RangeError);
+    expect(await a.entries()).toEqual([]);
+  });
+
   it('keeps every one of many concurrent puts from two instances, in order', async () => {
     const [a, b] = await backend.rankedSet(unique('ranked'));
     await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).put(`m${i}`, 1_000 - i)));
