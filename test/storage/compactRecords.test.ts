@@ -162,5 +162,14 @@ describe('versioned records kept compact', () => {
     const calls = await zlibCalls(() => store.set('once', { note: 'installment due '.repeat(20) }));
     expect(calls.deflate).toBe(1);
   });
+
+  it('DEFLATEs a record of a store that holds writes for the turn once when written outside a turn, and reads it back equal', async () => {
+    const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-turn', schema: z.object({ note: z.string() }), scope: 'conversation', withTurn: true });
+    const value = { note: 'installment due '.repeat(20) };
+    const calls = await zlibCalls(() => store.set('outside-a-turn', value));
+    expect(calls.deflate).toBe(1);
+    expect(await store.get('outside-a-turn')).toEqual(value);
+    expect(Buffer.isBuffer(await redis.admin.hgetBuffer(store.redisKey('outside-a-turn'), 'value'))).toBe(true);
+  });
 });
 
