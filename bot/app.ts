@@ -200,6 +200,7 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
       minutesPerCase: config.HANDOFF_MINUTES_PER_CASE,
       queueTimeoutMin: config.HANDOFF_QUEUE_TIMEOUT_MIN,
     },
+    logger,
   });
   const services: CaseServices = {
     caseState,

@@ -16,6 +16,7 @@ import type { AccountService } from '../../conversation/accounts.js';
 import { moveLegacyList, type KeyValueStore, type RankedSet, type Stores } from '../storage/index.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { HandoffDesk, OpenResult } from '../../conversation/handoff.js';
+import type { Logger } from '../logger.js';
 
 const Minor = z.number().int();
 
@@ -115,10 +116,13 @@ const URGENCY_RANK = { critical: 0, high: 1, normal: 2 } as const;
 /** Above any epoch millisecond before 2286-11-20 (1e13 ms), and urgency × it + milliseconds stays an exact double. */
 const URGENCY_STEP = 1e13;
 
-/** The queue's order: most urgent first, then longest waiting. */
-function queueScore(urgency: z.infer<typeof HandoffUrgency>, openedAt: string): number {
-  return URGENCY_RANK[urgency] * URGENCY_STEP + Date.parse(openedAt);
+/** The queue's order: most urgent first, then longest waiting (`openedAtMs` in [0, URGENCY_STEP)). */
+function queueScore(urgency: z.infer<typeof HandoffUrgency>, openedAtMs: number): number {
+  return URGENCY_RANK[urgency] * URGENCY_STEP + openedAtMs;
 }
+
+/** A ticket no longer in the queue's care: finished, or handed back to the bot. */
+const finished = (ticket: HandoffTicket | undefined) => ticket?.status === 'closed' || ticket?.status === 'returned';
 
 export interface DeskSettings {
   /** Local opening hours of the agent team, e.g. 09:00–18:00; null = always staffed. */
@@ -137,6 +141,7 @@ export interface DeskDependencies {
   policy(id: string): Policy;
   defaultPolicyId: string;
   settings: DeskSettings;
+  logger: Pick<Logger, 'warn'>;
 }
 
 function offerSummary(offer: Offer) {
@@ -163,7 +168,8 @@ export class QueueDesk implements HandoffDesk {
 
   async open(context: TurnContext, file: CaseFile, handoff: Handoff): Promise<OpenResult> {
     const conversationId = context.activity.conversation.id;
-    const openedAt = this.deps.clock.now().toISOString();
+    const now = this.deps.clock.now();
+    const openedAt = now.toISOString();
     await this.tickets.set(conversationId, {
       conversationId,
       reference: { ...TurnContext.getConversationReference(context.activity) },
@@ -183,7 +189,7 @@ export class QueueDesk implements HandoffDesk {
       notes: [],
     });
     await this.moveLegacyQueue();
-    const position = await this.queue.put(conversationId, queueScore(handoff.urgency, openedAt));
+    const position = await this.queue.put(conversationId, queueScore(handoff.urgency, now.getTime()));
     if (!this.staffed()) return { available: false };
     return { available: true, position, waitMinutes: Math.max(1, position * this.deps.settings.minutesPerCase) };
   }
@@ -191,7 +197,13 @@ export class QueueDesk implements HandoffDesk {
   /** Waiting and claimed cases, most urgent and longest waiting first. */
   async list(): Promise<HandoffTicket[]> {
     await this.moveLegacyQueue();
-    const tickets = await Promise.all((await this.queue.members()).map((id) => this.tickets.get(id)));
+    const queued = await this.queue.entries();
+    const tickets = await Promise.all(queued.map(([id]) => this.tickets.get(id)));
+    // A finished case still queued: an instance of the earlier version (a rolling upgrade) finished
+    // it after it was moved here, and took it off only its own list (or a finish here stopped
+    // between the ticket and the queue). Taken off at the score read, so a case opened again since
+    // keeps its new place.
+    await Promise.all(queued.map(([id, score], i) => (finished(tickets[i]) ? this.queue.removeAt(id, score) : undefined)));
     return tickets.filter((t): t is HandoffTicket => t !== undefined && (t.status === 'waiting' || t.status === 'claimed'));
   }
 
@@ -254,7 +266,24 @@ export class QueueDesk implements HandoffDesk {
    * not lost, and a case finished here is not moved in after.
    */
   private moveLegacyQueue(): Promise<void> {
-    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, e.openedAt)));
+    return moveLegacyList(this.legacyQueue, 'open', (e) => this.queue.put(e.conversationId, queueScore(e.urgency, this.legacyOpenedAt(e))));
+  }
+
+  /**
+   * An earlier-version entry's opening time. The list is data read back from Redis, written by
+   * another version or by hand: a time that does not parse would make the score NaN (Redis refuses
+   * it, and the move of every other entry with it), and one outside the score's range would sort
+   * it among another urgency. Such an entry is queued as opened at the move, and logged; not lost.
+   */
+  private legacyOpenedAt(entry: z.infer<typeof LegacyQueue>[number]): number {
+    const ms = Date.parse(entry.openedAt);
+    if (ms >= 0 && ms < URGENCY_STEP) return ms;
+    const movedAt = this.deps.clock.now().getTime();
+    this.deps.logger.warn(
+      { conversationId: entry.conversationId, openedAt: entry.openedAt, queuedAs: new Date(movedAt).toISOString() },
+      'handoff queue: an earlier-version entry with an unreadable opening time, queued as opened now',
+    );
+    return movedAt;
   }
 
   private staffed(): boolean {

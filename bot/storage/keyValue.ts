@@ -10,7 +10,7 @@ import { ExponentialBackoff, handleType, retry } from 'cockatiel';
 import type { z } from 'zod';
 import { randomUUID } from 'node:crypto';
 import { ETagConflictError, guarded } from './errors.js';
-import { deferToCommit, heldBackRecord, takePrefetched, undefer } from './lock.js';
+import { deferToCommit, heldBackRecord, holdsTurnCommit, takePrefetched, undefer } from './lock.js';
 import type { CommitOp } from './redisCommit.js';
 import { ExpiringMap, type Now } from './expiringMap.js';
 import type { RedisKeys } from './keys.js';
@@ -196,14 +196,15 @@ export class RedisKeyValueStore<S extends z.ZodType> implements KeyValueStore<z.
 
   /**
    * Holds a write of `key` back for its turn's commit, replacing one held before; false: write now.
-   * The write's arguments (the value's DEFLATE) are made only for a store that holds writes back:
-   * every other store's write makes its own, and made here too they were made twice.
+   * The write's arguments (the value's DEFLATE) are made only when the write is held back: a write
+   * made now makes its own, so made before knowing (a `withTurn` store written outside a turn) the
+   * value was DEFLATEd twice.
    */
   private holdBack(key: string, kind: 'record' | 'recordDelete', args: () => Array<string | number | Buffer>): boolean {
-    if (!this.options.withTurn || this.options.scope !== 'conversation') return false;
+    if (!this.options.withTurn || this.options.scope !== 'conversation' || !holdsTurnCommit(key)) return false;
     const earlier = this.heldBack(key);
     const redisKey = this.redisKey(key);
-    if (!deferToCommit(key, { kind, keys: [redisKey], args: args(), refused: (reason) => new Error(`${redisKey}: ${reason}`) })) return false;
+    deferToCommit(key, { kind, keys: [redisKey], args: args(), refused: (reason) => new Error(`${redisKey}: ${reason}`) });
     if (earlier) undefer(key, earlier);
     this.holding.delete(key);
     if (kind === 'record') this.holding.add(key);

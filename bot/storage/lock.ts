@@ -93,6 +93,11 @@ function turnCommitOf(conversationId: string): TurnCommit | undefined {
   return lease?.active ? lease.commit : undefined;
 }
 
+/** True when the current call chain holds a Redis lease on `conversationId` whose commit can take a deferred write. */
+export function holdsTurnCommit(conversationId: string): boolean {
+  return turnCommitOf(conversationId) !== undefined;
+}
+
 /**
  * Defers a write of `conversationId` to the end of the turn holding its Redis lease, where it is
  * sent with the others and the lease's release as one script. False when there is no such lease

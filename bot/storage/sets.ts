@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { guarded } from './errors.js';
 import type { KeyValueStore } from './keyValue.js';
 import type { RedisKeys } from './keys.js';
-import type { RedisClient } from './redis.js';
+import { defineScript, type RedisClient } from './redis.js';
 
 /** A set of short strings. */
 export interface MemberSet {
@@ -79,11 +79,26 @@ export class RedisMemberSet implements MemberSet {
 
 /** Members kept in score order (lowest first; equal scores by member); a change is O(log n). */
 export interface RankedSet {
-  /** Adds the member or moves it to `score`; resolves to its rank (0 = first) just after. */
+  /**
+   * Adds the member or moves it to `score`; resolves to its rank (0 = first) just after. A score
+   * that is not a finite number is refused (RangeError) before anything is stored: Redis refuses
+   * NaN, and a NaN kept in memory would sort nowhere in particular.
+   */
   put(member: string, score: number): Promise<number>;
   remove(member: string): Promise<void>;
-  /** Every member, in order. */
-  members(): Promise<string[]>;
+  /**
+   * Removes the member only while its score is still `score` (as `entries` read it): one put
+   * since, with another score, keeps it. For clean-ups decided on a read that a writer may
+   * overtake (a case opened again after the read found it closed).
+   */
+  removeAt(member: string, score: number): Promise<void>;
+  /** Every member with its score, in order. */
+  entries(): Promise<Array<[member: string, score: number]>>;
+}
+
+function finite(score: number): string {
+  if (!Number.isFinite(score)) throw new RangeError(`a ranked set's score must be a finite number, not ${score}`);
+  return String(score);
 }
 
 const byScoreThenMember = (a: [string, number], b: [string, number]) => a[1] - b[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
@@ -92,6 +107,7 @@ export class MemoryRankedSet implements RankedSet {
   private readonly scores = new Map<string, number>();
 
   async put(member: string, score: number): Promise<number> {
+    finite(score);
     this.scores.set(member, score);
     let rank = 0;
     for (const entry of this.scores) if (byScoreThenMember(entry, [member, score]) < 0) rank++;
@@ -102,18 +118,33 @@ export class MemoryRankedSet implements RankedSet {
     this.scores.delete(member);
   }
 
-  async members(): Promise<string[]> {
-    return [...this.scores].sort(byScoreThenMember).map(([member]) => member);
+  async removeAt(member: string, score: number): Promise<void> {
+    if (this.scores.get(member) === score) this.scores.delete(member);
+  }
+
+  async entries(): Promise<Array<[string, number]>> {
+    return [...this.scores].sort(byScoreThenMember);
   }
 }
 
+/** ZREM only while ZSCORE is still ARGV[2] (compared as numbers: Redis and JavaScript may write a double differently). */
+const REMOVE_AT = `
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if score and tonumber(score) == tonumber(ARGV[2]) then return redis.call('ZREM', KEYS[1], ARGV[1]) end
+return 0
+`;
+
 /** One Redis sorted set (the same order: score, then member byte by byte). */
 export class RedisRankedSet implements RankedSet {
+  private readonly removeAtScript: ReturnType<typeof defineScript>;
+
   constructor(
     private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly namespace: string,
-  ) {}
+  ) {
+    this.removeAtScript = defineScript(client, 'forbearRankedRemoveAt', 1, REMOVE_AT);
+  }
 
   redisKey(): string {
     return this.keys.global('ranked', this.namespace);
@@ -122,7 +153,7 @@ export class RedisRankedSet implements RankedSet {
   put(member: string, score: number): Promise<number> {
     return guarded(async () => {
       // One transaction: the rank is the member's own, not one after another writer's change.
-      const replies = await this.client.multi().zadd(this.redisKey(), String(score), member).zrank(this.redisKey(), member).exec();
+      const replies = await this.client.multi().zadd(this.redisKey(), finite(score), member).zrank(this.redisKey(), member).exec();
       const [error, rank] = replies?.[1] ?? [new Error('transaction discarded'), null];
       if (error) throw error;
       return Number(rank);
@@ -133,8 +164,15 @@ export class RedisRankedSet implements RankedSet {
     return guarded(async () => void (await this.client.zrem(this.redisKey(), member)));
   }
 
-  members(): Promise<string[]> {
-    return guarded(() => this.client.zrange(this.redisKey(), '0', '-1'));
+  removeAt(member: string, score: number): Promise<void> {
+    return guarded(async () => void (await this.removeAtScript([this.redisKey()], [member, finite(score)])));
+  }
+
+  entries(): Promise<Array<[string, number]>> {
+    return guarded(async () => {
+      const flat = await this.client.zrange(this.redisKey(), '0', '-1', 'WITHSCORES');
+      return Array.from({ length: flat.length / 2 }, (_, i) => [flat[2 * i]!, Number(flat[2 * i + 1])] as [string, number]);
+    });
   }
 }
 

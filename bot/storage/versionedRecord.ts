@@ -73,16 +73,37 @@ export function readRecord(client: RedisClient, key: string): Promise<unknown> {
  * eTag, and must still be decoded and validated, not answered with what was written before; the
  * bytes compare in well under a microsecond, the inflate they spare takes ≈ 20.) With Redis every turn
  * reads back, with its lease, the conversation state its previous turn wrote here: ≈ 20 µs of
- * inflate a turn, ≈ 1 % of its CPU. Bounded: the records most recently written (≈ 2–4 KB of text each).
+ * inflate a turn, ≈ 1 % of its CPU.
+ *
+ * Bounded by bytes, the records least recently written forgotten first: a bound by count let a few
+ * large records (a long ledger, a transcript prelude) hold any amount of heap. 8 MiB keeps ≈ 1,000
+ * conversation states (≈ 2–4 KB of text, counted twice, and ≈ 1 KB compact) — what the bound by count
+ * kept. A named constant, not a setting: the cache only spares CPU (a forgotten record is inflated
+ * as before), so there is no operator's choice to make, and it lives below the stores, process-wide.
  */
-const WRITTEN_TEXTS = 1_000;
-const writtenTexts = new Map<string, { etag: string; stored: Buffer; text: string }>();
+export const WRITTEN_TEXT_BYTES = 8 * 1024 * 1024;
+const writtenTexts = new Map<string, { etag: string; stored: Buffer; text: string; bytes: number }>();
+let writtenBytes = 0;
+
+/** What remembering the text costs: its compact bytes, and the text at two bytes a character (V8 keeps a string at one or two). */
+const costOf = (stored: Buffer, text: string) => stored.length + 2 * text.length;
+
+function forgetWritten(key: string): void {
+  writtenBytes -= writtenTexts.get(key)?.bytes ?? 0;
+  writtenTexts.delete(key);
+}
 
 function rememberWritten(key: string, etag: string, stored: Buffer, text: string): void {
-  writtenTexts.delete(key);
-  writtenTexts.set(key, { etag, stored, text });
-  if (writtenTexts.size > WRITTEN_TEXTS) writtenTexts.delete(writtenTexts.keys().next().value!);
+  forgetWritten(key);
+  const bytes = costOf(stored, text);
+  if (bytes > WRITTEN_TEXT_BYTES) return; // alone over the budget: it would push out everything else and still not fit
+  while (writtenBytes + bytes > WRITTEN_TEXT_BYTES) forgetWritten(writtenTexts.keys().next().value!);
+  writtenTexts.set(key, { etag, stored, text, bytes });
+  writtenBytes += bytes;
 }
+
+/** The bytes the remembered texts cost (≤ WRITTEN_TEXT_BYTES). */
+export const writtenTextBytes = (): number => writtenBytes;
 
 /** The text of `key`'s value as stored with `etag`: the one this process wrote with it, else decoded. */
 function textOf(key: string, etag: string, stored: Buffer | string): string {
@@ -134,7 +155,7 @@ export function recordArgs(key: string, value: string, condition: WriteCondition
   args[ARG.value] = stored;
   args[ARG.ttlMs] = ttlMs;
   // Remembered before the write is sent: a write that does not land leaves its eTag nowhere in Redis.
-  if (typeof stored === 'string') writtenTexts.delete(key);
+  if (typeof stored === 'string') forgetWritten(key);
   else rememberWritten(key, etag, stored, value);
   return args;
 }

@@ -62,11 +62,15 @@ describe('handoff across two instances', () => {
       schema: z.array(z.object({ conversationId: z.string(), urgency: z.string(), openedAt: z.string() })),
       scope: 'global',
     });
-    await legacy.set('open', [{ conversationId: c.conversationId, urgency: 'normal', openedAt: '2026-11-22T01:00:00.000Z' }]);
+    await legacy.set('open', [
+      { conversationId: c.conversationId, urgency: 'normal', openedAt: '2026-11-22T01:00:00.000Z' },
+      // An opening time that does not parse: its score would be NaN, which Redis refuses.
+      { conversationId: 'edited-by-hand', urgency: 'normal', openedAt: 'yesterday' },
+    ]);
 
     const agent = await consoleLogin(two.b.base, 'agent', 'agent-demo');
     expect((await agent.get('queue')).body.cases.map((t: any) => t.conversationId)).toContain(c.conversationId);
     expect(await legacy.get('open')).toEqual([]);
-    expect(await ranked.members()).toContain(c.conversationId);
+    expect((await ranked.entries()).map(([member]) => member)).toEqual(expect.arrayContaining([c.conversationId, 'edited-by-hand']));
   });
 });

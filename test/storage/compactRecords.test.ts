@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { storedText, textOfStored } from '../../bot/storage/compact.js';
 import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
+import { argsText, recordArgs, WRITTEN_TEXT_BYTES, writtenTextBytes } from '../../bot/storage/versionedRecord.js';
 import type { RedisConnection } from '../../bot/storage/redis.js';
 import { RedisStorage } from '../../bot/storage/redisStorage.js';
 import { RedisArrangementRepository } from '../../bot/storage/arrangements.js';
@@ -144,6 +145,28 @@ describe('versioned records kept compact', () => {
     expect(other.inflate).toBe(1);
   });
 
+  it('remembers written texts within a byte budget: a few huge records push out the oldest, never past it', async () => {
+    // Each ≈ 3 M characters of text (counted at two bytes a character) and a few KB compact: two fit in 8 MiB at most.
+    const huge = (i: number) => JSON.stringify({ note: `record ${i} `.concat('installment due '.repeat(200_000)) });
+    const written = [0, 1, 2, 3].map((i) => {
+      const key = `forbear:test:huge-${i}`;
+      return { key, text: huge(i), args: recordArgs(key, huge(i), { mode: 'any' }, `etag-${i}`, 0) };
+    });
+    expect(writtenTextBytes()).toBeLessThanOrEqual(WRITTEN_TEXT_BYTES);
+    expect(writtenTextBytes()).toBeGreaterThan(WRITTEN_TEXT_BYTES / 2);
+    const newest = written[3]!;
+    const oldest = written[0]!;
+    const reads = await zlibCalls(async () => {
+      expect(argsText(newest.key, newest.args)).toBe(newest.text); // remembered
+      expect(argsText(oldest.key, oldest.args)).toBe(oldest.text); // forgotten: inflated
+    });
+    expect(reads.inflate).toBe(1);
+    // One alone over the budget is not remembered, and pushes nothing out.
+    const before = writtenTextBytes();
+    recordArgs('forbear:test:too-big', JSON.stringify({ note: 'installment due '.repeat(600_000) }), { mode: 'any' }, 'etag-big', 0);
+    expect(writtenTextBytes()).toBe(before);
+  });
+
   it('a value edited in Redis that kept its eTag is decoded and validated, not answered with what this process wrote', async () => {
     const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-edited', schema: z.object({ due: z.number(), note: z.string() }), scope: 'global' });
     const note = 'installment due '.repeat(20);
@@ -161,6 +184,15 @@ describe('versioned records kept compact', () => {
     const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-once', schema: z.object({ note: z.string() }), scope: 'global' });
     const calls = await zlibCalls(() => store.set('once', { note: 'installment due '.repeat(20) }));
     expect(calls.deflate).toBe(1);
+  });
+
+  it('DEFLATEs a record of a store that holds writes for the turn once when written outside a turn, and reads it back equal', async () => {
+    const store = new RedisKeyValueStore(c.client, c.keys, { namespace: 'compactkv-turn', schema: z.object({ note: z.string() }), scope: 'conversation', withTurn: true });
+    const value = { note: 'installment due '.repeat(20) };
+    const calls = await zlibCalls(() => store.set('outside-a-turn', value));
+    expect(calls.deflate).toBe(1);
+    expect(await store.get('outside-a-turn')).toEqual(value);
+    expect(Buffer.isBuffer(await redis.admin.hgetBuffer(store.redisKey('outside-a-turn'), 'value'))).toBe(true);
   });
 });
 

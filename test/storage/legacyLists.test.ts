@@ -4,7 +4,7 @@
  * the list (a rolling upgrade), on the memory stores with a hook in the window between the move's
  * read of the list and its taking the moved entries off.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { memoryStores, type KeyValueStore, type Stores } from '../../bot/storage/index.js';
 import { MemoryMemberSet, MemoryRankedSet } from '../../bot/storage/sets.js';
@@ -70,7 +70,7 @@ describe('moving an earlier version one-list record', () => {
 
     await desk.list();
     await desk.list();
-    expect(await queue.members()).toEqual(['queued-before', 'queued-meanwhile']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['queued-before', 'queued-meanwhile']);
   });
 
   it('handoff desk: a case finished before any open or list is not moved into the queue after', async () => {
@@ -82,6 +82,45 @@ describe('moving an earlier version one-list record', () => {
 
     await desk.finish('finished', 'closed', 'arrangement');
     await desk.list();
-    expect(await queue.members()).toEqual(['waiting']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['waiting']);
+  });
+
+  it('handoff desk: an entry whose opening time is unreadable is queued as opened at the move, logged, and the others moved with it', async () => {
+    const queue = new MemoryRankedSet();
+    const { stores, shared: legacy } = storesSharing('handoff-queue', { rankedSet: () => queue });
+    const warn = vi.fn();
+    const desk = new QueueDesk({ stores, clock: fixedClock('2026-11-22T02:00:00Z'), logger: { warn } } as unknown as DeskDependencies);
+    await legacy().set('open', [
+      { conversationId: 'unreadable', urgency: 'normal', openedAt: 'Sunday morning' },
+      entry('readable'),
+      // Parses, but past the score's range (1e13 ms): it would sort among the next urgency's cases.
+      { conversationId: 'far-future', urgency: 'critical', openedAt: '2300-01-01T00:00:00.000Z' },
+    ]);
+
+    await desk.list();
+    const movedAt = Date.parse('2026-11-22T02:00:00Z');
+    expect(await queue.entries()).toEqual([
+      ['far-future', movedAt],
+      ['readable', 2e13 + Date.parse(entry('readable').openedAt)],
+      ['unreadable', 2e13 + movedAt],
+    ]);
+    expect(await legacy().get('open')).toEqual([]);
+    expect(warn.mock.calls.map(([fields]) => fields.conversationId)).toEqual(['unreadable', 'far-future']);
+  });
+
+  it('handoff desk: a moved case that an earlier-version instance finishes leaves the queue at the next list', async () => {
+    const queue = new MemoryRankedSet();
+    const { stores, shared: legacy } = storesSharing('handoff-queue', { rankedSet: () => queue });
+    const desk = new QueueDesk({ stores, clock: fixedClock('2026-11-22T02:00:00Z') } as unknown as DeskDependencies);
+    await legacy().set('open', [entry('finished-there'), entry('waiting')]);
+    for (const id of ['finished-there', 'waiting']) await desk.tickets.set(id, { conversationId: id, status: 'waiting' } as never);
+    await desk.list(); // both moved into the ranked set
+
+    // The earlier version's finish: the ticket closed, the case taken off its own list only.
+    await desk.tickets.update('finished-there', (t) => ({ ...t!, status: 'closed', outcome: 'arrangement' }));
+    await legacy().update('open', (list: Array<{ conversationId: string }> = []) => list.filter((e) => e.conversationId !== 'finished-there'));
+
+    expect((await desk.list()).map((t) => t.conversationId)).toEqual(['waiting']);
+    expect((await queue.entries()).map(([member]) => member)).toEqual(['waiting']);
   });
 });

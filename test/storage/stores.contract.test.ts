@@ -296,17 +296,35 @@ describe.each([
     expect(await b.put('a', 10)).toBe(0);
     expect(await a.put('b', 20)).toBe(1);
     expect(await b.put('d', 5)).toBe(0);
-    expect(await a.members()).toEqual(['d', 'a', 'b', 'c']);
+    expect(await a.entries()).toEqual([['d', 5], ['a', 10], ['b', 20], ['c', 20]]);
     expect(await b.put('d', 30)).toBe(3);
     await a.remove('a');
     await a.remove('missing');
-    expect(await b.members()).toEqual(['b', 'c', 'd']);
+    expect(await b.entries()).toEqual([['b', 20], ['c', 20], ['d', 30]]);
+  });
+
+  it('removes a member at a score only while it still has that score', async () => {
+    const [a, b] = await backend.rankedSet(unique('ranked'));
+    const at = 2 * 1e13 + Date.parse('2026-11-22T01:00:00.000Z'); // a handoff queue score
+    await a.put('opened-again', at);
+    await b.put('opened-again', at + 60_000); // put again between a read and a removal
+    await a.removeAt('opened-again', at);
+    await a.put('finished', at);
+    await b.removeAt('finished', at);
+    await b.removeAt('missing', at);
+    expect(await a.entries()).toEqual([['opened-again', at + 60_000]]);
+  });
+
+  it('refuses a score that is not a finite number, storing nothing', async () => {
+    const [a] = await backend.rankedSet(unique('ranked'));
+    for (const score of [Number.NaN, Number.POSITIVE_INFINITY]) await expect(a.put('bad', score)).rejects.toThrow(RangeError);
+    expect(await a.entries()).toEqual([]);
   });
 
   it('keeps every one of many concurrent puts from two instances, in order', async () => {
     const [a, b] = await backend.rankedSet(unique('ranked'));
     await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? a : b).put(`m${i}`, 1_000 - i)));
-    expect(await a.members()).toEqual(Array.from({ length: 200 }, (_, i) => `m${199 - i}`));
+    expect(await a.entries()).toEqual(Array.from({ length: 200 }, (_, i) => [`m${199 - i}`, 801 + i]));
   });
 });
 
