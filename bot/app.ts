@@ -265,6 +265,8 @@ export async function createForbear(options: ForbearOptions): Promise<Forbear> {
     understanding,
     lifecycle,
     close: async () => {
+      // What ended turns left running (a new ledger's publishing) still needs the queues and the stores.
+      await stores.lock.settled();
       await lifecycle.close();
       await transcripts.sealing.checkpoints.close();
       await stores.close();

@@ -91,6 +91,7 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
     policy: deps.policy,
     clock,
     ...(deps.onInstalmentStatus ? { onInstalmentStatus: deps.onInstalmentStatus } : {}),
+    onPublishFailed: (reference, err) => logger.warn({ err, reference }, 'publishing a new ledger failed; it is published again at start or at the next assessment'),
   });
   const inbox = new WebChatInbox(stores, clock);
   let wechat: ContactChannel | undefined;
@@ -142,9 +143,14 @@ export function createLifecycle(deps: LifecycleDeps): Lifecycle {
       }
       outbox.start({ webhookUrl: config.OUTBOX_WEBHOOK_URL, webhookSecret: config.OUTBOX_WEBHOOK_SECRET, logFile: config.OUTBOX_LOG, timeoutMs: config.OUTBOX_TIMEOUT_MS });
       scheduler.start();
+      // Ledgers whose opening a process that stopped (this one, before a restart, or another) left unpublished.
+      book.publishPending().catch((err: unknown) => logger.warn({ err }, 'publishing pending ledgers failed; it runs again at the next assessment'));
       if (config.LEDGER_ASSESS_INTERVAL_MIN > 0) {
         assessTimer = setInterval(() => {
-          book.assessAll().catch((err: unknown) => logger.warn({ err }, 'ledger assessment failed; it runs again at the next interval'));
+          book
+            .publishPending()
+            .then(() => book.assessAll())
+            .catch((err: unknown) => logger.warn({ err }, 'ledger assessment failed; it runs again at the next interval'));
         }, config.LEDGER_ASSESS_INTERVAL_MIN * 60_000);
         assessTimer.unref();
       }

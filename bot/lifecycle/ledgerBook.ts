@@ -25,7 +25,7 @@ import {
 import type { Policy } from '../../policy/index.js';
 import type { Arrangement, ArrangementRepository, CreateOnceResult } from '../../conversation/arrangement.js';
 import { moveLegacyList, type Stores } from '../storage/index.js';
-import type { LockOptions } from '../storage/lock.js';
+import { afterTurn, type LockOptions } from '../storage/lock.js';
 import type { TranscriptStore } from '../transcripts/store.js';
 import type { Clock } from '../../conversation/clock.js';
 import { todayIn } from '../../conversation/clock.js';
@@ -98,6 +98,8 @@ export interface LedgerBookDeps {
   clock: Clock;
   /** Counts instalment statuses (forbear_instalments_total). */
   onInstalmentStatus?(status: string): void;
+  /** A new ledger's publishing, left running after the consent turn, failed (`publishPending` repairs it). */
+  onPublishFailed?(reference: string, error: unknown): void;
 }
 
 /** The book's locks (`account:…`, `ledger:…`) are no conversation's: their leases read no conversation state. */
@@ -146,6 +148,8 @@ export class LedgerBook {
   private readonly payments;
   /** The references of every active ledger, for the scheduler's assessments. */
   private readonly active;
+  /** Ledgers opened whose opening is not yet published (outbox, first contact): see `publishPending`. */
+  private readonly unpublished;
   private readonly legacyIndex;
   private readonly unmatched;
   private readonly accountPayments;
@@ -156,6 +160,7 @@ export class LedgerBook {
     this.ledgers = ledgerRecords(stores);
     this.payments = stores.keyValue({ namespace: 'payment', schema: PaymentRecord, scope: 'global' });
     this.active = stores.memberSet('ledger-active');
+    this.unpublished = stores.memberSet('ledger-unpublished');
     this.legacyIndex = stores.keyValue({ namespace: 'ledger-index', schema: LegacyIndex, scope: 'global' });
     this.unmatched = stores.keyValue({ namespace: 'payment-unmatched', schema: Unmatched, scope: 'global' });
     this.accountPayments = stores.keyValue({ namespace: 'account-payments', schema: AccountPayments, scope: 'global' });
@@ -184,8 +189,15 @@ export class LedgerBook {
     return {
       createOnce: async (key, build): Promise<CreateOnceResult> => {
         const result = await inner.createOnce(key, build);
+        const { arrangement } = result;
         // Also for created=false: a retried consent repairs a ledger a crash left unopened.
-        await this.open(result.arrangement);
+        await this.record(arrangement);
+        // The arrangement and its ledger are stored now; publishing the opening (the outbox's
+        // `arrangement.created`, the first reminder's job) is not the cardholder's to wait for: on
+        // Redis it runs once the consent turn has replied (a third of that turn's time). If this
+        // process dies first, the ledger is still listed as unpublished and `publishPending`
+        // publishes it (at start and before every assessment), as does a retried consent.
+        await afterTurn(key, () => this.publish(arrangement.reference, arrangement, true), (error) => this.deps.onPublishFailed?.(arrangement.reference, error));
         return result;
       },
       get: (reference) => inner.get(reference),
@@ -197,6 +209,12 @@ export class LedgerBook {
 
   /** Idempotent: opens the arrangement's ledger if it has none, then publishes what is pending. */
   async open(arrangement: Arrangement): Promise<LedgerRecord> {
+    await this.record(arrangement);
+    return this.publish(arrangement.reference, arrangement, true);
+  }
+
+  /** Stores the arrangement's ledger if it has none, listed as unpublished, superseding the account's active one. */
+  private async record(arrangement: Arrangement): Promise<void> {
     const policy = this.deps.policy(arrangement.policyId);
     const today = todayIn({ now: () => new Date(arrangement.createdAt) }, policy.timezone);
     // Under the account's lock: two consents at the same moment (two conversations of one cardholder)
@@ -204,9 +222,9 @@ export class LedgerBook {
     // later one supersedes the earlier, as a change of terms does.
     await this.deps.stores.lock.withLock(`account:${arrangement.accountId}`, async () => {
       let opened = false;
-      // The ledger, the active index and the account's ledgers are independent: read and written
-      // together, each step of the three one round trip (bot/storage/redis.ts).
-      const [, , accountLedgers] = await Promise.all([
+      // The ledger, the indexes and the account's ledgers are independent: read and written
+      // together, each step of them one round trip (bot/storage/redis.ts).
+      const [, , , accountLedgers] = await Promise.all([
         this.ledgers.update(arrangement.reference, (current) => {
           opened = current === undefined;
           return current ?? {
@@ -222,6 +240,7 @@ export class LedgerBook {
           };
         }),
         this.active.add(arrangement.reference),
+        this.unpublished.add(arrangement.reference),
         // By reference alone, not the arrangements: a ledger exists only for a recorded arrangement.
         // Not this one's own (the update above reads it): a read and a decode less on the consent turn.
         this.deps.arrangements
@@ -235,7 +254,19 @@ export class LedgerBook {
       // lock) waits for the slowest, not for the sum.
       await Promise.all(others.map((other) => this.supersede(other.ledger.reference, arrangement.reference)));
     }, NOT_A_CONVERSATION);
-    return this.publish(arrangement.reference, arrangement);
+  }
+
+  /**
+   * Publishes every ledger whose opening a crash (or a failed write) left unpublished after its
+   * consent turn had replied: its outbox events, then its first contact planned, then the cursor.
+   * Harmless for one being published meanwhile (under its lock, the second finds nothing to do).
+   */
+  async publishPending(): Promise<void> {
+    for (const reference of await this.unpublished.members()) {
+      // Listed in the round trip that stored its ledger: listed without one, that write failed (the consent failed with it).
+      if (await this.ledgers.get(reference)) await this.publish(reference, undefined, true);
+      else await this.unpublished.remove(reference);
+    }
   }
 
   get(reference: string): Promise<LedgerRecord | undefined> {
@@ -343,18 +374,21 @@ export class LedgerBook {
     return this.publish(reference);
   }
 
-  /** Writes the events not yet published to the transcript and the outbox, then moves the cursor. */
-  private async publish(reference: string, arrangement?: Arrangement): Promise<LedgerRecord> {
+  /**
+   * Writes the events not yet published to the transcript and the outbox, then moves the cursor.
+   * `listed`: the ledger is (or may be) among the unpublished, and leaves them with the cursor.
+   */
+  private async publish(reference: string, arrangement?: Arrangement, listed = false): Promise<LedgerRecord> {
     let fresh: LedgerEvent[] = [];
-    let opened = false;
+    let planAfter = false;
     const record = await this.deps.stores.lock.withLock(`ledger:${reference}`, async () => {
       // Read with its version: the cursor's write below starts from this read (no second read).
       const read = (await this.ledgers.getVersioned(reference))!;
       const current = read.value;
       const { ledger } = current;
       const at = this.deps.clock.now().toISOString();
-      if (current.published < 0) {
-        opened = true;
+      const opening = current.published < 0;
+      if (opening) {
         const a = arrangement ?? (await this.deps.arrangements.get(reference))!;
         await this.deps.outbox.enqueue({
           id: `${reference}:created`,
@@ -384,10 +418,21 @@ export class LedgerBook {
         });
         if (event.type === 'instalment_status') this.deps.onInstalmentStatus?.(event.to);
       }
-      if (fresh.length === 0 && current.published >= 0) return current;
-      return this.ledgers.update(reference, (latest) => ({ ...latest!, published: Math.max(latest!.published, ledger.events.length) }), undefined, read);
+      if (fresh.length === 0 && !opening) {
+        if (listed) await this.unpublished.remove(reference);
+        return current;
+      }
+      // An opening is planned before its cursor moves (and the ledger leaves the unpublished): a
+      // crash in between plans it again (job ids make that harmless), never not at all.
+      if (opening) await this.listener?.changed(current, fresh);
+      else planAfter = true;
+      const [moved] = await Promise.all([
+        this.ledgers.update(reference, (latest) => ({ ...latest!, published: Math.max(latest!.published, ledger.events.length) }), undefined, read),
+        listed ? this.unpublished.remove(reference) : undefined,
+      ]);
+      return moved;
     }, NOT_A_CONVERSATION);
-    if (opened || fresh.length > 0) await this.listener?.changed(record, fresh);
+    if (planAfter) await this.listener?.changed(record, fresh);
     return record;
   }
 }

@@ -22,6 +22,8 @@ export interface ConversationLock {
    * StoreUnavailableError when Redis cannot be reached. Re-entrant within one async call chain.
    */
   withLock<T>(conversationId: string, fn: (signal: AbortSignal) => Promise<T>, options?: LockOptions): Promise<T>;
+  /** Resolves once what ended turns left running (`afterTurn`) has settled: before closing the stores it uses, and in tests. */
+  settled(): Promise<void>;
 }
 
 export interface LockOptions {
@@ -140,6 +142,19 @@ export async function afterCommit(conversationId: string, fn: () => unknown): Pr
   else await fn();
 }
 
+/**
+ * Runs `fn` once the turn holding the Redis lease of `conversationId` has ended — its writes stored
+ * (or refused) and its lease released — without the turn waiting for it, so after the reply goes
+ * out; a failure goes to `onError`. Only for work whose own records are already durable and that a
+ * later pass repairs if this process dies first (e.g. publishing a ledger that is stored). Without
+ * such a lease (a memory lock, no lock held) `fn` runs at once and is awaited, its failure thrown.
+ */
+export async function afterTurn(conversationId: string, fn: () => Promise<unknown>, onError: (error: unknown) => void): Promise<void> {
+  const commit = turnCommitOf(conversationId);
+  if (commit) commit.afterTurn.push({ fn, onError });
+  else await fn();
+}
+
 /** The notes of the Redis lease the current call chain holds on `conversationId`, if any. */
 export function leaseNotes(conversationId: string): LeaseNotes | undefined {
   return turnCommitOf(conversationId)?.notes;
@@ -175,6 +190,9 @@ export class MemoryConversationLock implements ConversationLock {
       return fn(new AbortController().signal);
     });
   }
+
+  /** `afterTurn` runs at once on a memory lock: nothing is left running. */
+  async settled(): Promise<void> {}
 }
 
 export interface RedisLockOptions {
@@ -287,6 +305,8 @@ class ConversationMutex extends Mutex {
 export class RedisConversationLock implements ConversationLock {
   /** The last turn of each conversation this process runs or waits for (see `leased`). */
   private readonly tails = new Map<string, Promise<unknown>>();
+  /** What ended turns left running (`afterTurn`), until it settles. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly client: RedisClient,
@@ -346,25 +366,39 @@ export class RedisConversationLock implements ConversationLock {
       mutex.abandon();
       throw asStoreError(error);
     }
-    const commit: TurnCommit = { ops: [], after: [], notes: new LeaseNotes() };
-    let result: T;
+    const commit: TurnCommit = { ops: [], after: [], afterTurn: [], notes: new LeaseNotes() };
     try {
-      result = await fn(lost.signal, mutex.prefetched, commit);
-    } catch (error) {
-      // A failed turn stores none of what it held back. A failed release only means the lease runs out on its own.
-      await mutex.release().catch(() => undefined);
-      throw error;
+      let result: T;
+      try {
+        result = await fn(lost.signal, mutex.prefetched, commit);
+      } catch (error) {
+        // A failed turn stores none of what it held back. A failed release only means the lease runs out on its own.
+        await mutex.release().catch(() => undefined);
+        throw error;
+      }
+      if (commit.ops.length === 0) {
+        // Sent, not awaited: what the caller sends next (often the next lock of the same work) goes
+        // in the same round trip — the client pipelines one tick's commands — and after the release
+        // on the same connection. A failed release only means the lease runs out on its own.
+        void mutex.release().catch(() => undefined);
+      } else {
+        await this.commit(conversationId, mutex, commit.ops);
+      }
+      for (const fn of commit.after) await fn();
+      return result;
+    } finally {
+      for (const { fn, onError } of commit.afterTurn) this.leaveRunning(fn, onError);
     }
-    if (commit.ops.length === 0) {
-      // Sent, not awaited: what the caller sends next (often the next lock of the same work) goes
-      // in the same round trip — the client pipelines one tick's commands — and after the release
-      // on the same connection. A failed release only means the lease runs out on its own.
-      void mutex.release().catch(() => undefined);
-    } else {
-      await this.commit(conversationId, mutex, commit.ops);
-    }
-    for (const fn of commit.after) await fn();
-    return result;
+  }
+
+  /** Starts `fn` without awaiting it; `settled` waits for it. */
+  private leaveRunning(fn: () => Promise<unknown>, onError: (error: unknown) => void): void {
+    const run = Promise.resolve().then(fn).catch(onError).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
+
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /**

@@ -39,6 +39,8 @@ export interface TurnCommit {
   ops: CommitOp[];
   /** Run in order once the commit is stored (e.g. telling open streams that the log grew). */
   after: (() => unknown)[];
+  /** Started once the turn has ended, stored or not, and not awaited by it: after its reply (see `afterTurn`). */
+  afterTurn: { fn: () => Promise<unknown>; onError: (error: unknown) => void }[];
   /** Per-turn facts the stores note for each other (e.g. the Direct Line log's length). */
   notes: LeaseNotes;
 }

@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { RedisKeyValueStore } from '../../bot/storage/keyValue.js';
 import { useTestRedis } from '../support/redis.js';
 import { conclude } from './fixtures.js';
+import type { Arrangement } from '../../conversation/arrangement.js';
 
 const redis = useTestRedis('concurrent-consent');
 let forbear: Forbear | undefined;
@@ -93,14 +94,14 @@ describe('the consent turn opening a ledger', () => {
       read.push(reference);
       return get(reference);
     };
-    // What `open` reads by `get`, for each arrangement the consent records (`watch` calls it on the instance).
+    // What opening the ledger reads by `get`, for each arrangement the consent records (`watch` calls `record` on the instance).
     const during: string[][] = [];
-    const open = book.open.bind(book);
-    book.open = async (arrangement) => {
+    const opening = book as unknown as { record(arrangement: Arrangement): Promise<void> };
+    const record = opening.record.bind(book);
+    opening.record = async (arrangement) => {
       read.length = 0;
-      const record = await open(arrangement);
+      await record(arrangement);
       during.push([...read]);
-      return record;
     };
     const first = await conclude(forbear, 'one-read-1', 'cn-m1-wang', '2026-11-22');
     const second = await conclude(forbear, 'one-read-2', 'cn-m1-wang', '2026-11-22');
