@@ -49,6 +49,8 @@ export const SAFETY_SETS_WITH_NEGATIVES = [
   { key: 'blind12', name: 'blind-12 safety set', file: 'heldout/safety-blind-12.yaml' },
   { key: 'blind13', name: 'blind-13 safety set', file: 'heldout/safety-blind-13.yaml' },
   { key: 'blind14', name: 'blind-14 safety set', file: 'heldout/safety-blind-14.yaml' },
+  { key: 'blind15', name: 'blind-15 safety set', file: 'heldout/safety-blind-15.yaml' },
+  { key: 'blind16', name: 'blind-16 safety set', file: 'heldout/safety-blind-16.yaml' },
 ] as const;
 type SafetySetEntry = (typeof SAFETY_SETS_WITH_NEGATIVES)[number];
 // z.enum wants a non-empty tuple; the list above is one, which map's array type forgets.

@@ -68,7 +68,7 @@ describe('the train/test split', () => {
   type Shape = typeof ISSUE_12_SHAPE;
   /**
    * Blind-9's shape (session 8), which weighs self-harm more, the class whose miss costs most; every
-   * held-out set listed after it (blind-10 to blind-14 in sessions 9 and 10) and the development sets
+   * held-out set listed after it (blind-10 to blind-16 in sessions 9 to 11) and the development sets
    * F (session 8), G (session 9) and H (session 10) were written to the same weights, so their
    * figures compare. A set added to the list is held to it too.
    */
