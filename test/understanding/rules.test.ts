@@ -335,7 +335,7 @@ describe('thirteenth-round Chinese safety wording (structural, not single lines)
     '微信都注销了，东西也收拾好了',
     '我在查哪种方法没那么痛',
   ]);
-  raises('bereavement', ['我爸肝癌晚期，上周还是没挺过去', '阿妈中风入院，最后都冇捱过去', '我老婆半年前没了，到现在都没缓过来']);
+  raises('bereavement', ['我爸肝癌晚期，上周还是没挺过去', '阿妈中风入院，最后都冇捱过去', '我老婆半年前没了，到现在都没缓过来', '下午要去我舅舅的追悼会', '阿爺嘅告別式喺星期六']);
   raisesNo('bereavement', ['我自己化疗那阵差点没撑过去，现在好多了', '我老公两个月前没了工作，收入少了一半']);
   raisesNo('self_harm', ['搬家前旧东西都送人了，心情不错', '天台晒的衣服被吹走了', '哪种还款方法最快']);
   // Disputes told as a story: a prepaid merchant that closed, an investment group that vanished, a
