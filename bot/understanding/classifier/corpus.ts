@@ -54,14 +54,14 @@ function loadOwnFile(name: string): CorpusLine[] {
 export const loadOwnCorpus = (): CorpusLine[] => loadOwnFile(OWN_FILES[0]);
 
 /**
- * The later rounds of Forbear lines (`forbear-extra.yaml`, `forbear-safety.yaml`, `forbear-safety-4.yaml`, `forbear-safety-5.yaml`, `forbear-safety-6.yaml`, `forbear-safety-7.yaml`, `forbear-safety-9.yaml`, the eleventh round's `forbear-safety-11-zh-cn.yaml`, `forbear-safety-11-zh-tw.yaml`, and the thirteenth round's `forbear-safety-13-zh.yaml`), training only, so
+ * The later rounds of Forbear lines (`forbear-extra.yaml`, `forbear-safety.yaml`, `forbear-safety-4.yaml`, `forbear-safety-5.yaml`, `forbear-safety-6.yaml`, `forbear-safety-7.yaml`, `forbear-safety-9.yaml`, and the eleventh round's `forbear-safety-11-zh-cn.yaml`, `forbear-safety-11-zh-tw.yaml`), training only, so
  * the held-out part is the first round's and its figures stay comparable. A line whose text the
  * split would hold out is left out altogether: no text that could equal a held-out line is trained on.
  */
 export const loadExtraTraining = (): CorpusLine[] =>
   OWN_FILES.slice(1).flatMap(loadOwnFile).filter((l) => !isHeldOut('forbear', l.text));
 
-const OWN_FILES = ['forbear.yaml', 'forbear-extra.yaml', 'forbear-safety.yaml', 'forbear-safety-4.yaml', 'forbear-safety-5.yaml', 'forbear-safety-6.yaml', 'forbear-safety-7.yaml', 'forbear-safety-9.yaml', 'forbear-safety-11-zh-cn.yaml', 'forbear-safety-11-zh-tw.yaml', 'forbear-safety-13-zh.yaml'] as const;
+const OWN_FILES = ['forbear.yaml', 'forbear-extra.yaml', 'forbear-safety.yaml', 'forbear-safety-4.yaml', 'forbear-safety-5.yaml', 'forbear-safety-6.yaml', 'forbear-safety-7.yaml', 'forbear-safety-9.yaml', 'forbear-safety-11-zh-cn.yaml', 'forbear-safety-11-zh-tw.yaml'] as const;
 const externalTrainFiles = (): string[] => readdirSync(EXTERNAL_DIR).filter((f) => f.endsWith('.train.yaml')).sort();
 
 function loadExternalTrain(): CorpusLine[] {
