@@ -82,7 +82,7 @@ async function calls(base: string, accountRef: string) {
 }
 
 describe('Redis round trips of a negotiation', () => {
-  it('a steady turn costs 4, the conversation up to the agreement 42, the agreement turn 25, the whole 69; at most 8 per message', async () => {
+  it('a steady turn costs 4, the conversation up to the agreement 45 with its publishing, the agreement turn 25, the whole 69; at most 8 per message', async () => {
     // The first conversation of a process also loads scripts and starts the queues' workers: not counted.
     expect((await negotiate(instance.base, 'rt-1')).agreed).toBe(true);
     const runs: Awaited<ReturnType<typeof negotiate>>[] = [];
@@ -100,8 +100,10 @@ describe('Redis round trips of a negotiation', () => {
     // The queues' workers take the jobs the agreement adds (≈ 3 of these) at their own moments.
     expect(least.at(-2), seen).toBeLessThanOrEqual(25);
     // Up to the agreement: token, start, the greeting (racing the first message), eight messages —
-    // none of it wakes a queue, so each run counts the same or one more when the race goes badly.
-    expect(Math.min(...runs.map((r) => r.total - r.trips.at(-2)! - r.trips.at(-1)!)), seen).toBeLessThanOrEqual(42);
+    // none of it wakes a queue, so each run counts the same or one more when the race goes badly —
+    // plus the agreement's publishing (outbox job, first reminder, cursor), which runs after the
+    // agreement turn has replied and so falls between calls, counted only in the total (42 before).
+    expect(Math.min(...runs.map((r) => r.total - r.trips.at(-2)! - r.trips.at(-1)!)), seen).toBeLessThanOrEqual(45);
     // The whole conversation.
     expect(Math.min(...runs.map((r) => r.total)), seen).toBeLessThanOrEqual(69);
     // With the queues' polling, as the bench counts it: the issue's target.
